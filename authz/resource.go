@@ -1,0 +1,84 @@
+package authz
+
+// Resource names the resource of a check: either by its WorkOS ID
+// ([ResourceID]) or by resource type and external ID ([ExternalResource]).
+// The zero Resource names nothing and is rejected by every call.
+type Resource struct {
+	// ID is the WorkOS resource ID (authz_resource_…). Set either ID, or
+	// TypeSlug and ExternalID.
+	ID string
+	// TypeSlug is the resource type slug, used with ExternalID.
+	TypeSlug string
+	// ExternalID is your own identifier of the resource, unique per
+	// organization and type.
+	ExternalID string
+	// OrganizationID, when set, names the organization the resource belongs
+	// to. The token layer answers for a resource named by ID only when this
+	// equals the token's org_id (see [TokenLayer]).
+	OrganizationID string
+}
+
+// ResourceID names a resource by its WorkOS ID.
+func ResourceID(id string) Resource { return Resource{ID: id} }
+
+// ExternalResource names a resource by its type slug and external ID. The API
+// scopes it to the membership's organization.
+func ExternalResource(typeSlug, externalID string) Resource {
+	return Resource{TypeSlug: typeSlug, ExternalID: externalID}
+}
+
+// InOrganization returns a copy of r that names its organization.
+func (r Resource) InOrganization(orgID string) Resource {
+	r.OrganizationID = orgID
+	return r
+}
+
+// IsExternal reports whether r names the resource by type and external ID.
+func (r Resource) IsExternal() bool { return r.ID == "" && (r.TypeSlug != "" || r.ExternalID != "") }
+
+// Source says which layer produced a [Decision].
+type Source uint8
+
+const (
+	// SourceNone is the Source of the zero Decision: nobody answered.
+	SourceNone Source = iota
+	// SourceToken: the session token granted the permission organization-wide.
+	SourceToken
+	// SourceAPI: this caller's own call to the Authorization API answered.
+	SourceAPI
+	// SourceShared: a concurrent identical call to the API answered, and this
+	// caller shared its result.
+	SourceShared
+	// SourceCache: the optional decision cache answered.
+	SourceCache
+	// SourceMemo: the request-scoped memo answered (a duplicate check within
+	// one request).
+	SourceMemo
+)
+
+// String returns "none", "token", "api", "shared", "cache" or "memo".
+func (s Source) String() string {
+	switch s {
+	case SourceToken:
+		return "token"
+	case SourceAPI:
+		return "api"
+	case SourceShared:
+		return "shared"
+	case SourceCache:
+		return "cache"
+	case SourceMemo:
+		return "memo"
+	default:
+		return "none"
+	}
+}
+
+// Decision is the answer to "may this membership do this on this resource?".
+// A deny is a Decision with Allowed false; an error from a check means the
+// question could not be decided, and the Decision returned with it is never
+// Allowed.
+type Decision struct {
+	Allowed bool
+	Source  Source
+}

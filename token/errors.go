@@ -1,0 +1,29 @@
+package token
+
+import "errors"
+
+// Sentinel errors returned (wrapped) by [Verifier.Verify]. Test them with
+// errors.Is. Error strings never contain the token itself.
+var (
+	// ErrMalformed: the token is not a well-formed JWS (bad base64, bad JSON,
+	// wrong number of segments, oversized, missing required claims such as exp).
+	ErrMalformed = errors.New("token: malformed")
+	// ErrSignature: the signature does not verify, or the algorithm is not allowed.
+	ErrSignature = errors.New("token: invalid signature")
+	// ErrExpired: exp is in the past (beyond the leeway).
+	ErrExpired = errors.New("token: expired")
+	// ErrNotYetValid: nbf or iat is in the future (beyond the leeway).
+	ErrNotYetValid = errors.New("token: not yet valid")
+	// ErrIssuer: iss is not in the configured allow-list.
+	ErrIssuer = errors.New("token: issuer not allowed")
+	// ErrAudience: aud does not contain the configured audience.
+	ErrAudience = errors.New("token: audience not allowed")
+	// ErrUnknownKey: no key in the key set has the token's kid.
+	ErrUnknownKey = errors.New("token: unknown signing key")
+	// ErrKeySetUnavailable: the key set could not be fetched and no
+	// last-known-good keys are usable.
+	ErrKeySetUnavailable = errors.New("token: key set unavailable")
+	// ErrNoMembership: the verified claims carry no organization membership ID,
+	// which the Authorization API needs as its subject.
+	ErrNoMembership = errors.New("token: no organization membership id in claims")
+)
