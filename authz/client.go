@@ -44,3 +44,13 @@ type request struct {
 // do sends req with retries and decodes a 2xx JSON body into out (when out is
 // non-nil and the status is not 204). Non-2xx answers become *APIError.
 func (c *Client) do(ctx context.Context, req request, out any) error { return nil }
+
+// invalidateMembership forgets every cached decision of membership om. The
+// management calls of this client call it after changing om's role
+// assignments. A no-op while the cache is off.
+func (c *Client) invalidateMembership(om string) {}
+
+// invalidateAll forgets every cached decision. The management calls call it
+// after deleting or moving a resource (that can change any membership's
+// access). A no-op while the cache is off.
+func (c *Client) invalidateAll() {}
