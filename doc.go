@@ -1,0 +1,55 @@
+// Package fgakit is the map of the fgakit module: a caching authorization
+// client for WorkOS FGA used with AuthKit sessions, and an offline test double
+// of the WorkOS Authorization API. This package holds no code; import the
+// packages below.
+//
+// # Two layers
+//
+// AuthKit signs people in and hands your app an access token (a JWT). It
+// carries the membership's organization role and organization-wide permissions
+// (and, through a JWT template, the organization membership ID om_…). Checking
+// them costs nothing, but they only change when the session refreshes.
+// Resource-level roles (on workspaces, projects, …) are never in the token: the
+// WorkOS Authorization API answers them, and it is always current.
+//
+// "Can this person edit this project?" — first the token: does it grant
+// project:edit across the organization the project belongs to? Then no call.
+// Otherwise, ask the API about this project. [authz.Client.Check] does exactly
+// that.
+//
+// # Packages
+//
+//   - [github.com/fgakit/fgakit/token] verifies AuthKit access tokens against
+//     the JWKS (RS256, expiry, issuer, audience, key rotation) and returns typed
+//     [token.Claims].
+//   - [github.com/fgakit/fgakit/authz] is the client: [authz.Client.Token] (pure,
+//     no I/O), [authz.Client.Resource] (the API), Check, batch checks, discovery
+//     and the management endpoints, with retries, typed errors and merging of
+//     concurrent identical checks.
+//   - [github.com/fgakit/fgakit/cache] is the optional, very short decision
+//     cache. It is off by default, because answers must be current.
+//   - [github.com/fgakit/fgakit/authztest] is Fake, an in-memory WorkOS FGA
+//     served over the real HTTP wire protocol, so your tests run the production
+//     client offline.
+//   - The command fgakit (cmd/fgakit) serves the fake, checks and verifies from
+//     a shell, and runs a demo: go run ./cmd/fgakit demo.
+//
+// # Concurrency
+//
+// An [authz.Client] and a [token.Verifier] are immutable after construction and
+// safe for concurrent use; each owns its background work and stops it on Close.
+//
+// # Testing code that uses authz
+//
+// Do not mock the client. Start [authztest.New] in your test, load a fixture
+// or call its setup methods, and pass fake.Client() to the code under test. If
+// your code needs a seam, declare a one-method interface in your own package
+// (for example `type checker interface{ Check(...) }`); fgakit returns concrete
+// types.
+//
+// # Failing closed
+//
+// A deny is a result ([authz.Decision] with Allowed false); an error means
+// "could not decide" and the decision returned with it is never Allowed. No
+// error string contains an API key or a token.
+package fgakit
