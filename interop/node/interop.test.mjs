@@ -1,0 +1,1067 @@
+// Cross-check: the official WorkOS Node SDK (@workos-inc/node, pinned in
+// package.json) against `fgakit serve` loaded with fixture.json.
+//
+// Each test drives one endpoint family through the SDK's own methods and
+// asserts what the SDK returns (its deserialized camelCase objects) or throws
+// (its exception classes). A test marked { todo: 'fake: …' } documents an open
+// mismatch recorded in /work/notes/interop-findings.md; it still runs, but its
+// failure does not fail the suite.
+//
+// Environment:
+//   FGAKIT_BIN  use this fgakit binary instead of building ./cmd/fgakit.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  WorkOS,
+  NotFoundException,
+  ConflictException,
+  UnprocessableEntityException,
+  UnauthorizedException,
+} from '@workos-inc/node';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const API_KEY = 'sk_test_interop';
+const CLIENT_ID = 'client_interop';
+const ORG = 'org_acme';
+
+const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let server; // child process of `fgakit serve`
+let serverStderr = '';
+let workDir;
+let baseURL;
+let workos;
+
+// Start the server once for the whole file; stop it always, also on failure.
+before(async () => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'fgakit-interop-'));
+  let bin = process.env.FGAKIT_BIN;
+  if (!bin) {
+    bin = path.join(workDir, 'fgakit');
+    execFileSync('go', ['build', '-o', bin, './cmd/fgakit'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
+  server = spawn(
+    bin,
+    [
+      'serve',
+      '--addr', '127.0.0.1:0',
+      '--fixture', path.join(here, 'fixture.json'),
+      '--api-key', API_KEY,
+      '--client-id', CLIENT_ID,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  server.stderr.setEncoding('utf8');
+  server.stderr.on('data', (chunk) => {
+    serverStderr += chunk;
+  });
+  baseURL = await firstLine(server, 30_000);
+  assert.match(baseURL, /^http:\/\/127\.0\.0\.1:\d+$/, 'first stdout line is the base URL');
+  workos = sdk(API_KEY);
+}, { timeout: 180_000 });
+
+after(() => {
+  stopServer();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+process.on('exit', stopServer);
+
+function stopServer() {
+  if (server && server.exitCode === null && server.signalCode === null) {
+    server.kill('SIGTERM');
+  }
+}
+
+// firstLine resolves with the first line the child writes to stdout, and
+// keeps draining stdout afterwards so the child never blocks on a full pipe.
+function firstLine(child, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let done = false;
+    const finish = (err, line) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(line);
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`fgakit serve printed no URL within ${timeoutMs} ms; stderr:\n${serverStderr}`)),
+      timeoutMs,
+    );
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) finish(null, buf.slice(0, nl).trim());
+    });
+    child.on('exit', (code, signal) =>
+      finish(new Error(`fgakit serve exited early (code ${code}, signal ${signal}); stderr:\n${serverStderr}`)),
+    );
+    child.on('error', (err) => finish(err));
+  });
+}
+
+// sdk returns the official client pointed at the local server.
+function sdk(key) {
+  const url = new URL(baseURL);
+  return new WorkOS(key, {
+    apiHostname: url.hostname,
+    port: Number(url.port),
+    https: false,
+    clientId: CLIENT_ID,
+  });
+}
+
+// rejectsWith asserts that promise rejects with an instance of cls carrying a
+// request ID, and with the given status/code/message when those are given.
+async function rejectsWith(promise, cls, { status, code, message } = {}) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof cls, `want ${cls.name}, got ${err && err.name}: ${err && err.message}`);
+    if (status !== undefined) assert.equal(err.status, status);
+    if (code !== undefined) assert.equal(err.code, code);
+    if (message !== undefined) assert.match(err.message, message);
+    assert.equal(typeof err.requestID, 'string');
+    assert.notEqual(err.requestID, '', 'X-Request-ID is present on errors');
+    return true;
+  });
+}
+
+const sortSlugs = (list) => list.map((p) => p.slug).sort();
+const ids = (list) => list.map((x) => x.id);
+
+// assertResourceShape checks the fields a caller cannot predict.
+function assertResourceShape(r) {
+  assert.equal(r.object, 'authorization_resource');
+  assert.match(r.id, /^authz_resource_/);
+  assert.match(r.createdAt, ISO_MILLIS);
+  assert.match(r.updatedAt, ISO_MILLIS);
+}
+
+// ---------------------------------------------------------------- check
+
+test('check: by resource ID, allowed through inheritance and denied', async () => {
+  // Alice is workspace-admin on eng; web is a project under eng.
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_alice',
+      permissionSlug: 'project:edit',
+      resourceId: 'authz_resource_web',
+    }),
+    { authorized: true },
+  );
+  // crm is under sales, where Alice has nothing.
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_alice',
+      permissionSlug: 'project:edit',
+      resourceId: 'authz_resource_crm',
+    }),
+    { authorized: false },
+  );
+  // Bob's organization role (viewer) grants project:view everywhere, not edit.
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_bob',
+      permissionSlug: 'project:view',
+      resourceId: 'authz_resource_crm',
+    }),
+    { authorized: true },
+  );
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_bob',
+      permissionSlug: 'project:edit',
+      resourceId: 'authz_resource_crm',
+    }),
+    { authorized: false },
+  );
+});
+
+test('check: by external ID, allowed and denied', async () => {
+  // Carol is project-editor on web only.
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_carol',
+      permissionSlug: 'project:edit',
+      resourceExternalId: 'web',
+      resourceTypeSlug: 'project',
+    }),
+    { authorized: true },
+  );
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_carol',
+      permissionSlug: 'project:edit',
+      resourceExternalId: 'api',
+      resourceTypeSlug: 'project',
+    }),
+    { authorized: false },
+  );
+  // A permission of another type on a resource answers false, not an error (WIRE §7.5).
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_carol',
+      permissionSlug: 'workspace:manage',
+      resourceExternalId: 'web',
+      resourceTypeSlug: 'project',
+    }),
+    { authorized: false },
+  );
+});
+
+// ---------------------------------------------------------------- resources
+
+test('resources: create, get, update and delete by ID', async () => {
+  const created = await workos.authorization.createResource({
+    organizationId: ORG,
+    resourceTypeSlug: 'workspace',
+    externalId: 'interop-ops',
+    name: 'Operations',
+    description: 'Keeps the lights on',
+  });
+  assertResourceShape(created);
+  assert.deepEqual(created, {
+    object: 'authorization_resource',
+    id: created.id,
+    externalId: 'interop-ops',
+    name: 'Operations',
+    description: 'Keeps the lights on',
+    resourceTypeSlug: 'workspace',
+    organizationId: ORG,
+    parentResourceId: null, // parent is the organization root (WIRE §7.6)
+    createdAt: created.createdAt,
+    updatedAt: created.updatedAt,
+  });
+
+  assert.deepEqual(await workos.authorization.getResource(created.id), created);
+
+  const updated = await workos.authorization.updateResource({
+    resourceId: created.id,
+    name: 'Operations & Infra',
+    description: null,
+  });
+  assert.deepEqual(
+    { ...updated, updatedAt: undefined },
+    { ...created, name: 'Operations & Infra', description: null, updatedAt: undefined },
+  );
+  assert.match(updated.updatedAt, ISO_MILLIS);
+
+  // A child by parent ID reports that parent.
+  const child = await workos.authorization.createResource({
+    organizationId: ORG,
+    resourceTypeSlug: 'project',
+    externalId: 'interop-ops-pager',
+    name: 'Pager',
+    parentResourceId: created.id,
+  });
+  assertResourceShape(child);
+  assert.equal(child.parentResourceId, created.id);
+  assert.equal(child.description, null);
+
+  await workos.authorization.deleteResource({ resourceId: child.id });
+  await rejectsWith(workos.authorization.getResource(child.id), NotFoundException, { status: 404 });
+  await workos.authorization.deleteResource({ resourceId: created.id });
+  await rejectsWith(workos.authorization.getResource(created.id), NotFoundException, { status: 404 });
+});
+
+test('resources: get, update and delete by external ID', async () => {
+  const created = await workos.authorization.createResource({
+    organizationId: ORG,
+    resourceTypeSlug: 'project',
+    externalId: 'interop-docs',
+    name: 'Docs',
+    parentResourceExternalId: 'eng',
+    parentResourceTypeSlug: 'workspace',
+  });
+  assertResourceShape(created);
+  assert.equal(created.parentResourceId, 'authz_resource_eng');
+
+  const byExt = { organizationId: ORG, resourceTypeSlug: 'project', externalId: 'interop-docs' };
+  assert.deepEqual(await workos.authorization.getResourceByExternalId(byExt), created);
+
+  const updated = await workos.authorization.updateResourceByExternalId({
+    ...byExt,
+    name: 'Documentation',
+    description: 'User-facing docs',
+  });
+  assert.equal(updated.id, created.id);
+  assert.equal(updated.name, 'Documentation');
+  assert.equal(updated.description, 'User-facing docs');
+  assert.equal(updated.externalId, 'interop-docs');
+
+  await workos.authorization.deleteResourceByExternalId(byExt);
+  await rejectsWith(workos.authorization.getResourceByExternalId(byExt), NotFoundException, { status: 404 });
+});
+
+test('resources: delete with dependents is 409 resource_has_dependents; cascade removes the subtree', async () => {
+  const ws = await workos.authorization.createResource({
+    organizationId: ORG,
+    resourceTypeSlug: 'workspace',
+    externalId: 'interop-cascade',
+    name: 'Cascade',
+  });
+  const proj = await workos.authorization.createResource({
+    organizationId: ORG,
+    resourceTypeSlug: 'project',
+    externalId: 'interop-cascade-child',
+    name: 'Cascade child',
+    parentResourceId: ws.id,
+  });
+  await workos.authorization.assignRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'project-editor',
+    resourceId: proj.id,
+  });
+
+  await rejectsWith(workos.authorization.deleteResource({ resourceId: ws.id }), ConflictException, {
+    status: 409,
+    code: 'resource_has_dependents',
+  });
+  // cascade_delete=false is the explicit form of the default.
+  await rejectsWith(
+    workos.authorization.deleteResourceByExternalId({
+      organizationId: ORG,
+      resourceTypeSlug: 'workspace',
+      externalId: 'interop-cascade',
+      cascadeDelete: false,
+    }),
+    ConflictException,
+    { status: 409, code: 'resource_has_dependents' },
+  );
+  // The project itself has a role assignment: also a dependent.
+  await rejectsWith(workos.authorization.deleteResource({ resourceId: proj.id }), ConflictException, {
+    code: 'resource_has_dependents',
+  });
+
+  await workos.authorization.deleteResource({ resourceId: ws.id, cascadeDelete: true });
+  await rejectsWith(workos.authorization.getResource(ws.id), NotFoundException);
+  await rejectsWith(workos.authorization.getResource(proj.id), NotFoundException);
+  const left = await workos.authorization.listRoleAssignments({ organizationMembershipId: 'om_dave' });
+  assert.ok(
+    !(await left.autoPagination()).some((a) => a.resource.id === proj.id),
+    'cascade removed the role assignments on the subtree',
+  );
+});
+
+test('resources: a second resource with the same external ID is 409', async () => {
+  await rejectsWith(
+    workos.authorization.createResource({
+      organizationId: ORG,
+      resourceTypeSlug: 'workspace',
+      externalId: 'eng',
+      name: 'Engineering again',
+    }),
+    ConflictException,
+    { status: 409, code: 'authorization_resource_external_id_conflict' },
+  );
+  // Unique per (organization, type): the same external ID under another type is fine.
+  const other = await workos.authorization.createResource({
+    organizationId: ORG,
+    resourceTypeSlug: 'project',
+    externalId: 'eng',
+    name: 'A project called eng',
+    parentResourceId: 'authz_resource_sales',
+  });
+  assert.equal(other.externalId, 'eng');
+  await workos.authorization.deleteResource({ resourceId: other.id });
+});
+
+test('resources: listResources filters and auto-paginates over 230 items (3 pages)', async () => {
+  const ws = await workos.authorization.createResource({
+    organizationId: ORG,
+    resourceTypeSlug: 'workspace',
+    externalId: 'interop-bulk',
+    name: 'Bulk',
+  });
+  const createdIds = [];
+  for (let i = 0; i < 230; i++) {
+    const r = await workos.authorization.createResource({
+      organizationId: ORG,
+      resourceTypeSlug: 'project',
+      externalId: `interop-bulk-${String(i).padStart(3, '0')}`,
+      name: `Bulk ${i}`,
+      parentResourceId: ws.id,
+    });
+    createdIds.push(r.id);
+  }
+
+  // With a limit, the SDK returns that single page with its cursor.
+  const page = await workos.authorization.listResources({ organizationId: ORG, parentResourceId: ws.id, limit: 100 });
+  assert.equal(page.data.length, 100);
+  assert.equal(typeof page.listMetadata.after, 'string');
+
+  // Without one, autoPagination follows list_metadata.after (limit=100 per page).
+  const list = await workos.authorization.listResources({ organizationId: ORG, parentResourceId: ws.id });
+  const all = await list.autoPagination();
+  assert.equal(all.length, 230);
+  assert.equal(new Set(ids(all)).size, 230, 'each item exactly once');
+  // The SDK asks for order=desc: newest first.
+  assert.deepEqual(ids(all), [...createdIds].reverse());
+
+  // Type filter and parent-by-external-ID filter.
+  const workspaces = await (
+    await workos.authorization.listResources({ organizationId: ORG, resourceTypeSlug: 'workspace' })
+  ).autoPagination();
+  assert.ok(workspaces.every((r) => r.resourceTypeSlug === 'workspace' && r.organizationId === ORG));
+  assert.ok(ids(workspaces).includes('authz_resource_eng'));
+  assert.ok(ids(workspaces).includes('authz_resource_sales'));
+  assert.ok(!ids(workspaces).includes('authz_resource_globex_hq'));
+
+  const engChildren = await (
+    await workos.authorization.listResources({
+      organizationId: ORG,
+      parentResourceTypeSlug: 'workspace',
+      parentExternalId: 'eng',
+    })
+  ).autoPagination();
+  assert.deepEqual(ids(engChildren).sort(), ['authz_resource_api', 'authz_resource_web']);
+
+  await workos.authorization.deleteResource({ resourceId: ws.id, cascadeDelete: true });
+});
+
+// ---------------------------------------------------------------- role assignments
+
+test('role assignments: assign and remove by body (ID and external ID) and by assignment ID', async () => {
+  const canView = () =>
+    workos.authorization
+      .check({ organizationMembershipId: 'om_dave', permissionSlug: 'workspace:view', resourceId: 'authz_resource_sales' })
+      .then((r) => r.authorized);
+  assert.equal(await canView(), false);
+
+  const ra = await workos.authorization.assignRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'workspace-viewer',
+    resourceId: 'authz_resource_sales',
+  });
+  assert.match(ra.id, /^role_assignment_/);
+  assert.match(ra.createdAt, ISO_MILLIS);
+  assert.deepEqual(ra, {
+    object: 'role_assignment',
+    id: ra.id,
+    organizationMembershipId: 'om_dave',
+    role: { slug: 'workspace-viewer' },
+    resource: { id: 'authz_resource_sales', externalId: 'sales', resourceTypeSlug: 'workspace' },
+    source: { type: 'direct', groupRoleAssignmentId: null },
+    createdAt: ra.createdAt,
+    updatedAt: ra.updatedAt,
+  });
+  assert.equal(await canView(), true, 'a new assignment counts in the very next check');
+
+  // Remove by role + resource (DELETE with a JSON body), external-ID form.
+  await workos.authorization.removeRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'workspace-viewer',
+    resourceExternalId: 'sales',
+    resourceTypeSlug: 'workspace',
+  });
+  assert.equal(await canView(), false, 'a removed assignment is denied on the next check');
+
+  // Assign by external ID, remove by assignment ID.
+  const ra2 = await workos.authorization.assignRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'workspace-viewer',
+    resourceExternalId: 'sales',
+    resourceTypeSlug: 'workspace',
+  });
+  assert.equal(ra2.resource.id, 'authz_resource_sales');
+  assert.equal(await canView(), true);
+  await workos.authorization.removeRoleAssignment({ organizationMembershipId: 'om_dave', roleAssignmentId: ra2.id });
+  assert.equal(await canView(), false);
+
+  // Assign by ID, remove by body with the ID form.
+  await workos.authorization.assignRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'workspace-viewer',
+    resourceId: 'authz_resource_sales',
+  });
+  await workos.authorization.removeRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'workspace-viewer',
+    resourceId: 'authz_resource_sales',
+  });
+  assert.equal(await canView(), false);
+
+  // Removing what is not there, or an unknown assignment ID, is 404.
+  await rejectsWith(
+    workos.authorization.removeRoleAssignment({
+      organizationMembershipId: 'om_dave',
+      roleAssignmentId: 'role_assignment_does_not_exist',
+    }),
+    NotFoundException,
+    { status: 404 },
+  );
+  // A role scoped to another resource type cannot be assigned there.
+  await rejectsWith(
+    workos.authorization.assignRole({
+      organizationMembershipId: 'om_dave',
+      roleSlug: 'project-editor',
+      resourceId: 'authz_resource_sales',
+    }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+});
+
+test('role assignments: list for a membership and for a resource (by ID and external ID)', async () => {
+  const alice = await (
+    await workos.authorization.listRoleAssignments({ organizationMembershipId: 'om_alice' })
+  ).autoPagination();
+  const onEng = alice.filter((a) => a.resource.id === 'authz_resource_eng');
+  assert.equal(onEng.length, 1);
+  assert.deepEqual(
+    { ...onEng[0], id: undefined, createdAt: undefined, updatedAt: undefined },
+    {
+      object: 'role_assignment',
+      id: undefined,
+      organizationMembershipId: 'om_alice',
+      role: { slug: 'workspace-admin' },
+      resource: { id: 'authz_resource_eng', externalId: 'eng', resourceTypeSlug: 'workspace' },
+      source: { type: 'direct', groupRoleAssignmentId: null },
+      createdAt: undefined,
+      updatedAt: undefined,
+    },
+  );
+  assert.match(onEng[0].id, /^role_assignment_/);
+
+  const filtered = await workos.authorization.listRoleAssignments({
+    organizationMembershipId: 'om_alice',
+    resourceExternalId: 'eng',
+    resourceTypeSlug: 'workspace',
+  });
+  assert.deepEqual(ids(filtered.data), [onEng[0].id]);
+  const byType = await workos.authorization.listRoleAssignments({
+    organizationMembershipId: 'om_carol',
+    resourceTypeSlug: 'project',
+  });
+  assert.deepEqual(
+    byType.data.map((a) => [a.role.slug, a.resource.id]),
+    [['project-editor', 'authz_resource_web']],
+  );
+
+  const forEng = await workos.authorization.listRoleAssignmentsForResource({ resourceId: 'authz_resource_eng' });
+  assert.deepEqual(ids(forEng.data), [onEng[0].id]);
+  assert.deepEqual(forEng.listMetadata, { before: null, after: null });
+
+  const forWeb = await workos.authorization.listResourceRoleAssignments({
+    organizationId: ORG,
+    resourceTypeSlug: 'project',
+    externalId: 'web',
+  });
+  assert.deepEqual(
+    forWeb.data.map((a) => [a.organizationMembershipId, a.role.slug]),
+    [['om_carol', 'project-editor']],
+  );
+  const none = await workos.authorization.listRoleAssignmentsForResource({
+    resourceId: 'authz_resource_web',
+    roleSlug: 'workspace-admin',
+  });
+  assert.deepEqual(none.data, []);
+});
+
+// ---------------------------------------------------------------- discovery
+
+test('discovery: resources a membership can access under a parent', async () => {
+  const byId = await workos.authorization.listResourcesForMembership({
+    organizationMembershipId: 'om_alice',
+    permissionSlug: 'project:edit',
+    parentResourceId: 'authz_resource_eng',
+  });
+  assert.deepEqual(ids(await byId.autoPagination()).sort(), ['authz_resource_api', 'authz_resource_web']);
+
+  const carol = await workos.authorization.listResourcesForMembership({
+    organizationMembershipId: 'om_carol',
+    permissionSlug: 'project:edit',
+    parentResourceExternalId: 'eng',
+    parentResourceTypeSlug: 'workspace',
+  });
+  const carolAll = await carol.autoPagination();
+  assert.deepEqual(ids(carolAll), ['authz_resource_web']);
+  assert.deepEqual(carolAll[0], {
+    object: 'authorization_resource',
+    id: 'authz_resource_web',
+    externalId: 'web',
+    name: 'Web',
+    description: null,
+    resourceTypeSlug: 'project',
+    organizationId: ORG,
+    parentResourceId: 'authz_resource_eng',
+    createdAt: carolAll[0].createdAt,
+    updatedAt: carolAll[0].updatedAt,
+  });
+
+  const nothing = await workos.authorization.listResourcesForMembership({
+    organizationMembershipId: 'om_alice',
+    permissionSlug: 'project:edit',
+    parentResourceId: 'authz_resource_sales',
+  });
+  assert.deepEqual(nothing.data, []);
+  assert.deepEqual(nothing.listMetadata, { before: null, after: null });
+});
+
+test('discovery: memberships with access to a resource, direct and indirect', async () => {
+  const direct = await workos.authorization.listMembershipsForResource({
+    resourceId: 'authz_resource_web',
+    permissionSlug: 'project:edit',
+    assignment: 'direct',
+  });
+  const directAll = await direct.autoPagination();
+  assert.deepEqual(ids(directAll), ['om_carol']);
+  const m = directAll[0];
+  assert.equal(m.object, 'organization_membership');
+  assert.equal(m.userId, 'user_carol');
+  assert.equal(m.organizationId, ORG);
+  assert.equal(m.status, 'active');
+
+  const indirect = await workos.authorization.listMembershipsForResource({
+    resourceId: 'authz_resource_web',
+    permissionSlug: 'project:edit',
+    assignment: 'indirect',
+  });
+  assert.deepEqual(ids(await indirect.autoPagination()).sort(), ['om_alice', 'om_carol']);
+
+  // Bob's organization role grants project:view everywhere: indirect only.
+  const viewersIndirect = await workos.authorization.listMembershipsForResourceByExternalId({
+    organizationId: ORG,
+    resourceTypeSlug: 'project',
+    externalId: 'crm',
+    permissionSlug: 'project:view',
+    assignment: 'indirect',
+  });
+  assert.deepEqual(ids(await viewersIndirect.autoPagination()), ['om_bob']);
+  const viewersDirect = await workos.authorization.listMembershipsForResourceByExternalId({
+    organizationId: ORG,
+    resourceTypeSlug: 'project',
+    externalId: 'crm',
+    permissionSlug: 'project:view',
+    assignment: 'direct',
+  });
+  assert.deepEqual(viewersDirect.data, []);
+});
+
+// ---------------------------------------------------------------- effective permissions
+
+test('effective permissions: by resource ID (the SDK path) and by external ID', async () => {
+  // SDK v11 calls /authorization/resources/{id}/organization_memberships/{om}/permissions (WIRE §3 #3 note, §7.1).
+  const carolWeb = await workos.authorization.listEffectivePermissions({
+    organizationMembershipId: 'om_carol',
+    resourceId: 'authz_resource_web',
+  });
+  const perms = await carolWeb.autoPagination();
+  assert.deepEqual(sortSlugs(perms), ['project:edit', 'project:view']);
+  const edit = perms.find((p) => p.slug === 'project:edit');
+  assert.deepEqual(edit, {
+    object: 'permission',
+    id: edit.id,
+    slug: 'project:edit',
+    name: 'Edit project',
+    description: null,
+    resourceTypeSlug: 'project',
+    system: false,
+    createdAt: edit.createdAt,
+    updatedAt: edit.updatedAt,
+  });
+
+  // Inherited from the workspace role on eng.
+  const aliceApi = await workos.authorization.listEffectivePermissionsByExternalId({
+    organizationMembershipId: 'om_alice',
+    resourceTypeSlug: 'project',
+    externalId: 'api',
+  });
+  const aliceSlugs = sortSlugs(await aliceApi.autoPagination());
+  assert.ok(aliceSlugs.includes('project:edit'));
+  assert.ok(aliceSlugs.includes('project:view'));
+
+  // Nothing on crm for Carol.
+  const carolCrm = await workos.authorization.listEffectivePermissions({
+    organizationMembershipId: 'om_carol',
+    resourceId: 'authz_resource_crm',
+  });
+  assert.deepEqual(carolCrm.data, []);
+});
+
+// ---------------------------------------------------------------- roles and permissions
+
+test('permissions: create, get, list, update, delete; slug conflict is 409', async () => {
+  const p = await workos.authorization.createPermission({
+    slug: 'project:archive',
+    name: 'Archive project',
+    resourceTypeSlug: 'project',
+  });
+  assert.match(p.createdAt, ISO_MILLIS);
+  assert.deepEqual(p, {
+    object: 'permission',
+    id: p.id,
+    slug: 'project:archive',
+    name: 'Archive project',
+    description: null,
+    resourceTypeSlug: 'project',
+    system: false,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  });
+  assert.deepEqual(await workos.authorization.getPermission('project:archive'), p);
+
+  await rejectsWith(
+    workos.authorization.createPermission({ slug: 'project:archive', name: 'Again', resourceTypeSlug: 'project' }),
+    ConflictException,
+    { status: 409, code: 'permission_slug_conflict' },
+  );
+
+  const all = await (await workos.authorization.listPermissions()).autoPagination();
+  assert.ok(sortSlugs(all).includes('project:archive'));
+  assert.ok(sortSlugs(all).includes('workspace:view'));
+
+  const updated = await workos.authorization.updatePermission('project:archive', {
+    name: 'Archive a project',
+    description: 'Hide it from lists',
+  });
+  assert.equal(updated.name, 'Archive a project');
+  assert.equal(updated.description, 'Hide it from lists');
+  assert.equal(updated.slug, 'project:archive');
+
+  await workos.authorization.deletePermission('project:archive');
+  await rejectsWith(workos.authorization.getPermission('project:archive'), NotFoundException, { status: 404 });
+});
+
+test('environment roles: create, list, get, update, set and add permissions', async () => {
+  const role = await workos.authorization.createEnvironmentRole({
+    slug: 'interop-reviewer',
+    name: 'Reviewer',
+    description: 'Reviews projects',
+    resourceTypeSlug: 'project',
+  });
+  assert.deepEqual(role, {
+    object: 'role',
+    id: role.id,
+    name: 'Reviewer',
+    slug: 'interop-reviewer',
+    description: 'Reviews projects',
+    permissions: [],
+    resourceTypeSlug: 'project',
+    type: 'EnvironmentRole',
+    createdAt: role.createdAt,
+    updatedAt: role.updatedAt,
+  });
+  await rejectsWith(
+    workos.authorization.createEnvironmentRole({ slug: 'interop-reviewer', name: 'Again', resourceTypeSlug: 'project' }),
+    ConflictException,
+    { status: 409, code: 'role_slug_conflict' },
+  );
+
+  const list = await workos.authorization.listEnvironmentRoles();
+  assert.equal(list.object, 'list');
+  assert.ok(list.data.some((r) => r.slug === 'interop-reviewer'));
+  assert.ok(list.data.some((r) => r.slug === 'workspace-admin'));
+  assert.ok(list.data.every((r) => r.type === 'EnvironmentRole'));
+
+  assert.deepEqual(await workos.authorization.getEnvironmentRole('interop-reviewer'), role);
+
+  const renamed = await workos.authorization.updateEnvironmentRole('interop-reviewer', { name: 'Project reviewer' });
+  assert.equal(renamed.name, 'Project reviewer');
+  assert.equal(renamed.slug, 'interop-reviewer');
+
+  const set = await workos.authorization.setEnvironmentRolePermissions('interop-reviewer', {
+    permissions: ['project:view'],
+  });
+  assert.deepEqual(set.permissions, ['project:view']);
+  const added = await workos.authorization.addEnvironmentRolePermission('interop-reviewer', {
+    permissionSlug: 'project:edit',
+  });
+  assert.deepEqual([...added.permissions].sort(), ['project:edit', 'project:view']);
+  const again = await workos.authorization.addEnvironmentRolePermission('interop-reviewer', {
+    permissionSlug: 'project:edit',
+  });
+  assert.deepEqual([...again.permissions].sort(), ['project:edit', 'project:view'], 'adding twice is a no-op');
+
+  // The role grants at once: assign it and check.
+  const ra = await workos.authorization.assignRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'interop-reviewer',
+    resourceId: 'authz_resource_api',
+  });
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_dave',
+      permissionSlug: 'project:edit',
+      resourceId: 'authz_resource_api',
+    }),
+    { authorized: true },
+  );
+  await workos.authorization.removeRoleAssignment({ organizationMembershipId: 'om_dave', roleAssignmentId: ra.id });
+
+  await rejectsWith(workos.authorization.getEnvironmentRole('no-such-role'), NotFoundException, { status: 404 });
+});
+
+test('organization roles: create, list, get, update, permissions, delete (409 while assigned)', async () => {
+  const role = await workos.authorization.createOrganizationRole(ORG, {
+    slug: 'org-interop-ws',
+    name: 'Workspace helper',
+    resourceTypeSlug: 'workspace',
+  });
+  assert.deepEqual(role, {
+    object: 'role',
+    id: role.id,
+    name: 'Workspace helper',
+    slug: 'org-interop-ws',
+    description: null,
+    permissions: [],
+    resourceTypeSlug: 'workspace',
+    type: 'OrganizationRole',
+    createdAt: role.createdAt,
+    updatedAt: role.updatedAt,
+  });
+  await rejectsWith(
+    workos.authorization.createOrganizationRole(ORG, { slug: 'org-interop-ws', name: 'Again', resourceTypeSlug: 'workspace' }),
+    ConflictException,
+    { status: 409, code: 'organization_role_slug_conflict' },
+  );
+
+  // The organization's list holds environment and custom roles.
+  const list = await workos.authorization.listOrganizationRoles(ORG);
+  const types = Object.fromEntries(list.data.map((r) => [r.slug, r.type]));
+  assert.equal(types['org-interop-ws'], 'OrganizationRole');
+  assert.equal(types['org-auditor'], 'OrganizationRole');
+  assert.equal(types['member'], 'EnvironmentRole');
+
+  const got = await workos.authorization.getOrganizationRole(ORG, 'org-interop-ws');
+  assert.deepEqual(got, role);
+  const env = await workos.authorization.getOrganizationRole(ORG, 'workspace-admin');
+  assert.equal(env.type, 'EnvironmentRole');
+
+  const updated = await workos.authorization.updateOrganizationRole(ORG, 'org-interop-ws', {
+    description: 'Helps in a workspace',
+  });
+  assert.equal(updated.description, 'Helps in a workspace');
+  assert.equal(updated.name, 'Workspace helper');
+
+  const set = await workos.authorization.setOrganizationRolePermissions(ORG, 'org-interop-ws', {
+    permissions: ['workspace:view'],
+  });
+  assert.deepEqual(set.permissions, ['workspace:view']);
+  const added = await workos.authorization.addOrganizationRolePermission(ORG, 'org-interop-ws', {
+    permissionSlug: 'project:view',
+  });
+  assert.deepEqual([...added.permissions].sort(), ['project:view', 'workspace:view']);
+  await workos.authorization.removeOrganizationRolePermission(ORG, 'org-interop-ws', { permissionSlug: 'project:view' });
+  assert.deepEqual((await workos.authorization.getOrganizationRole(ORG, 'org-interop-ws')).permissions, [
+    'workspace:view',
+  ]);
+
+  // While assigned, the role cannot be deleted (WIRE §7.3).
+  const ra = await workos.authorization.assignRole({
+    organizationMembershipId: 'om_dave',
+    roleSlug: 'org-interop-ws',
+    resourceId: 'authz_resource_eng',
+  });
+  await rejectsWith(workos.authorization.deleteOrganizationRole(ORG, 'org-interop-ws'), ConflictException, {
+    status: 409,
+    code: 'role_has_assignments',
+  });
+  await workos.authorization.removeRoleAssignment({ organizationMembershipId: 'om_dave', roleAssignmentId: ra.id });
+  await workos.authorization.deleteOrganizationRole(ORG, 'org-interop-ws');
+  await rejectsWith(workos.authorization.getOrganizationRole(ORG, 'org-interop-ws'), NotFoundException, {
+    status: 404,
+  });
+});
+
+// ---------------------------------------------------------------- groups
+
+test('groups: role assignments of a group reach its members', async () => {
+  const group = await workos.groups.createGroup({ organizationId: ORG, name: 'Interop group' });
+  assert.match(group.id, /^group_/);
+  await workos.groups.addOrganizationMembership({
+    organizationId: ORG,
+    groupId: group.id,
+    organizationMembershipId: 'om_erin',
+  });
+  const canView = () =>
+    workos.authorization
+      .check({ organizationMembershipId: 'om_erin', permissionSlug: 'workspace:view', resourceId: 'authz_resource_sales' })
+      .then((r) => r.authorized);
+  assert.equal(await canView(), false);
+
+  const gra = await workos.authorization.createGroupRoleAssignment({
+    groupId: group.id,
+    roleSlug: 'workspace-viewer',
+    resourceId: 'authz_resource_sales',
+  });
+  assert.match(gra.id, /^gra_/);
+  assert.deepEqual(gra, {
+    object: 'group_role_assignment',
+    id: gra.id,
+    groupId: group.id,
+    role: { slug: 'workspace-viewer' },
+    resource: { id: 'authz_resource_sales', externalId: 'sales', resourceTypeSlug: 'workspace' },
+    createdAt: gra.createdAt,
+    updatedAt: gra.updatedAt,
+  });
+  assert.equal(await canView(), true, 'the fake applies group role assignments at once (WIRE §7.7)');
+
+  await rejectsWith(
+    workos.authorization.createGroupRoleAssignment({
+      groupId: group.id,
+      roleSlug: 'workspace-viewer',
+      resourceId: 'authz_resource_sales',
+    }),
+    ConflictException,
+    { status: 409, code: 'duplicate_group_role_assignment' },
+  );
+
+  assert.deepEqual(await workos.authorization.getGroupRoleAssignment({ groupId: group.id, roleAssignmentId: gra.id }), gra);
+  const listed = await (await workos.authorization.listGroupRoleAssignments({ groupId: group.id })).autoPagination();
+  assert.deepEqual(listed, [gra]);
+
+  // The member's own list shows the grant with its group source.
+  const erin = await (
+    await workos.authorization.listRoleAssignments({ organizationMembershipId: 'om_erin', resourceId: 'authz_resource_sales' })
+  ).autoPagination();
+  assert.deepEqual(
+    erin.map((a) => [a.role.slug, a.source]),
+    [['workspace-viewer', { type: 'group', groupRoleAssignmentId: gra.id }]],
+  );
+
+  // Replace the set: now a project role on crm by external ID.
+  const replaced = await workos.authorization.replaceGroupRoleAssignments({
+    groupId: group.id,
+    roleAssignments: [{ roleSlug: 'project-editor', resourceExternalId: 'crm', resourceTypeSlug: 'project' }],
+  });
+  assert.deepEqual(
+    replaced.data.map((a) => [a.role.slug, a.resource.id]),
+    [['project-editor', 'authz_resource_crm']],
+  );
+  assert.equal(await canView(), false, 'replaced assignments no longer grant');
+
+  await workos.authorization.removeGroupRoleAssignments({
+    groupId: group.id,
+    roleSlug: 'project-editor',
+    resourceId: 'authz_resource_crm',
+  });
+  await rejectsWith(
+    workos.authorization.removeGroupRoleAssignments({
+      groupId: group.id,
+      roleSlug: 'project-editor',
+      resourceId: 'authz_resource_crm',
+    }),
+    NotFoundException,
+    { status: 404 },
+  );
+
+  const again = await workos.authorization.createGroupRoleAssignment({
+    groupId: group.id,
+    roleSlug: 'workspace-viewer',
+    resourceExternalId: 'sales',
+    resourceTypeSlug: 'workspace',
+  });
+  await workos.authorization.removeGroupRoleAssignment({ groupId: group.id, roleAssignmentId: again.id });
+  await rejectsWith(
+    workos.authorization.getGroupRoleAssignment({ groupId: group.id, roleAssignmentId: again.id }),
+    NotFoundException,
+  );
+  assert.equal(await canView(), false);
+});
+
+// ---------------------------------------------------------------- errors
+
+test('errors: 404 is NotFoundException with the server message and a request ID', async () => {
+  await assert.rejects(workos.authorization.getResource('authz_resource_missing'), (err) => {
+    assert.ok(err instanceof NotFoundException);
+    assert.equal(err.status, 404);
+    assert.equal(typeof err.message, 'string');
+    assert.notEqual(err.message, '');
+    // The fake sends {message}; without it the SDK would invent this text.
+    assert.doesNotMatch(err.message, /^The requested path/);
+    assert.notEqual(err.requestID, '');
+    return true;
+  });
+  await rejectsWith(
+    workos.authorization.check({
+      organizationMembershipId: 'om_nobody',
+      permissionSlug: 'project:view',
+      resourceId: 'authz_resource_web',
+    }),
+    NotFoundException,
+    { status: 404 },
+  );
+  await rejectsWith(
+    workos.authorization.check({
+      organizationMembershipId: 'om_alice',
+      permissionSlug: 'project:view',
+      resourceExternalId: 'nope',
+      resourceTypeSlug: 'project',
+    }),
+    NotFoundException,
+    { status: 404 },
+  );
+  // A membership asking about another organization's resource (WIRE §7.5).
+  await rejectsWith(
+    workos.authorization.check({
+      organizationMembershipId: 'om_mallory',
+      permissionSlug: 'workspace:view',
+      resourceId: 'authz_resource_eng',
+    }),
+    NotFoundException,
+    { status: 404 },
+  );
+  await rejectsWith(
+    workos.authorization.getResourceByExternalId({ organizationId: ORG, resourceTypeSlug: 'workspace', externalId: 'nope' }),
+    NotFoundException,
+    { status: 404 },
+  );
+});
+
+test('errors: 422 is UnprocessableEntityException (two targets, bad limit)', async () => {
+  // The SDK serializes both forms when both are given; the API wants exactly one.
+  await rejectsWith(
+    workos.authorization.check({
+      organizationMembershipId: 'om_alice',
+      permissionSlug: 'project:view',
+      resourceId: 'authz_resource_web',
+      resourceExternalId: 'crm',
+      resourceTypeSlug: 'project',
+    }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+  await rejectsWith(
+    workos.authorization.assignRole({
+      organizationMembershipId: 'om_dave',
+      roleSlug: 'project-editor',
+      resourceId: 'authz_resource_web',
+      resourceExternalId: 'crm',
+      resourceTypeSlug: 'project',
+    }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+  // limit is 1–100 (WIRE §3 common list contract).
+  await rejectsWith(
+    workos.authorization.listResources({ organizationId: ORG, limit: 500 }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+});
+
+test('errors: a wrong API key is UnauthorizedException with a request ID', async () => {
+  const wrong = sdk('sk_test_wrong');
+  await rejectsWith(wrong.authorization.getResource('authz_resource_eng'), UnauthorizedException, { status: 401 });
+  await rejectsWith(
+    wrong.authorization.check({
+      organizationMembershipId: 'om_alice',
+      permissionSlug: 'project:edit',
+      resourceId: 'authz_resource_web',
+    }),
+    UnauthorizedException,
+    { status: 401 },
+  );
+});
