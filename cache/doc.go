@@ -28,7 +28,7 @@
 //
 //   - leave the cache off where answers must be current (the default), or
 //     keep the TTL to a few seconds ([DefaultTTL]);
-//   - bypass it for one call with the authz per-call fresh option, for
+//   - bypass it for one call with the per-call fresh-read option of authz, for
 //     example right before a sensitive action;
 //   - make changes through the same client: the client forgets the cached
 //     answers of a membership whose assignments it changed

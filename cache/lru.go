@@ -23,7 +23,7 @@ const MaxTTL = time.Minute
 const DefaultTTL = 5 * time.Second
 
 // DefaultSize is a sensible bound on the number of entries for callers with
-// no better number (about 2.5 MB at the measured cost per entry).
+// no better number (about 3 MB at the measured cost per entry, key strings included).
 const DefaultSize = 10_000
 
 // ErrInvalidConfig is returned by [New] for a size, TTL or option it cannot

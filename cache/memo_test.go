@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+type otherKey struct{}
+
 func TestMemoFromContext(t *testing.T) {
 	t.Parallel()
 	k := key("om_1", "res_1")
@@ -40,7 +42,7 @@ func TestMemoFromContext(t *testing.T) {
 				ctx = WithMemo(ctx)
 				child, cancel := context.WithCancel(ctx)
 				t.Cleanup(cancel)
-				return ctx, context.WithValue(child, struct{}{}, "other")
+				return ctx, context.WithValue(child, otherKey{}, "other")
 			},
 			want: result{true, true},
 		},
