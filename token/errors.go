@@ -23,6 +23,11 @@ var (
 	// ErrKeySetUnavailable: the key set could not be fetched and no
 	// last-known-good keys are usable.
 	ErrKeySetUnavailable = errors.New("token: key set unavailable")
+	// ErrNotSessionToken: the token is validly signed by WorkOS but is not an
+	// AuthKit session token: a WorkOS Connect OAuth application token (sid
+	// app_consent_…), a Connect M2M token (sub client_…) or any token with an
+	// OAuth "scope" claim. Such tokens must not be accepted as a user session.
+	ErrNotSessionToken = errors.New("token: not an AuthKit session token")
 	// ErrNoMembership: the verified claims carry no organization membership ID,
 	// which the Authorization API needs as its subject.
 	ErrNoMembership = errors.New("token: no organization membership id in claims")

@@ -1,70 +1,279 @@
 package token
 
-// CONTRACT STUB — the token helper replaces this file. Signatures are fixed.
-
 import (
 	"context"
 	"errors"
-	"net/http"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// Verifier verifies AuthKit access tokens. Safe for concurrent use.
-type Verifier struct{}
+// Verifier verifies AuthKit access tokens and returns their [Claims]. It is
+// immutable after [NewVerifier] and safe for concurrent use.
+type Verifier struct {
+	parser          *jwt.Parser
+	keys            KeySet
+	remote          *RemoteKeySet // the key set this Verifier made and closes; nil with WithKeySet
+	now             func() time.Time
+	leeway          time.Duration
+	issuers         []string
+	audience        string
+	membershipClaim string
+	maxTokenSize    int
+	cache           *lru.Cache[string, *Claims] // nil unless WithCache
+	closed          atomic.Bool
+}
 
-// Option configures a Verifier.
-type Option func(*config)
-
-type config struct{}
-
-// NewVerifier returns a Verifier for the AuthKit client ID. By default keys
-// come from {base}/sso/jwks/{clientID} with base https://api.workos.com.
+// NewVerifier returns a Verifier for the AuthKit client ID (client_…).
+//
+// By default keys come from a [RemoteKeySet] on {base}/sso/jwks/{clientID}
+// with base [DefaultBaseURL] (see [WithBaseURL], [WithJWKSURL]); with
+// [WithKeySet] they come from the given set and clientID may be empty. The
+// defaults: RS256 only, exp required, leeway [DefaultLeeway], no issuer or
+// audience check, tokens up to [DefaultMaxTokenSize] bytes, no cache.
+//
+// NewVerifier does no I/O: the JWKS is fetched on the first Verify. Call
+// [Verifier.Close] to stop its background work.
 func NewVerifier(clientID string, opts ...Option) (*Verifier, error) {
-	return nil, errors.New("not implemented")
+	cfg := defaultConfig()
+	if err := cfg.apply(opts); err != nil {
+		return nil, err
+	}
+	v := &Verifier{
+		parser: jwt.NewParser(
+			jwt.WithValidMethods(cfg.methods),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+			jwt.WithLeeway(cfg.leeway),
+			jwt.WithTimeFunc(cfg.now),
+		),
+		now:             cfg.now,
+		leeway:          cfg.leeway,
+		issuers:         cfg.issuers,
+		audience:        cfg.audience,
+		membershipClaim: cfg.membershipClaim,
+		maxTokenSize:    cfg.maxTokenSize,
+	}
+	switch {
+	case cfg.keySet != nil:
+		if len(cfg.remoteOnly) > 0 {
+			return nil, fmt.Errorf("token: NewVerifier: option %s does not apply with WithKeySet", cfg.remoteOnly[0])
+		}
+		v.keys = cfg.keySet
+	default:
+		jwksURL := cfg.jwksURL
+		if jwksURL == "" {
+			if clientID == "" {
+				return nil, errors.New("token: NewVerifier: empty client ID (or use WithJWKSURL or WithKeySet)")
+			}
+			jwksURL = cfg.baseURL + "/sso/jwks/" + url.PathEscape(clientID)
+		}
+		remote, err := newRemoteKeySet(jwksURL, cfg)
+		if err != nil {
+			return nil, err
+		}
+		v.keys, v.remote = remote, remote
+	}
+	if cfg.cacheSize > 0 {
+		c, err := lru.New[string, *Claims](cfg.cacheSize)
+		if err != nil {
+			return nil, fmt.Errorf("token: WithCache: %w", err)
+		}
+		v.cache = c
+	}
+	return v, nil
 }
 
-// Verify verifies raw and returns its claims.
+// Close stops the Verifier's background work: a JWKS fetch in flight is
+// cancelled and waited for. A key set given with [WithKeySet] is not closed.
+// After Close, Verify fails with [ErrKeySetUnavailable]. Close is idempotent
+// and returns nil.
+func (v *Verifier) Close() error {
+	v.closed.Store(true)
+	if v.remote != nil {
+		return v.remote.Close()
+	}
+	return nil
+}
+
+// Verify checks raw, an AuthKit access token (a compact JWS, without any
+// "Bearer " prefix), and returns its claims. It returns claims only with a nil
+// error. Checks, in order:
+//
+//   - size at most [WithMaxTokenSize] and the JWS shape: three base64url
+//     segments, JSON header and payload, claims of the right JSON types
+//     ([ErrMalformed]);
+//   - "alg" in the allow-list ([WithValidMethods], RS256 by default) and the
+//     signature, with the key named by "kid" from the key set ([ErrSignature],
+//     [ErrUnknownKey], [ErrKeySetUnavailable]); "jku", "x5u", "jwk" and "x5c"
+//     headers are never used, and a "crit" header is rejected;
+//   - exp present ([ErrMalformed]) and not past, nbf and iat not in the future,
+//     all with the leeway ([ErrExpired], [ErrNotYetValid]);
+//   - iss in the allow-list when [WithIssuer] is set ([ErrIssuer]); aud
+//     containing the audience when [WithAudience] is set ([ErrAudience]);
+//   - the token is an AuthKit session token, not a WorkOS Connect OAuth or M2M
+//     token ([ErrNotSessionToken]).
+//
+// ctx bounds only the wait for a JWKS fetch. Errors wrap one of the sentinels
+// (use errors.Is) and never contain the token.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
-	return nil, ErrMalformed
+	if v.closed.Load() {
+		return nil, fmt.Errorf("%w: verifier closed", ErrKeySetUnavailable)
+	}
+	if len(raw) > v.maxTokenSize {
+		return nil, fmt.Errorf("%w: token of %d bytes exceeds the limit of %d", ErrMalformed, len(raw), v.maxTokenSize)
+	}
+	if raw == "" {
+		return nil, fmt.Errorf("%w: empty token", ErrMalformed)
+	}
+	if v.cache != nil {
+		if c, ok := v.cache.Get(raw); ok {
+			return v.cached(raw, c)
+		}
+	}
+	c, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if v.cache != nil {
+		v.cache.Add(raw, c)
+		cp := *c
+		return &cp, nil
+	}
+	return c, nil
 }
 
-// Close stops background work.
-func (v *Verifier) Close() error { return nil }
+// cached answers from the verified-token cache: the signature was checked
+// when the entry was stored, the clock is checked again now. The returned
+// Claims is a copy; its slices are shared with the cache and must be treated
+// as read-only.
+func (v *Verifier) cached(raw string, c *Claims) (*Claims, error) {
+	now := v.now()
+	if err := v.checkTimes(c, now); err != nil {
+		v.cache.Remove(raw)
+		return nil, err
+	}
+	cp := *c
+	return &cp, nil
+}
 
-// WithBaseURL sets the API base URL the JWKS URL is derived from.
-func WithBaseURL(base string) Option { return nil }
+// checkTimes repeats the jwt validator's time checks, for cache hits.
+func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
+	if !now.Before(c.ExpiresAt.Add(v.leeway)) {
+		return fmt.Errorf("%w: exp is in the past", ErrExpired)
+	}
+	if !c.NotBefore.IsZero() && now.Add(v.leeway).Before(c.NotBefore) {
+		return fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
+	}
+	if !c.IssuedAt.IsZero() && now.Add(v.leeway).Before(c.IssuedAt) {
+		return fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
+	}
+	return nil
+}
 
-// WithJWKSURL sets the JWKS URL directly.
-func WithJWKSURL(u string) Option { return nil }
+// verify is the full check, without the cache.
+func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
+	var (
+		wire   *wireClaims
+		target jwt.Claims
+	)
+	if v.membershipClaim == DefaultMembershipClaim {
+		wire = &wireClaims{}
+		target = wire
+	} else {
+		cc := &customClaims{claimName: v.membershipClaim}
+		wire, target = &cc.wireClaims, cc
+	}
 
-// WithHTTPClient sets the HTTP client used to fetch keys.
-func WithHTTPClient(c *http.Client) Option { return nil }
+	// keyErr keeps the key set's own error, so that ErrUnknownKey and
+	// ErrKeySetUnavailable reach the caller rather than jwt's wrapping.
+	var keyErr error
+	keyFunc := func(t *jwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			keyErr = fmt.Errorf("%w: unsupported \"crit\" header", ErrMalformed)
+			return nil, keyErr
+		}
+		kid, ok := t.Header["kid"].(string)
+		if !ok || kid == "" {
+			keyErr = fmt.Errorf("%w: no kid in the token header", ErrUnknownKey)
+			return nil, keyErr
+		}
+		key, err := v.keys.Key(ctx, kid)
+		if err != nil {
+			keyErr = err
+			return nil, err
+		}
+		return key, nil
+	}
 
-// WithKeySet replaces the remote key set.
-func WithKeySet(ks KeySet) Option { return nil }
+	if _, err := v.parser.ParseWithClaims(raw, target, keyFunc); err != nil {
+		if keyErr != nil {
+			return nil, keyErr
+		}
+		return nil, mapJWTError(err)
+	}
 
-// WithTimeFunc sets the clock.
-func WithTimeFunc(now func() time.Time) Option { return nil }
+	if len(v.issuers) > 0 && !slices.Contains(v.issuers, normalizeIssuer(wire.Issuer)) {
+		return nil, fmt.Errorf("%w: iss %q", ErrIssuer, truncate(wire.Issuer))
+	}
+	if v.audience != "" && !slices.Contains(wire.Audience, v.audience) {
+		return nil, fmt.Errorf("%w: aud does not contain %q", ErrAudience, v.audience)
+	}
+	if err := checkSessionToken(wire); err != nil {
+		return nil, err
+	}
+	return wire.claims(), nil
+}
 
-// WithLeeway sets the clock-skew leeway.
-func WithLeeway(d time.Duration) Option { return nil }
+// checkSessionToken rejects tokens that WorkOS signs with the same keys but
+// that do not stand for an AuthKit user session:
+//   - WorkOS Connect OAuth application tokens: sid is an app consent
+//     (app_consent_…), not a session;
+//   - WorkOS Connect M2M tokens: sub is an application's client ID (client_…);
+//   - any token carrying an OAuth "scope" claim.
+//
+// A "client_id" claim alone is not a reason: AuthKit session tokens carry one.
+func checkSessionToken(w *wireClaims) error {
+	switch {
+	case strings.HasPrefix(w.SessionID, "app_consent_"):
+		return fmt.Errorf("%w: WorkOS Connect OAuth application token", ErrNotSessionToken)
+	case strings.HasPrefix(w.Subject, "client_"):
+		return fmt.Errorf("%w: WorkOS Connect M2M token", ErrNotSessionToken)
+	case w.Scope != nil:
+		return fmt.Errorf("%w: OAuth token with a scope claim", ErrNotSessionToken)
+	}
+	return nil
+}
 
-// WithIssuer sets the issuer allow-list.
-func WithIssuer(iss ...string) Option { return nil }
-
-// WithAudience requires the audience.
-func WithAudience(aud string) Option { return nil }
-
-// WithValidMethods sets the algorithm allow-list.
-func WithValidMethods(methods ...string) Option { return nil }
-
-// WithMembershipClaim sets the claim name of the membership ID.
-func WithMembershipClaim(name string) Option { return nil }
-
-// WithCache enables the verified-token cache.
-func WithCache(size int) Option { return nil }
-
-// KeySet looks up verification keys by key ID.
-type KeySet interface {
-	Key(ctx context.Context, kid string) (any, error)
+// mapJWTError turns a golang-jwt error into one of this package's sentinels.
+// When several apply (an expired token with a bad audience), the first in
+// this order wins. jwt's message is kept for context; it never contains the
+// token.
+func mapJWTError(err error) error {
+	var sentinel error
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		sentinel = ErrMalformed
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		sentinel = ErrSignature
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		sentinel = ErrMalformed
+	case errors.Is(err, jwt.ErrTokenExpired):
+		sentinel = ErrExpired
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		sentinel = ErrNotYetValid
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		sentinel = ErrAudience
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		sentinel = ErrIssuer
+	default:
+		sentinel = ErrMalformed
+	}
+	return fmt.Errorf("%w: %v", sentinel, err)
 }
