@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // Test keys live in testdata (generated once with openssl) so that the test
@@ -45,7 +46,7 @@ var testKeys = sync.OnceValue(func() map[string]*rsa.PrivateKey {
 })
 
 func privateKey(kid string) *rsa.PrivateKey { return testKeys()[kid] }
-func publicKey(kid string) *rsa.PublicKey  { return &testKeys()[kid].PublicKey }
+func publicKey(kid string) *rsa.PublicKey   { return &testKeys()[kid].PublicKey }
 
 // t0 is the fixed "now" of the tests.
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -219,3 +220,15 @@ func assertNoSecret(tb testing.TB, err error, raw string) {
 		}
 	}
 }
+
+// waitIdle waits for the fetch in flight, if any, to finish.
+func (r *RemoteKeySet) waitIdle() {
+	r.mu.Lock()
+	call := r.inflight
+	r.mu.Unlock()
+	if call != nil {
+		<-call.done
+	}
+}
+
+var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })
