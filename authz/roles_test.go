@@ -1,0 +1,307 @@
+package authz_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/fgakit/fgakit/authz"
+)
+
+// envRoleJSON is an environment role as WIRE §1.4 shows it.
+const envRoleJSON = `{
+  "object": "role",
+  "id": "role_01HXYZ",
+  "slug": "workspace-admin",
+  "name": "Workspace admin",
+  "description": null,
+  "type": "EnvironmentRole",
+  "resource_type_slug": "workspace",
+  "permissions": ["workspace:view", "project:edit"],
+  "created_at": "2026-01-15T12:00:00.000Z",
+  "updated_at": "2026-01-15T12:00:00.000Z"
+}`
+
+var envRoleWant = authz.Role{
+	Object: "role", ID: "role_01HXYZ", Slug: "workspace-admin", Name: "Workspace admin",
+	Type: authz.RoleTypeEnvironment, ResourceTypeSlug: "workspace",
+	Permissions: []string{"workspace:view", "project:edit"}, CreatedAt: t0, UpdatedAt: t0,
+}
+
+const orgRoleJSON = `{
+  "object": "role",
+  "id": "role_02",
+  "slug": "org-auditor",
+  "name": "Auditor",
+  "description": "Reads everything",
+  "type": "OrganizationRole",
+  "resource_type_slug": "organization",
+  "permissions": [],
+  "created_at": "2026-01-15T12:00:00.000Z",
+  "updated_at": "2026-01-15T12:00:00.000Z"
+}`
+
+var orgRoleWant = authz.Role{
+	Object: "role", ID: "role_02", Slug: "org-auditor", Name: "Auditor", Description: "Reads everything",
+	Type: authz.RoleTypeOrganization, ResourceTypeSlug: "organization",
+	Permissions: []string{}, CreatedAt: t0, UpdatedAt: t0,
+}
+
+func TestEnvironmentRoles(t *testing.T) {
+	t.Parallel()
+	runExchanges(t, []exchange{
+		{
+			name: "create",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "workspace-admin", Name: "Workspace admin", ResourceTypeSlug: "workspace"})
+			},
+			wantMethod: "POST", wantPath: "/authorization/roles",
+			wantBody:       `{"slug":"workspace-admin","name":"Workspace admin","resource_type_slug":"workspace"}`,
+			wantIdempotent: true,
+			status:         201, resp: envRoleJSON, want: &envRoleWant,
+		},
+		{
+			name: "list is not paginated",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.ListEnvironmentRoles(ctx)
+			},
+			wantMethod: "GET", wantPath: "/authorization/roles",
+			status: 200, resp: `{"object":"list","data":[` + envRoleJSON + `]}`,
+			want: []authz.Role{envRoleWant},
+		},
+		{
+			name: "get",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.GetEnvironmentRole(ctx, "workspace-admin")
+			},
+			wantMethod: "GET", wantPath: "/authorization/roles/workspace-admin",
+			status: 200, resp: envRoleJSON, want: &envRoleWant,
+		},
+		{
+			name: "update",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.UpdateEnvironmentRole(ctx, "workspace-admin", authz.UpdateRoleParams{Name: ptr("Admin"), Description: ptr("All of it")})
+			},
+			wantMethod: "PATCH", wantPath: "/authorization/roles/workspace-admin",
+			wantBody: `{"name":"Admin","description":"All of it"}`,
+			status:   200, resp: envRoleJSON, want: &envRoleWant,
+		},
+		{
+			name: "set permissions",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.SetEnvironmentRolePermissions(ctx, "workspace-admin", []string{"workspace:view", "project:edit"})
+			},
+			wantMethod: "PUT", wantPath: "/authorization/roles/workspace-admin/permissions",
+			wantBody: `{"permissions":["workspace:view","project:edit"]}`,
+			status:   200, resp: envRoleJSON, want: &envRoleWant,
+		},
+		{
+			name: "set no permissions sends an empty list",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.SetEnvironmentRolePermissions(ctx, "workspace-admin", nil)
+			},
+			wantMethod: "PUT", wantPath: "/authorization/roles/workspace-admin/permissions",
+			wantBody: `{"permissions":[]}`,
+			status:   200, resp: envRoleJSON, want: &envRoleWant,
+		},
+		{
+			name: "add a permission",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.AddEnvironmentRolePermission(ctx, "workspace-admin", "project:edit")
+			},
+			wantMethod: "POST", wantPath: "/authorization/roles/workspace-admin/permissions",
+			wantBody:       `{"slug":"project:edit"}`,
+			wantIdempotent: true,
+			status:         200, resp: envRoleJSON, want: &envRoleWant,
+		},
+	})
+}
+
+func TestOrganizationRoles(t *testing.T) {
+	t.Parallel()
+	runExchanges(t, []exchange{
+		{
+			name: "create with a generated slug",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "Auditor", Description: "Reads everything"})
+			},
+			wantMethod: "POST", wantPath: "/authorization/organizations/org_acme/roles",
+			wantBody:       `{"name":"Auditor","description":"Reads everything"}`,
+			wantIdempotent: true,
+			status:         201, resp: orgRoleJSON, want: &orgRoleWant,
+		},
+		{
+			name: "list holds environment and custom roles",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.ListOrganizationRoles(ctx, "org_acme")
+			},
+			wantMethod: "GET", wantPath: "/authorization/organizations/org_acme/roles",
+			status: 200, resp: `{"object":"list","data":[` + orgRoleJSON + `,` + envRoleJSON + `]}`,
+			want: []authz.Role{orgRoleWant, envRoleWant},
+		},
+		{
+			name: "get",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.GetOrganizationRole(ctx, "org_acme", "org-auditor")
+			},
+			wantMethod: "GET", wantPath: "/authorization/organizations/org_acme/roles/org-auditor",
+			status: 200, resp: orgRoleJSON, want: &orgRoleWant,
+		},
+		{
+			name: "update",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.UpdateOrganizationRole(ctx, "org_acme", "org-auditor", authz.UpdateRoleParams{Description: ptr("Reads everything")})
+			},
+			wantMethod: "PATCH", wantPath: "/authorization/organizations/org_acme/roles/org-auditor",
+			wantBody: `{"description":"Reads everything"}`,
+			status:   200, resp: orgRoleJSON, want: &orgRoleWant,
+		},
+		{
+			name: "delete",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return nil, c.DeleteOrganizationRole(ctx, "org_acme", "org-auditor")
+			},
+			wantMethod: "DELETE", wantPath: "/authorization/organizations/org_acme/roles/org-auditor",
+			status: 204,
+		},
+		{
+			name: "set permissions",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.SetOrganizationRolePermissions(ctx, "org_acme", "org-auditor", []string{"users:read"})
+			},
+			wantMethod: "PUT", wantPath: "/authorization/organizations/org_acme/roles/org-auditor/permissions",
+			wantBody: `{"permissions":["users:read"]}`,
+			status:   200, resp: orgRoleJSON, want: &orgRoleWant,
+		},
+		{
+			name: "add a permission",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.AddOrganizationRolePermission(ctx, "org_acme", "org-auditor", "users:read")
+			},
+			wantMethod: "POST", wantPath: "/authorization/organizations/org_acme/roles/org-auditor/permissions",
+			wantBody:       `{"slug":"users:read"}`,
+			wantIdempotent: true,
+			status:         200, resp: orgRoleJSON, want: &orgRoleWant,
+		},
+		{
+			name: "remove a permission keeps ':' literal",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return c.RemoveOrganizationRolePermission(ctx, "org_acme", "org-auditor", "users:read")
+			},
+			wantMethod: "DELETE", wantPath: "/authorization/organizations/org_acme/roles/org-auditor/permissions/users:read",
+			status: 200, resp: orgRoleJSON, want: &orgRoleWant,
+		},
+	})
+}
+
+func TestRoleErrors(t *testing.T) {
+	t.Parallel()
+	runAPIErrors(t, []apiErrorCase{
+		{
+			name: "environment role slug conflict",
+			call: func(ctx context.Context, c *authz.Client) error {
+				_, err := c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "member", Name: "Member"})
+				return err
+			},
+			status: http.StatusConflict, resp: `{"code":"role_slug_conflict","message":"A role with this slug already exists."}`,
+			sentinel: authz.ErrConflict, wantCode: "role_slug_conflict", wantMsg: "A role with this slug already exists.",
+		},
+		{
+			name: "organization role slug conflict",
+			call: func(ctx context.Context, c *authz.Client) error {
+				_, err := c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "Auditor", Slug: "org-auditor"})
+				return err
+			},
+			status: http.StatusConflict, resp: `{"code":"organization_role_slug_conflict","message":"A role with this slug already exists."}`,
+			sentinel: authz.ErrConflict, wantCode: "organization_role_slug_conflict", wantMsg: "A role with this slug already exists.",
+		},
+		{
+			name: "delete a role with assignments",
+			call: func(ctx context.Context, c *authz.Client) error {
+				return c.DeleteOrganizationRole(ctx, "org_acme", "org-auditor")
+			},
+			status: http.StatusConflict, resp: `{"code":"role_has_assignments","message":"The role has assignments."}`,
+			sentinel: authz.ErrConflict, wantCode: "role_has_assignments", wantMsg: "The role has assignments.",
+		},
+		{
+			name: "unknown environment role",
+			call: func(ctx context.Context, c *authz.Client) error {
+				_, err := c.GetEnvironmentRole(ctx, "nope")
+				return err
+			},
+			status: http.StatusNotFound, resp: `{"message":"Role not found."}`,
+			sentinel: authz.ErrNotFound, wantMsg: "Role not found.",
+		},
+		{
+			name: "set an unknown permission",
+			call: func(ctx context.Context, c *authz.Client) error {
+				_, err := c.SetOrganizationRolePermissions(ctx, "org_acme", "org-auditor", []string{"nope"})
+				return err
+			},
+			status: http.StatusUnprocessableEntity, resp: `{"message":"Validation failed."}`,
+			sentinel: authz.ErrValidation, wantMsg: "Validation failed.",
+		},
+		{
+			name: "list organization roles of an unknown organization",
+			call: func(ctx context.Context, c *authz.Client) error {
+				_, err := c.ListOrganizationRoles(ctx, "org_nope")
+				return err
+			},
+			status: http.StatusNotFound, resp: `{"message":"Organization not found."}`,
+			sentinel: authz.ErrNotFound, wantMsg: "Organization not found.",
+		},
+	})
+}
+
+func TestRoleMalformedList(t *testing.T) {
+	t.Parallel()
+	c, _ := newAPI(t, func(recorded) (int, string) { return 200, `{"object":"list"}` })
+	if _, err := c.ListEnvironmentRoles(t.Context()); err == nil {
+		t.Error("a role list without data was accepted")
+	}
+}
+
+func TestRoleInputValidation(t *testing.T) {
+	t.Parallel()
+	runInvalid(t, []invalidCase{
+		{"create environment role without slug", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Name: "X"})
+			return err
+		}},
+		{"create environment role without name", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "x"})
+			return err
+		}},
+		{"create organization role without name", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Slug: "org-x"})
+			return err
+		}},
+		{"create organization role without organization", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.CreateOrganizationRole(ctx, "", authz.CreateOrganizationRoleParams{Name: "X"})
+			return err
+		}},
+		{"get role '..'", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.GetEnvironmentRole(ctx, "..")
+			return err
+		}},
+		{"set permissions with an empty slug", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.SetEnvironmentRolePermissions(ctx, "admin", []string{"a", ""})
+			return err
+		}},
+		{"add an empty permission", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.AddOrganizationRolePermission(ctx, "org_acme", "org-x", "")
+			return err
+		}},
+		{"remove an empty permission", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.RemoveOrganizationRolePermission(ctx, "org_acme", "org-x", "")
+			return err
+		}},
+		{"delete role of empty organization", func(ctx context.Context, c *authz.Client) error {
+			return c.DeleteOrganizationRole(ctx, "", "org-x")
+		}},
+		{"list roles of organization '.'", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.ListOrganizationRoles(ctx, ".")
+			return err
+		}},
+	})
+}
