@@ -211,7 +211,7 @@ func assertNoSecret(tb testing.TB, err error, raw string) {
 		return
 	}
 	msg := err.Error()
-	if strings.Contains(msg, raw) {
+	if len(raw) >= 16 && strings.Contains(msg, raw) {
 		tb.Errorf("error message contains the token: %q", msg)
 	}
 	for _, seg := range strings.Split(raw, ".") {

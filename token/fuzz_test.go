@@ -1,0 +1,100 @@
+package token
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// FuzzVerify feeds raw token strings to Verify, with and without the cache.
+// It must never panic, never return claims together with an error, always
+// return one of the sentinels, never echo the token, and accept only tokens
+// whose RS256 signature by key A checks out independently.
+func FuzzVerify(f *testing.F) {
+	good := sign(f, kidA, sessionClaims(), nil)
+	parts := strings.Split(good, ".")
+	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(sessionClaims()))
+	hs.Header["kid"] = kidA
+	hsRaw, _ := hs.SignedString([]byte("secret"))
+	for _, seed := range []string{
+		good,
+		sign(f, kidA, map[string]any{"sub": "user_1", "exp": t0.Add(time.Minute).Unix(), "aud": []string{"a"}, "nbf": 1, "act": map[string]any{"sub": "x"}}, nil),
+		sign(f, kidA, claimsWith(map[string]any{"exp": nil}), nil),
+		b64(map[string]any{"alg": "none", "kid": kidA}) + "." + parts[1] + ".",
+		hsRaw,
+		parts[0] + "." + parts[1],
+		"garbage",
+		"a.b.c",
+		"..",
+		"",
+		"eyJhbGciOiJSUzI1NiJ9.bnVsbA.",
+		parts[0] + "." + b64("null") + "." + parts[2],
+	} {
+		f.Add(seed)
+	}
+	plain := newTestVerifier(f)
+	cached := newTestVerifier(f, WithCache(64))
+	f.Fuzz(func(t *testing.T, raw string) {
+		for _, v := range []*Verifier{plain, cached} {
+			c, err := v.Verify(t.Context(), raw)
+			if err != nil {
+				if c != nil {
+					t.Fatalf("claims returned with error %v", err)
+				}
+				if !isSentinel(err) {
+					t.Fatalf("error %v wraps no sentinel", err)
+				}
+				assertNoSecret(t, err, raw)
+				continue
+			}
+			if c == nil {
+				t.Fatal("nil claims without an error")
+			}
+			if !signedByA(raw) {
+				t.Fatalf("accepted a token whose signature does not check out: %q", raw)
+			}
+		}
+	})
+}
+
+func isSentinel(err error) bool {
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// signedByA checks the token independently of the Verifier: an RS256 header
+// and a PKCS #1 v1.5 SHA-256 signature by key A over header.payload.
+func signedByA(raw string) bool {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	hb, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return false
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if json.Unmarshal(hb, &h) != nil || h.Alg != "RS256" {
+		return false
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return false
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	return rsa.VerifyPKCS1v15(publicKey(kidA), crypto.SHA256, sum[:], sig) == nil
+}
