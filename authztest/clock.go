@@ -1,0 +1,54 @@
+package authztest
+
+import (
+	"sync"
+	"time"
+)
+
+// clock is the fake's time: the wall clock shifted by an offset, or frozen
+// at a fixed instant once WithClock or SetTime is used.
+type clock struct {
+	mu     sync.Mutex
+	frozen bool
+	at     time.Time     // when frozen
+	offset time.Duration // when running
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.frozen {
+		return c.at
+	}
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen, c.at = true, t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.frozen {
+		c.at = c.at.Add(d)
+	} else {
+		c.offset += d
+	}
+}
+
+// Now returns the fake's current time. It stamps created_at and updated_at,
+// the iat and exp of session tokens, and is the time function of
+// [Fake.Verifier]. It runs with the wall clock until [WithClock] or
+// [Fake.SetTime] freezes it.
+func (f *Fake) Now() time.Time { return f.clock.now() }
+
+// SetTime freezes the fake's clock at t. From then on it moves only with
+// [Fake.Advance] and SetTime.
+func (f *Fake) SetTime(t time.Time) { f.clock.set(t) }
+
+// Advance moves the fake's clock forward by d (backward when d is
+// negative), e.g. past a session token's expiry.
+func (f *Fake) Advance(d time.Duration) { f.clock.advance(d) }

@@ -1,0 +1,132 @@
+// Package authztest is a test double of the WorkOS Authorization API: an
+// in-memory FGA with WorkOS's semantics, served over the real HTTP wire
+// protocol, that also mints AuthKit session tokens and serves their JWKS.
+//
+// Tests run the production [authz.Client] and [token.Verifier] against it,
+// so encoding, retries, merging and error mapping are exercised for real:
+//
+//	func TestEditProject(t *testing.T) {
+//		f := authztest.New(t) // closed when the test ends
+//		f.AddResourceType("workspace")
+//		f.AddResourceType("project", "workspace")
+//		f.AddPermission("project:edit", "project")
+//		f.AddRole("workspace-admin", "workspace", "project:edit")
+//		f.AddOrganization("org_acme", "Acme")
+//		f.AddMembership("om_alice", "user_alice", "org_acme", "")
+//		eng := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
+//		web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
+//		f.Assign("om_alice", "workspace-admin", eng)
+//
+//		claims, _ := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
+//		d, err := f.Client().Check(t.Context(), claims, "project:edit", authz.ResourceID(web))
+//		// d.Allowed == true, and f.Calls() shows the one check call.
+//	}
+//
+// A whole scenario can also be a JSON [Fixture] in the API's own vocabulary
+// ([WithFixture], [Fake.Load], [LoadFixtureFile]); `fgakit serve` runs the
+// fake as a standalone server ([NewServer]) for tests in other languages.
+//
+// # What the fake offers
+//
+//   - Setup in Go: [Fake.AddResourceType], [Fake.AddPermission],
+//     [Fake.AddRole], [Fake.AddOrganizationRole], [Fake.AddOrganization],
+//     [Fake.AddMembership], [Fake.AddResource], [Fake.Assign], groups
+//     ([Fake.AddGroup], [Fake.AddGroupMember], [Fake.AssignGroup]). Each
+//     fails the test on misuse, with the error the API would give.
+//   - Sessions: [Fake.Session] mints an RS256 token whose role, roles and
+//     permissions come from the membership's organization roles; the JWKS
+//     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
+//     the fake's clock. POST /_fake/access_tokens mints one over HTTP:
+//     {"organization_membership_id": "om_…", "expires_in": 300} →
+//     {"access_token": "…"}. One 2048-bit RSA key is generated per process
+//     (at the first session or JWKS request) and shared by every fake, to
+//     keep tests fast.
+//   - Inspection: [Fake.Calls] logs every WorkOS API request (not JWKS or
+//     /_fake/ requests) with its status and X-Request-ID;
+//     [Fake.JWKSFetches] counts key fetches.
+//   - Faults: [Fake.InjectFault] and [Fake.FailNext] answer status codes
+//     with Retry-After, add latency, drop connections or send malformed
+//     bodies, for the next N requests or those matching a path.
+//   - Time: [Fake.Now], [Fake.SetTime], [Fake.Advance], [WithClock].
+//
+// # Semantics
+//
+// A check is allowed iff some role the membership holds on the resource or
+// on any ancestor — by a direct assignment, through a group, or as its
+// organization role (held on the organization's root resource) — contains
+// the permission. Roles may contain permissions of their own resource type
+// and of descendant types only; that is checked when a role is created or
+// changed. Changes apply at once: a revoked assignment is denied on the
+// next check, a reparented resource inherits from its new ancestors.
+//
+// # Known differences from the real API
+//
+// Where the WorkOS documentation is silent or contradicts itself, the fake
+// chooses as follows (WIRE.md §7 of the fgakit repository):
+//
+//   - Effective permissions by resource ID are served on both paths, the
+//     documented /organization_memberships/{om}/resources/{id}/permissions
+//     and the SDK's /resources/{id}/organization_memberships/{om}/permissions.
+//     They list the permissions of the resource's own type that a check
+//     would grant.
+//   - Deleting a resource with children or role assignments is 409
+//     resource_has_dependents unless cascade_delete=true, which removes the
+//     subtree and every role assignment on it.
+//   - Deleting a custom role that is still assigned (directly or as a
+//     membership's role) is 409 role_has_assignments; assigned to a group,
+//     409 role_has_group_role_mappings.
+//   - Resources a membership can access under a parent are the parent's
+//     direct children of the permission's type on which a check would
+//     grant the permission.
+//   - Check: an unknown membership, resource or permission slug is 404; a
+//     body without permission_slug, without a resource, or naming two
+//     different resources is 422 (a resource_type_slug matching the
+//     resource_id is tolerated); a permission of another resource type than
+//     the resource's answers {"authorized": false}; a resource of another
+//     organization than the membership's is 404.
+//   - A resource directly under its organization answers
+//     "parent_resource_id": null. The organization's root resource has type
+//     "organization" and external ID = the organization ID, appears in
+//     resource lists, and cannot be changed or deleted (422).
+//   - Group role assignments apply at once (the real API may take a moment).
+//   - Every answer carries X-Request-ID; every error body is JSON with
+//     "message", plus "code" for 400 and 409 (and a few 422s with a
+//     documented code, such as sub_resource_scoped_role_not_allowed).
+//   - Assigning a role that does not exist is 404; a role scoped to another
+//     resource type than the target's is 422; assigning the same role on
+//     the same resource twice is 409 duplicate_role_assignment.
+//   - Removing a role assignment that came from a group, by its ID, is 422.
+//   - The role assignments of a membership list its assignments on
+//     resources (the organization root included when assigned there), from
+//     groups too, but not its organization role.
+//   - Lists: limit outside 1–100 is 422; order "normal" is treated as
+//     "desc"; before and after together, or a cursor the fake never issued,
+//     is 422 (the ID of a deleted object still works as a cursor).
+//   - GET /authorization/resources accepts no filter at all (every
+//     resource) rather than 400 missing_organization_id_or_resource_type_slug.
+//   - Without [WithAPIKey] any request is accepted, with or without an
+//     Authorization header.
+//   - Unknown request body fields are ignored; a malformed JSON body is 400
+//     bad_request; a field of the wrong JSON type is 422.
+//   - A POST with an Idempotency-Key that already succeeded on the same path
+//     answers the same again without applying it twice.
+//   - Input limits are checked as WIRE.md §1 states them (external_id at
+//     most 128 ASCII characters, name 48, description 150, slugs 48).
+//   - Names default: a permission's or role's name to its slug, a resource
+//     set up in Go or a fixture to its external ID (the API requires name).
+//   - IDs the fake generates are deterministic per fake: prefix plus a
+//     counter (authz_resource_000001, role_assignment_000001, om_…, perm_…,
+//     role_…, group_…, gra_…). Timestamps are ISO-8601 with milliseconds
+//     from the fake's clock.
+//   - Session tokens: iss is {URL}/user_management/{client_id}; kid is
+//     "sso_oidc_key_pair_" + a digest of the key; sid and jti are counters.
+//
+// # Unsupported
+//
+// Not served (404): resource types (the real API has no endpoint either),
+// organizations and organization memberships (/organizations,
+// /user_management/...), users, group CRUD and group membership endpoints
+// (set groups up in Go or in a fixture), the role priority endpoint, and
+// everything outside /authorization. The faults lock_timeout and
+// resource_type_update_in_progress happen only when injected.
+package authztest

@@ -1,0 +1,68 @@
+package authztest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// apiError is an answer the fake refuses a request with. The same value is
+// the Go error of a setup call or a fixture entry, so the rules are written
+// once.
+type apiError struct {
+	status  int
+	code    string // empty for {"message"} bodies
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func errNotFound(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusNotFound, message: fmt.Sprintf(format, args...)}
+}
+
+func errInvalid(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, message: fmt.Sprintf(format, args...)}
+}
+
+func errInvalidCode(code, format string, args ...any) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+func errConflict(code, format string, args ...any) *apiError {
+	return &apiError{status: http.StatusConflict, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+func errBadRequest(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "bad_request", message: fmt.Sprintf(format, args...)}
+}
+
+// errorBody is the JSON body of every error answer.
+type errorBody struct {
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message"`
+}
+
+// writeJSON answers status with v encoded as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"authztest: cannot encode the answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// writeError answers with err's status and body. An error that is not an
+// *apiError is a bug of the fake and answers 500.
+func writeError(w http.ResponseWriter, err error) {
+	e, ok := err.(*apiError)
+	if !ok {
+		e = &apiError{status: http.StatusInternalServerError, message: "authztest: " + err.Error()}
+	}
+	writeJSON(w, e.status, errorBody{Code: e.code, Message: e.message})
+}
+
+// writeNoContent answers 204 without a body.
+func writeNoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }

@@ -1,0 +1,368 @@
+package authztest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/token"
+)
+
+// Defaults of a new Fake.
+const (
+	DefaultClientID = "client_test"
+	DefaultAPIKey   = "sk_test_fake"
+)
+
+// maxBody caps the request bodies the fake reads.
+const maxBody = 1 << 20
+
+// Fake is an in-memory WorkOS Authorization API served over HTTP. Create it
+// with [New] in tests or [NewServer] for a standalone server. All methods
+// are safe for concurrent use.
+type Fake struct {
+	tb      testing.TB // nil for NewServer: misuse panics instead
+	srv     *httptest.Server
+	url     string
+	mux     *http.ServeMux
+	clock   clock
+	apiKey  string
+	needKey bool
+
+	mu          sync.Mutex // guards everything below
+	clientID    string
+	m           *model
+	calls       []Call
+	jwksFetches int
+	faults      []*faultState
+	requests    int
+	tokens      int
+	idempotent  map[string]*replay
+	closeOnce   sync.Once
+}
+
+// Option configures a Fake.
+type Option func(*config)
+
+type config struct {
+	apiKey   string
+	needKey  bool
+	clientID string
+	fixture  *Fixture
+	start    *time.Time
+}
+
+// WithAPIKey makes the fake demand "Authorization: Bearer key" on every
+// WorkOS API path; other requests get 401 {"message":"Unauthorized"}.
+// Without it any request is accepted. The JWKS and the /_fake/ paths are
+// always public. [Fake.Client] uses the key.
+func WithAPIKey(key string) Option {
+	return func(c *config) { c.apiKey, c.needKey = key, true }
+}
+
+// WithClientID sets the AuthKit client ID whose JWKS the fake serves at
+// /sso/jwks/{client_id} (default [DefaultClientID]). A fixture's client_id
+// overrides it.
+func WithClientID(id string) Option { return func(c *config) { c.clientID = id } }
+
+// WithFixture loads fx when the fake starts; an invalid fixture fails
+// [New] (tb.Fatal) or [NewServer] (error).
+func WithFixture(fx *Fixture) Option { return func(c *config) { c.fixture = fx } }
+
+// WithClock freezes the fake's clock at start; it then moves only with
+// [Fake.Advance] and [Fake.SetTime]. Without it the clock follows the wall
+// clock.
+func WithClock(start time.Time) Option { return func(c *config) { c.start = &start } }
+
+func newFake(tb testing.TB, opts []Option) (*Fake, error) {
+	cfg := config{apiKey: DefaultAPIKey, clientID: DefaultClientID}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	f := &Fake{tb: tb, apiKey: cfg.apiKey, needKey: cfg.needKey, clientID: cfg.clientID,
+		idempotent: map[string]*replay{}}
+	if cfg.start != nil {
+		f.clock.set(*cfg.start)
+	}
+	f.m = newModel(f.Now)
+	f.mux = f.routes()
+	if cfg.fixture != nil {
+		if err := f.Load(cfg.fixture); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// New starts a fake on 127.0.0.1 with a random port and closes it when the
+// test ends. A bad option or fixture fails the test. Setup methods of the
+// returned Fake report misuse through tb.Fatalf.
+func New(tb testing.TB, opts ...Option) *Fake {
+	tb.Helper()
+	f, err := newFake(tb, opts)
+	if err != nil {
+		tb.Fatalf("authztest.New: %v", err)
+	}
+	f.srv = httptest.NewServer(f)
+	f.url = f.srv.URL
+	tb.Cleanup(f.Close)
+	return f
+}
+
+// NewServer starts a fake listening on addr (e.g. "127.0.0.1:8080", or
+// "127.0.0.1:0" for a free port), as `fgakit serve` does. Setup methods of
+// the returned Fake panic on misuse. Call [Fake.Close] to stop it.
+func NewServer(addr string, opts ...Option) (*Fake, error) {
+	f, err := newFake(nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("authztest: %w", err)
+	}
+	f.srv = httptest.NewUnstartedServer(f)
+	f.srv.Listener.Close()
+	f.srv.Listener = l
+	f.srv.Start()
+	host := l.Addr().(*net.TCPAddr)
+	if host.IP.IsUnspecified() {
+		f.url = fmt.Sprintf("http://127.0.0.1:%d", host.Port)
+	} else {
+		f.url = "http://" + host.String()
+	}
+	return f, nil
+}
+
+// URL is the base URL of the fake, e.g. "http://127.0.0.1:53917", to use
+// where the real API is https://api.workos.com.
+func (f *Fake) URL() string { return f.url }
+
+// Handler returns the fake's HTTP handler, to mount it in a server of your
+// own. The handler works without the fake's own listener.
+func (f *Fake) Handler() http.Handler { return f }
+
+// Close stops the server, waiting for requests in flight. It is safe to
+// call more than once.
+func (f *Fake) Close() {
+	f.closeOnce.Do(func() {
+		if f.srv != nil {
+			f.srv.Close()
+		}
+	})
+}
+
+// ClientID is the AuthKit client ID whose JWKS the fake serves.
+func (f *Fake) ClientID() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clientID
+}
+
+// APIKey is the API key [Fake.Client] authenticates with.
+func (f *Fake) APIKey() string { return f.apiKey }
+
+// Client returns the production client pointed at the fake, authenticating
+// with [Fake.APIKey]. Options are applied after the base URL. Under [New]
+// the client is closed when the test ends and an error fails the test;
+// under [NewServer] the caller closes it and an error panics.
+func (f *Fake) Client(opts ...authz.Option) *authz.Client {
+	f.helper()
+	c, err := authz.New(f.APIKey(), append([]authz.Option{authz.WithBaseURL(f.URL())}, opts...)...)
+	if err != nil {
+		f.fail("Client", err)
+		return nil
+	}
+	if f.tb != nil {
+		f.tb.Cleanup(func() { c.Close() })
+	}
+	return c
+}
+
+// Verifier returns a token verifier for the fake's sessions: it fetches the
+// fake's JWKS and uses the fake's clock, so [Fake.Advance] expires tokens.
+// Lifetime and errors are handled as for [Fake.Client].
+func (f *Fake) Verifier(opts ...token.Option) *token.Verifier {
+	f.helper()
+	v, err := token.NewVerifier(f.ClientID(), append([]token.Option{token.WithBaseURL(f.URL()), token.WithTimeFunc(f.Now)}, opts...)...)
+	if err != nil {
+		f.fail("Verifier", err)
+		return nil
+	}
+	if f.tb != nil {
+		f.tb.Cleanup(func() { v.Close() })
+	}
+	return v
+}
+
+func (f *Fake) helper() {
+	if f.tb != nil {
+		f.tb.Helper()
+	}
+}
+
+// fail reports the misuse of a setup method: the test fails under New, the
+// program panics under NewServer.
+func (f *Fake) fail(what string, err error) {
+	if f.tb != nil {
+		f.tb.Helper()
+		f.tb.Fatalf("authztest: %s: %v", what, err)
+		return
+	}
+	panic(fmt.Sprintf("authztest: %s: %v", what, err))
+}
+
+// Call is one request to a WorkOS API path, as the fake received and
+// answered it. JWKS fetches and /_fake/ requests are not calls.
+type Call struct {
+	Method    string
+	Path      string // unescaped, e.g. /authorization/organization_memberships/om_1/check
+	Query     string // raw query, without "?"
+	Body      []byte
+	Status    int // 0 when a fault dropped the connection or the client went away
+	RequestID string
+}
+
+// Calls returns a copy of the log of API calls, in the order they were
+// answered.
+func (f *Fake) Calls() []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Call, len(f.calls))
+	copy(out, f.calls)
+	return out
+}
+
+// ResetCalls empties the call log.
+func (f *Fake) ResetCalls() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = nil
+}
+
+// JWKSFetches counts the requests for the JWKS, to assert that a verifier
+// caches keys.
+func (f *Fake) JWKSFetches() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.jwksFetches
+}
+
+// statusRecorder remembers the status a handler answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	s.body.Write(b)
+	return s.ResponseWriter.Write(b)
+}
+
+// ServeHTTP answers one request: X-Request-ID, API key, faults, the call
+// log, then the endpoint.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.requests++
+	reqID := fmt.Sprintf("req_fake_%06d", f.requests)
+	f.mu.Unlock()
+	w.Header().Set("X-Request-ID", reqID)
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		writeError(w, errBadRequest("the request body is unreadable or larger than %d bytes", maxBody))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	path := r.URL.Path
+	if strings.HasPrefix(path, "/_fake/") {
+		f.mux.ServeHTTP(w, r)
+		return
+	}
+	if strings.HasPrefix(path, "/sso/jwks/") {
+		f.mu.Lock()
+		f.jwksFetches++
+		f.mu.Unlock()
+		if _, done := f.applyFault(w, r, false); done {
+			return
+		}
+		f.mux.ServeHTTP(w, r)
+		return
+	}
+
+	call := Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, RequestID: reqID}
+	defer func() {
+		f.mu.Lock()
+		f.calls = append(f.calls, call)
+		f.mu.Unlock()
+	}()
+	if f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey {
+		writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
+		call.Status = http.StatusUnauthorized
+		return
+	}
+	if status, done := f.applyFault(w, r, true); done {
+		call.Status = status
+		return
+	}
+	if status, done := f.replayIdempotent(w, r); done {
+		call.Status = status
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w}
+	f.mux.ServeHTTP(rec, r)
+	call.Status = rec.status
+	f.rememberIdempotent(r, rec)
+}
+
+// handle registers an endpoint. fn runs with the model locked and returns
+// the status and the JSON body to answer with, or an error.
+func (f *Fake) handle(mux *http.ServeMux, pattern string, fn func(r *http.Request) (int, any, error)) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		status, body, err := fn(r)
+		f.mu.Unlock()
+		switch {
+		case err != nil:
+			writeError(w, err)
+		case status == http.StatusNoContent:
+			writeNoContent(w)
+		default:
+			writeJSON(w, status, body)
+		}
+	})
+}
+
+// routes is the one router of the fake: every path it serves.
+func (f *Fake) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	f.checkRoutes(mux)
+	f.resourceRoutes(mux)
+	f.assignmentRoutes(mux)
+	f.sessionRoutes(mux)
+	f.phaseBRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errNotFound("The requested path '%s' could not be found.", r.URL.Path))
+	})
+	return mux
+}

@@ -1,0 +1,144 @@
+package authztest
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Fault is a failure the fake answers with instead of (or before) the real
+// answer; see [Fake.InjectFault].
+type Fault struct {
+	// Path selects the requests: an exact path or a path prefix, e.g.
+	// "/authorization/organization_memberships/om_1/check" or
+	// "/authorization/". Empty matches every WorkOS API path. The JWKS path
+	// is matched only when Path names it (prefix "/sso/jwks/").
+	Path string
+	// Method selects the requests by HTTP method; empty matches any.
+	Method string
+	// Times is how many matching requests fail: 0 means 1, a negative
+	// value means every one until [Fake.ClearFaults].
+	Times int
+
+	// Status answers with this status code. The body is Body, or a JSON
+	// error body ({"message"}, plus "code":"rate_limit_exceeded" for 429).
+	Status int
+	// Body replaces the default body of Status.
+	Body string
+	// RetryAfter sets the Retry-After header (seconds or an HTTP date).
+	RetryAfter string
+	// Delay waits this long (real time) before answering; it stops early
+	// when the client gives up. With no other field set the request is
+	// then answered normally: pure latency.
+	Delay time.Duration
+	// Drop closes the connection without answering.
+	Drop bool
+	// Malformed answers 200 with a truncated, non-JSON body.
+	Malformed bool
+}
+
+type faultState struct {
+	Fault
+	left int // < 0: forever
+}
+
+// InjectFault makes the next matching requests fail as fault says. Faults
+// are matched in the order they were injected; each request uses at most
+// one. Faulted requests still appear in [Fake.Calls].
+func (f *Fake) InjectFault(fault Fault) {
+	left := fault.Times
+	if left == 0 {
+		left = 1
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = append(f.faults, &faultState{Fault: fault, left: left})
+}
+
+// FailNext makes the next API request (any path) answer status with a
+// JSON error body.
+func (f *Fake) FailNext(status int) { f.InjectFault(Fault{Status: status}) }
+
+// ClearFaults removes every pending fault.
+func (f *Fake) ClearFaults() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = nil
+}
+
+// takeFault consumes and returns the first fault matching r, if any.
+func (f *Fake) takeFault(r *http.Request, apiPath bool) *Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, fs := range f.faults {
+		if fs.Method != "" && !strings.EqualFold(fs.Method, r.Method) {
+			continue
+		}
+		if fs.Path == "" && !apiPath || !strings.HasPrefix(r.URL.Path, fs.Path) {
+			continue
+		}
+		if fs.left > 0 {
+			fs.left--
+			if fs.left == 0 {
+				f.faults = append(f.faults[:i:i], f.faults[i+1:]...)
+			}
+		}
+		fault := fs.Fault
+		return &fault
+	}
+	return nil
+}
+
+// applyFault answers r with a matching fault. done reports that the request
+// was answered (or dropped) and status what it was answered with.
+func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, apiPath bool) (status int, done bool) {
+	fault := f.takeFault(r, apiPath)
+	if fault == nil {
+		return 0, false
+	}
+	if fault.Delay > 0 {
+		t := time.NewTimer(fault.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return 0, true
+		}
+	}
+	switch {
+	case fault.Drop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return 0, true
+			}
+		}
+		panic(http.ErrAbortHandler) // HTTP/2 or a wrapped writer: abort the stream
+	case fault.Malformed:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		body := fault.Body
+		if body == "" {
+			body = `{"authorized": tr`
+		}
+		w.Write([]byte(body))
+		return http.StatusOK, true
+	case fault.Status != 0:
+		if fault.RetryAfter != "" {
+			w.Header().Set("Retry-After", fault.RetryAfter)
+		}
+		if fault.Body != "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(fault.Status)
+			w.Write([]byte(fault.Body))
+			return fault.Status, true
+		}
+		e := errorBody{Message: http.StatusText(fault.Status)}
+		if fault.Status == http.StatusTooManyRequests {
+			e = errorBody{Code: "rate_limit_exceeded", Message: "Too many requests."}
+		}
+		writeJSON(w, fault.Status, e)
+		return fault.Status, true
+	}
+	return 0, false // latency only
+}

@@ -1,0 +1,180 @@
+package authztest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadFixtureErrors(t *testing.T) {
+	t.Parallel()
+	// base is a valid fixture the bad ones extend.
+	const base = `"resource_types":[{"slug":"workspace"},{"slug":"project","parent_types":["workspace"]}],
+		"permissions":[{"slug":"workspace:view","resource_type_slug":"workspace"},{"slug":"project:edit","resource_type_slug":"project"}],
+		"organizations":[{"id":"org_x","name":"X"}]`
+	tests := []struct {
+		name    string
+		fixture string
+		wantErr string
+	}{
+		{"unknown key", `{"resorces":[]}`, `json: unknown field "resorces"`},
+		{"unknown nested key", `{"organizations":[{"id":"org_x","nmae":"X"}]}`, `json: unknown field "nmae"`},
+		{"trailing data", `{} {}`, `data after the JSON object`},
+		{"dangling parent", `{` + base + `,"resources":[{"external_id":"eng","resource_type_slug":"workspace","organization_id":"org_x"},
+			{"external_id":"web","resource_type_slug":"project","organization_id":"org_x","parent_resource_external_id":"egn","parent_resource_type_slug":"workspace"}]}`,
+			`resources[1] (external_id "web"): parent workspace "egn" not found`},
+		{"dangling parent id", `{` + base + `,"resources":[{"external_id":"web","resource_type_slug":"project","organization_id":"org_x","parent_resource_id":"authz_resource_nope"}]}`,
+			`resources[0] (external_id "web"): parent resource "authz_resource_nope" not found`},
+		{"dangling organization", `{` + base + `,"resources":[{"external_id":"eng","resource_type_slug":"workspace","organization_id":"org_y"}]}`,
+			`resources[0] (external_id "eng"): organization "org_y" not found`},
+		{"dangling role in membership", `{` + base + `,"organization_memberships":[{"id":"om_1","user_id":"u","organization_id":"org_x","role":{"slug":"admin"}}]}`,
+			`organization_memberships[0] (id "om_1"): role "admin" not found`},
+		{"dangling role in assignment", `{` + base + `,"organization_memberships":[{"id":"om_1","user_id":"u","organization_id":"org_x"}],
+			"resources":[{"external_id":"eng","resource_type_slug":"workspace","organization_id":"org_x"}],
+			"role_assignments":[{"organization_membership_id":"om_1","role_slug":"admin","resource_external_id":"eng","resource_type_slug":"workspace"}]}`,
+			`role_assignments[0] (organization_membership_id "om_1", role_slug "admin"): role "admin" not found`},
+		{"dangling membership in assignment", `{` + base + `,"role_assignments":[{"organization_membership_id":"om_9","role_slug":"admin","resource_id":"x"}]}`,
+			`role_assignments[0] (organization_membership_id "om_9", role_slug "admin"): organization membership "om_9" not found`},
+		{"dangling permission in role", `{` + base + `,"roles":[{"slug":"admin","resource_type_slug":"workspace","permissions":["workspace:edit"]}]}`,
+			`roles[0] (slug "admin"): permission "workspace:edit" not found`},
+		{"role with a non-descendant permission", `{` + base + `,"roles":[{"slug":"editor","resource_type_slug":"project","permissions":["workspace:view"]}]}`,
+			`roles[0] (slug "editor"): permission "workspace:view" of resource type "workspace" cannot be in a role scoped to "project": only its own type and descendant types are allowed`},
+		{"membership with a sub-resource role", `{` + base + `,"roles":[{"slug":"ws","resource_type_slug":"workspace","permissions":[]}],
+			"organization_memberships":[{"id":"om_1","user_id":"u","organization_id":"org_x","role":{"slug":"ws"}}]}`,
+			`organization_memberships[0] (id "om_1"): role "ws" is scoped to "workspace"; a membership's role must be scoped to the organization`},
+		{"custom role without org- prefix", `{` + base + `,"roles":[{"slug":"auditor","organization_id":"org_x","permissions":[]}]}`,
+			`roles[0] (slug "auditor"): organization role slug "auditor" must start with "org-"`},
+		{"duplicate external id", `{` + base + `,"resources":[{"external_id":"eng","resource_type_slug":"workspace","organization_id":"org_x"},
+			{"external_id":"eng","resource_type_slug":"workspace","organization_id":"org_x"}]}`,
+			`resources[1] (external_id "eng"): a workspace with external_id "eng" already exists in organization "org_x"`},
+		{"duplicate id", `{` + base + `,"resources":[{"id":"r1","external_id":"a","resource_type_slug":"workspace","organization_id":"org_x"},
+			{"id":"r1","external_id":"b","resource_type_slug":"workspace","organization_id":"org_x"}]}`,
+			`resources[1] (external_id "b"): id "r1" is already used`},
+		{"unknown parent type", `{"resource_types":[{"slug":"project","parent_types":["workspace"]}]}`,
+			`resource_types[0] (slug "project"): parent type "workspace" not found`},
+		{"type cycle", `{"resource_types":[{"slug":"a","parent_types":["b"]},{"slug":"b","parent_types":["a"]}]}`,
+			`resource_types[0] (slug "a"): its parent is part of a cycle`},
+		{"permission of an unknown type", `{"permissions":[{"slug":"doc:view","resource_type_slug":"doc"}]}`,
+			`permissions[0] (slug "doc:view"): resource type "doc" not found`},
+		{"duplicate permission", `{` + base + `,"permissions":[{"slug":"p"},{"slug":"p"}]}`,
+			`permissions[1] (slug "p"): a permission with slug "p" already exists`},
+		{"resource name too long", `{` + base + `,"resources":[{"external_id":"eng","name":"` + strings.Repeat("n", 49) + `","resource_type_slug":"workspace","organization_id":"org_x"}]}`,
+			`resources[0] (external_id "eng"): name must be at most 48 characters`},
+		{"group member of another org", `{"organizations":[{"id":"org_x"},{"id":"org_y"}],
+			"organization_memberships":[{"id":"om_y","user_id":"u","organization_id":"org_y"}],
+			"groups":[{"id":"group_1","organization_id":"org_x","name":"G","organization_membership_ids":["om_y"]}]}`,
+			`groups[0] (id "group_1"): membership "om_y" belongs to organization "org_y", group "group_1" to "org_x"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := New(t, WithClock(epoch))
+			f.AddOrganization("org_pre", "Pre")
+			before := snapshot(t, f)
+			fx, err := ParseFixture(strings.NewReader(tc.fixture))
+			if err == nil {
+				err = f.Load(fx)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.wantErr)
+			}
+			if after := snapshot(t, f); after != before {
+				t.Errorf("a failed load changed the fake:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+// snapshot lists what the fake serves, to see that a failed load left it
+// unchanged.
+func snapshot(t *testing.T, f *Fake) string {
+	t.Helper()
+	var b strings.Builder
+	for _, path := range []string{
+		"/authorization/resources?limit=100&order=asc",
+		"/authorization/organizations/org_pre/resources/organization/org_pre",
+		"/authorization/organizations/org_x/resources/organization/org_x",
+	} {
+		_, body, _ := call(t, f, "GET", path, "")
+		b.WriteString(body)
+	}
+	return b.String()
+}
+
+func TestLoadFixtureOrderAndDefaults(t *testing.T) {
+	t.Parallel()
+	f := New(t, WithClock(epoch))
+	// Children before parents, generated ids, names defaulting to external ids.
+	fx, err := ParseFixture(strings.NewReader(`{
+		"client_id": "client_other",
+		"resource_types": [{"slug":"project","parent_types":["workspace"]},{"slug":"workspace"}],
+		"permissions": [{"slug":"project:edit","resource_type_slug":"project"}],
+		"roles": [{"slug":"ws-admin","resource_type_slug":"workspace","permissions":["project:edit"]}],
+		"organizations": [{"id":"org_1"}],
+		"organization_memberships": [{"id":"om_1","user_id":"user_1","organization_id":"org_1"}],
+		"resources": [
+			{"external_id":"web","resource_type_slug":"project","organization_id":"org_1","parent_resource_external_id":"eng","parent_resource_type_slug":"workspace"},
+			{"external_id":"eng","resource_type_slug":"workspace","organization_id":"org_1"}
+		],
+		"role_assignments": [{"organization_membership_id":"om_1","role_slug":"ws-admin","resource_external_id":"eng","resource_type_slug":"workspace"}]
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Load(fx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ClientID(); got != "client_other" {
+		t.Errorf("ClientID = %q, want client_other", got)
+	}
+	web := f.ResourceID("org_1", "project", "web")
+	if !checkOK(t, f, "om_1", "project:edit", web) {
+		t.Error("om_1 cannot edit web through ws-admin on eng")
+	}
+	_, body, _ := call(t, f, "GET", "/authorization/organizations/org_1/resources/workspace/eng", "")
+	equalJSON(t, body, `{"object":"authorization_resource","id":"authz_resource_000002","external_id":"eng","name":"eng","description":null,
+		"resource_type_slug":"workspace","organization_id":"org_1","parent_resource_id":null,
+		"created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"}`)
+}
+
+func TestLoadFixtureFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	if err := os.WriteFile(good, []byte(designFixture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fx, err := LoadFixtureFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fx.Resources) != 5 || fx.Resources[1].ParentResourceExternalID != "eng" {
+		t.Errorf("parsed resources = %+v", fx.Resources)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"rolez":[]}`), 0o600)
+	if _, err := LoadFixtureFile(bad); err == nil || !strings.Contains(err.Error(), `unknown field "rolez"`) || !strings.Contains(err.Error(), "bad.json") {
+		t.Errorf("error = %v, want the unknown key and the file named", err)
+	}
+	if _, err := LoadFixtureFile(filepath.Join(dir, "missing.json")); err == nil {
+		t.Error("no error for a missing file")
+	}
+}
+
+func FuzzLoadFixture(f *testing.F) {
+	f.Add(designFixture)
+	f.Add(`{}`)
+	f.Add(`{"resources":[{"external_id":"a","resource_type_slug":"x","organization_id":"o","parent_resource_id":"a"}]}`)
+	f.Add(`{"resource_types":[{"slug":"a","parent_types":["a"]}],"organizations":[{"id":"o"}],
+		"resources":[{"id":"r","external_id":"a","resource_type_slug":"a","organization_id":"o","parent_resource_id":"r"}]}`)
+	f.Add(`{"groups":[{"organization_id":"o","name":"g"}],"group_role_assignments":[{"group_id":"g","role_slug":"r"}]}`)
+	fake := New(f, WithClock(epoch))
+	f.Fuzz(func(t *testing.T, s string) {
+		fx, err := ParseFixture(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		fake.Load(fx) // must not panic; errors are fine
+	})
+}

@@ -1,0 +1,105 @@
+package authztest
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+)
+
+// Pagination of every list marked ⓟ in WIRE.md §3:
+//
+//   - limit: 1 to 100, default 10; anything else is 422.
+//   - order: desc (default, newest first), asc, or normal (treated as desc).
+//   - after=ID: the items after that object in this order; before=ID: the
+//     page just before it. Both at once is 422. Cursors are object IDs; the
+//     ID of a deleted object still works, an ID the fake never issued is 422.
+//   - list_metadata is always present: before is the first item's ID when
+//     items precede the page, after the last item's ID when items follow
+//     it, null otherwise.
+
+const (
+	defaultLimit = 10
+	maxLimit     = 100
+)
+
+type listQuery struct {
+	limit         int
+	before, after string
+	asc           bool
+}
+
+func parseListQuery(q url.Values) (listQuery, error) {
+	lq := listQuery{limit: defaultLimit, before: q.Get("before"), after: q.Get("after")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLimit {
+			return lq, errInvalid("limit must be an integer between 1 and %d", maxLimit)
+		}
+		lq.limit = n
+	}
+	switch q.Get("order") {
+	case "", "desc", "normal":
+	case "asc":
+		lq.asc = true
+	default:
+		return lq, errInvalid("order must be asc, desc or normal")
+	}
+	if lq.before != "" && lq.after != "" {
+		return lq, errInvalid("give before or after, not both")
+	}
+	return lq, nil
+}
+
+// paginate returns one page of items (in creation order) as a list body.
+func paginate[T, J any](m *model, q url.Values, items []T, idOf func(T) string, render func(T) J) (listJSON[J], error) {
+	lq, err := parseListQuery(q)
+	if err != nil {
+		return listJSON[J]{}, err
+	}
+	items = slices.Clone(items)
+	slices.SortStableFunc(items, func(a, b T) int { return int(m.seqOf[idOf(a)] - m.seqOf[idOf(b)]) })
+	if !lq.asc {
+		slices.Reverse(items)
+	}
+	// precedes reports whether an item with sequence s comes before the
+	// cursor's sequence c in the display order.
+	precedes := func(s, c int64) bool { return lq.asc && s < c || !lq.asc && s > c }
+	lo, hi := 0, len(items)
+	if c := lq.after; c != "" {
+		cs, ok := m.seqOf[c]
+		if !ok {
+			return listJSON[J]{}, errInvalid("after cursor %q does not name an object", c)
+		}
+		for lo < hi && (precedes(m.seqOf[idOf(items[lo])], cs) || m.seqOf[idOf(items[lo])] == cs) {
+			lo++
+		}
+		hi = min(hi, lo+lq.limit)
+	} else if c := lq.before; c != "" {
+		cs, ok := m.seqOf[c]
+		if !ok {
+			return listJSON[J]{}, errInvalid("before cursor %q does not name an object", c)
+		}
+		hi = 0
+		for hi < len(items) && precedes(m.seqOf[idOf(items[hi])], cs) {
+			hi++
+		}
+		lo = max(0, hi-lq.limit)
+	} else {
+		hi = min(hi, lq.limit)
+	}
+	out := listJSON[J]{Object: "list", Data: make([]J, 0, hi-lo), ListMetadata: &listMetadata{}}
+	for _, it := range items[lo:hi] {
+		out.Data = append(out.Data, render(it))
+	}
+	if lo < hi {
+		if lo > 0 {
+			id := idOf(items[lo])
+			out.ListMetadata.Before = &id
+		}
+		if hi < len(items) {
+			id := idOf(items[hi-1])
+			out.ListMetadata.After = &id
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,101 @@
+package authztest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+)
+
+// jsonObject is a decoded JSON request body. Keys the fake does not know
+// are tolerated, as the real API tolerates them.
+type jsonObject map[string]json.RawMessage
+
+// decodeBody parses the request body as a JSON object. An empty body is an
+// empty object; anything else that is not a JSON object is 400 bad_request.
+func decodeBody(r *http.Request) (jsonObject, error) {
+	var buf bytes.Buffer
+	if r.Body != nil {
+		buf.ReadFrom(r.Body)
+	}
+	obj := jsonObject{}
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return obj, nil
+	}
+	if err := json.Unmarshal(buf.Bytes(), &obj); err != nil || obj == nil {
+		return nil, errBadRequest("the request body must be a JSON object")
+	}
+	return obj, nil
+}
+
+// has reports whether key is present with a non-null value.
+func (o jsonObject) has(key string) bool {
+	v, ok := o[key]
+	return ok && string(v) != "null"
+}
+
+// str returns the string at key; absent and null are "".
+func (o jsonObject) str(key string) (string, error) {
+	if !o.has(key) {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(o[key], &s); err != nil {
+		return "", errInvalid("%s must be a string", key)
+	}
+	return s, nil
+}
+
+// optStr returns the string at key as a pointer: nil when absent or null.
+// present reports whether the key was sent at all (null included).
+func (o jsonObject) optStr(key string) (s *string, present bool, err error) {
+	_, present = o[key]
+	if !o.has(key) {
+		return nil, present, nil
+	}
+	v, err := o.str(key)
+	if err != nil {
+		return nil, true, err
+	}
+	return &v, true, nil
+}
+
+// strs reads several string fields at once, stopping at the first error.
+func (o jsonObject) strs(keys ...string) ([]string, error) {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		v, err := o.str(k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// strList returns the list of strings at key.
+func (o jsonObject) strList(key string) ([]string, bool, error) {
+	if !o.has(key) {
+		return nil, false, nil
+	}
+	var s []string
+	if err := json.Unmarshal(o[key], &s); err != nil {
+		return nil, true, errInvalid("%s must be a list of strings", key)
+	}
+	return s, true, nil
+}
+
+// target reads the resource target fields of a check or assignment body.
+func (o jsonObject) target() (target, error) {
+	v, err := o.strs("resource_id", "resource_external_id", "resource_type_slug")
+	if err != nil {
+		return target{}, err
+	}
+	return target{id: v[0], externalID: v[1], typeSlug: v[2]}, nil
+}
+
+func requireField(name, value string) error {
+	if value == "" {
+		return errInvalid("%s is required", name)
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package authztest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// DefaultSessionTTL is the lifetime of a session token, the AuthKit
+// docs' example.
+const DefaultSessionTTL = 5 * time.Minute
+
+// signingKey is the RSA key every Fake of the process signs sessions with.
+// Generating a 2048-bit key costs tens of milliseconds (more under -race),
+// so it is generated once per process and shared; each fake still serves it
+// only under its own client ID.
+var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic("authztest: cannot generate the session signing key: " + err.Error())
+	}
+	return k
+})
+
+// keyID is the kid of the signing key, shaped like WorkOS's
+// "sso_oidc_key_pair_<ULID>" and derived from the key.
+var keyID = sync.OnceValue(func() string {
+	sum := sha256.Sum256(signingKey().N.Bytes())
+	return "sso_oidc_key_pair_" + base32.StdEncoding.EncodeToString(sum[:])[:26]
+})
+
+// KeyID returns the kid of the key that signs the fake's session tokens.
+func KeyID() string { return keyID() }
+
+// PublicKey returns the public key of the fake's session tokens, e.g. for a
+// static key set.
+func PublicKey() *rsa.PublicKey { return &signingKey().PublicKey }
+
+func (f *Fake) sessionRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /sso/jwks/{client_id}", f.jwks)
+	f.handle(mux, "POST /_fake/access_tokens", f.accessToken)
+}
+
+type jwkJSON struct {
+	Kty string `json:"kty"`
+	Kid string `json:"kid"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+// jwks serves GET /sso/jwks/{client_id}.
+func (f *Fake) jwks(w http.ResponseWriter, r *http.Request) {
+	if id := r.PathValue("client_id"); id != f.ClientID() {
+		writeError(w, errNotFound("client %q not found", id))
+		return
+	}
+	pub := PublicKey()
+	key := jwkJSON{Kty: "RSA", Kid: KeyID(), Use: "sig", Alg: "RS256",
+		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())}
+	writeJSON(w, http.StatusOK, map[string][]jwkJSON{"keys": {key}})
+}
+
+// SessionOption changes one session token minted by [Fake.Session].
+type SessionOption func(*sessionConfig)
+
+type sessionConfig struct {
+	ttl    time.Duration
+	claims map[string]any
+}
+
+// SessionTTL sets the token's lifetime (default [DefaultSessionTTL]).
+func SessionTTL(d time.Duration) SessionOption { return func(c *sessionConfig) { c.ttl = d } }
+
+// SessionClaim sets claim name to value, replacing what the fake would put
+// there; a nil value removes the claim.
+func SessionClaim(name string, value any) SessionOption {
+	return func(c *sessionConfig) { c.claims[name] = value }
+}
+
+// SessionWithoutMembership leaves out the organization_membership_id
+// claim, as a token minted without the JWT template.
+func SessionWithoutMembership() SessionOption { return SessionClaim("organization_membership_id", nil) }
+
+// Session mints an RS256 access token for membership om, as AuthKit does
+// once the JWT template adds the membership ID: sub (user), sid, iss
+// ({URL}/user_management/{client_id}), org_id, role, roles, permissions
+// (from the membership's organization roles), organization_membership_id,
+// iat and exp (from [Fake.Now]), jti. It verifies with the JWKS the fake
+// serves. An unknown membership fails the test.
+func (f *Fake) Session(om string, opts ...SessionOption) string {
+	f.helper()
+	f.mu.Lock()
+	raw, err := f.mint(om, opts)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("Session", err)
+	}
+	return raw
+}
+
+// mint signs a session token; f.mu is held.
+func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
+	om, err := f.m.membership(omID)
+	if err != nil {
+		return "", err
+	}
+	cfg := sessionConfig{ttl: DefaultSessionTTL, claims: map[string]any{}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	roles := append([]string{}, om.roles...)
+	perms := []string{}
+	for _, slug := range om.roles {
+		if ro := f.m.roleFor(om.orgID, slug); ro != nil {
+			perms = append(perms, ro.permissions...)
+		}
+	}
+	f.tokens++
+	now := f.Now()
+	claims := jwt.MapClaims{
+		"iss":                        f.URL() + "/user_management/" + f.clientID,
+		"sub":                        om.userID,
+		"sid":                        fmt.Sprintf("session_%06d", f.tokens),
+		"jti":                        fmt.Sprintf("jti_%06d", f.tokens),
+		"org_id":                     om.orgID,
+		"roles":                      roles,
+		"permissions":                dedupe(perms),
+		"organization_membership_id": om.id,
+		"iat":                        now.Unix(),
+		"exp":                        now.Add(cfg.ttl).Unix(),
+	}
+	if len(roles) > 0 {
+		claims["role"] = roles[0]
+	}
+	for k, v := range cfg.claims {
+		if v == nil {
+			delete(claims, k)
+		} else {
+			claims[k] = v
+		}
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	t.Header["kid"] = KeyID()
+	return t.SignedString(signingKey())
+}
+
+// accessToken serves POST /_fake/access_tokens:
+// {"organization_membership_id": "om_…", "expires_in": seconds?} →
+// {"access_token": "…"}.
+func (f *Fake) accessToken(r *http.Request) (int, any, error) {
+	body, err := decodeBody(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	om, err := body.str("organization_membership_id")
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := requireField("organization_membership_id", om); err != nil {
+		return 0, nil, err
+	}
+	var opts []SessionOption
+	if body.has("expires_in") {
+		var secs int64
+		if err := json.Unmarshal(body["expires_in"], &secs); err != nil || secs <= 0 {
+			return 0, nil, errInvalid("expires_in must be a positive number of seconds")
+		}
+		opts = append(opts, SessionTTL(time.Duration(secs)*time.Second))
+	}
+	raw, err := f.mint(om, opts)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]string{"access_token": raw}, nil
+}

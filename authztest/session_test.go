@@ -1,0 +1,137 @@
+package authztest
+
+import (
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+)
+
+// jwksKey fetches the fake's JWKS over HTTP and returns its one key.
+func jwksKey(t *testing.T, f *Fake) (string, *rsa.PublicKey) {
+	t.Helper()
+	status, body, _ := call(t, f, "GET", "/sso/jwks/"+f.ClientID(), "")
+	if status != 200 {
+		t.Fatalf("jwks: %d %s", status, body)
+	}
+	var set struct {
+		Keys []struct{ Kty, Kid, Use, Alg, N, E string }
+	}
+	if err := json.Unmarshal([]byte(body), &set); err != nil || len(set.Keys) != 1 {
+		t.Fatalf("jwks body %s: %v", body, err)
+	}
+	k := set.Keys[0]
+	if k.Kty != "RSA" || k.Use != "sig" || k.Alg != "RS256" || !strings.HasPrefix(k.Kid, "sso_oidc_key_pair_") {
+		t.Errorf("jwk = %+v", k)
+	}
+	n, err1 := base64.RawURLEncoding.DecodeString(k.N)
+	e, err2 := base64.RawURLEncoding.DecodeString(k.E)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("jwk encoding: %v %v", err1, err2)
+	}
+	return k.Kid, &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+}
+
+// parse verifies raw with the JWKS key at the fake's time.
+func parse(t *testing.T, f *Fake, raw string) (jwt.MapClaims, error) {
+	t.Helper()
+	kid, key := jwksKey(t, f)
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(tok *jwt.Token) (any, error) {
+		if tok.Header["kid"] != kid {
+			t.Errorf("kid = %v, want %s", tok.Header["kid"], kid)
+		}
+		return key, nil
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(f.Now), jwt.WithExpirationRequired())
+	return claims, err
+}
+
+func TestSession(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t)
+	claims, err := parse(t, f, f.Session("om_alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := jwt.MapClaims{
+		"iss": f.URL() + "/user_management/client_test", "sub": "user_alice", "sid": "session_000001", "jti": "jti_000001",
+		"org_id": "org_acme", "role": "member", "roles": []any{"member"}, "permissions": []any{"workspace:view"},
+		"organization_membership_id": "om_alice",
+		"iat":                        float64(epoch.Unix()), "exp": float64(epoch.Add(5 * time.Minute).Unix()),
+	}
+	if d := cmp.Diff(want, claims); d != "" {
+		t.Errorf("claims (-want +got):\n%s", d)
+	}
+
+	// Options: TTL, extra and removed claims.
+	claims, err = parse(t, f, f.Session("om_carol", SessionTTL(time.Hour), SessionClaim("entitlements", []string{"audit"}), SessionWithoutMembership()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims["exp"] != float64(epoch.Add(time.Hour).Unix()) || claims["permissions"].([]any)[0] != "project:view" {
+		t.Errorf("claims = %v", claims)
+	}
+	if _, ok := claims["organization_membership_id"]; ok {
+		t.Error("SessionWithoutMembership left the membership claim")
+	}
+	if got := claims["entitlements"]; !cmp.Equal(got, []any{"audit"}) {
+		t.Errorf("entitlements = %v", got)
+	}
+
+	// The fake's clock expires tokens.
+	raw := f.Session("om_alice")
+	f.Advance(5*time.Minute + time.Second)
+	if _, err := parse(t, f, raw); err == nil {
+		t.Error("token still valid after its lifetime on the fake's clock")
+	}
+}
+
+func TestJWKS(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t, WithAPIKey("sk_secret"))
+	if status, body, _ := call(t, f, "GET", "/sso/jwks/client_nope", ""); status != 404 {
+		t.Errorf("unknown client: %d %s", status, body)
+	}
+	// Public even with an API key, and counted, and not an API call.
+	jwksKey(t, f)
+	if got := f.JWKSFetches(); got != 2 {
+		t.Errorf("JWKSFetches = %d, want 2", got)
+	}
+	if got := len(f.Calls()); got != 0 {
+		t.Errorf("%d calls logged for JWKS fetches", got)
+	}
+}
+
+func TestAccessTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t)
+	status, body, _ := call(t, f, "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":60}`)
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal([]byte(body), &out)
+	claims, err := parse(t, f, out.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims["sub"] != "user_bob" || claims["exp"] != float64(epoch.Add(time.Minute).Unix()) {
+		t.Errorf("claims = %v", claims)
+	}
+	runWire(t, []wireCase{
+		{"unknown membership", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_nobody"}`, 404, `{"message":"organization membership \"om_nobody\" not found"}`},
+		{"missing membership", "POST", "/_fake/access_tokens", `{}`, 422, `{"message":"organization_membership_id is required"}`},
+		{"bad expires_in", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":-1}`, 422, `{"message":"expires_in must be a positive number of seconds"}`},
+	}, nil)
+	if got := len(f.Calls()); got != 0 {
+		t.Errorf("%d calls logged for /_fake/", got)
+	}
+}

@@ -1,0 +1,258 @@
+package authztest
+
+// Setup in Go. Each method changes the model at once (no HTTP) and fails
+// the test on misuse — an unknown reference or a rule the API would refuse
+// — through tb.Fatalf (or panics under NewServer).
+
+// AddResourceType declares a resource type. Without parent types it hangs
+// under "organization", the built-in root type. Parent types must exist.
+func (f *Fake) AddResourceType(slug string, parentTypes ...string) {
+	f.helper()
+	f.mu.Lock()
+	err := f.m.addResourceType(slug, parentTypes)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddResourceType "+slug, err)
+	}
+}
+
+// AddPermission creates a permission scoped to resourceTypeSlug ("" means
+// organization); its name is its slug.
+func (f *Fake) AddPermission(slug, resourceTypeSlug string) {
+	f.helper()
+	f.mu.Lock()
+	_, err := f.m.addPermission(permissionInput{slug: slug, typeSlug: resourceTypeSlug})
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddPermission "+slug, err)
+	}
+}
+
+// AddRole creates an environment role scoped to resourceTypeSlug with the
+// given permissions, which must be of that type or a descendant type.
+func (f *Fake) AddRole(slug, resourceTypeSlug string, permissions ...string) {
+	f.helper()
+	f.mu.Lock()
+	_, err := f.m.addRole(roleInput{slug: slug, typeSlug: resourceTypeSlug, permissions: permissions})
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddRole "+slug, err)
+	}
+}
+
+// AddOrganizationRole creates a custom role of organization orgID; its
+// slug must start with "org-".
+func (f *Fake) AddOrganizationRole(orgID, slug, resourceTypeSlug string, permissions ...string) {
+	f.helper()
+	f.mu.Lock()
+	_, err := f.m.addRole(roleInput{slug: slug, orgID: orgID, typeSlug: resourceTypeSlug, permissions: permissions})
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddOrganizationRole "+slug, err)
+	}
+}
+
+// SetRolePermissions replaces the permissions of a role: an environment
+// role when orgID is "", else that organization's custom role. Checks see
+// the change at once.
+func (f *Fake) SetRolePermissions(orgID, slug string, permissions ...string) {
+	f.helper()
+	f.mu.Lock()
+	err := f.m.setRolePermissions(orgID, slug, permissions)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("SetRolePermissions "+slug, err)
+	}
+}
+
+func (m *model) setRolePermissions(orgID, slug string, permissions []string) error {
+	ro := m.roles[roleKey{orgID, slug}]
+	if ro == nil {
+		return errNotFound("role %q not found", slug)
+	}
+	perms := dedupe(permissions)
+	if err := m.checkRolePermissions(ro.typeSlug, perms); err != nil {
+		return err
+	}
+	ro.permissions = perms
+	ro.updated = m.now()
+	return nil
+}
+
+// AddOrganization creates an organization and its root resource
+// (resource type "organization", external ID = the organization ID).
+func (f *Fake) AddOrganization(id, name string) {
+	f.helper()
+	f.mu.Lock()
+	_, err := f.m.addOrganization(id, name)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddOrganization "+id, err)
+	}
+}
+
+// AddMembership creates an organization membership of user userID with the
+// organization role roleSlug ("" for none) and returns its ID; an empty id
+// is generated ("om_…").
+func (f *Fake) AddMembership(id, userID, orgID, roleSlug string) string {
+	f.helper()
+	var roles []string
+	if roleSlug != "" {
+		roles = []string{roleSlug}
+	}
+	f.mu.Lock()
+	om, err := f.m.addMembership(membershipInput{id: id, userID: userID, orgID: orgID, roles: roles})
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddMembership "+id, err)
+		return ""
+	}
+	return om.id
+}
+
+// Resource describes a resource for [Fake.AddResource]. Name the parent by
+// ParentID, or by ParentExternalID and ParentTypeSlug; without a parent the
+// resource hangs under its organization's root. An empty ID is generated
+// ("authz_resource_…"); an empty Name defaults to ExternalID.
+type Resource struct {
+	ID               string
+	ExternalID       string
+	Name             string
+	Description      string // "" is null
+	TypeSlug         string
+	OrganizationID   string
+	ParentID         string
+	ParentExternalID string
+	ParentTypeSlug   string
+}
+
+// AddResource creates a resource and returns its ID.
+func (f *Fake) AddResource(r Resource) string {
+	f.helper()
+	if r.Name == "" {
+		r.Name = r.ExternalID
+	}
+	f.mu.Lock()
+	res, err := f.m.createResource(resourceInput{id: r.ID, externalID: r.ExternalID, name: r.Name,
+		description: optional(r.Description), typeSlug: r.TypeSlug, orgID: r.OrganizationID,
+		parent: parentRef{id: r.ParentID, externalID: r.ParentExternalID, typeSlug: r.ParentTypeSlug}})
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddResource "+r.ExternalID, err)
+		return ""
+	}
+	return res.id
+}
+
+// ResourceID returns the ID of the resource of organization orgID with the
+// type and external ID; ("organization", orgID) names the organization's
+// root resource. A missing resource fails the test.
+func (f *Fake) ResourceID(orgID, typeSlug, externalID string) string {
+	f.helper()
+	f.mu.Lock()
+	res := f.m.resourceByExternal(orgID, typeSlug, externalID)
+	f.mu.Unlock()
+	if res == nil {
+		f.fail("ResourceID", errNotFound("%s %q not found in organization %q", typeSlug, externalID, orgID))
+		return ""
+	}
+	return res.id
+}
+
+// Assign gives membership om the role on the resource (by ID) and returns
+// the role assignment's ID.
+func (f *Fake) Assign(om, roleSlug, resourceID string) string {
+	f.helper()
+	f.mu.Lock()
+	a, err := f.assignLocked(om, roleSlug, resourceID)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("Assign "+roleSlug, err)
+		return ""
+	}
+	return a.id
+}
+
+func (f *Fake) assignLocked(omID, roleSlug, resourceID string) (*assignment, error) {
+	om, err := f.m.membership(omID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := f.m.resolveTarget(om.orgID, target{id: resourceID})
+	if err != nil {
+		return nil, err
+	}
+	return f.m.assign("", om, roleSlug, res)
+}
+
+// Unassign removes a direct role assignment by its ID.
+func (f *Fake) Unassign(assignmentID string) {
+	f.helper()
+	f.mu.Lock()
+	var err error = errNotFound("role assignment %q not found", assignmentID)
+	if a := f.m.assignments[assignmentID]; a != nil {
+		err = f.m.unassign(f.m.members[a.om], assignmentID)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("Unassign", err)
+	}
+}
+
+// AddGroup creates a group of organization orgID and returns its ID; an
+// empty id is generated ("group_…").
+func (f *Fake) AddGroup(id, orgID, name string) string {
+	f.helper()
+	f.mu.Lock()
+	g, err := f.m.addGroup(id, orgID, name, nil)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddGroup "+id, err)
+		return ""
+	}
+	return g.id
+}
+
+// AddGroupMember adds membership om to the group; it receives the group's
+// role assignments at once.
+func (f *Fake) AddGroupMember(groupID, om string) {
+	f.helper()
+	f.mu.Lock()
+	g, err := f.m.group(groupID)
+	if err == nil {
+		err = f.m.addGroupMember(g, om)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AddGroupMember", err)
+	}
+}
+
+// AssignGroup gives every member of the group the role on the resource
+// (by ID; "" means the organization itself) and returns the group role
+// assignment's ID ("gra_…").
+func (f *Fake) AssignGroup(groupID, roleSlug, resourceID string) string {
+	f.helper()
+	f.mu.Lock()
+	ga, err := f.assignGroupLocked("", groupID, roleSlug, target{id: resourceID})
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("AssignGroup "+roleSlug, err)
+		return ""
+	}
+	return ga.id
+}
+
+func (f *Fake) assignGroupLocked(id, groupID, roleSlug string, t target) (*groupAssignment, error) {
+	g, err := f.m.group(groupID)
+	if err != nil {
+		return nil, err
+	}
+	var res *resource
+	if t == (target{}) {
+		res = f.m.resources[f.m.orgs[g.orgID].rootID]
+	} else if res, err = f.m.resolveTarget(g.orgID, t); err != nil {
+		return nil, err
+	}
+	return f.m.assignGroup(id, g, roleSlug, res)
+}
