@@ -52,10 +52,12 @@ type RemoteKeySet struct {
 	lastErr     error         // error of the last finished fetch, nil if it succeeded
 	inflight    *fetchCall
 	closed      bool
-	fetches     int // number of fetches started, for tests
 }
 
-// fetchCall is one fetch shared by every caller waiting for it.
+// fetchCall is one fetch shared by every caller waiting for it. It plays the
+// part of singleflight.DoChan for a single key, written out so that the
+// goroutine is started under r.mu and counted in r.wg: Close can then cancel
+// it and wait for it, and no goroutine outlives Close.
 type fetchCall struct {
 	done   chan struct{} // closed when the fetch is over
 	err    error         // set before done is closed
@@ -198,7 +200,6 @@ func (r *RemoteKeySet) startFetch(now time.Time) *fetchCall {
 	call := &fetchCall{done: make(chan struct{}), cancel: cancel}
 	r.inflight = call
 	r.lastAttempt = now
-	r.fetches++
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()

@@ -52,6 +52,7 @@ func NewVerifier(clientID string, opts ...Option) (*Verifier, error) {
 			jwt.WithIssuedAt(),
 			jwt.WithLeeway(cfg.leeway),
 			jwt.WithTimeFunc(cfg.now),
+			jwt.WithStrictDecoding(),
 		),
 		now:             cfg.now,
 		leeway:          cfg.leeway,
@@ -179,6 +180,11 @@ func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 
 // verify is the full check, without the cache.
 func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
+	// Go's base64 decoder skips CR and LF; a token has none, so that each
+	// valid token has exactly one accepted spelling (with strict decoding).
+	if strings.ContainsAny(raw, "\r\n") {
+		return nil, fmt.Errorf("%w: line break in the token", ErrMalformed)
+	}
 	var (
 		wire   *wireClaims
 		target jwt.Claims

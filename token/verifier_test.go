@@ -70,7 +70,8 @@ func TestVerifyRejects(t *testing.T) {
 	}{
 		{"bad signature (other key, same kid)", signWith(t, privateKey(kidAttacker), kidA, sessionClaims(), nil), nil, ErrSignature},
 		{"payload changed after signing", header + "." + b64(claimsWith(map[string]any{"role": "admin"})) + "." + sig, nil, ErrSignature},
-		{"signature truncated", header + "." + payload + "." + sig[:len(sig)-4], nil, ErrSignature},
+		{"signature truncated", header + "." + payload + "." + sig[:len(sig)-2], nil, ErrSignature},
+		{"signature of another token", header + "." + payload + "." + strings.Split(sign(t, kidA, claimsWith(map[string]any{"jti": "other"}), nil), ".")[2], nil, ErrSignature},
 		{"alg none", b64(map[string]any{"alg": "none", "typ": "JWT", "kid": kidA}) + "." + payload + ".", nil, ErrSignature},
 		{"alg none with signature", b64(map[string]any{"alg": "none", "kid": kidA}) + "." + payload + "." + sig, nil, ErrSignature},
 		{"HS256 keyed with the RSA public key PEM", hs(pubPEM), nil, ErrSignature},
@@ -388,5 +389,39 @@ func TestClaimsHasPermissionAndRole(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
 		}
+	}
+}
+
+// Each valid token has one accepted spelling: no line breaks, no non-zero
+// padding bits in the last base64 character.
+func TestVerifyRejectsOtherSpellings(t *testing.T) {
+	t.Parallel()
+	good := sign(t, kidA, sessionClaims(), nil)
+	parts := strings.Split(good, ".")
+	sig := parts[2]
+	// An RS256 signature is 256 bytes: 342 base64 characters with 4 spare
+	// bits in the last one. Setting one of them keeps the decoded bytes.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, sig[len(sig)-1])
+	bent := sig[:len(sig)-1] + string(alphabet[last|1])
+	tests := []struct {
+		name string
+		raw  string
+	}{
+		{"line feed in the signature", parts[0] + "." + parts[1] + "." + sig[:10] + "\n" + sig[10:]},
+		{"carriage return in the signature", parts[0] + "." + parts[1] + "." + sig[:10] + "\r" + sig[10:]},
+		{"non-zero padding bits", parts[0] + "." + parts[1] + "." + bent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if tt.raw == good {
+				t.Fatal("test setup: same spelling")
+			}
+			v := newTestVerifier(t)
+			if _, err := v.Verify(t.Context(), tt.raw); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("Verify error = %v, want ErrMalformed", err)
+			}
+		})
 	}
 }
