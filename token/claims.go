@@ -16,6 +16,10 @@ const DefaultMembershipClaim = "organization_membership_id"
 // A Claims value is produced only by a successful [Verifier.Verify]; a zero
 // Claims grants nothing. Organization-level fields (Role, Roles, Permissions)
 // are as old as the token: they change only when the session refreshes.
+//
+// Treat the slices (Audience, Roles, Permissions, …) as read-only: with the
+// verified-token cache on ([WithCache]) they are shared by every Claims
+// returned for the same token.
 type Claims struct {
 	// Subject is the user ID (user_…), claim "sub".
 	Subject string `json:"sub"`

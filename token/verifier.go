@@ -281,5 +281,9 @@ func mapJWTError(err error) error {
 	default:
 		sentinel = ErrMalformed
 	}
-	return fmt.Errorf("%w: %v", sentinel, err)
+	msg := err.Error()
+	for _, prefix := range []string{"token is malformed: ", "token has invalid claims: ", "token signature is invalid: ", "token is unverifiable: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return fmt.Errorf("%w: %s", sentinel, msg)
 }
