@@ -409,6 +409,39 @@ test('resources: listResources filters and auto-paginates over 230 items (3 page
   // The SDK asks for order=desc: newest first.
   assert.deepEqual(ids(all), [...createdIds].reverse());
 
+  // Manual cursors: after moves forward, before moves back to the same page.
+  const page2 = await workos.authorization.listResources({
+    organizationId: ORG,
+    parentResourceId: ws.id,
+    limit: 100,
+    after: page.listMetadata.after,
+  });
+  assert.deepEqual(ids(page2.data), ids(all).slice(100, 200));
+  assert.equal(typeof page2.listMetadata.before, 'string');
+  const back = await workos.authorization.listResources({
+    organizationId: ORG,
+    parentResourceId: ws.id,
+    limit: 100,
+    before: page2.listMetadata.before,
+  });
+  assert.deepEqual(ids(back.data), ids(page.data));
+  // order=asc: oldest first.
+  const asc = await workos.authorization.listResources({
+    organizationId: ORG,
+    parentResourceId: ws.id,
+    limit: 3,
+    order: 'asc',
+  });
+  assert.deepEqual(ids(asc.data), createdIds.slice(0, 3));
+  const lastPage = await workos.authorization.listResources({
+    organizationId: ORG,
+    parentResourceId: ws.id,
+    limit: 100,
+    after: page2.listMetadata.after,
+  });
+  assert.equal(lastPage.data.length, 30);
+  assert.equal(lastPage.listMetadata.after, null, 'the last page has no after cursor');
+
   // Type filter and parent-by-external-ID filter.
   const workspaces = await (
     await workos.authorization.listResources({ organizationId: ORG, resourceTypeSlug: 'workspace' })
@@ -878,13 +911,8 @@ test('organization roles: create, list, get, update, permissions, delete (409 wh
 // ---------------------------------------------------------------- groups
 
 test('groups: role assignments of a group reach its members', async () => {
-  const group = await workos.groups.createGroup({ organizationId: ORG, name: 'Interop group' });
-  assert.match(group.id, /^group_/);
-  await workos.groups.addOrganizationMembership({
-    organizationId: ORG,
-    groupId: group.id,
-    organizationMembershipId: 'om_erin',
-  });
+  // group_interop (fixture) has one member, Erin.
+  const group = { id: 'group_interop' };
   const canView = () =>
     workos.authorization
       .check({ organizationMembershipId: 'om_erin', permissionSlug: 'workspace:view', resourceId: 'authz_resource_sales' })
@@ -971,6 +999,48 @@ test('groups: role assignments of a group reach its members', async () => {
   assert.equal(await canView(), false);
 });
 
+test('groups: create a group and add a member through the SDK', { todo: 'fake: serves no /organizations/{org}/groups endpoints (interop-findings.md F1)' }, async () => {
+  const group = await workos.groups.createGroup({ organizationId: ORG, name: 'Created by the SDK' });
+  assert.match(group.id, /^group_/);
+  assert.equal(group.organizationId, ORG);
+  assert.equal(group.name, 'Created by the SDK');
+  assert.equal(group.description, null);
+  const withMember = await workos.groups.addOrganizationMembership({
+    organizationId: ORG,
+    groupId: group.id,
+    organizationMembershipId: 'om_dave',
+  });
+  assert.equal(withMember.id, group.id);
+  // A member added to a group with a role gets it synchronously (WIRE §1.7).
+  await workos.authorization.createGroupRoleAssignment({
+    groupId: group.id,
+    roleSlug: 'project-editor',
+    resourceId: 'authz_resource_crm',
+  });
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_dave',
+      permissionSlug: 'project:edit',
+      resourceId: 'authz_resource_crm',
+    }),
+    { authorized: true },
+  );
+  await workos.groups.removeOrganizationMembership({
+    organizationId: ORG,
+    groupId: group.id,
+    organizationMembershipId: 'om_dave',
+  });
+  assert.deepEqual(
+    await workos.authorization.check({
+      organizationMembershipId: 'om_dave',
+      permissionSlug: 'project:edit',
+      resourceId: 'authz_resource_crm',
+    }),
+    { authorized: false },
+  );
+  await workos.groups.deleteGroup({ organizationId: ORG, groupId: group.id });
+});
+
 // ---------------------------------------------------------------- errors
 
 test('errors: 404 is NotFoundException with the server message and a request ID', async () => {
@@ -1040,6 +1110,27 @@ test('errors: 422 is UnprocessableEntityException (two targets, bad limit)', asy
       resourceId: 'authz_resource_web',
       resourceExternalId: 'crm',
       resourceTypeSlug: 'project',
+    }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+  // Input limits (WIRE §1.2): name at most 48 characters, external_id ASCII only.
+  await rejectsWith(
+    workos.authorization.createResource({
+      organizationId: ORG,
+      resourceTypeSlug: 'workspace',
+      externalId: 'interop-long-name',
+      name: 'x'.repeat(49),
+    }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+  await rejectsWith(
+    workos.authorization.createResource({
+      organizationId: ORG,
+      resourceTypeSlug: 'workspace',
+      externalId: 'interop-é',
+      name: 'Not ASCII',
     }),
     UnprocessableEntityException,
     { status: 422 },
