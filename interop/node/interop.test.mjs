@@ -463,6 +463,27 @@ test('resources: listResources filters and auto-paginates over 230 items (3 page
   await workos.authorization.deleteResource({ resourceId: ws.id, cascadeDelete: true });
 });
 
+test('resources: a POST repeated with the same Idempotency-Key is applied once', async () => {
+  // The SDK adds `Idempotency-Key: retry-<uuid>` to every POST it may retry;
+  // its low-level post() lets a caller choose the key, as a retry would reuse it.
+  const body = {
+    organization_id: ORG,
+    resource_type_slug: 'workspace',
+    external_id: 'interop-idempotent',
+    name: 'Idempotent',
+  };
+  const key = `interop-${Date.now()}`;
+  const first = await workos.post('/authorization/resources', body, { idempotencyKey: key });
+  const second = await workos.post('/authorization/resources', body, { idempotencyKey: key });
+  assert.equal(first.data.object, 'authorization_resource');
+  assert.deepEqual(second.data, first.data, 'the replay answers the first result, not a 409');
+  // With another key, the same body is a second create: the external ID now clashes.
+  await rejectsWith(workos.post('/authorization/resources', body, { idempotencyKey: `${key}-other` }), ConflictException, {
+    code: 'authorization_resource_external_id_conflict',
+  });
+  await workos.authorization.deleteResource({ resourceId: first.data.id });
+});
+
 // ---------------------------------------------------------------- role assignments
 
 test('role assignments: assign and remove by body (ID and external ID) and by assignment ID', async () => {
@@ -651,10 +672,18 @@ test('discovery: memberships with access to a resource, direct and indirect', as
   const directAll = await direct.autoPagination();
   assert.deepEqual(ids(directAll), ['om_carol']);
   const m = directAll[0];
-  assert.equal(m.object, 'organization_membership');
-  assert.equal(m.userId, 'user_carol');
-  assert.equal(m.organizationId, ORG);
-  assert.equal(m.status, 'active');
+  assert.match(m.createdAt, ISO_MILLIS);
+  assert.deepEqual(m, {
+    object: 'organization_membership',
+    id: 'om_carol',
+    userId: 'user_carol',
+    organizationId: ORG,
+    status: 'active',
+    directoryManaged: false,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+    customAttributes: {},
+  });
 
   const indirect = await workos.authorization.listMembershipsForResource({
     resourceId: 'authz_resource_web',

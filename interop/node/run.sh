@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 npm ci --no-audit --no-fund
-node --test interop.test.mjs
+node --test --test-reporter=tap interop.test.mjs
