@@ -360,7 +360,10 @@ func (f *Fake) routes() *http.ServeMux {
 	f.resourceRoutes(mux)
 	f.assignmentRoutes(mux)
 	f.sessionRoutes(mux)
-	f.phaseBRoutes(mux)
+	f.discoveryRoutes(mux)
+	f.permissionRoutes(mux)
+	f.roleRoutes(mux)
+	f.groupRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound("The requested path '%s' could not be found.", r.URL.Path))
 	})

@@ -150,3 +150,22 @@ func runWire(t *testing.T, cases []wireCase, setup func(*Fake)) {
 		})
 	}
 }
+
+const salesJSON = `{"object":"authorization_resource","id":"authz_resource_sales","external_id":"sales","name":"Sales",
+	"description":null,"resource_type_slug":"workspace","organization_id":"org_acme","parent_resource_id":null,
+	"created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"}`
+
+// callNoT is call for setup functions without a *testing.T.
+func callNoT(f *Fake, method, path string) (int, string, error) {
+	req, err := http.NewRequest(method, f.URL()+path, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}

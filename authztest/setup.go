@@ -256,3 +256,18 @@ func (f *Fake) assignGroupLocked(id, groupID, roleSlug string, t target) (*group
 	}
 	return f.m.assignGroup(id, g, roleSlug, res)
 }
+
+// RemoveGroupMember takes membership om out of the group, and with it the
+// group's role assignments.
+func (f *Fake) RemoveGroupMember(groupID, om string) {
+	f.helper()
+	f.mu.Lock()
+	g, err := f.m.group(groupID)
+	if err == nil {
+		err = f.m.removeGroupMember(g, om)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("RemoveGroupMember", err)
+	}
+}

@@ -1,5 +1,0 @@
-package authztest
-
-import "net/http"
-
-func (f *Fake) phaseBRoutes(mux *http.ServeMux) {}
