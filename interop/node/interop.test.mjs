@@ -68,7 +68,7 @@ before(async () => {
   baseURL = await firstLine(server, 30_000);
   assert.match(baseURL, /^http:\/\/127\.0\.0\.1:\d+$/, 'first stdout line is the base URL');
   workos = sdk(API_KEY);
-}, { timeout: 180_000 });
+}, { timeout: 600_000 });
 
 after(() => {
   stopServer();
