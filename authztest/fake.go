@@ -53,9 +53,10 @@ type Fake struct {
 type Option func(*config)
 
 type config struct {
-	apiKey   string
-	needKey  bool
-	clientID string
+	apiKey      string
+	needKey     bool
+	clientID    string
+	clientIDSet bool
 	fixture  *Fixture
 	start    *time.Time
 }
@@ -69,9 +70,11 @@ func WithAPIKey(key string) Option {
 }
 
 // WithClientID sets the AuthKit client ID whose JWKS the fake serves at
-// /sso/jwks/{client_id} (default [DefaultClientID]). A fixture's client_id
-// overrides it.
-func WithClientID(id string) Option { return func(c *config) { c.clientID = id } }
+// /sso/jwks/{client_id} (default [DefaultClientID]). It wins over the
+// client_id of a fixture given with [WithFixture].
+func WithClientID(id string) Option {
+	return func(c *config) { c.clientID, c.clientIDSet = id, true }
+}
 
 // WithFixture loads fx when the fake starts; an invalid fixture fails
 // [New] (tb.Fatal) or [NewServer] (error).
@@ -97,6 +100,9 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 	if cfg.fixture != nil {
 		if err := f.Load(cfg.fixture); err != nil {
 			return nil, err
+		}
+		if cfg.clientIDSet {
+			f.clientID = cfg.clientID
 		}
 	}
 	return f, nil

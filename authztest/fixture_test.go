@@ -178,3 +178,17 @@ func FuzzLoadFixture(f *testing.F) {
 		fake.Load(fx) // must not panic; errors are fine
 	})
 }
+
+func TestClientIDPrecedence(t *testing.T) {
+	t.Parallel()
+	fx := &Fixture{ClientID: "client_fixture"}
+	if got := New(t, WithFixture(fx)).ClientID(); got != "client_fixture" {
+		t.Errorf("fixture only: %q", got)
+	}
+	if got := New(t, WithFixture(fx), WithClientID("client_flag")).ClientID(); got != "client_flag" {
+		t.Errorf("option and fixture: %q, want the option", got)
+	}
+	if got := New(t).ClientID(); got != DefaultClientID {
+		t.Errorf("default: %q", got)
+	}
+}
