@@ -57,8 +57,8 @@ type config struct {
 	needKey     bool
 	clientID    string
 	clientIDSet bool
-	fixture  *Fixture
-	start    *time.Time
+	fixture     *Fixture
+	start       *time.Time
 }
 
 // WithAPIKey makes the fake demand "Authorization: Bearer key" on every
@@ -262,23 +262,26 @@ func (f *Fake) JWKSFetches() int {
 	return f.jwksFetches
 }
 
-// statusRecorder remembers the status a handler answered with.
+// statusRecorder remembers the status and body a handler answered with,
+// and reports the status (onStatus) before any of the answer is sent.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
-	body   bytes.Buffer
+	onStatus func(int)
+	status   int
+	body     bytes.Buffer
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
+		s.onStatus(code)
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
-		s.status = http.StatusOK
+		s.WriteHeader(http.StatusOK)
 	}
 	s.body.Write(b)
 	return s.ResponseWriter.Write(b)
@@ -309,7 +312,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.jwksFetches++
 		f.mu.Unlock()
-		if _, done := f.applyFault(w, r, false); done {
+		if _, done := f.applyFault(w, r, false, func(int) {}); done {
 			return
 		}
 		f.mux.ServeHTTP(w, r)
@@ -317,27 +320,30 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	call := Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, RequestID: reqID}
-	defer func() {
-		f.mu.Lock()
-		f.calls = append(f.calls, call)
-		f.mu.Unlock()
-	}()
+	logged := false
+	record := func(status int) { // once, before the client can see the answer end
+		if !logged {
+			logged = true
+			call.Status = status
+			f.mu.Lock()
+			f.calls = append(f.calls, call)
+			f.mu.Unlock()
+		}
+	}
 	if f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey {
+		record(http.StatusUnauthorized)
 		writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
-		call.Status = http.StatusUnauthorized
 		return
 	}
-	if status, done := f.applyFault(w, r, true); done {
-		call.Status = status
+	if _, done := f.applyFault(w, r, true, record); done {
 		return
 	}
-	if status, done := f.replayIdempotent(w, r); done {
-		call.Status = status
+	if _, done := f.replayIdempotent(w, r, record); done {
 		return
 	}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &statusRecorder{ResponseWriter: w, onStatus: record}
 	f.mux.ServeHTTP(rec, r)
-	call.Status = rec.status
+	record(rec.status) // a handler that wrote nothing (cannot happen today)
 	f.rememberIdempotent(r, rec)
 }
 

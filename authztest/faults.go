@@ -90,8 +90,9 @@ func (f *Fake) takeFault(r *http.Request, apiPath bool) *Fault {
 }
 
 // applyFault answers r with a matching fault. done reports that the request
-// was answered (or dropped) and status what it was answered with.
-func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, apiPath bool) (status int, done bool) {
+// was answered (or dropped) and status what it was answered with; record
+// logs the call before the client can see the answer.
+func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, apiPath bool, record func(status int)) (status int, done bool) {
 	fault := f.takeFault(r, apiPath)
 	if fault == nil {
 		return 0, false
@@ -102,11 +103,13 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, apiPath bool) 
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			record(0)
 			return 0, true
 		}
 	}
 	switch {
 	case fault.Drop:
+		record(0)
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
@@ -115,6 +118,7 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, apiPath bool) 
 		}
 		panic(http.ErrAbortHandler) // HTTP/2 or a wrapped writer: abort the stream
 	case fault.Malformed:
+		record(http.StatusOK)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		body := fault.Body
@@ -124,6 +128,7 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, apiPath bool) 
 		w.Write([]byte(body))
 		return http.StatusOK, true
 	case fault.Status != 0:
+		record(fault.Status)
 		if fault.RetryAfter != "" {
 			w.Header().Set("Retry-After", fault.RetryAfter)
 		}

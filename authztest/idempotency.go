@@ -23,7 +23,7 @@ func idempotencyKey(r *http.Request) string {
 	return r.URL.Path + "\x00" + k
 }
 
-func (f *Fake) replayIdempotent(w http.ResponseWriter, r *http.Request) (int, bool) {
+func (f *Fake) replayIdempotent(w http.ResponseWriter, r *http.Request, record func(int)) (int, bool) {
 	key := idempotencyKey(r)
 	if key == "" {
 		return 0, false
@@ -34,6 +34,7 @@ func (f *Fake) replayIdempotent(w http.ResponseWriter, r *http.Request) (int, bo
 	if rp == nil {
 		return 0, false
 	}
+	record(rp.status)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(rp.status)
 	w.Write(rp.body)
