@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/token"
+)
+
+const checkSynopsis = "fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID) (--token JWT | --membership OM) [--org ORG] [--json]"
+
+// checkResult is the --json output of check: one line.
+type checkResult struct {
+	Allowed    bool   `json:"allowed"`
+	Source     string `json:"source"`
+	Permission string `json:"permission"`
+	// Membership is the organization membership asked about; with --token it
+	// comes from the verified claims.
+	Membership         string `json:"organization_membership_id,omitempty"`
+	ResourceID         string `json:"resource_id,omitempty"`
+	ResourceTypeSlug   string `json:"resource_type_slug,omitempty"`
+	ResourceExternalID string `json:"resource_external_id,omitempty"`
+	OrganizationID     string `json:"organization_id,omitempty"`
+	// Error says why the question could not be decided (exit status 2).
+	Error string `json:"error,omitempty"`
+}
+
+// check answers one authorization question. With --token the token layer
+// answers first (no API call when it grants the permission for the
+// resource's organization); with --membership only the API is asked.
+func (e *env) check(ctx context.Context, args []string) int {
+	const cmd = "fgakit check"
+	fs := newFlagSet(cmd, checkSynopsis)
+	permission := fs.String("permission", "", "permission `slug` to check, e.g. project:edit (required)")
+	resourceID := fs.String("resource-id", "", "WorkOS resource `ID` (authz_resource_…)")
+	resourceRef := fs.String("resource", "", "resource as `TYPE:EXTERNAL_ID`, e.g. project:web")
+	rawToken := fs.String("token", "", "AuthKit access token (`JWT`); verified with WORKOS_CLIENT_ID's JWKS")
+	membership := fs.String("membership", "", "organization membership `ID` (om_…) to ask the API about")
+	org := fs.String("org", "", "organization `ID` the resource belongs to; lets the token answer for --resource-id")
+	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
+	rest, err := e.parseArgs(fs, args)
+	if err != nil {
+		return e.exitFor(cmd, err)
+	}
+
+	// Usage first, then the environment, so the first problem named is the
+	// one the user typed.
+	var r authz.Resource
+	switch {
+	case len(rest) > 0:
+		return e.fail(cmd, fmt.Errorf("unexpected argument %q (run '%s -h' for usage)", redact(rest[0], *rawToken), cmd))
+	case *permission == "":
+		return e.fail(cmd, errors.New("--permission is required"))
+	case *resourceID != "" && *resourceRef != "":
+		return e.fail(cmd, errors.New("give either --resource-id or --resource, not both"))
+	case *resourceID == "" && *resourceRef == "":
+		return e.fail(cmd, errors.New("a resource is required: --resource-id ID or --resource TYPE:EXTERNAL_ID"))
+	case *rawToken != "" && *membership != "":
+		return e.fail(cmd, errors.New("give either --token or --membership, not both"))
+	case *rawToken == "" && *membership == "":
+		return e.fail(cmd, errors.New("a subject is required: --token JWT or --membership OM"))
+	case *resourceID != "":
+		r = authz.ResourceID(*resourceID)
+	default:
+		typ, ext, ok := strings.Cut(*resourceRef, ":")
+		if !ok || typ == "" || ext == "" {
+			return e.fail(cmd, fmt.Errorf("--resource %q is not TYPE:EXTERNAL_ID (for example project:web)", *resourceRef))
+		}
+		r = authz.ExternalResource(typ, ext)
+	}
+	if *org != "" {
+		r = r.InOrganization(*org)
+	}
+
+	apiKey := e.getenv("WORKOS_API_KEY")
+	clientID := e.getenv("WORKOS_CLIENT_ID")
+	base := e.baseURL()
+	if apiKey == "" {
+		return e.fail(cmd, errors.New("WORKOS_API_KEY is not set"))
+	}
+	if *rawToken != "" && clientID == "" {
+		return e.fail(cmd, errors.New("WORKOS_CLIENT_ID is not set (needed to verify --token)"))
+	}
+	secrets := []string{apiKey, *rawToken}
+
+	res := checkResult{
+		Permission:         *permission,
+		Membership:         *membership,
+		ResourceID:         r.ID,
+		ResourceTypeSlug:   r.TypeSlug,
+		ResourceExternalID: r.ExternalID,
+		OrganizationID:     r.OrganizationID,
+	}
+	undecided := func(err error) int {
+		msg := oneLine(redact(err.Error(), secrets...))
+		if *asJSON {
+			res.Allowed, res.Source, res.Error = false, authz.SourceNone.String(), msg
+			e.printJSONLine(res)
+		}
+		fmt.Fprintf(e.stderr, "%s: could not decide: %s\n", cmd, msg)
+		return exitError
+	}
+
+	client, err := authz.New(apiKey, authz.WithBaseURL(base))
+	if err != nil {
+		return e.fail(cmd, errors.New(redact(err.Error(), secrets...)))
+	}
+	defer client.Close()
+
+	var d authz.Decision
+	if *rawToken != "" {
+		v, err := token.NewVerifier(clientID, token.WithBaseURL(base))
+		if err != nil {
+			return e.fail(cmd, errors.New(redact(err.Error(), secrets...)))
+		}
+		defer v.Close()
+		claims, err := v.Verify(ctx, *rawToken)
+		if err != nil {
+			return undecided(fmt.Errorf("token rejected: %w", err))
+		}
+		res.Membership = claims.OrganizationMembershipID
+		d, err = client.Check(ctx, claims, *permission, r)
+		if err != nil {
+			return undecided(err)
+		}
+	} else {
+		d, err = client.Resource().Check(ctx, *membership, *permission, r)
+		if err != nil {
+			return undecided(err)
+		}
+	}
+
+	res.Allowed, res.Source = d.Allowed, d.Source.String()
+	if *asJSON {
+		e.printJSONLine(res)
+	} else {
+		fmt.Fprintf(e.stdout, "%s (%s)\n", verdict(d.Allowed), d.Source)
+	}
+	if d.Allowed {
+		return exitOK
+	}
+	return exitNo
+}
+
+func verdict(allowed bool) string {
+	if allowed {
+		return "allowed"
+	}
+	return "denied"
+}
+
+// baseURL is WORKOS_BASE_URL without a trailing slash, or the real API.
+func (e *env) baseURL() string {
+	if b := strings.TrimRight(e.getenv("WORKOS_BASE_URL"), "/"); b != "" {
+		return b
+	}
+	return authz.DefaultBaseURL
+}
+
+func (e *env) printJSONLine(v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // only plain strings and bools: cannot happen
+		panic(err)
+	}
+	fmt.Fprintf(e.stdout, "%s\n", b)
+}

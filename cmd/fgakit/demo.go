@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
+	"github.com/fgakit/fgakit/token"
+)
+
+// demoFixture is the model of the demo, in the fixture format of
+// authztest: organization Acme → workspace Engineering → project Web; Alice
+// is a member whose organization role grants workspace:view, and
+// workspace-admin on Engineering; Bob is a member without resource roles.
+// Globex, a second organization, owns workspace Research.
+//
+//go:embed demo.json
+var demoFixture []byte
+
+// demoConcurrency is how many identical checks step 5 runs at once.
+const demoConcurrency = 100
+
+// demo runs the documented example against an embedded fake and prints, for
+// each step, the question, the decision, which layer answered and the API
+// calls it cost. The output is deterministic: no timings, no generated IDs.
+// Exit 0 when every decision is the documented one, 1 when one differs, 2
+// when a step could not run.
+func (e *env) demo(ctx context.Context, args []string) int {
+	const cmd = "fgakit demo"
+	fs := newFlagSet(cmd, "fgakit demo")
+	rest, err := e.parseArgs(fs, args)
+	if err != nil {
+		return e.exitFor(cmd, err)
+	}
+	if len(rest) > 0 {
+		return e.fail(cmd, fmt.Errorf("unexpected argument %q (run '%s -h' for usage)", rest[0], cmd))
+	}
+	d, err := newDemo(e.stdout)
+	if err != nil {
+		return e.fail(cmd, err)
+	}
+	defer d.close()
+	if err := d.run(ctx); err != nil {
+		return e.fail(cmd, err)
+	}
+	if d.surprises > 0 {
+		fmt.Fprintf(e.stderr, "%s: %d decision(s) differ from the documented example\n", cmd, d.surprises)
+		return exitNo
+	}
+	return exitOK
+}
+
+// demoRun holds the fake and the client of one demo run.
+type demoRun struct {
+	w         io.Writer
+	fake      *authztest.Fake
+	client    *authz.Client
+	verifier  *token.Verifier
+	surprises int // decisions that differ from the documented ones
+	jwksSeen  int // JWKS fetches counted so far
+	apiCalls  int // API calls counted so far
+	questions int // authorization questions asked so far
+}
+
+func newDemo(w io.Writer) (*demoRun, error) {
+	fx, err := authztest.ParseFixture(bytes.NewReader(demoFixture))
+	if err != nil {
+		return nil, fmt.Errorf("embedded fixture: %w", err)
+	}
+	f, err := authztest.NewServer("127.0.0.1:0", authztest.WithFixture(fx))
+	if err != nil {
+		return nil, err
+	}
+	d := &demoRun{w: w, fake: f, client: f.Client(), verifier: f.Verifier()}
+	return d, nil
+}
+
+func (d *demoRun) close() {
+	d.client.Close()
+	d.verifier.Close()
+	d.fake.Close()
+}
+
+// cost counts the calls the fake received since the last takeCost: API
+// calls, and JWKS fetches apart (they are not API calls).
+type cost struct{ api, jwks int }
+
+func (d *demoRun) takeCost() cost {
+	jwks := d.fake.JWKSFetches()
+	c := cost{api: len(d.fake.Calls()), jwks: jwks - d.jwksSeen}
+	d.jwksSeen = jwks
+	d.apiCalls += c.api
+	d.fake.ResetCalls()
+	return c
+}
+
+func (c cost) String() string {
+	s := plural(c.api, "API call")
+	if c.jwks > 0 {
+		s += fmt.Sprintf(" (%s)", plural(c.jwks, "JWKS fetch"))
+	}
+	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	if strings.HasSuffix(what, "h") {
+		return fmt.Sprintf("%d %ses", n, what)
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func (d *demoRun) printf(format string, args ...any) { fmt.Fprintf(d.w, format, args...) }
+
+// expect prints a decision and notes when it is not the documented one.
+func (d *demoRun) expect(got authz.Decision, want bool, wantSource authz.Source) {
+	d.printf("   → %s, answered by %s\n", verdict(got.Allowed), got.Source)
+	if got.Allowed != want || got.Source != wantSource {
+		d.surprises++
+		d.printf("   !! the documented answer is %s, answered by %s\n", verdict(want), wantSource)
+	}
+}
+
+var (
+	engineering = authz.ExternalResource("workspace", "eng")
+	web         = authz.ExternalResource("project", "web")
+	research    = authz.ResourceID("authz_resource_research").InOrganization("org_globex")
+)
+
+func (d *demoRun) run(ctx context.Context) error {
+	d.printf(`fgakit demo: organization Acme → workspace Engineering → project Web
+
+Alice (om_alice) is a member of Acme. Her organization role, member, grants
+workspace:view organization-wide, so her session token carries it. She is
+also workspace-admin on Engineering, which grants project:edit on the
+projects below it. Bob (om_bob) is a member with no resource role.
+Globex, another organization, owns workspace Research.
+
+`)
+	d.takeCost() // the fake's own setup is not part of the demo
+	d.apiCalls = 0
+
+	// 1. The session.
+	d.printf("1. Verify Alice's session token with the fake's JWKS\n")
+	alice, err := d.verifier.Verify(ctx, d.fake.Session("om_alice"))
+	if err != nil {
+		return fmt.Errorf("step 1: %w", err)
+	}
+	d.printf("   → verified: %s in %s, membership %s\n", alice.Subject, alice.OrganizationID, alice.OrganizationMembershipID)
+	d.printf("     organization role %s, permissions %v\n", alice.Role, alice.Permissions)
+	d.printf("   cost: %s\n\n", d.takeCost())
+	bob, err := d.verifier.Verify(ctx, d.fake.Session("om_bob"))
+	if err != nil {
+		return fmt.Errorf("step 1: %w", err)
+	}
+	d.takeCost()
+
+	// 2. Organization-wide permission: the token answers.
+	d.printf("2. Can Alice view workspace Engineering? (workspace:view on workspace:eng)\n")
+	if err := d.check(ctx, alice, "workspace:view", engineering, true, authz.SourceToken); err != nil {
+		return fmt.Errorf("step 2: %w", err)
+	}
+	d.printf("   the token grants workspace:view across Acme: no API call\n")
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 3. Resource-scoped role: the API answers.
+	d.printf("3. Can Alice edit project Web? (project:edit on project:web)\n")
+	if err := d.check(ctx, alice, "project:edit", web, true, authz.SourceAPI); err != nil {
+		return fmt.Errorf("step 3: %w", err)
+	}
+	d.printf("   resource roles are never in the token; the API finds workspace-admin on\n")
+	d.printf("   Engineering, the parent of Web\n")
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 4. Bob.
+	d.printf("4. Can Bob edit project Web?\n")
+	if err := d.check(ctx, bob, "project:edit", web, false, authz.SourceAPI); err != nil {
+		return fmt.Errorf("step 4: %w", err)
+	}
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 5. Many identical checks at once share one call.
+	d.printf("5. %d concurrent requests ask at once: can Alice edit project Web?\n", demoConcurrency)
+	if err := d.concurrent(ctx, alice); err != nil {
+		return fmt.Errorf("step 5: %w", err)
+	}
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 6. Revocation is seen by the very next check.
+	d.printf("6. Revoke Alice's workspace-admin role on Engineering, then ask again:\n")
+	d.printf("   can Alice edit project Web?\n")
+	if err := d.revoke(ctx); err != nil {
+		return fmt.Errorf("step 6: %w", err)
+	}
+	d.printf("   revoked: %s\n", d.takeCost())
+	if err := d.check(ctx, alice, "project:edit", web, false, authz.SourceAPI); err != nil {
+		return fmt.Errorf("step 6: %w", err)
+	}
+	d.printf("   current by default: no cache kept the old answer\n")
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 7. The token answers only for its own organization.
+	d.printf("7. Can Alice view workspace Research, which belongs to Globex?\n")
+	d.printf("   (workspace:view on authz_resource_research in org_globex)\n")
+	got, err := d.client.Check(ctx, alice, "workspace:view", research)
+	switch {
+	case errors.Is(err, authz.ErrNotFound) && !got.Allowed:
+		d.printf("   → not allowed: the API answered 404, Research is not in Alice's organization;\n")
+		d.printf("     an error is never an allow\n")
+	case err != nil:
+		return fmt.Errorf("step 7: %w", err)
+	default:
+		d.expect(got, false, authz.SourceAPI)
+	}
+	d.printf("   her token's workspace:view holds for Acme only, so the token layer did not\n")
+	d.printf("   answer and the API was asked\n")
+	d.questions++
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	d.printf("In all: %d questions answered with %s, plus 1 to revoke a role.\n", d.questions, plural(d.apiCalls-1, "API call"))
+	return nil
+}
+
+func (d *demoRun) check(ctx context.Context, c *token.Claims, permission string, r authz.Resource, want bool, wantSource authz.Source) error {
+	d.questions++
+	got, err := d.client.Check(ctx, c, permission, r)
+	if err != nil {
+		return err
+	}
+	d.expect(got, want, wantSource)
+	return nil
+}
+
+// concurrent runs demoConcurrency identical checks released at the same
+// moment and prints how they were answered.
+func (d *demoRun) concurrent(ctx context.Context, alice *token.Claims) error {
+	// The first check call waits a moment before the fake answers it, as
+	// over a real network, so every request surely joins the one in flight.
+	d.fake.InjectFault(authztest.Fault{
+		Path:  "/authorization/organization_memberships/om_alice/check",
+		Delay: 100 * time.Millisecond,
+	})
+	defer d.fake.ClearFaults()
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		results = make([]authz.Decision, demoConcurrency)
+		errs    = make([]error, demoConcurrency)
+	)
+	for i := range demoConcurrency {
+		wg.Go(func() {
+			<-start
+			results[i], errs[i] = d.client.Check(ctx, alice, "project:edit", web)
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	d.questions += demoConcurrency
+	allowed := 0
+	bySource := map[authz.Source]int{}
+	for _, r := range results {
+		if r.Allowed {
+			allowed++
+		}
+		bySource[r.Source]++
+	}
+	d.printf("   → %d allowed, %d denied: %d answered by api, %d shared that answer\n",
+		allowed, demoConcurrency-allowed, bySource[authz.SourceAPI], bySource[authz.SourceShared])
+	if allowed != demoConcurrency || bySource[authz.SourceAPI] != 1 || bySource[authz.SourceShared] != demoConcurrency-1 {
+		d.surprises++
+		d.printf("   !! the documented answer is %d allowed: 1 answered by api, %d shared\n", demoConcurrency, demoConcurrency-1)
+	}
+	return nil
+}
+
+// revoke removes Alice's workspace-admin role on Engineering through the
+// client's management API (DELETE …/role_assignments with a JSON body).
+func (d *demoRun) revoke(ctx context.Context) error {
+	return d.client.RemoveRole(ctx, "om_alice", "workspace-admin", engineering)
+}

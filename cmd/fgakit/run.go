@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit statuses, the same for every subcommand.
+const (
+	exitOK    = 0 // allowed, verified, served until stopped
+	exitNo    = 1 // denied, token rejected
+	exitError = 2 // could not decide, bad usage, bad input
+)
+
+const usage = `fgakit — WorkOS FGA + AuthKit from the command line
+
+Usage:
+  fgakit serve [--addr 127.0.0.1:8080] [--fixture FILE] [--api-key KEY] [--client-id ID]
+      Run the offline fake of the WorkOS Authorization API. The first line on
+      stdout is its base URL; everything else goes to stderr.
+  fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID)
+               (--token JWT | --membership OM) [--org ORG] [--json]
+      Ask whether a membership may do P on a resource: the token first, then the API.
+  fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-
+      Verify an AuthKit access token and print its claims as JSON.
+  fgakit token mint --membership OM [--expires-in 5m] [--url URL]
+      Mint a session token from a running 'fgakit serve'.
+  fgakit demo
+      Walk through organization → workspace → project with Alice and Bob
+      against an embedded fake, showing which layer answered and what it cost.
+  fgakit help [COMMAND]
+
+Environment (check, token):
+  WORKOS_API_KEY    API key (sk_…), sent as a bearer token
+  WORKOS_CLIENT_ID  AuthKit client ID (client_…), names the JWKS
+  WORKOS_BASE_URL   API base URL (default https://api.workos.com)
+
+Exit status: 0 allowed/verified, 1 denied/rejected, 2 could not decide or bad usage.
+`
+
+// env is the environment a command reads, injected so tests run in-process.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// run is the whole program: it parses args (without the program name), runs
+// the subcommand and returns the exit status. It never calls os.Exit.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 {
+			// "fgakit help check" is "fgakit check -h".
+			return run(ctx, append(rest, "-h"), stdin, stdout, stderr, getenv)
+		}
+		fmt.Fprint(stderr, usage)
+		return exitOK
+	case "serve":
+		return e.serve(ctx, rest)
+	case "check":
+		return e.check(ctx, rest)
+	case "token":
+		return e.token(ctx, rest)
+	case "demo":
+		return e.demo(ctx, rest)
+	}
+	if strings.HasPrefix(cmd, "-") {
+		return e.fail("fgakit", fmt.Errorf("unknown flag %s before a command (run 'fgakit help' for usage)", cmd))
+	}
+	return e.fail("fgakit", fmt.Errorf("unknown command %q (run 'fgakit help' for usage)", cmd))
+}
+
+// token dispatches "fgakit token verify|mint".
+func (e *env) token(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		return e.fail("fgakit token", errors.New("missing subcommand: verify or mint (run 'fgakit help token' for usage)"))
+	}
+	switch args[0] {
+	case "verify":
+		return e.tokenVerify(ctx, args[1:])
+	case "mint":
+		return e.tokenMint(ctx, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(e.stderr, tokenUsage)
+		return exitOK
+	}
+	return e.fail("fgakit token", fmt.Errorf("unknown subcommand %q: want verify or mint (run 'fgakit help token' for usage)", args[0]))
+}
+
+const tokenUsage = `Usage:
+  fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-
+  fgakit token mint --membership OM [--expires-in 5m] [--url URL]
+Run 'fgakit token verify -h' or 'fgakit token mint -h' for the flags.
+`
+
+// fail prints err as one line prefixed with the command name and returns
+// exitError. Every message is passed through redact by its caller when it may
+// carry a secret.
+func (e *env) fail(cmd string, err error) int {
+	fmt.Fprintf(e.stderr, "%s: %s\n", cmd, oneLine(err.Error()))
+	return exitError
+}
+
+// oneLine folds a message onto a single line so every error is one line on
+// stderr, whatever the wrapped errors contain.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// redact replaces every non-empty secret in s with "[redacted]". Errors from
+// fgakit's packages never contain secrets; this is a second line of defence
+// for messages from elsewhere (net/http, the environment).
+func redact(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return s
+}
+
+// newFlagSet returns a flag set for "fgakit <name>" that reports nothing by
+// itself: parse prints errors as one line and usage only on -h.
+func newFlagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage:\n  %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// errHelp reports that -h was given and usage has been printed.
+var errHelp = errors.New("help requested")
+
+// parseArgs parses args into fs, allowing flags after positional arguments
+// ("token verify TOKEN --issuer X"), and returns the positional arguments. A
+// lone "-" is a positional argument; "--" ends the flags. On -h it prints
+// usage to stderr and returns errHelp; any other error is one line naming the
+// problem.
+func (e *env) parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(e.stderr)
+				fs.Usage()
+				fs.SetOutput(io.Discard)
+				return nil, errHelp
+			}
+			return nil, fmt.Errorf("%w (run '%s -h' for usage)", err, fs.Name())
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		// flag stops at the first non-flag argument or after "--". After
+		// "--", everything is positional.
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// exitFor turns a parse error into an exit status: 0 after -h, else 2.
+func (e *env) exitFor(cmd string, err error) int {
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	return e.fail(cmd, err)
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}

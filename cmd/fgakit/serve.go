@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/fgakit/fgakit/authztest"
+)
+
+const serveSynopsis = "fgakit serve [--addr 127.0.0.1:8080] [--fixture FILE] [--api-key KEY] [--client-id ID]"
+
+// serve runs the fake until ctx is done (SIGINT or SIGTERM in main). Its
+// first and only line on stdout is the base URL, so a script can read it:
+//
+//	url=$(fgakit serve --addr 127.0.0.1:0 | head -1)
+func (e *env) serve(ctx context.Context, args []string) int {
+	const cmd = "fgakit serve"
+	fs := newFlagSet(cmd, serveSynopsis)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`; port 0 picks a free port")
+	fixture := fs.String("fixture", "", "load the model from this JSON `FILE` (DESIGN.md fixture format)")
+	apiKey := fs.String("api-key", "", "answer 401 to requests without this bearer `KEY`")
+	clientID := fs.String("client-id", "", "AuthKit client `ID` the JWKS is served under (default the fixture's, else the fake's)")
+	rest, err := e.parseArgs(fs, args)
+	if err != nil {
+		return e.exitFor(cmd, err)
+	}
+	if len(rest) > 0 {
+		return e.fail(cmd, fmt.Errorf("unexpected argument %q (run '%s -h' for usage)", redact(rest[0], *apiKey), cmd))
+	}
+
+	var opts []authztest.Option
+	var fx *authztest.Fixture
+	if *fixture != "" {
+		fx, err = authztest.LoadFixtureFile(*fixture)
+		if err != nil {
+			return e.fail(cmd, errors.New(cliMessage(err, *fixture)))
+		}
+		opts = append(opts, authztest.WithFixture(fx))
+	}
+	if *apiKey != "" {
+		opts = append(opts, authztest.WithAPIKey(*apiKey))
+	}
+	if *clientID != "" {
+		opts = append(opts, authztest.WithClientID(*clientID))
+	}
+	f, err := authztest.NewServer(*addr, opts...)
+	if err != nil {
+		return e.fail(cmd, errors.New(redact(cliMessage(err, *fixture), *apiKey)))
+	}
+	defer f.Close()
+
+	fmt.Fprintln(e.stdout, f.URL())
+	e.serveSummary(f, *fixture, fx, *apiKey != "")
+
+	<-ctx.Done()
+	fmt.Fprintf(e.stderr, "%s: stopping\n", cmd)
+	return exitOK
+}
+
+// serveSummary tells, on stderr, what the fake serves and how to use it.
+func (e *env) serveSummary(f *authztest.Fake, path string, fx *authztest.Fixture, keyed bool) {
+	w := e.stderr
+	fmt.Fprintf(w, "fgakit serve: fake WorkOS Authorization API at %s\n", f.URL())
+	if fx != nil {
+		fmt.Fprintf(w, "  fixture %s: %s\n", path, fixtureSummary(fx))
+	} else {
+		fmt.Fprintln(w, "  no fixture: an empty model (see --fixture)")
+	}
+	if keyed {
+		fmt.Fprintln(w, "  requests must carry the --api-key as 'Authorization: Bearer KEY'")
+	}
+	fmt.Fprintf(w, "  JWKS:         %s/sso/jwks/%s\n", f.URL(), f.ClientID())
+	fmt.Fprintf(w, "  mint a token: fgakit token mint --url %s --membership om_…\n", f.URL())
+	fmt.Fprintf(w, "  check:        WORKOS_BASE_URL=%s WORKOS_API_KEY=… WORKOS_CLIENT_ID=%s fgakit check …\n", f.URL(), f.ClientID())
+	fmt.Fprintln(w, "  stop with Ctrl-C")
+}
+
+// fixtureSummary counts what a fixture defines, e.g. "2 organizations,
+// 2 memberships (om_alice, om_bob), 3 resources, 1 role assignment".
+func fixtureSummary(fx *authztest.Fixture) string {
+	oms := make([]string, 0, len(fx.OrganizationMemberships))
+	for _, m := range fx.OrganizationMemberships {
+		if m.ID != "" {
+			oms = append(oms, m.ID)
+		}
+	}
+	parts := []string{
+		plural(len(fx.ResourceTypes), "resource type"),
+		plural(len(fx.Permissions), "permission"),
+		plural(len(fx.Roles), "role"),
+		plural(len(fx.Organizations), "organization"),
+		plural(len(fx.OrganizationMemberships), "membership"),
+		plural(len(fx.Resources), "resource"),
+		plural(len(fx.RoleAssignments), "role assignment"),
+	}
+	if len(fx.Groups) > 0 {
+		parts = append(parts, plural(len(fx.Groups), "group"))
+	}
+	s := strings.Join(parts, ", ")
+	if len(oms) > 0 && len(oms) <= 10 {
+		s += "; memberships: " + strings.Join(oms, ", ")
+	}
+	return s
+}
+
+// cliMessage words an error of authztest for the command line: without the
+// package prefix, and naming the fixture file once when the error is about
+// the fixture, e.g.
+//
+//	fixture demo.json: resources[1] (external_id "web"): parent workspace "eng" not found
+func cliMessage(err error, fixturePath string) string {
+	msg := strings.TrimPrefix(err.Error(), "authztest: ")
+	if rest, ok := strings.CutPrefix(msg, "fixture: "); ok && fixturePath != "" {
+		rest = strings.TrimSuffix(rest, " (in "+fixturePath+")")
+		return "fixture " + fixturePath + ": " + rest
+	}
+	return msg
+}

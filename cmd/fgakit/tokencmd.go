@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	neturl "net/url"
+	"strings"
+	"time"
+
+	"github.com/fgakit/fgakit/token"
+)
+
+// maxTokenBytes caps what "token verify -" reads from stdin; the verifier
+// has its own, smaller cap.
+const maxTokenBytes = 64 << 10
+
+const verifySynopsis = "fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-"
+
+// tokenVerify verifies one token and prints its claims as indented JSON.
+// Exit 0 verified, 1 rejected, 2 bad usage or keys unavailable.
+func (e *env) tokenVerify(ctx context.Context, args []string) int {
+	const cmd = "fgakit token verify"
+	fs := newFlagSet(cmd, verifySynopsis)
+	jwksURL := fs.String("jwks-url", "", "fetch keys from this JWKS `URL` instead of {WORKOS_BASE_URL}/sso/jwks/{client ID}")
+	clientID := fs.String("client-id", "", "AuthKit client `ID` naming the JWKS (default $WORKOS_CLIENT_ID)")
+	var issuers stringList
+	fs.Var(&issuers, "issuer", "accept only this `ISS` (repeatable)")
+	rest, err := e.parseArgs(fs, args)
+	if err != nil {
+		return e.exitFor(cmd, err)
+	}
+	switch {
+	case len(rest) == 0:
+		return e.fail(cmd, errors.New("missing TOKEN argument (use - to read it from stdin)"))
+	case len(rest) > 1:
+		return e.fail(cmd, fmt.Errorf("want one TOKEN argument, got %d", len(rest)))
+	case *jwksURL != "" && *clientID != "":
+		return e.fail(cmd, errors.New("give either --jwks-url or --client-id, not both"))
+	}
+	raw := rest[0]
+	if raw == "-" {
+		b, err := io.ReadAll(io.LimitReader(e.stdin, maxTokenBytes+1))
+		if err != nil {
+			return e.fail(cmd, fmt.Errorf("reading the token from stdin: %w", err))
+		}
+		if len(b) > maxTokenBytes {
+			return e.fail(cmd, fmt.Errorf("token on stdin is longer than %d bytes", maxTokenBytes))
+		}
+		raw = strings.TrimSpace(string(b))
+	}
+	if raw == "" {
+		return e.fail(cmd, errors.New("the token is empty"))
+	}
+
+	id := *clientID
+	if id == "" {
+		id = e.getenv("WORKOS_CLIENT_ID")
+	}
+	opts := []token.Option{token.WithBaseURL(e.baseURL())}
+	if *jwksURL != "" {
+		opts = append(opts, token.WithJWKSURL(*jwksURL))
+	} else if id == "" {
+		return e.fail(cmd, errors.New("no key source: set WORKOS_CLIENT_ID or give --client-id or --jwks-url"))
+	}
+	if len(issuers) > 0 {
+		opts = append(opts, token.WithIssuer(issuers...))
+	}
+	v, err := token.NewVerifier(id, opts...)
+	if err != nil {
+		return e.fail(cmd, errors.New(redact(err.Error(), raw)))
+	}
+	defer v.Close()
+
+	claims, err := v.Verify(ctx, raw)
+	if err != nil {
+		msg := oneLine(redact(err.Error(), raw))
+		if errors.Is(err, token.ErrKeySetUnavailable) || ctx.Err() != nil {
+			fmt.Fprintf(e.stderr, "%s: could not verify: %s\n", cmd, msg)
+			return exitError
+		}
+		fmt.Fprintf(e.stderr, "%s: token rejected: %s\n", cmd, msg)
+		return exitNo
+	}
+	b, err := json.MarshalIndent(claims, "", "  ")
+	if err != nil {
+		return e.fail(cmd, err)
+	}
+	fmt.Fprintf(e.stdout, "%s\n", b)
+	return exitOK
+}
+
+const mintSynopsis = "fgakit token mint --membership OM [--expires-in 5m] [--url URL]"
+
+// mintTimeout bounds the whole request to a running fgakit serve.
+const mintTimeout = 10 * time.Second
+
+// tokenMint asks a running "fgakit serve" for a session token of a
+// membership and prints it alone on stdout.
+func (e *env) tokenMint(ctx context.Context, args []string) int {
+	const cmd = "fgakit token mint"
+	fs := newFlagSet(cmd, mintSynopsis)
+	membership := fs.String("membership", "", "organization membership `ID` (om_…) the token is for (required)")
+	expiresIn := fs.Duration("expires-in", 5*time.Minute, "token lifetime")
+	url := fs.String("url", "", "base `URL` of a running 'fgakit serve' (default $WORKOS_BASE_URL)")
+	rest, err := e.parseArgs(fs, args)
+	if err != nil {
+		return e.exitFor(cmd, err)
+	}
+	base := strings.TrimRight(*url, "/")
+	if base == "" {
+		base = strings.TrimRight(e.getenv("WORKOS_BASE_URL"), "/")
+	}
+	switch {
+	case len(rest) > 0:
+		return e.fail(cmd, fmt.Errorf("unexpected argument %q (run '%s -h' for usage)", rest[0], cmd))
+	case *membership == "":
+		return e.fail(cmd, errors.New("--membership is required"))
+	case *expiresIn < time.Second:
+		return e.fail(cmd, fmt.Errorf("--expires-in %s is shorter than one second", *expiresIn))
+	case base == "":
+		return e.fail(cmd, errors.New("no server: give --url or set WORKOS_BASE_URL to the URL 'fgakit serve' printed"))
+	}
+	apiKey := e.getenv("WORKOS_API_KEY")
+
+	tok, err := mint(ctx, base, apiKey, *membership, *expiresIn)
+	if err != nil {
+		return e.fail(cmd, errors.New(redact(err.Error(), apiKey)))
+	}
+	fmt.Fprintln(e.stdout, tok)
+	return exitOK
+}
+
+// mint calls POST {base}/_fake/access_tokens on a fake served by "fgakit
+// serve". The API key, when set, is sent as the bearer key the fake may
+// require.
+func mint(ctx context.Context, base, apiKey, membership string, expiresIn time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, mintTimeout)
+	defer cancel()
+	body, err := json.Marshal(map[string]any{
+		"organization_membership_id": membership,
+		"expires_in":                 int64(expiresIn / time.Second),
+	})
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/_fake/access_tokens", bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("bad server URL: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("cannot reach %s: %w", base, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("reading the answer of %s: %w", base, err)
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		var apiErr struct {
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(b, &apiErr)
+		if apiErr.Message == "" {
+			apiErr.Message = http.StatusText(resp.StatusCode)
+		}
+		return "", fmt.Errorf("%s answered %d: %s", base, resp.StatusCode, apiErr.Message)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || out.AccessToken == "" {
+		return "", fmt.Errorf("%s did not answer with an access_token (is it 'fgakit serve'?)", base)
+	}
+	return out.AccessToken, nil
+}
+
+// unwrapURLError drops net/http's "Post \"URL\":" prefix; the caller names
+// the server itself.
+func unwrapURLError(err error) error {
+	if ue, ok := errors.AsType[*neturl.Error](err); ok {
+		return ue.Err
+	}
+	return err
+}
