@@ -23,8 +23,10 @@
 //	}
 //
 // A whole scenario can also be a JSON [Fixture] in the API's own vocabulary
-// ([WithFixture], [Fake.Load], [LoadFixtureFile]); `fgakit serve` runs the
-// fake as a standalone server ([NewServer]) for tests in other languages.
+// ([WithFixture], [Fake.Load], [LoadFixtureFile]), groups included (keys
+// "groups" and "group_role_assignments"); `fgakit serve` runs the fake as a
+// standalone server ([NewServer]) for tests in other languages, and
+// [Fake.Handler] mounts it in a server of your own.
 //
 // # What the fake offers
 //
@@ -48,6 +50,10 @@
 //     with Retry-After, add latency, drop connections or send malformed
 //     bodies, for the next N requests or those matching a path.
 //   - Time: [Fake.Now], [Fake.SetTime], [Fake.Advance], [WithClock].
+//   - Conformance: [Conformance] runs one set of scenarios through an
+//     [authz.Client] against the fake ([ConformanceFixture],
+//     [Fake.ConformanceEnv]) or, with real credentials, against a WorkOS
+//     environment ([LoadConformanceEnv]), to keep the fake honest.
 //
 // # Semantics
 //
@@ -120,6 +126,23 @@
 //     from the fake's clock.
 //   - Session tokens: iss is {URL}/user_management/{client_id}; kid is
 //     "sso_oidc_key_pair_" + a digest of the key; sid and jti are counters.
+//   - Resources a membership can access: without a parent, or with both
+//     parent forms, 400 bad_request; without permission_slug, 422.
+//     Memberships with access: without permission_slug or with an
+//     assignment other than direct/indirect, 422; "direct" means a role on
+//     the resource itself (from a group too) that contains the permission.
+//   - Deleting a permission removes it from every role; deleting a system
+//     permission is 403.
+//   - A custom role created without a slug gets "org-<name>-<n>".
+//   - Removing a permission a role does not have
+//     (DELETE …/roles/{slug}/permissions/{permission}) is 404. Under
+//     /organizations/{org}/roles only GET finds environment roles; PATCH,
+//     DELETE and the permission endpoints need the organization's own role.
+//   - PUT of a group's role assignments answers every assignment of the
+//     group as a list with null cursors; entries already present keep their
+//     IDs, and a bad entry changes nothing.
+//   - A membership's status is not considered by checks.
+//   - [WithClientID] wins over a fixture's client_id.
 //
 // # Unsupported
 //

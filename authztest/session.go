@@ -20,6 +20,9 @@ import (
 // docs' example.
 const DefaultSessionTTL = 5 * time.Minute
 
+// maxExpiresIn caps the expires_in of POST /_fake/access_tokens (a year).
+const maxExpiresIn = 366 * 24 * 60 * 60
+
 // signingKey is the RSA key every Fake of the process signs sessions with.
 // Generating a 2048-bit key costs tens of milliseconds (more under -race),
 // so it is generated once per process and shared; each fake still serves it
@@ -175,8 +178,8 @@ func (f *Fake) accessToken(r *http.Request) (int, any, error) {
 	var opts []SessionOption
 	if body.has("expires_in") {
 		var secs int64
-		if err := json.Unmarshal(body["expires_in"], &secs); err != nil || secs <= 0 {
-			return 0, nil, errInvalid("expires_in must be a positive number of seconds")
+		if err := json.Unmarshal(body["expires_in"], &secs); err != nil || secs <= 0 || secs > maxExpiresIn {
+			return 0, nil, errInvalid("expires_in must be a positive number of seconds, at most %d", maxExpiresIn)
 		}
 		opts = append(opts, SessionTTL(time.Duration(secs)*time.Second))
 	}

@@ -129,7 +129,7 @@ func TestAccessTokenEndpoint(t *testing.T) {
 	runWire(t, []wireCase{
 		{"unknown membership", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_nobody"}`, 404, `{"message":"organization membership \"om_nobody\" not found"}`},
 		{"missing membership", "POST", "/_fake/access_tokens", `{}`, 422, `{"message":"organization_membership_id is required"}`},
-		{"bad expires_in", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":-1}`, 422, `{"message":"expires_in must be a positive number of seconds"}`},
+		{"bad expires_in", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":-1}`, 422, `{"message":"expires_in must be a positive number of seconds, at most 31622400"}`},
 	}, nil)
 	if got := len(f.Calls()); got != 0 {
 		t.Errorf("%d calls logged for /_fake/", got)

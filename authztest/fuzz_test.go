@@ -1,0 +1,60 @@
+package authztest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// FuzzRequests sends arbitrary requests to the fake's handler: whatever a
+// client sends, the fake answers with a JSON body (or none) and never with
+// a 500, which would mean a bug in the fake.
+func FuzzRequests(f *testing.F) {
+	seeds := []struct{ method, path, body string }{
+		{"POST", "/authorization/organization_memberships/om_alice/check", `{"permission_slug":"project:edit","resource_id":"authz_resource_web"}`},
+		{"POST", "/authorization/organization_memberships/om_alice/check", `{"permission_slug":"project:edit","resource_external_id":"web","resource_type_slug":"project","resource_id":"x"}`},
+		{"POST", "/authorization/resources", `{"external_id":"api","name":"API","resource_type_slug":"project","organization_id":"org_acme","parent_resource_id":"authz_resource_eng"}`},
+		{"PATCH", "/authorization/resources/authz_resource_eng", `{"parent_resource_id":"authz_resource_web","description":null}`},
+		{"DELETE", "/authorization/resources/authz_resource_sales?cascade_delete=true", ``},
+		{"GET", "/authorization/resources?limit=3&order=asc&after=authz_resource_eng", ``},
+		{"POST", "/authorization/organization_memberships/om_bob/role_assignments", `{"role_slug":"workspace-admin","resource_external_id":"eng","resource_type_slug":"workspace"}`},
+		{"DELETE", "/authorization/organization_memberships/om_bob/role_assignments", `{"role_slug":"project-viewer","resource_id":"authz_resource_crm"}`},
+		{"GET", "/authorization/organization_memberships/om_alice/resources?permission_slug=project:edit&parent_resource_id=authz_resource_eng", ``},
+		{"GET", "/authorization/resources/authz_resource_eng/organization_memberships?permission_slug=workspace:view&assignment=indirect", ``},
+		{"PUT", "/authorization/roles/member/permissions", `{"permissions":["workspace:view","project:view"]}`},
+		{"POST", "/authorization/organizations/org_acme/roles", `{"name":"X Y"}`},
+		{"DELETE", "/authorization/organizations/org_acme/roles/org-auditor/permissions/project:view", ``},
+		{"PUT", "/authorization/groups/group_1/role_assignments", `{"role_assignments":[{"role_slug":"member"}]}`},
+		{"POST", "/_fake/access_tokens", `{"organization_membership_id":"om_alice","expires_in":1e99}`},
+		{"GET", "/sso/jwks/client_test", ``},
+	}
+	for _, s := range seeds {
+		f.Add(s.method, s.path, s.body)
+	}
+	fx, err := ParseFixture(strings.NewReader(designFixture))
+	if err != nil {
+		f.Fatal(err)
+	}
+	fake := New(f, WithClock(epoch), WithFixture(fx))
+	fake.AddGroup("group_1", "org_acme", "One")
+	h := fake.Handler()
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		req, err := http.NewRequest(method, "http://fake"+path, strings.NewReader(body))
+		if err != nil || req.URL.Path == "" || req.URL.Path[0] != '/' {
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %q: %d %s", method, path, body, rec.Code, rec.Body)
+		}
+		if rec.Header().Get("X-Request-ID") == "" {
+			t.Fatal("no X-Request-ID")
+		}
+		if b := rec.Body.Bytes(); len(b) > 0 && !json.Valid(b) {
+			t.Fatalf("%s %s: body is not JSON: %q", method, path, b)
+		}
+	})
+}
