@@ -1,49 +1,136 @@
+// Package authz answers "may this person do this on this resource?" for
+// products that sign people in with WorkOS AuthKit and model access with
+// WorkOS FGA.
+//
+// A [Client] has two layers:
+//
+//   - the token layer ([Client.Token], [TokenLayer]) reads organization-wide
+//     permissions from verified session claims — pure, no I/O;
+//   - the resource layer ([Client.Resource], [ResourceLayer]) asks the
+//     Authorization API (POST /authorization/organization_memberships/{om}/check),
+//     which is always current.
+//
+// [Client.Check] routes through both: the token answers when it grants the
+// permission organization-wide for the resource's own organization,
+// otherwise the API is asked. Concurrent identical checks share one API call.
+//
+// Every failure is typed ([*APIError], [ErrMalformedResponse], [ErrClosed]…)
+// and fails closed: a [Decision] returned with an error is never Allowed. No
+// error string contains the API key.
+//
+// The package also holds the management calls of the Authorization API
+// (resources, role assignments, roles, permissions, discovery).
 package authz
-
-// CONTRACT STUB — the authz-core helper replaces this file. Signatures are fixed.
 
 import (
 	"context"
 	"net/http"
-	"net/url"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // DefaultBaseURL is the WorkOS API.
 const DefaultBaseURL = "https://api.workos.com"
 
-// Client talks to the WorkOS Authorization API. Immutable after New; safe for concurrent use.
-type Client struct{}
+// version is sent in the User-Agent header.
+const version = "0.1.0"
 
-// Option configures a Client.
-type Option func(*config) error
+// Client talks to the WorkOS Authorization API. It is immutable after [New]
+// and safe for concurrent use by many goroutines. Call [Client.Close] when
+// done with it.
+type Client struct {
+	cfg       config
+	key       redactor // the API key; only ever used through authHeader and redact
+	authHdr   string   // "Bearer <key>"
+	userAgent string
+	http      *http.Client
+	ownsHTTP  bool // the Client built http and closes its idle connections
 
-type config struct{}
+	res    ResourceLayer      // returned by Resource
+	flight singleflight.Group // merges identical checks
 
-// New returns a Client that authenticates with apiKey.
-func New(apiKey string, opts ...Option) (*Client, error) { return &Client{}, nil }
+	// base is cancelled by Close; shared calls and transport calls stop on it.
+	base       context.Context
+	cancelBase context.CancelFunc
 
-// Close releases background resources.
-func (c *Client) Close() error { return nil }
-
-// WithBaseURL sets the API base URL.
-func WithBaseURL(u string) Option { return func(*config) error { return nil } }
-
-// WithHTTPClient sets the HTTP client.
-func WithHTTPClient(h *http.Client) Option { return func(*config) error { return nil } }
-
-// request is one API call, built by the typed methods and sent by do.
-type request struct {
-	method string
-	path   string     // already escaped, e.g. "/authorization/resources/" + url.PathEscape(id)
-	query  url.Values // may be nil
-	body   any        // JSON-encoded when non-nil
-	// idempotent marks a POST that should carry an Idempotency-Key (same on every retry).
-	idempotent bool
+	mu     sync.Mutex // guards closed and the Add side of wg
+	closed bool
+	wg     sync.WaitGroup // API calls in flight (shared checks included)
 }
 
-// do sends req with retries and decodes a 2xx JSON body into out (when out is
-// non-nil and the status is not 204). Non-2xx answers become *APIError.
-func (c *Client) do(ctx context.Context, req request, out any) error { return nil }
+// New returns a Client that authenticates with apiKey (a WorkOS secret key,
+// sk_…). It fails with an error matching [ErrInvalidInput] for an empty or
+// malformed key and for invalid option values.
+func New(apiKey string, opts ...Option) (*Client, error) {
+	if apiKey == "" {
+		return nil, invalid("empty API key")
+	}
+	if strings.ContainsFunc(apiKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, invalid("API key contains spaces or control characters")
+	}
+	cfg := defaultConfig()
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalid("option %d is nil", i)
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{
+		cfg:       cfg,
+		key:       redactor(apiKey),
+		authHdr:   "Bearer " + apiKey,
+		userAgent: "fgakit/" + version,
+		http:      cfg.httpClient,
+	}
+	if cfg.userAgent != "" {
+		c.userAgent = cfg.userAgent + " " + c.userAgent
+	}
+	if c.http == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		c.http = &http.Client{Transport: t}
+		c.ownsHTTP = true
+	}
+	c.res.c = c
+	c.base, c.cancelBase = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// Close stops the Client: in-flight shared checks are cancelled (their
+// waiters get [ErrClosed]), Close waits for the goroutines the Client
+// started, and every later call returns [ErrClosed]. Close is idempotent
+// and always returns nil.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.cancelBase()
+	c.wg.Wait()
+	if c.ownsHTTP {
+		c.http.CloseIdleConnections()
+	}
+	return nil
+}
+
+// acquire registers one API call in flight; it reports false after Close.
+// Each true result must be paired with c.wg.Done().
+func (c *Client) acquire() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	return true
+}
 
 // invalidateMembership forgets every cached decision of membership om. The
 // management calls of this client call it after changing om's role

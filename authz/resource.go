@@ -82,3 +82,22 @@ type Decision struct {
 	Allowed bool
 	Source  Source
 }
+
+// Validate reports whether r names exactly one resource: either an ID alone,
+// or a type slug together with an external ID. The error matches
+// [ErrInvalidInput].
+func (r Resource) Validate() error {
+	switch {
+	case r.ID != "" && (r.TypeSlug != "" || r.ExternalID != ""):
+		return invalid("resource names both an ID and a type/external ID")
+	case r.ID != "":
+		return nil
+	case r.TypeSlug == "" && r.ExternalID == "":
+		return invalid("resource names nothing")
+	case r.TypeSlug == "":
+		return invalid("resource external ID %q has no type slug", truncate(r.ExternalID, 100))
+	case r.ExternalID == "":
+		return invalid("resource of type %q has no external ID", truncate(r.TypeSlug, 100))
+	}
+	return nil
+}

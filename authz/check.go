@@ -1,0 +1,213 @@
+package authz
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/fgakit/fgakit/token"
+)
+
+// Check answers whether the session described by claims may use permission
+// on r. The token layer answers first ([TokenLayer.Allows]: an
+// organization-wide permission, for the token's own organization only;
+// Source [SourceToken]); otherwise the API is asked for the claims'
+// organization membership ([ResourceLayer.Check]; Source [SourceAPI], or
+// [SourceShared] when the answer came from a concurrent identical check).
+//
+// A deny is a Decision with Allowed false and a nil error. An error means
+// the question could not be decided, and the Decision is then never
+// Allowed. Errors: nil claims or invalid arguments match [ErrInvalidInput];
+// claims without an organization membership ID match
+// [token.ErrNoMembership]; an external reference naming another
+// organization than the claims' matches [ErrOrganizationMismatch] — none of
+// these makes an API call. API failures are [*APIError],
+// [ErrMalformedResponse], [ErrClosed], [ErrPanic] or the caller's
+// ctx.Err().
+//
+// Merging: concurrent identical checks (same membership, permission and
+// resource) on one Client share one API call. The shared call runs on a
+// context detached from every caller — it keeps the values of the caller
+// that started it but none of its cancellation — bounded by
+// [WithCallTimeout] and stopped by [Client.Close]. Each caller waits on its
+// own ctx: a cancelled caller gets ctx.Err() alone, the others still get the
+// answer.
+func (c *Client) Check(ctx context.Context, claims *token.Claims, permission string, r Resource) (Decision, error) {
+	if claims == nil {
+		return Decision{}, invalid("nil claims")
+	}
+	if permission == "" {
+		return Decision{}, invalid("empty permission")
+	}
+	if err := r.Validate(); err != nil {
+		return Decision{}, err
+	}
+	if c.Token().Allows(claims, permission, r) {
+		return Decision{Allowed: true, Source: SourceToken}, nil
+	}
+	if r.IsExternal() && r.OrganizationID != "" && r.OrganizationID != claims.OrganizationID {
+		return Decision{}, ErrOrganizationMismatch
+	}
+	if claims.OrganizationMembershipID == "" {
+		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
+	}
+	return c.res.Check(ctx, claims.OrganizationMembershipID, permission, r)
+}
+
+// check runs the API check of k, merged with concurrent identical checks.
+//
+// Which caller gets SourceAPI: singleflight's Result.Shared is true for every
+// caller of a shared call, the starter included, so it cannot tell them
+// apart. Instead each caller passes its own closure, and only the starter's
+// closure runs: the caller whose closure ran gets SourceAPI, every other
+// caller SourceShared.
+func (c *Client) check(ctx context.Context, k checkKey) (Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return Decision{}, err
+	}
+	if c.base.Err() != nil {
+		return Decision{}, ErrClosed
+	}
+	var started atomic.Bool
+	ch := c.flight.DoChan(k.flightKey(), func() (any, error) {
+		started.Store(true)
+		return c.sharedCheck(ctx, k)
+	})
+	if c.cfg.onWait != nil {
+		c.cfg.onWait()
+	}
+	select {
+	case <-ctx.Done():
+		return Decision{}, ctx.Err()
+	case res := <-ch:
+		if res.Err != nil {
+			return Decision{}, res.Err
+		}
+		allowed, ok := res.Val.(bool)
+		if !ok {
+			return Decision{}, ErrMalformedResponse
+		}
+		src := SourceShared
+		if started.Load() {
+			src = SourceAPI
+		}
+		return Decision{Allowed: allowed, Source: src}, nil
+	}
+}
+
+// sharedCheck is the one API call behind a set of merged checks. It runs on
+// a goroutine of singleflight, detached from every caller: its context keeps
+// the starter's values, drops its cancellation and deadline, is bounded by
+// the call timeout and cancelled by Close. A panic (for example in a custom
+// RoundTripper) is recovered into a *PanicError for every waiter —
+// singleflight itself would re-panic and crash the process.
+func (c *Client) sharedCheck(startCtx context.Context, k checkKey) (v any, err error) {
+	if !c.acquire() {
+		return nil, ErrClosed
+	}
+	defer c.wg.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, &PanicError{Value: c.clean(fmt.Sprint(p), maxEchoedBody)}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(startCtx), c.cfg.callTimeout)
+	defer cancel()
+	stop := context.AfterFunc(c.base, cancel)
+	defer stop()
+
+	var res checkResult
+	if err := c.do(ctx, k.request(), &res); err != nil {
+		if c.base.Err() != nil {
+			return nil, ErrClosed
+		}
+		return nil, err
+	}
+	return res.authorized, nil
+}
+
+// flightKey encodes k for singleflight, which needs a string. Each field is
+// length-prefixed, so the encoding is injective: two different keys never
+// share a call, whatever characters their fields hold.
+func (k checkKey) flightKey() string {
+	var b strings.Builder
+	for _, f := range [...]string{k.membership, k.permission, k.resourceID, k.typeSlug, k.externalID} {
+		b.WriteString(strconv.Itoa(len(f)))
+		b.WriteByte(':')
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// checkResult is the answer of the check call.
+type checkResult struct {
+	authorized bool
+}
+
+func (r *checkResult) decodeBody(data []byte) error {
+	a, err := decodeCheckResponse(data)
+	r.authorized = a
+	return err
+}
+
+// errCheckShape describes what a check answer must look like.
+var errCheckShape = errors.New(`want a JSON object with a boolean "authorized"`)
+
+// decodeCheckResponse reads the body of a check answer. It accepts only a
+// single JSON object holding the key "authorized" (exactly that spelling,
+// once) with a boolean value; other keys are ignored. Anything else — a
+// missing or null "authorized", a string, an array, duplicate keys,
+// trailing data — is an error, and the result is then false.
+func decodeCheckResponse(data []byte) (bool, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false, errCheckShape
+	}
+	var authorized, seen bool
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return false, errCheckShape
+		}
+		key, ok := t.(string)
+		if !ok {
+			return false, errCheckShape
+		}
+		if key != "authorized" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return false, errCheckShape
+			}
+			continue
+		}
+		if seen {
+			return false, fmt.Errorf(`%w (duplicate "authorized")`, errCheckShape)
+		}
+		seen = true
+		v, err := dec.Token()
+		if err != nil {
+			return false, errCheckShape
+		}
+		b, ok := v.(bool)
+		if !ok {
+			return false, errCheckShape
+		}
+		authorized = b
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return false, errCheckShape
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return false, fmt.Errorf("%w (trailing data)", errCheckShape)
+	}
+	if !seen {
+		return false, errCheckShape
+	}
+	return authorized, nil
+}

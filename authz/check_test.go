@@ -1,0 +1,446 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fgakit/fgakit/token"
+	"github.com/google/go-cmp/cmp"
+)
+
+// withOnWait installs the test hook called by each merged check once it has
+// joined the shared call, before it waits.
+func withOnWait(f func()) Option {
+	return func(c *config) error { c.onWait = f; return nil }
+}
+
+func TestCheckRequestBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		membership string
+		permission string
+		resource   Resource
+		wantPath   string
+		wantBody   string
+	}{
+		{"by resource ID", "om_01", "project:edit", ResourceID("authz_resource_01"),
+			"/authorization/organization_memberships/om_01/check",
+			`{"permission_slug":"project:edit","resource_id":"authz_resource_01"}`},
+		{"by external ID", "om_01", "project:edit", ExternalResource("project", "web"),
+			"/authorization/organization_memberships/om_01/check",
+			`{"permission_slug":"project:edit","resource_external_id":"web","resource_type_slug":"project"}`},
+		{"organization on the reference is not sent", "om_01", "doc:view", ResourceID("r1").InOrganization("org_1"),
+			"/authorization/organization_memberships/om_01/check",
+			`{"permission_slug":"doc:view","resource_id":"r1"}`},
+		{"membership escaped in the path", "om/../x y", "p", ExternalResource("t", "a\"b"),
+			"/authorization/organization_memberships/om%2F..%2Fx%20y/check",
+			`{"permission_slug":"p","resource_external_id":"a\"b","resource_type_slug":"t"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux := setup(t)
+			type seen struct{ Method, Path, Body, Auth, ContentType, IdemKey string }
+			var got seen
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				got = seen{r.Method, r.URL.EscapedPath(), string(b), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), r.Header.Get("Idempotency-Key")}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"authorized":true}`)
+			})
+			d, err := c.Resource().Check(t.Context(), tt.membership, tt.permission, tt.resource)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if diff := cmp.Diff(Decision{Allowed: true, Source: SourceAPI}, d); diff != "" {
+				t.Errorf("Decision (-want +got):\n%s", diff)
+			}
+			want := seen{"POST", tt.wantPath, tt.wantBody, "Bearer " + testKey, "application/json", ""}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCheckResponses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		body    string
+		want    Decision
+		wantErr error
+	}{
+		{"allowed", `{"authorized":true}`, Decision{true, SourceAPI}, nil},
+		{"denied", `{"authorized":false}`, Decision{false, SourceAPI}, nil},
+		{"extra keys and whitespace", " {\"object\":\"check\", \"authorized\" : true, \"x\":{\"a\":[1,null]}}\n", Decision{true, SourceAPI}, nil},
+		{"empty object", `{}`, Decision{}, ErrMalformedResponse},
+		{"empty body", ``, Decision{}, ErrMalformedResponse},
+		{"null", `null`, Decision{}, ErrMalformedResponse},
+		{"authorized null", `{"authorized":null}`, Decision{}, ErrMalformedResponse},
+		{"authorized string", `{"authorized":"true"}`, Decision{}, ErrMalformedResponse},
+		{"authorized number", `{"authorized":1}`, Decision{}, ErrMalformedResponse},
+		{"authorized object", `{"authorized":{"value":true}}`, Decision{}, ErrMalformedResponse},
+		{"array", `[{"authorized":true}]`, Decision{}, ErrMalformedResponse},
+		{"bare true", `true`, Decision{}, ErrMalformedResponse},
+		{"other case key", `{"Authorized":true}`, Decision{}, ErrMalformedResponse},
+		{"duplicate key", `{"authorized":false,"authorized":true}`, Decision{}, ErrMalformedResponse},
+		{"trailing garbage", `{"authorized":true} x`, Decision{}, ErrMalformedResponse},
+		{"two objects", `{"authorized":true}{"authorized":true}`, Decision{}, ErrMalformedResponse},
+		{"truncated", `{"authorized":true`, Decision{}, ErrMalformedResponse},
+		{"HTML", `<html>ok</html>`, Decision{}, ErrMalformedResponse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux := setup(t)
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tt.body) })
+			d, err := c.Resource().Check(t.Context(), "om_1", "project:edit", ResourceID("r1"))
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, d); diff != "" {
+				t.Errorf("Decision (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCheckRejectsBadInputWithoutCalling(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		membership string
+		permission string
+		resource   Resource
+	}{
+		{"empty membership", "", "p", ResourceID("r")},
+		{"dot-dot membership", "..", "p", ResourceID("r")},
+		{"empty permission", "om_1", "", ResourceID("r")},
+		{"zero resource", "om_1", "p", Resource{}},
+		{"ID and external", "om_1", "p", Resource{ID: "r", TypeSlug: "t", ExternalID: "e"}},
+		{"ID and type", "om_1", "p", Resource{ID: "r", TypeSlug: "t"}},
+		{"external without type", "om_1", "p", Resource{ExternalID: "e"}},
+		{"type without external", "om_1", "p", Resource{TypeSlug: "t"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux := setup(t)
+			var calls atomic.Int32
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { calls.Add(1); io.WriteString(w, `{"authorized":true}`) })
+			d, err := c.Resource().Check(t.Context(), tt.membership, tt.permission, tt.resource)
+			if d.Allowed || !errors.Is(err, ErrInvalidInput) {
+				t.Errorf("Check = %+v, %v; want ErrInvalidInput", d, err)
+			}
+			if n := calls.Load(); n != 0 {
+				t.Errorf("server saw %d calls, want 0", n)
+			}
+		})
+	}
+}
+
+func TestClientCheckRouting(t *testing.T) {
+	t.Parallel()
+	claims := func(org, om string, perms ...string) *token.Claims {
+		return &token.Claims{Subject: "user_1", OrganizationID: org, OrganizationMembershipID: om, Permissions: perms}
+	}
+	tests := []struct {
+		name       string
+		claims     *token.Claims
+		permission string
+		resource   Resource
+		want       Decision
+		wantErr    error
+		wantCalls  int32
+	}{
+		{"nil claims", nil, "project:edit", ResourceID("r"), Decision{}, ErrInvalidInput, 0},
+		{"empty permission", claims("org_1", "om_1"), "", ResourceID("r"), Decision{}, ErrInvalidInput, 0},
+		{"invalid resource", claims("org_1", "om_1"), "p", Resource{}, Decision{}, ErrInvalidInput, 0},
+		{"token grants, external reference", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web"),
+			Decision{true, SourceToken}, nil, 0},
+		{"token grants, ID in the token's org", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_1"),
+			Decision{true, SourceToken}, nil, 0},
+		{"token grants, ID without org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r"),
+			Decision{false, SourceAPI}, nil, 1},
+		{"token grants, ID in another org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_2"),
+			Decision{false, SourceAPI}, nil, 1},
+		{"token lacks the permission", claims("org_1", "om_1", "project:view"), "project:edit", ExternalResource("project", "web"),
+			Decision{false, SourceAPI}, nil, 1},
+		{"no membership in claims", claims("org_1", "", "project:view"), "project:edit", ResourceID("r"),
+			Decision{}, token.ErrNoMembership, 0},
+		{"external reference in another org", claims("org_1", "om_1"), "project:edit", ExternalResource("project", "web").InOrganization("org_2"),
+			Decision{}, ErrOrganizationMismatch, 0},
+		{"external reference in another org, token grants", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web").InOrganization("org_2"),
+			Decision{}, ErrOrganizationMismatch, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux := setup(t)
+			var calls atomic.Int32
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { calls.Add(1); io.WriteString(w, `{"authorized":false}`) })
+			d, err := c.Check(t.Context(), tt.claims, tt.permission, tt.resource)
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, d); diff != "" {
+				t.Errorf("Decision (-want +got):\n%s", diff)
+			}
+			if n := calls.Load(); n != tt.wantCalls {
+				t.Errorf("API calls = %d, want %d", n, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// heldServer answers every check with allowed only once release is closed;
+// it counts the requests that reached it.
+type heldServer struct {
+	calls   atomic.Int32
+	release chan struct{}
+}
+
+func newHeldServer() *heldServer { return &heldServer{release: make(chan struct{})} }
+
+func (h *heldServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.calls.Add(1)
+	io.Copy(io.Discard, r.Body) // the server notices a gone client only once the body is read
+	select {
+	case <-h.release:
+		io.WriteString(w, `{"authorized":true}`)
+	case <-r.Context().Done():
+	}
+}
+
+// waiters counts merged checks that have joined the shared call.
+type waiters struct{ wg sync.WaitGroup }
+
+func (w *waiters) option(n int) Option {
+	w.wg.Add(n)
+	return withOnWait(w.wg.Done)
+}
+
+func TestConcurrentIdenticalChecksShareOneCall(t *testing.T) {
+	t.Parallel()
+	const n = 200
+	var joined waiters
+	c, mux := setup(t, joined.option(n))
+	h := newHeldServer()
+	mux.Handle("/", h)
+
+	decisions := make([]Decision, n)
+	errs := make([]error, n)
+	var done sync.WaitGroup
+	for i := range n {
+		done.Go(func() {
+			decisions[i], errs[i] = c.Resource().Check(t.Context(), "om_1", "project:edit", ExternalResource("project", "web"))
+		})
+	}
+	joined.wg.Wait() // every caller is waiting on the one call
+	close(h.release)
+	done.Wait()
+
+	if got := h.calls.Load(); got != 1 {
+		t.Errorf("server saw %d calls, want 1", got)
+	}
+	count := map[Decision]int{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		count[decisions[i]]++
+	}
+	want := map[Decision]int{{true, SourceAPI}: 1, {true, SourceShared}: n - 1}
+	if diff := cmp.Diff(want, count); diff != "" {
+		t.Errorf("decisions by kind (-want +got):\n%s", diff)
+	}
+}
+
+func TestDifferentChecksAreNotMerged(t *testing.T) {
+	t.Parallel()
+	// Keys whose fields would collide if they were joined with a separator.
+	keys := []struct {
+		om, perm string
+		r        Resource
+	}{
+		{"om_1", "a:b", ExternalResource("c", "d")},
+		{"om_1", "a", ExternalResource("b:c", "d")},
+		{"om_1:a", "b", ExternalResource("c", "d")},
+		{"om_1", "a:b", ResourceID("c")},
+	}
+	var joined waiters
+	c, mux := setup(t, joined.option(len(keys)))
+	h := newHeldServer()
+	mux.Handle("/", h)
+	var done sync.WaitGroup
+	for _, k := range keys {
+		done.Go(func() {
+			if _, err := c.Resource().Check(t.Context(), k.om, k.perm, k.r); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	joined.wg.Wait()
+	close(h.release)
+	done.Wait()
+	if got := h.calls.Load(); got != int32(len(keys)) {
+		t.Errorf("server saw %d calls, want %d", got, len(keys))
+	}
+}
+
+func TestCancelledWaiterAloneGetsCanceled(t *testing.T) {
+	t.Parallel()
+	const n = 10
+	var joined waiters
+	c, mux := setup(t, joined.option(n))
+	h := newHeldServer()
+	mux.Handle("/", h)
+
+	ctxs := make([]context.Context, n)
+	cancels := make([]context.CancelFunc, n)
+	for i := range n {
+		ctxs[i], cancels[i] = context.WithCancel(t.Context())
+		defer cancels[i]()
+	}
+	decisions := make([]Decision, n)
+	errs := make([]error, n)
+	returned := make([]chan struct{}, n)
+	for i := range n {
+		returned[i] = make(chan struct{})
+		go func() {
+			defer close(returned[i])
+			decisions[i], errs[i] = c.Resource().Check(ctxs[i], "om_1", "p", ResourceID("r"))
+		}()
+	}
+	joined.wg.Wait()
+	// Cancel caller 0 — which may well be the one that started the call —
+	// and wait until it has returned before releasing the server.
+	cancels[0]()
+	<-returned[0]
+	close(h.release)
+	for i := range n {
+		<-returned[i]
+	}
+
+	if decisions[0].Allowed || !errors.Is(errs[0], context.Canceled) {
+		t.Errorf("cancelled caller: %+v, %v; want context.Canceled", decisions[0], errs[0])
+	}
+	for i := 1; i < n; i++ {
+		if errs[i] != nil || !decisions[i].Allowed {
+			t.Errorf("caller %d: %+v, %v; want allowed", i, decisions[i], errs[i])
+		}
+	}
+	if got := h.calls.Load(); got != 1 {
+		t.Errorf("server saw %d calls, want 1", got)
+	}
+}
+
+func TestPanicInSharedCallIsAnErrorForEveryWaiter(t *testing.T) {
+	t.Parallel()
+	const n = 20
+	var joined waiters
+	release := make(chan struct{})
+	var calls atomic.Int32
+	panicky := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls.Add(1)
+		<-release
+		panic("transport exploded; auth was " + r.Header.Get("Authorization"))
+	})
+	c, err := New(testKey, WithHTTPClient(&http.Client{Transport: panicky}), WithBaseURL("http://127.0.0.1:1"), joined.option(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	decisions := make([]Decision, n)
+	errs := make([]error, n)
+	var done sync.WaitGroup
+	for i := range n {
+		done.Go(func() {
+			decisions[i], errs[i] = c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+		})
+	}
+	joined.wg.Wait()
+	close(release)
+	done.Wait()
+	for i := range n {
+		var pe *PanicError
+		if decisions[i].Allowed || !errors.Is(errs[i], ErrPanic) || !errors.As(errs[i], &pe) {
+			t.Errorf("caller %d: %+v, %v; want ErrPanic", i, decisions[i], errs[i])
+		}
+		assertNoKey(t, errs[i])
+	}
+	if got := calls.Load(); got != 1 {
+		t.Errorf("transport saw %d calls, want 1", got)
+	}
+}
+
+func TestSharedCallTimeout(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t, WithCallTimeout(30*time.Millisecond))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body); <-r.Context().Done() })
+	// The caller has no deadline; the call timeout still bounds the call.
+	d, err := c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+	if d.Allowed || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Check = %+v, %v; want context.DeadlineExceeded", d, err)
+	}
+}
+
+func TestCloseStopsSharedCalls(t *testing.T) {
+	t.Parallel()
+	const n = 5
+	var joined waiters
+	c, mux := setup(t, joined.option(n))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body); <-r.Context().Done() })
+	errs := make([]error, n)
+	decisions := make([]Decision, n)
+	var done sync.WaitGroup
+	for i := range n {
+		done.Go(func() {
+			decisions[i], errs[i] = c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+		})
+	}
+	joined.wg.Wait()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	done.Wait()
+	for i := range n {
+		if decisions[i].Allowed || !errors.Is(errs[i], ErrClosed) {
+			t.Errorf("caller %d: %+v, %v; want ErrClosed", i, decisions[i], errs[i])
+		}
+	}
+}
+
+func TestCheckObserverSeesRouteNotIdentifiers(t *testing.T) {
+	t.Parallel()
+	var got []Attempt
+	var mu sync.Mutex
+	c, mux := setup(t, WithObserver(func(a Attempt) {
+		mu.Lock()
+		defer mu.Unlock()
+		a.Duration = 0
+		got = append(got, a)
+	}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"authorized":false}`) })
+	if _, err := c.Resource().Check(t.Context(), "om_secretish", "p", ResourceID("r")); err != nil {
+		t.Fatal(err)
+	}
+	want := []Attempt{{Method: "POST", Route: checkRoute, Attempt: 1, StatusCode: 200}}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+	if strings.Contains(got[0].Route, "om_secretish") {
+		t.Errorf("route holds the membership ID")
+	}
+}

@@ -1,0 +1,186 @@
+package authz
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Option configures a [Client]. Options are checked once, by [New]; an
+// invalid value makes New fail with an error matching [ErrInvalidInput].
+type Option func(*config) error
+
+// config is what the options write and New validates.
+type config struct {
+	baseURL     string
+	httpClient  *http.Client
+	retry       RetryPolicy
+	callTimeout time.Duration
+	observer    func(Attempt)
+	userAgent   string
+
+	// Test seams (unexported, set by tests of this package only).
+	now    func() time.Time
+	onWait func() // called by a merged check after it joined the flight, before waiting
+}
+
+func defaultConfig() config {
+	return config{
+		baseURL:     DefaultBaseURL,
+		retry:       DefaultRetryPolicy(),
+		callTimeout: DefaultCallTimeout,
+		now:         time.Now,
+	}
+}
+
+// DefaultCallTimeout is the default time limit of one merged API check (all
+// attempts and waits included); see [WithCallTimeout].
+const DefaultCallTimeout = 10 * time.Second
+
+// RetryPolicy says how a failed API call is retried. Calls are retried on
+// statuses 408, 429, 500, 502, 503, 504 and on network errors — never after
+// the caller's context is done and never past its deadline.
+//
+// The wait before retry n (n = 1, 2, …) is MinBackoff × 1.5ⁿ, at most
+// MaxBackoff, multiplied by a random jitter in [0.5, 1.5). A Retry-After
+// header (seconds or HTTP date) replaces the computed wait; when it asks for
+// more than MaxRetryAfter the call is not retried and its [*APIError] (with
+// RetryAfter set) is returned at once.
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt; 0 turns
+	// retries off.
+	MaxRetries int
+	// MinBackoff is the base of the exponential backoff.
+	MinBackoff time.Duration
+	// MaxBackoff caps the computed backoff (before jitter).
+	MaxBackoff time.Duration
+	// MaxRetryAfter is the longest Retry-After the client waits for.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy returns the policy of a new Client, close to the
+// official WorkOS SDK's: 3 retries, 500 ms × 1.5ⁿ up to 8 s with jitter,
+// Retry-After honoured up to 60 s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 3, MinBackoff: 500 * time.Millisecond, MaxBackoff: 8 * time.Second, MaxRetryAfter: 60 * time.Second}
+}
+
+// Attempt describes one HTTP attempt of an API call, reported to the
+// observer set with [WithObserver]. It never holds the API key.
+type Attempt struct {
+	// Method is the HTTP method.
+	Method string
+	// Route is the path template, e.g.
+	// "/authorization/organization_memberships/{om}/check"; identifiers
+	// are replaced by placeholders.
+	Route string
+	// Attempt counts from 1; retries have Attempt > 1.
+	Attempt int
+	// StatusCode is the HTTP status, 0 if no answer arrived.
+	StatusCode int
+	// Duration is the time from sending the request to reading the answer.
+	Duration time.Duration
+	// Err is this attempt's error, nil on success.
+	Err error
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidInput}, args...)...)
+}
+
+// WithBaseURL sets the API base URL (default [DefaultBaseURL]), e.g. the URL
+// of an [authztest] fake. It must be an absolute http or https URL without
+// user info, query or fragment; a path prefix is kept.
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		p, err := url.Parse(u)
+		if err != nil {
+			return invalid("base URL does not parse")
+		}
+		if p.Scheme != "http" && p.Scheme != "https" {
+			return invalid("base URL scheme must be http or https, not %q", p.Scheme)
+		}
+		if p.Host == "" {
+			return invalid("base URL has no host")
+		}
+		if p.User != nil || p.RawQuery != "" || p.Fragment != "" {
+			return invalid("base URL must not carry user info, a query or a fragment")
+		}
+		c.baseURL = strings.TrimRight(p.String(), "/")
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client the Client sends with. Its Timeout, if
+// any, limits each attempt. By default the Client uses its own transport
+// (a clone of [http.DefaultTransport] keeping up to 64 idle connections per
+// host), whose idle connections [Client.Close] closes.
+func WithHTTPClient(h *http.Client) Option {
+	return func(c *config) error {
+		if h == nil {
+			return invalid("nil *http.Client")
+		}
+		c.httpClient = h
+		return nil
+	}
+}
+
+// WithRetry replaces the [RetryPolicy] (default [DefaultRetryPolicy]). All
+// fields are taken as given: zero durations mean no wait.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *config) error {
+		switch {
+		case p.MaxRetries < 0:
+			return invalid("negative MaxRetries")
+		case p.MinBackoff < 0 || p.MaxBackoff < 0 || p.MaxRetryAfter < 0:
+			return invalid("negative retry duration")
+		case p.MaxBackoff < p.MinBackoff:
+			return invalid("MaxBackoff below MinBackoff")
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithCallTimeout sets the time limit of one merged API check, retries
+// included (default [DefaultCallTimeout]). A merged call is shared by every
+// concurrent identical check and so runs detached from each caller's
+// context; this timeout is what bounds it. Each caller still returns as soon
+// as its own context is done.
+func WithCallTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalid("call timeout must be positive")
+		}
+		c.callTimeout = d
+		return nil
+	}
+}
+
+// WithObserver sets a function told about every HTTP attempt (method, route
+// template, status, duration, attempt number, error) — for metrics and
+// logs. It runs synchronously on the calling goroutine and may be called
+// concurrently; keep it fast.
+func WithObserver(f func(Attempt)) Option {
+	return func(c *config) error {
+		if f == nil {
+			return invalid("nil observer")
+		}
+		c.observer = f
+		return nil
+	}
+}
+
+// WithUserAgent puts product (e.g. "myapp/1.2") before fgakit's own
+// "fgakit/<version>" in the User-Agent header.
+func WithUserAgent(product string) Option {
+	return func(c *config) error {
+		if product == "" || strings.ContainsFunc(product, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return invalid("user agent must be non-empty printable text")
+		}
+		c.userAgent = product
+		return nil
+	}
+}
