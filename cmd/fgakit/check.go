@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/token"
 )
 
-const checkSynopsis = "fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID) (--token JWT | --membership OM) [--org ORG] [--json]"
+const checkSynopsis = "fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID) (--token JWT | --membership OM) [--org ORG] [--json] [--timeout 30s]"
 
 // checkResult is the --json output of check: one line.
 type checkResult struct {
@@ -42,6 +43,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 	membership := fs.String("membership", "", "organization membership `ID` (om_…) to ask the API about")
 	org := fs.String("org", "", "organization `ID` the resource belongs to; lets the token answer for --resource-id")
 	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 2) when no decision came within this long, retries included")
 	rest, err := e.parseArgs(fs, args)
 	if err != nil {
 		return e.exitFor(cmd, err)
@@ -63,6 +65,8 @@ func (e *env) check(ctx context.Context, args []string) int {
 		return e.fail(cmd, errors.New("give either --token or --membership, not both"))
 	case *rawToken == "" && *membership == "":
 		return e.fail(cmd, errors.New("a subject is required: --token JWT or --membership OM"))
+	case *timeout <= 0:
+		return e.fail(cmd, fmt.Errorf("--timeout %s is not positive", *timeout))
 	case *resourceID != "":
 		r = authz.ResourceID(*resourceID)
 	default:
@@ -97,6 +101,9 @@ func (e *env) check(ctx context.Context, args []string) int {
 	}
 	undecided := func(err error) int {
 		msg := oneLine(redact(err.Error(), secrets...))
+		if errors.Is(err, context.DeadlineExceeded) {
+			msg = fmt.Sprintf("no decision within --timeout %s: %s", *timeout, msg)
+		}
 		if *asJSON {
 			res.Allowed, res.Source, res.Error = false, authz.SourceNone.String(), msg
 			e.printJSONLine(res)
@@ -105,7 +112,11 @@ func (e *env) check(ctx context.Context, args []string) int {
 		return exitError
 	}
 
-	client, err := authz.New(apiKey, authz.WithBaseURL(base))
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	// The shared API call runs detached from ctx (see authz.Client.Check): give
+	// it the same bound so it reports the API's own failure, not a timeout.
+	client, err := authz.New(apiKey, authz.WithBaseURL(base), authz.WithCallTimeout(*timeout))
 	if err != nil {
 		return e.fail(cmd, errors.New(redact(err.Error(), secrets...)))
 	}

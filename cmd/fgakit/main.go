@@ -6,7 +6,7 @@
 // Usage:
 //
 //	fgakit serve [--addr 127.0.0.1:8080] [--fixture FILE] [--api-key KEY] [--client-id ID]
-//	fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID) (--token JWT | --membership OM) [--org ORG] [--json]
+//	fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID) (--token JWT | --membership OM) [--org ORG] [--json] [--timeout 30s]
 //	fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN
 //	fgakit token mint --membership OM [--expires-in 5m] [--url URL]
 //	fgakit demo

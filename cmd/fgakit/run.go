@@ -23,7 +23,7 @@ Usage:
       Run the offline fake of the WorkOS Authorization API. The first line on
       stdout is its base URL; everything else goes to stderr.
   fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID)
-               (--token JWT | --membership OM) [--org ORG] [--json]
+               (--token JWT | --membership OM) [--org ORG] [--json] [--timeout 30s]
       Ask whether a membership may do P on a resource: the token first, then the API.
   fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-
       Verify an AuthKit access token and print its claims as JSON.

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fgakit/fgakit/authztest"
+	"github.com/fgakit/fgakit/token"
+)
+
+// newFake starts an in-process fake loaded with the demo's fixture that
+// demands secretKey, and returns it with the environment the CLI needs.
+func newFake(t *testing.T) (*authztest.Fake, map[string]string) {
+	t.Helper()
+	fx, err := authztest.ParseFixture(bytes.NewReader(demoFixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := authztest.New(t, authztest.WithFixture(fx), authztest.WithAPIKey(secretKey))
+	return f, map[string]string{
+		"WORKOS_API_KEY":   secretKey,
+		"WORKOS_CLIENT_ID": f.ClientID(),
+		"WORKOS_BASE_URL":  f.URL(),
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		args      []string // after --permission P, with the subject
+		code      int
+		stdout    string
+		wantCalls int
+	}{
+		{"inherited role, by external ID", []string{"--permission", "project:edit", "--resource", "project:web", "--membership", "om_alice"}, exitOK, "allowed (api)\n", 1},
+		{"inherited role, by resource ID", []string{"--permission", "project:edit", "--resource-id", "authz_resource_web", "--membership", "om_alice"}, exitOK, "allowed (api)\n", 1},
+		{"no role", []string{"--permission", "project:edit", "--resource", "project:web", "--membership", "om_bob"}, exitNo, "denied (api)\n", 1},
+		{"token grants org-wide", []string{"--permission", "workspace:view", "--resource", "workspace:eng", "--token", "alice"}, exitOK, "allowed (token)\n", 0},
+		{"token grants, resource ID in its org", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_acme", "--token", "alice"}, exitOK, "allowed (token)\n", 0},
+		{"token without the permission asks the API", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
+		{"token, API denies", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "bob"}, exitNo, "denied (api)\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, env := newFake(t)
+			args := append([]string{"check"}, tt.args...)
+			for i, a := range args { // "alice" and "bob" stand for their session tokens
+				if i > 0 && args[i-1] == "--token" {
+					args[i] = f.Session("om_" + a)
+				}
+			}
+			r := runCLI(t, env, "", args...)
+			if r.code != tt.code || r.stdout != tt.stdout || r.stderr != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout %q", r.code, r.stdout, r.stderr, tt.code, tt.stdout)
+			}
+			if got := len(f.Calls()); got != tt.wantCalls {
+				t.Errorf("the fake received %d API calls, want %d", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	t.Parallel()
+	f, env := newFake(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want checkResult
+	}{
+		{
+			name: "api allows",
+			args: []string{"--permission", "project:edit", "--resource", "project:web", "--membership", "om_alice"},
+			code: exitOK,
+			want: checkResult{Allowed: true, Source: "api", Permission: "project:edit", Membership: "om_alice", ResourceTypeSlug: "project", ResourceExternalID: "web"},
+		},
+		{
+			name: "token allows",
+			args: []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_acme", "--token", f.Session("om_alice")},
+			code: exitOK,
+			want: checkResult{Allowed: true, Source: "token", Permission: "workspace:view", Membership: "om_alice", ResourceID: "authz_resource_eng", OrganizationID: "org_acme"},
+		},
+		{
+			name: "api denies",
+			args: []string{"--permission", "project:edit", "--resource-id", "authz_resource_web", "--membership", "om_bob"},
+			code: exitNo,
+			want: checkResult{Allowed: false, Source: "api", Permission: "project:edit", Membership: "om_bob", ResourceID: "authz_resource_web"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, env, "", append([]string{"check", "--json"}, tt.args...)...)
+			if r.code != tt.code || !oneLineOn(r.stdout) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and one JSON line", r.code, r.stdout, r.stderr, tt.code)
+			}
+			var got checkResult
+			dec := json.NewDecoder(strings.NewReader(r.stdout))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&got); err != nil {
+				t.Fatalf("stdout %q: %v", r.stdout, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("--json (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCheckFailsClosed: when the API cannot answer, check never says
+// allowed: exit 2, one line on stderr naming the failure.
+func TestCheckFailsClosed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault authztest.Fault
+		want  string // in the stderr line
+	}{
+		{"500 on every attempt", authztest.Fault{Status: 500, Times: -1}, "500"},
+		{"429 longer than the client waits", authztest.Fault{Status: 429, RetryAfter: "3600", Times: -1}, "429"},
+		{"malformed body", authztest.Fault{Malformed: true, Times: -1}, "could not decide"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, env := newFake(t)
+			f.InjectFault(tt.fault)
+			for _, extra := range [][]string{nil, {"--json"}} {
+				args := append([]string{"check", "--permission", "project:edit", "--resource", "project:web", "--membership", "om_alice",
+					"--timeout", "300ms"}, extra...) // shorter than the first retry's backoff
+				r := runCLI(t, env, "", args...)
+				if r.code != exitError {
+					t.Errorf("%v: exit %d, want %d; stdout %q", extra, r.code, exitError, r.stdout)
+				}
+				if !oneLineOn(r.stderr) || !strings.Contains(r.stderr, "could not decide") || !strings.Contains(r.stderr, tt.want) {
+					t.Errorf("%v: stderr %q, want one line saying it could not decide (%s)", extra, r.stderr, tt.want)
+				}
+				if strings.Contains(r.stdout, "allowed\":true") || strings.HasPrefix(r.stdout, "allowed") {
+					t.Errorf("%v: stdout %q says allowed", extra, r.stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckRejectedToken(t *testing.T) {
+	t.Parallel()
+	f, env := newFake(t)
+	f.Advance(-time.Hour) // minted an hour ago: expired now
+	expired := f.Session("om_alice")
+	r := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--token", expired)
+	if r.code != exitError || r.stdout != "" || !oneLineOn(r.stderr) || !strings.Contains(r.stderr, "expired") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and one line saying the token expired", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stderr, expired) {
+		t.Errorf("stderr contains the token")
+	}
+	if n := len(f.Calls()); n != 0 {
+		t.Errorf("a rejected token led to %d API calls", n)
+	}
+}
+
+func TestTokenVerify(t *testing.T) {
+	t.Parallel()
+	f, env := newFake(t)
+	good := f.Session("om_alice")
+	want, err := f.Verifier().Verify(t.Context(), good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks := f.URL() + "/sso/jwks/" + f.ClientID()
+	iss := f.URL() + "/user_management/" + f.ClientID()
+
+	okCases := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"argument, client ID from env", "", []string{good}},
+		{"stdin", good + "\n", []string{"-"}},
+		{"--client-id", "", []string{"--client-id", f.ClientID(), good}},
+		{"--jwks-url, flags after the token", "", []string{good, "--jwks-url", jwks}},
+		{"--issuer allowed", "", []string{"--issuer", "https://other.example", "--issuer", iss, good}},
+	}
+	for _, tt := range okCases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, env, tt.stdin, append([]string{"token", "verify"}, tt.args...)...)
+			if r.code != exitOK || r.stderr != "" {
+				t.Fatalf("exit %d, stderr %q; want 0", r.code, r.stderr)
+			}
+			var got token.Claims
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("stdout is not claims JSON: %v\n%s", err, r.stdout)
+			}
+			if diff := cmp.Diff(want, &got); diff != "" {
+				t.Errorf("claims (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(r.stdout, "\n  \"sub\": ") {
+				t.Errorf("claims are not indented:\n%s", r.stdout)
+			}
+		})
+	}
+
+	f.Advance(-time.Hour)
+	expired := f.Session("om_alice")
+	f.Advance(time.Hour)
+	noEnv := map[string]string{"WORKOS_BASE_URL": "http://127.0.0.1:1"}
+	badCases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"expired", env, []string{expired}, exitNo, "token rejected: token: expired"},
+		{"issuer not allowed", env, []string{"--issuer", "https://other.example", good}, exitNo, "issuer"},
+		{"malformed", env, []string{"not-a-jwt"}, exitNo, "malformed"},
+		{"tampered signature", env, []string{good[:len(good)-4] + "AAAA"}, exitNo, "token rejected"},
+		{"keys unreachable", noEnv, []string{"--client-id", "client_demo", good}, exitError, "could not verify"},
+	}
+	for _, tt := range badCases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, tt.env, "", append([]string{"token", "verify"}, tt.args...)...)
+			if r.code != tt.code || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q; want %d and nothing", r.code, r.stdout, tt.code)
+			}
+			if !oneLineOn(r.stderr) || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr %q, want one line containing %q", r.stderr, tt.want)
+			}
+			if strings.Contains(r.stderr, good) || strings.Contains(r.stderr, expired) {
+				t.Errorf("stderr contains the token")
+			}
+		})
+	}
+}
