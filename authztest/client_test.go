@@ -207,3 +207,27 @@ func TestVerifierOnFakeClock(t *testing.T) {
 		t.Errorf("token without membership: %+v, %v", claims, err)
 	}
 }
+
+func TestVerifierFollowsKeyRotation(t *testing.T) {
+	t.Parallel()
+	f := authztest.New(t)
+	f.AddOrganization("org_acme", "Acme")
+	f.AddMembership("om_alice", "user_alice", "org_acme", "")
+	v := f.Verifier()
+	if _, err := v.Verify(t.Context(), f.Session("om_alice")); err != nil {
+		t.Fatal(err)
+	}
+	f.RotateKey()
+	// Within the verifier's refetch cooldown the new kid is unknown; once
+	// the fake's clock has passed it, the verifier fetches the new key.
+	if _, err := v.Verify(t.Context(), f.Session("om_alice")); !errors.Is(err, token.ErrUnknownKey) {
+		t.Errorf("within the cooldown: %v, want ErrUnknownKey", err)
+	}
+	f.Advance(token.DefaultRefreshCooldown + time.Second)
+	if _, err := v.Verify(t.Context(), f.Session("om_alice")); err != nil {
+		t.Fatalf("a token signed with the rotated key: %v", err)
+	}
+	if n := f.JWKSFetches(); n != 2 {
+		t.Errorf("%d JWKS fetches, want 2 (one refetch for the new kid)", n)
+	}
+}

@@ -31,10 +31,13 @@
 // # What the fake offers
 //
 //   - Setup in Go: [Fake.AddResourceType], [Fake.AddPermission],
-//     [Fake.AddRole], [Fake.AddOrganizationRole], [Fake.AddOrganization],
-//     [Fake.AddMembership], [Fake.AddResource], [Fake.Assign], groups
-//     ([Fake.AddGroup], [Fake.AddGroupMember], [Fake.AssignGroup]). Each
-//     fails the test on misuse, with the error the API would give.
+//     [Fake.AddRole], [Fake.AddOrganizationRole], [Fake.SetRolePermissions],
+//     [Fake.AddOrganization], [Fake.AddMembership],
+//     [Fake.SetMembershipRoles], [Fake.RemoveMembership], [Fake.AddResource],
+//     [Fake.ResourceID], [Fake.Assign], [Fake.Unassign], groups
+//     ([Fake.AddGroup], [Fake.AddGroupMember], [Fake.RemoveGroupMember],
+//     [Fake.AssignGroup]). Each fails the test on misuse, with the error the
+//     API would give.
 //   - Sessions: [Fake.Session] mints an RS256 token whose role, roles and
 //     permissions come from the membership's organization roles; the JWKS
 //     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
@@ -42,7 +45,7 @@
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
 //     {"access_token": "…"}. One 2048-bit RSA key is generated per process
 //     (at the first session or JWKS request) and shared by every fake, to
-//     keep tests fast.
+//     keep tests fast; [Fake.RotateKey] switches a fake to a new key.
 //   - Inspection: [Fake.Calls] logs every WorkOS API request (not JWKS or
 //     /_fake/ requests) with its status and X-Request-ID;
 //     [Fake.JWKSFetches] counts key fetches.

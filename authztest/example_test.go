@@ -3,6 +3,7 @@ package authztest_test
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
@@ -63,4 +64,45 @@ func ExampleFake_Session() {
 	// project:edit true api <nil>
 	// project:edit false api <nil>
 	// API calls: 2
+}
+
+// A fixture describes a whole scenario in the API's own vocabulary; an
+// invalid one is an error naming the entry.
+func ExampleParseFixture() {
+	fx, err := authztest.ParseFixture(strings.NewReader(`{
+	  "resource_types": [{"slug": "workspace"}, {"slug": "project", "parent_types": ["workspace"]}],
+	  "permissions": [{"slug": "project:edit", "resource_type_slug": "project"}],
+	  "roles": [{"slug": "workspace-admin", "resource_type_slug": "workspace", "permissions": ["project:edit"]}],
+	  "organizations": [{"id": "org_acme", "name": "Acme"}],
+	  "organization_memberships": [{"id": "om_alice", "user_id": "user_alice", "organization_id": "org_acme"}],
+	  "resources": [
+	    {"external_id": "eng", "name": "Engineering", "resource_type_slug": "workspace", "organization_id": "org_acme"},
+	    {"external_id": "web", "name": "Web", "resource_type_slug": "project", "organization_id": "org_acme",
+	     "parent_resource_external_id": "eng", "parent_resource_type_slug": "workspace"}
+	  ],
+	  "role_assignments": [{"organization_membership_id": "om_alice", "role_slug": "workspace-admin",
+	    "resource_external_id": "eng", "resource_type_slug": "workspace"}]
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := authztest.NewServer("127.0.0.1:0", authztest.WithFixture(fx))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	client := f.Client()
+	defer client.Close()
+	d, err := client.Resource().Check(context.Background(), "om_alice", "project:edit", authz.ExternalResource("project", "web"))
+	fmt.Println(d.Allowed, err)
+
+	bad, _ := authztest.ParseFixture(strings.NewReader(`{"resources": [{"external_id": "api",
+	  "resource_type_slug": "project", "organization_id": "org_acme",
+	  "parent_resource_external_id": "egn", "parent_resource_type_slug": "workspace"}]}`))
+	fmt.Println(f.Load(bad))
+	// Output:
+	// true <nil>
+	// authztest: fixture: resources[0] (external_id "api"): parent workspace "egn" not found
 }

@@ -45,6 +45,7 @@ type Fake struct {
 	faults      []*faultState
 	requests    int
 	tokens      int
+	keys        []*signer // current first; see RotateKey
 	idempotent  map[string]*replay
 	closeOnce   sync.Once
 }

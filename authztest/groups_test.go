@@ -3,6 +3,8 @@ package authztest
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestGroupsWire(t *testing.T) {
@@ -89,4 +91,32 @@ func TestGroupGrants(t *testing.T) {
 	if checkOK(t, f, "om_bob", "project:view", "authz_resource_web") {
 		t.Error("bob keeps the group's org role after leaving the group")
 	}
+}
+
+func TestMembershipChanges(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t)
+	old := f.Session("om_bob")
+	f.SetMembershipRoles("om_bob", "member", "org-auditor")
+	if !checkOK(t, f, "om_bob", "project:view", "authz_resource_web") {
+		t.Error("the new org role does not count at once")
+	}
+	claims, err := parse(t, f, f.Session("om_bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := claims["roles"]; !cmp.Equal(got, []any{"member", "org-auditor"}) {
+		t.Errorf("new session roles = %v", got)
+	}
+	if claims, _ := parse(t, f, old); !cmp.Equal(claims["roles"], []any{"member"}) {
+		t.Errorf("an old session changed: %v", claims["roles"])
+	}
+	g := f.AddGroup("", "org_acme", "G")
+	f.AddGroupMember(g, "om_bob")
+	f.RemoveMembership("om_bob")
+	if status, _, _ := call(t, f, "POST", "/authorization/organization_memberships/om_bob/check", `{"permission_slug":"project:view","resource_id":"authz_resource_crm"}`); status != 404 {
+		t.Errorf("check for a removed membership: %d, want 404", status)
+	}
+	_, body, _ := call(t, f, "GET", "/authorization/resources/authz_resource_crm/role_assignments", "")
+	equalJSON(t, body, emptyList)
 }

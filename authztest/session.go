@@ -23,31 +23,62 @@ const DefaultSessionTTL = 5 * time.Minute
 // maxExpiresIn caps the expires_in of POST /_fake/access_tokens (a year).
 const maxExpiresIn = 366 * 24 * 60 * 60
 
-// signingKey is the RSA key every Fake of the process signs sessions with.
-// Generating a 2048-bit key costs tens of milliseconds (more under -race),
-// so it is generated once per process and shared; each fake still serves it
-// only under its own client ID.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
+// signer is an RSA signing key with its kid.
+type signer struct {
+	key *rsa.PrivateKey
+	kid string
+}
+
+// newSigner generates a 2048-bit key; its kid is shaped like WorkOS's
+// "sso_oidc_key_pair_<ULID>" and derived from the key.
+func newSigner() *signer {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		panic("authztest: cannot generate the session signing key: " + err.Error())
+		panic("authztest: cannot generate a session signing key: " + err.Error())
 	}
-	return k
-})
+	sum := sha256.Sum256(k.N.Bytes())
+	return &signer{key: k, kid: "sso_oidc_key_pair_" + base32.StdEncoding.EncodeToString(sum[:])[:26]}
+}
 
-// keyID is the kid of the signing key, shaped like WorkOS's
-// "sso_oidc_key_pair_<ULID>" and derived from the key.
-var keyID = sync.OnceValue(func() string {
-	sum := sha256.Sum256(signingKey().N.Bytes())
-	return "sso_oidc_key_pair_" + base32.StdEncoding.EncodeToString(sum[:])[:26]
-})
+// processSigner is the key every Fake of the process starts with.
+// Generating a 2048-bit key costs tens of milliseconds (more under -race),
+// so it is generated once per process, at first use, and shared; each fake
+// still serves it only under its own client ID.
+var processSigner = sync.OnceValue(newSigner)
 
-// KeyID returns the kid of the key that signs the fake's session tokens.
-func KeyID() string { return keyID() }
+// signers returns the fake's keys, the current one first; f.mu is held.
+func (f *Fake) signers() []*signer {
+	if len(f.keys) == 0 {
+		f.keys = []*signer{processSigner()}
+	}
+	return f.keys
+}
 
-// PublicKey returns the public key of the fake's session tokens, e.g. for a
-// static key set.
-func PublicKey() *rsa.PublicKey { return &signingKey().PublicKey }
+// KeyID returns the kid of the key that signs the fake's session tokens now.
+func (f *Fake) KeyID() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.signers()[0].kid
+}
+
+// PublicKey returns the public key of the fake's session tokens now, e.g.
+// for a static key set.
+func (f *Fake) PublicKey() *rsa.PublicKey {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &f.signers()[0].key.PublicKey
+}
+
+// RotateKey makes a newly generated key sign the fake's session tokens from
+// now on. The JWKS serves the new key and the one before it; the key before
+// that is gone, and tokens it signed no longer verify. Each rotation
+// generates a 2048-bit RSA key, which takes a moment.
+func (f *Fake) RotateKey() {
+	s := newSigner()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys = []*signer{s, f.signers()[0]}
+}
 
 func (f *Fake) sessionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sso/jwks/{client_id}", f.jwks)
@@ -69,11 +100,17 @@ func (f *Fake) jwks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound("client %q not found", id))
 		return
 	}
-	pub := PublicKey()
-	key := jwkJSON{Kty: "RSA", Kid: KeyID(), Use: "sig", Alg: "RS256",
-		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())}
-	writeJSON(w, http.StatusOK, map[string][]jwkJSON{"keys": {key}})
+	f.mu.Lock()
+	signers := f.signers()
+	f.mu.Unlock()
+	keys := []jwkJSON{}
+	for _, s := range signers {
+		pub := s.key.PublicKey
+		keys = append(keys, jwkJSON{Kty: "RSA", Kid: s.kid, Use: "sig", Alg: "RS256",
+			N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())})
+	}
+	writeJSON(w, http.StatusOK, map[string][]jwkJSON{"keys": keys})
 }
 
 // SessionOption changes one session token minted by [Fake.Session].
@@ -155,9 +192,10 @@ func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
 			claims[k] = v
 		}
 	}
+	s := f.signers()[0]
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	t.Header["kid"] = KeyID()
-	return t.SignedString(signingKey())
+	t.Header["kid"] = s.kid
+	return t.SignedString(s.key)
 }
 
 // accessToken serves POST /_fake/access_tokens:

@@ -16,6 +16,12 @@ import (
 // jwksKey fetches the fake's JWKS over HTTP and returns its one key.
 func jwksKey(t *testing.T, f *Fake) (string, *rsa.PublicKey) {
 	t.Helper()
+	return jwksKeyAt(t, f, -1)
+}
+
+// jwksKeyAt returns key i of the JWKS; i < 0 demands exactly one key.
+func jwksKeyAt(t *testing.T, f *Fake, i int) (string, *rsa.PublicKey) {
+	t.Helper()
 	status, body, _ := call(t, f, "GET", "/sso/jwks/"+f.ClientID(), "")
 	if status != 200 {
 		t.Fatalf("jwks: %d %s", status, body)
@@ -23,10 +29,10 @@ func jwksKey(t *testing.T, f *Fake) (string, *rsa.PublicKey) {
 	var set struct {
 		Keys []struct{ Kty, Kid, Use, Alg, N, E string }
 	}
-	if err := json.Unmarshal([]byte(body), &set); err != nil || len(set.Keys) != 1 {
+	if err := json.Unmarshal([]byte(body), &set); err != nil || i < 0 && len(set.Keys) != 1 || i >= len(set.Keys) {
 		t.Fatalf("jwks body %s: %v", body, err)
 	}
-	k := set.Keys[0]
+	k := set.Keys[max(i, 0)]
 	if k.Kty != "RSA" || k.Use != "sig" || k.Alg != "RS256" || !strings.HasPrefix(k.Kid, "sso_oidc_key_pair_") {
 		t.Errorf("jwk = %+v", k)
 	}
@@ -134,4 +140,45 @@ func TestAccessTokenEndpoint(t *testing.T) {
 	if got := len(f.Calls()); got != 0 {
 		t.Errorf("%d calls logged for /_fake/", got)
 	}
+}
+
+func TestRotateKey(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t)
+	kids := func() []string {
+		_, body, _ := call(t, f, "GET", "/sso/jwks/client_test", "")
+		var set struct{ Keys []struct{ Kid string } }
+		json.Unmarshal([]byte(body), &set)
+		var out []string
+		for _, k := range set.Keys {
+			out = append(out, k.Kid)
+		}
+		return out
+	}
+	first := f.KeyID()
+	if got := kids(); !cmp.Equal(got, []string{first}) {
+		t.Fatalf("kids before rotation = %v", got)
+	}
+	f.RotateKey()
+	second := f.KeyID()
+	if second == first || !cmp.Equal(kids(), []string{second, first}) {
+		t.Errorf("after one rotation: current %s, JWKS %v", second, kids())
+	}
+	tok, _, err := jwt.NewParser().ParseUnverified(f.Session("om_alice"), jwt.MapClaims{})
+	if err != nil || tok.Header["kid"] != second {
+		t.Errorf("new sessions are signed with %v, want %s (%v)", tok.Header["kid"], second, err)
+	}
+	f.RotateKey()
+	if got := kids(); len(got) != 2 || got[1] != second || got[0] == first {
+		t.Errorf("after two rotations JWKS = %v, want the newest and %s", got, second)
+	}
+	if f.PublicKey().N.Cmp(currentJWKSModulus(t, f)) != 0 {
+		t.Error("PublicKey is not the current key")
+	}
+}
+
+// currentJWKSModulus returns the modulus of the current key as served by the JWKS.
+func currentJWKSModulus(t *testing.T, f *Fake) *big.Int {
+	_, key := jwksKeyAt(t, f, 0)
+	return key.N
 }

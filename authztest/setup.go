@@ -1,5 +1,7 @@
 package authztest
 
+import "slices"
+
 // Setup in Go. Each method changes the model at once (no HTTP) and fails
 // the test on misuse — an unknown reference or a rule the API would refuse
 // — through tb.Fatalf (or panics under NewServer).
@@ -269,5 +271,51 @@ func (f *Fake) RemoveGroupMember(groupID, om string) {
 	f.mu.Unlock()
 	if err != nil {
 		f.fail("RemoveGroupMember", err)
+	}
+}
+
+// SetMembershipRoles replaces the organization roles of membership om
+// (several roles: multiple-roles mode; none: no organization role). Checks
+// see the change at once; session tokens minted before it keep the old
+// roles, as AuthKit's do until the session refreshes.
+func (f *Fake) SetMembershipRoles(om string, roleSlugs ...string) {
+	f.helper()
+	f.mu.Lock()
+	m, err := f.m.membership(om)
+	if err == nil {
+		err = f.m.checkOrgRoles(m.orgID, dedupe(roleSlugs))
+	}
+	if err == nil {
+		m.roles = dedupe(roleSlugs)
+		m.updated = f.m.now()
+	}
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("SetMembershipRoles", err)
+	}
+}
+
+// RemoveMembership deletes membership om with all its role assignments
+// and its group memberships.
+func (f *Fake) RemoveMembership(om string) {
+	f.helper()
+	f.mu.Lock()
+	_, err := f.m.membership(om)
+	if err == nil {
+		for _, g := range f.m.groups {
+			if slices.Contains(g.members, om) {
+				f.m.removeGroupMember(g, om)
+			}
+		}
+		for id, a := range f.m.assignments {
+			if a.om == om {
+				delete(f.m.assignments, id)
+			}
+		}
+		delete(f.m.members, om)
+	}
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("RemoveMembership", err)
 	}
 }
