@@ -45,10 +45,16 @@ before(async () => {
   let bin = process.env.FGAKIT_BIN;
   if (!bin) {
     bin = path.join(workDir, 'fgakit');
-    execFileSync('go', ['build', '-o', bin, './cmd/fgakit'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    try {
+      execFileSync('go', ['build', '-o', bin, './cmd/fgakit'], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+      });
+    } catch (err) {
+      // Name the cause in the test report: node --test does not show a hook's stderr.
+      throw new Error(`go build ./cmd/fgakit (in ${repoRoot}) failed:\n${err.stderr || err.message}`);
+    }
   }
   server = spawn(
     bin,
