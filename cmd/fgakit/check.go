@@ -39,7 +39,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 	permission := fs.String("permission", "", "permission `slug` to check, e.g. project:edit (required)")
 	resourceID := fs.String("resource-id", "", "WorkOS resource `ID` (authz_resource_…)")
 	resourceRef := fs.String("resource", "", "resource as `TYPE:EXTERNAL_ID`, e.g. project:web")
-	rawToken := fs.String("token", "", "AuthKit access token (`JWT`); verified with WORKOS_CLIENT_ID's JWKS")
+	rawToken := fs.String("token", "", "AuthKit access token (`JWT`), or - to read it from stdin; verified with WORKOS_CLIENT_ID's JWKS")
 	membership := fs.String("membership", "", "organization membership `ID` (om_…) to ask the API about")
 	org := fs.String("org", "", "organization `ID` the resource belongs to; lets the token answer for --resource-id")
 	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
@@ -78,6 +78,15 @@ func (e *env) check(ctx context.Context, args []string) int {
 	}
 	if *org != "" {
 		r = r.InOrganization(*org)
+	}
+	if *rawToken == "-" {
+		var err error
+		if *rawToken, err = e.readToken(); err != nil {
+			return e.fail(cmd, err)
+		}
+		if *rawToken == "" {
+			return e.fail(cmd, errors.New("the token on stdin is empty"))
+		}
 	}
 
 	apiKey := e.getenv("WORKOS_API_KEY")

@@ -45,18 +45,22 @@ func TestCheck(t *testing.T) {
 		{"token grants, resource ID in its org", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_acme", "--token", "alice"}, exitOK, "allowed (token)\n", 0},
 		{"token without the permission asks the API", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
 		{"token, API denies", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "bob"}, exitNo, "denied (api)\n", 1},
+		{"token by resource ID without --org asks the API", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
+		{"token of another organization than --org asks the API", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_globex", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
+		{"token from stdin", []string{"--permission", "workspace:view", "--resource", "workspace:eng", "--token", "-"}, exitOK, "allowed (token)\n", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, env := newFake(t)
 			args := append([]string{"check"}, tt.args...)
-			for i, a := range args { // "alice" and "bob" stand for their session tokens
-				if i > 0 && args[i-1] == "--token" {
+			stdin := f.Session("om_alice") + "\n" // for --token -
+			for i, a := range args {              // "alice" and "bob" stand for their session tokens
+				if i > 0 && args[i-1] == "--token" && a != "-" {
 					args[i] = f.Session("om_" + a)
 				}
 			}
-			r := runCLI(t, env, "", args...)
+			r := runCLI(t, env, stdin, args...)
 			if r.code != tt.code || r.stdout != tt.stdout || r.stderr != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout %q", r.code, r.stdout, r.stderr, tt.code, tt.stdout)
 			}
@@ -179,21 +183,24 @@ func TestTokenVerify(t *testing.T) {
 	jwks := f.URL() + "/sso/jwks/" + f.ClientID()
 	iss := f.URL() + "/user_management/" + f.ClientID()
 
+	noClientID := map[string]string{"WORKOS_BASE_URL": f.URL()}
 	okCases := []struct {
 		name  string
+		env   map[string]string
 		stdin string
 		args  []string
 	}{
-		{"argument, client ID from env", "", []string{good}},
-		{"stdin", good + "\n", []string{"-"}},
-		{"--client-id", "", []string{"--client-id", f.ClientID(), good}},
-		{"--jwks-url, flags after the token", "", []string{good, "--jwks-url", jwks}},
-		{"--issuer allowed", "", []string{"--issuer", "https://other.example", "--issuer", iss, good}},
+		{"argument, client ID from env", env, "", []string{good}},
+		{"stdin", env, good + "\n", []string{"-"}},
+		{"--client-id", noClientID, "", []string{"--client-id", f.ClientID(), good}},
+		{"--jwks-url, flags after the token", env, "", []string{good, "--jwks-url", jwks}},
+		{"--jwks-url without a client ID", noClientID, "", []string{"--jwks-url", jwks, good}},
+		{"--issuer allowed", env, "", []string{"--issuer", "https://other.example", "--issuer", iss, good}},
 	}
 	for _, tt := range okCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := runCLI(t, env, tt.stdin, append([]string{"token", "verify"}, tt.args...)...)
+			r := runCLI(t, tt.env, tt.stdin, append([]string{"token", "verify"}, tt.args...)...)
 			if r.code != exitOK || r.stderr != "" {
 				t.Fatalf("exit %d, stderr %q; want 0", r.code, r.stderr)
 			}

@@ -19,6 +19,18 @@ import (
 // has its own, smaller cap.
 const maxTokenBytes = 64 << 10
 
+// readToken reads a token from stdin ("-" in place of a token argument).
+func (e *env) readToken() (string, error) {
+	b, err := io.ReadAll(io.LimitReader(e.stdin, maxTokenBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("reading the token from stdin: %w", err)
+	}
+	if len(b) > maxTokenBytes {
+		return "", fmt.Errorf("the token on stdin is longer than %d bytes", maxTokenBytes)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
 const verifySynopsis = "fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-"
 
 // tokenVerify verifies one token and prints its claims as indented JSON.
@@ -44,14 +56,9 @@ func (e *env) tokenVerify(ctx context.Context, args []string) int {
 	}
 	raw := rest[0]
 	if raw == "-" {
-		b, err := io.ReadAll(io.LimitReader(e.stdin, maxTokenBytes+1))
-		if err != nil {
-			return e.fail(cmd, fmt.Errorf("reading the token from stdin: %w", err))
+		if raw, err = e.readToken(); err != nil {
+			return e.fail(cmd, err)
 		}
-		if len(b) > maxTokenBytes {
-			return e.fail(cmd, fmt.Errorf("token on stdin is longer than %d bytes", maxTokenBytes))
-		}
-		raw = strings.TrimSpace(string(b))
 	}
 	if raw == "" {
 		return e.fail(cmd, errors.New("the token is empty"))
@@ -161,27 +168,63 @@ func mint(ctx context.Context, base, apiKey, membership string, expiresIn time.D
 		return "", fmt.Errorf("cannot reach %s: %w", base, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxMintAnswer))
 	if err != nil {
 		return "", fmt.Errorf("reading the answer of %s: %w", base, err)
 	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+	tok, err := decodeMintAnswer(resp.StatusCode, b)
+	if err != nil {
+		return "", fmt.Errorf("%s %w", base, err)
+	}
+	return tok, nil
+}
+
+// maxMintAnswer caps the answer of POST /_fake/access_tokens that is read.
+const maxMintAnswer = 1 << 20
+
+// decodeMintAnswer reads the answer of POST /_fake/access_tokens:
+// {"access_token": "…"} on success, {"message": "…"} otherwise. The error
+// completes a sentence that starts with the server's URL.
+func decodeMintAnswer(status int, body []byte) (string, error) {
+	if status != http.StatusOK && status != http.StatusCreated {
 		var apiErr struct {
 			Message string `json:"message"`
 		}
-		_ = json.Unmarshal(b, &apiErr)
-		if apiErr.Message == "" {
-			apiErr.Message = http.StatusText(resp.StatusCode)
+		_ = json.Unmarshal(body, &apiErr)
+		msg := oneLine(apiErr.Message)
+		if msg == "" {
+			msg = http.StatusText(status)
 		}
-		return "", fmt.Errorf("%s answered %d: %s", base, resp.StatusCode, apiErr.Message)
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		return "", fmt.Errorf("answered %d: %s", status, msg)
 	}
 	var out struct {
 		AccessToken string `json:"access_token"`
 	}
-	if err := json.Unmarshal(b, &out); err != nil || out.AccessToken == "" {
-		return "", fmt.Errorf("%s did not answer with an access_token (is it 'fgakit serve'?)", base)
+	if err := json.Unmarshal(body, &out); err != nil || !isJWTShaped(out.AccessToken) {
+		return "", errors.New("did not answer with an access_token (is it 'fgakit serve'?)")
 	}
 	return out.AccessToken, nil
+}
+
+// isJWTShaped reports whether s looks like a compact JWS: three non-empty
+// base64url segments. It keeps anything else (HTML, spaces, newlines) off
+// stdout, where scripts take the token from.
+func isJWTShaped(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.IndexFunc(p, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+		}) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // unwrapURLError drops net/http's "Post \"URL\":" prefix; the caller names
