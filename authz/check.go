@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/fgakit/fgakit/cache"
 	"github.com/fgakit/fgakit/token"
 )
 
@@ -38,7 +39,12 @@ import (
 // [WithCallTimeout] and stopped by [Client.Close]. Each caller waits on its
 // own ctx: a cancelled caller gets ctx.Err() alone, the others still get the
 // answer.
-func (c *Client) Check(ctx context.Context, claims *token.Claims, permission string, r Resource) (Decision, error) {
+//
+// Cache and memo: with [WithCache], an answer the cache holds is returned
+// with Source [SourceCache]; with a request memo in ctx ([cache.WithMemo]),
+// an answer already given within the request is returned with Source
+// [SourceMemo]. [Fresh] skips both.
+func (c *Client) Check(ctx context.Context, claims *token.Claims, permission string, r Resource, opts ...CallOption) (Decision, error) {
 	if claims == nil {
 		return Decision{}, invalid("nil claims")
 	}
@@ -57,27 +63,35 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if claims.OrganizationMembershipID == "" {
 		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
 	}
-	return c.res.Check(ctx, claims.OrganizationMembershipID, permission, r)
+	return c.res.Check(ctx, claims.OrganizationMembershipID, permission, r, opts...)
 }
 
-// check runs the API check of k, merged with concurrent identical checks.
+// check answers k from the request memo, the cache, or the API — the API
+// call merged with concurrent identical checks.
 //
 // Which caller gets SourceAPI: singleflight's Result.Shared is true for every
 // caller of a shared call, the starter included, so it cannot tell them
 // apart. Instead each caller passes its own closure, and only the starter's
 // closure runs: the caller whose closure ran gets SourceAPI, every other
 // caller SourceShared.
-func (c *Client) check(ctx context.Context, k checkKey) (Decision, error) {
+func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return Decision{}, err
 	}
 	if c.base.Err() != nil {
 		return Decision{}, ErrClosed
 	}
+	memo := cache.MemoFrom(ctx)
+	if !fresh {
+		if d, ok := c.lookup(memo, k); ok {
+			return d, nil
+		}
+	}
+	gen := c.gen.Load()
 	var started atomic.Bool
-	ch := c.flight.DoChan(k.flightKey(), func() (any, error) {
+	ch := c.flight.DoChan(k.flightKey(gen), func() (any, error) {
 		started.Store(true)
-		return c.sharedCheck(ctx, k)
+		return c.sharedCheck(ctx, k, gen)
 	})
 	if c.cfg.onWait != nil {
 		c.cfg.onWait()
@@ -93,11 +107,46 @@ func (c *Client) check(ctx context.Context, k checkKey) (Decision, error) {
 		if !ok {
 			return Decision{}, ErrMalformedResponse
 		}
+		if memo != nil {
+			memo.Add(c.cacheKey(k), allowed)
+		}
 		src := SourceShared
 		if started.Load() {
 			src = SourceAPI
 		}
 		return Decision{Allowed: allowed, Source: src}, nil
+	}
+}
+
+// lookup answers k from the request memo or the cache, if either holds it.
+func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
+	if memo == nil && c.cfg.cache == nil {
+		return Decision{}, false
+	}
+	ck := c.cacheKey(k)
+	if allowed, ok := memo.Get(ck); ok {
+		return Decision{Allowed: allowed, Source: SourceMemo}, true
+	}
+	if c.cfg.cache != nil {
+		if allowed, ok := c.cfg.cache.Get(ck); ok {
+			memo.Add(ck, allowed)
+			return Decision{Allowed: allowed, Source: SourceCache}, true
+		}
+	}
+	return Decision{}, false
+}
+
+// cacheKey is k as a cache key, tagged with this Client's API-key hash.
+func (c *Client) cacheKey(k checkKey) cache.Key {
+	return cache.Key{Client: c.cacheID, MembershipID: k.membership, Permission: k.permission,
+		ResourceID: k.resourceID, ResourceTypeSlug: k.typeSlug, ResourceExternalID: k.externalID}
+}
+
+// store puts a successful API answer in the cache, unless an invalidation
+// happened since the call started (its answer may predate the change).
+func (c *Client) store(k checkKey, gen uint64, allowed bool) {
+	if c.cfg.cache != nil && c.gen.Load() == gen {
+		c.cfg.cache.Add(c.cacheKey(k), allowed)
 	}
 }
 
@@ -107,7 +156,7 @@ func (c *Client) check(ctx context.Context, k checkKey) (Decision, error) {
 // the call timeout and cancelled by Close. A panic (for example in a custom
 // RoundTripper) is recovered into a *PanicError for every waiter —
 // singleflight itself would re-panic and crash the process.
-func (c *Client) sharedCheck(startCtx context.Context, k checkKey) (v any, err error) {
+func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64) (v any, err error) {
 	if !c.acquire() {
 		return nil, ErrClosed
 	}
@@ -129,15 +178,20 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey) (v any, err e
 		}
 		return nil, err
 	}
+	c.store(k, gen, res.authorized)
 	return res.authorized, nil
 }
 
-// flightKey encodes k for singleflight, which needs a string. Each field is
-// length-prefixed, so the encoding is injective: two different keys never
-// share a call, whatever characters their fields hold.
-func (k checkKey) flightKey() string {
+// flightKey encodes k and the invalidation generation for singleflight,
+// which needs a string. Each field is length-prefixed, so the encoding is
+// injective: two different checks never share a call, whatever characters
+// their fields hold.
+func (k checkKey) flightKey(gen uint64) string {
 	var b strings.Builder
+	b.Grow(len(k.membership) + len(k.permission) + len(k.resourceID) + len(k.typeSlug) + len(k.externalID) + 32)
+	b.WriteString(strconv.FormatUint(gen, 10))
 	for _, f := range [...]string{k.membership, k.permission, k.resourceID, k.typeSlug, k.externalID} {
+		b.WriteByte('|')
 		b.WriteString(strconv.Itoa(len(f)))
 		b.WriteByte(':')
 		b.WriteString(f)

@@ -24,9 +24,12 @@ package authz
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -50,6 +53,9 @@ type Client struct {
 
 	res    ResourceLayer      // returned by Resource
 	flight singleflight.Group // merges identical checks
+	gen    atomic.Uint64      // bumped by every invalidation; see invalidateMembership
+	// cacheID identifies the API key in cache keys: a hash, never the key.
+	cacheID string
 
 	// base is cancelled by Close; shared calls and transport calls stop on it.
 	base       context.Context
@@ -96,6 +102,8 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		c.ownsHTTP = true
 	}
 	c.res.c = c
+	sum := sha256.Sum256([]byte(apiKey))
+	c.cacheID = hex.EncodeToString(sum[:8])
 	c.base, c.cancelBase = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -134,10 +142,24 @@ func (c *Client) acquire() bool {
 
 // invalidateMembership forgets every cached decision of membership om. The
 // management calls of this client call it after changing om's role
-// assignments. A no-op while the cache is off.
-func (c *Client) invalidateMembership(om string) {}
+// assignments.
+//
+// It also bumps the generation: checks that started before the change can
+// no longer be joined by later checks (the generation is part of the merge
+// key) and do not store their possibly stale answer in the cache.
+func (c *Client) invalidateMembership(om string) {
+	c.gen.Add(1)
+	if c.cfg.cache != nil {
+		c.cfg.cache.ForgetMembership(om)
+	}
+}
 
 // invalidateAll forgets every cached decision. The management calls call it
-// after deleting or moving a resource (that can change any membership's
-// access). A no-op while the cache is off.
-func (c *Client) invalidateAll() {}
+// after deleting or moving a resource, or changing roles, permissions or
+// groups (that can change any membership's access). See invalidateMembership.
+func (c *Client) invalidateAll() {
+	c.gen.Add(1)
+	if c.cfg.cache != nil {
+		c.cfg.cache.Purge()
+	}
+}

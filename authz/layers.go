@@ -75,12 +75,14 @@ const checkRoute = "/authorization/organization_memberships/{om}/check"
 // [Client.Check]). Empty arguments or an invalid r fail with
 // [ErrInvalidInput] before any call. Any error returns a Decision that is
 // not Allowed.
-func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r Resource) (Decision, error) {
+//
+// The cache, the request memo and [Fresh] work as for [Client.Check].
+func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r Resource, opts ...CallOption) (Decision, error) {
 	k, err := newCheckKey(membershipID, permission, r)
 	if err != nil {
 		return Decision{}, err
 	}
-	return l.c.check(ctx, k)
+	return l.c.check(ctx, k, callOptions(opts).fresh)
 }
 
 // checkKey is every input of a check. It is comparable: two checks are

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/fgakit/fgakit/cache"
 )
 
 // Option configures a [Client]. Options are checked once, by [New]; an
@@ -20,6 +22,9 @@ type config struct {
 	callTimeout time.Duration
 	observer    func(Attempt)
 	userAgent   string
+	concurrency int
+	rateLimit   *rateLimiter
+	cache       Cache
 
 	// Test seams (unexported, set by tests of this package only).
 	now    func() time.Time
@@ -31,6 +36,7 @@ func defaultConfig() config {
 		baseURL:     DefaultBaseURL,
 		retry:       DefaultRetryPolicy(),
 		callTimeout: DefaultCallTimeout,
+		concurrency: DefaultConcurrency,
 		now:         time.Now,
 	}
 }
@@ -184,3 +190,112 @@ func WithUserAgent(product string) Option {
 		return nil
 	}
 }
+
+// DefaultConcurrency is how many API checks a batch ([Client.CheckMany],
+// [Filter]) runs at once unless [WithConcurrency] or [Concurrency] says
+// otherwise.
+const DefaultConcurrency = 8
+
+// maxConcurrency bounds WithConcurrency and Concurrency.
+const maxConcurrency = 1024
+
+// WithConcurrency sets how many API checks one batch runs at once (default
+// [DefaultConcurrency], at most 1024). [Concurrency] overrides it per batch.
+func WithConcurrency(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > maxConcurrency {
+			return invalid("concurrency must be between 1 and %d, got %d", maxConcurrency, n)
+		}
+		c.concurrency = n
+		return nil
+	}
+}
+
+// WorkOSRateLimit is the documented general rate limit of the WorkOS API:
+// 6,000 requests per minute (per API key).
+const WorkOSRateLimit = 6000
+
+// WithRateLimit makes every HTTP attempt of this Client (retries included)
+// take a token from a client-wide token bucket refilled at perMinute tokens
+// per minute and holding at most burst; an attempt with no token waits for
+// one, or fails at once with an error matching context.DeadlineExceeded
+// when the wait would pass the caller's deadline. Off by default.
+//
+// WorkOS allows [WorkOSRateLimit] requests per minute per API key, so
+// WithRateLimit(WorkOSRateLimit, 100) keeps a large batch just under it: it
+// slows down rather than earning 429s. The bucket is per Client; share one
+// Client per API key.
+func WithRateLimit(perMinute, burst int) Option {
+	return func(c *config) error {
+		if perMinute < 1 || burst < 1 {
+			return invalid("rate limit and burst must be positive")
+		}
+		c.rateLimit = newRateLimiter(perMinute, burst, time.Now)
+		return nil
+	}
+}
+
+// Cache is the decision cache a Client may use ([WithCache]); [*cache.LRU]
+// implements it. It must be safe for concurrent use.
+type Cache interface {
+	Get(k cache.Key) (allowed bool, ok bool)
+	Add(k cache.Key, allowed bool)
+	ForgetMembership(om string)
+	Purge()
+}
+
+// WithCache turns on the decision cache (off by default: the API's answers
+// are current, a cached answer may not be). With it, successful API answers
+// are stored and reused until they expire (Source [SourceCache]); errors
+// are never stored. [Fresh] bypasses it for one call. When this Client
+// changes a membership's role assignments, that membership's entries are
+// forgotten; when it deletes or moves a resource (which can change any
+// membership's access below it), the whole cache is purged. Changes made
+// elsewhere (the Dashboard, another process) are seen only when entries
+// expire: keep the TTL short (see package cache).
+//
+// Entries are keyed by every input of a check, including a hash of this
+// Client's API key, so Clients with different keys may share one cache.
+func WithCache(c Cache) Option {
+	return func(cfg *config) error {
+		if c == nil {
+			return invalid("nil cache")
+		}
+		cfg.cache = c
+		return nil
+	}
+}
+
+// CallOption changes one call of [Client.Check], [ResourceLayer.Check],
+// [Client.CheckMany] or [Filter]. Options that concern batches only
+// ([Concurrency], [RequireAll], [RequireAny], [UnderParent], [ChildrenOf])
+// are ignored by single checks.
+type CallOption func(*callConfig)
+
+type callConfig struct {
+	// Batch options (see batch.go).
+	fresh          bool
+	concurrency    int // 0: the client's
+	mode           batchMode
+	parent         *Resource
+	directChildren bool
+}
+
+func callOptions(opts []CallOption) callConfig {
+	var cc callConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cc)
+		}
+	}
+	return cc
+}
+
+// Fresh makes the call skip the decision cache and the request memo, so the
+// API is asked (its answer is then stored as usual). Concurrent identical
+// checks still share one API call.
+func Fresh() CallOption { return func(c *callConfig) { c.fresh = true } }
+
+// Concurrency sets how many API checks this batch runs at once (1–1024),
+// overriding [WithConcurrency].
+func Concurrency(n int) CallOption { return func(c *callConfig) { c.concurrency = n } }

@@ -93,6 +93,17 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if err := ctx.Err(); err != nil {
 			return c.doneErr(callerCtx, req.method, route, lastErr)
 		}
+		if c.cfg.rateLimit != nil {
+			if err := c.cfg.rateLimit.wait(ctx); err != nil {
+				if ctx.Err() != nil {
+					return c.doneErr(callerCtx, req.method, route, lastErr)
+				}
+				if lastErr != nil {
+					return fmt.Errorf("%w (last attempt: %w)", err, lastErr)
+				}
+				return err
+			}
+		}
 		start := time.Now()
 		status, err := c.attempt(ctx, req.method, u, body, idemKey, out)
 		if c.cfg.observer != nil {

@@ -1,0 +1,509 @@
+package authz_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
+	"github.com/fgakit/fgakit/cache"
+	"github.com/fgakit/fgakit/token"
+	"github.com/google/go-cmp/cmp"
+)
+
+const org = "org_acme"
+
+// world is a fixture with a deep hierarchy — workspace → project → folder →
+// doc — three workspaces, organization roles and resource roles.
+type world struct {
+	f        *authztest.Fake
+	projects map[string][]string // workspace external ID → project IDs
+	ws       map[string]string   // workspace external ID → ID
+	folders  []string            // folder IDs (under ws1's first project)
+	docs     []string            // doc IDs (under the first folder)
+}
+
+// nProjects is more than one discovery page (100).
+const nProjects = 130
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	f := authztest.New(t)
+	f.AddResourceType("workspace", "organization")
+	f.AddResourceType("project", "workspace")
+	f.AddResourceType("folder", "project")
+	f.AddResourceType("doc", "folder")
+	f.AddPermission("workspace:view", "workspace")
+	f.AddPermission("project:view", "project")
+	f.AddPermission("doc:view", "doc")
+	f.AddRole("member", "organization")
+	f.AddRole("org-viewer", "organization", "project:view", "doc:view")
+	f.AddRole("workspace-viewer", "workspace", "workspace:view", "project:view")
+	f.AddRole("project-viewer", "project", "project:view", "doc:view")
+	f.AddRole("folder-viewer", "folder", "doc:view")
+	f.AddOrganization(org, "Acme")
+	w := &world{f: f, projects: map[string][]string{}, ws: map[string]string{}}
+	for _, ws := range []string{"ws1", "ws2", "ws3"} {
+		w.ws[ws] = f.AddResource(authztest.Resource{ExternalID: ws, TypeSlug: "workspace", OrganizationID: org})
+		for i := range nProjects {
+			id := f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("%s-p%03d", ws, i), TypeSlug: "project", OrganizationID: org,
+				ParentID: w.ws[ws]})
+			w.projects[ws] = append(w.projects[ws], id)
+		}
+	}
+	for i := range 3 {
+		w.folders = append(w.folders, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("f%d", i), TypeSlug: "folder", OrganizationID: org, ParentID: w.projects["ws1"][0]}))
+	}
+	for i := range 5 {
+		w.docs = append(w.docs, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("d%d", i), TypeSlug: "doc", OrganizationID: org, ParentID: w.folders[0]}))
+	}
+	// alice: views workspace ws1 (so all its projects).
+	f.AddMembership("om_alice", "user_alice", org, "member")
+	f.Assign("om_alice", "workspace-viewer", w.ws["ws1"])
+	// bob: views every third project of ws1 and the first folder.
+	f.AddMembership("om_bob", "user_bob", org, "member")
+	for i := 0; i < nProjects; i += 3 {
+		f.Assign("om_bob", "project-viewer", w.projects["ws1"][i])
+	}
+	f.Assign("om_bob", "folder-viewer", w.folders[0])
+	// carol: organization role that views every project and doc.
+	f.AddMembership("om_carol", "user_carol", org, "org-viewer")
+	// dave: nothing.
+	f.AddMembership("om_dave", "user_dave", org, "member")
+	return w
+}
+
+func claimsFor(om string, perms ...string) *token.Claims {
+	return &token.Claims{Subject: "user_" + strings.TrimPrefix(om, "om_"), OrganizationID: org, OrganizationMembershipID: om, Permissions: perms}
+}
+
+// checkCalls counts the check calls (and listing calls) the fake received.
+func checkCalls(f *authztest.Fake) (checks, listings int) {
+	for _, c := range f.Calls() {
+		switch {
+		case strings.HasSuffix(c.Path, "/check"):
+			checks++
+		case strings.HasSuffix(c.Path, "/resources") && strings.Contains(c.Path, "organization_memberships"):
+			listings++
+		}
+	}
+	return checks, listings
+}
+
+func allowedOf(ds []authz.Decision) []bool {
+	out := make([]bool, len(ds))
+	for i, d := range ds {
+		out[i] = d.Allowed
+	}
+	return out
+}
+
+func TestCheckManyDiscoveryEqualsPerItemChecks(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := t.Context()
+	var wsProjects []authz.Resource // every project of ws1, by ID and (some) by external ID
+	for i, id := range w.projects["ws1"] {
+		if i%2 == 0 {
+			wsProjects = append(wsProjects, authz.ResourceID(id))
+		} else {
+			wsProjects = append(wsProjects, authz.ExternalResource("project", fmt.Sprintf("ws1-p%03d", i)))
+		}
+	}
+	// Mixed: projects of ws1, projects of another workspace, a folder and
+	// docs deep below ws1 — not direct children of ws1.
+	mixed := append(append([]authz.Resource{}, wsProjects[:20]...),
+		authz.ResourceID(w.projects["ws2"][0]), authz.ExternalResource("project", "ws2-p001"),
+		authz.ResourceID(w.docs[0]), authz.ResourceID(w.docs[1]), authz.ResourceID(w.folders[1]))
+
+	parent := authz.ResourceID(w.ws["ws1"])
+	for _, om := range []string{"om_alice", "om_bob", "om_carol", "om_dave"} {
+		for _, perm := range []string{"project:view", "doc:view"} {
+			for _, set := range []struct {
+				name        string
+				items       []authz.Resource
+				allChildren bool
+			}{{"children", wsProjects, perm == "project:view"}, {"mixed", mixed, false}} {
+				t.Run(om+"/"+perm+"/"+set.name, func(t *testing.T) {
+					c := w.f.Client()
+					claims := claimsFor(om)
+					want, err := c.CheckMany(ctx, claims, perm, set.items)
+					if err != nil {
+						t.Fatalf("per-item CheckMany: %v", err)
+					}
+					// Every answer agrees with a single Check.
+					for i, r := range set.items {
+						d, err := c.Check(ctx, claims, perm, r)
+						if err != nil || d.Allowed != want[i].Allowed {
+							t.Fatalf("item %d: Check = %+v, %v; CheckMany said %v", i, d, err, want[i].Allowed)
+						}
+					}
+					opts := []authz.CallOption{authz.UnderParent(parent)}
+					if set.allChildren {
+						opts = append(opts, authz.ChildrenOf(parent))
+					}
+					for _, opt := range opts {
+						got, err := c.CheckMany(ctx, claims, perm, set.items, opt)
+						if err != nil {
+							t.Fatalf("discovery CheckMany: %v", err)
+						}
+						if diff := cmp.Diff(allowedOf(want), allowedOf(got)); diff != "" {
+							t.Errorf("discovery answers differ from per-item checks (-per-item +discovery):\n%s", diff)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestCheckManyDiscoveryCost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		om           string
+		opt          func(parent authz.Resource) authz.CallOption
+		wantListings int
+		wantChecks   int
+	}{
+		// alice may view all 130 projects: 2 pages, nothing left to check.
+		{"all allowed, UnderParent", "om_alice", authz.UnderParent, 2, 0},
+		{"all allowed, ChildrenOf", "om_alice", authz.ChildrenOf, 2, 0},
+		// bob may view 44 of 130: absent ones are checked one by one,
+		// unless the caller promised they are all children.
+		{"some allowed, UnderParent", "om_bob", authz.UnderParent, 1, nProjects - 44},
+		{"some allowed, ChildrenOf", "om_bob", authz.ChildrenOf, 1, 0},
+		{"none allowed, ChildrenOf", "om_dave", authz.ChildrenOf, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			c := w.f.Client()
+			var items []authz.Resource
+			for _, id := range w.projects["ws1"] {
+				items = append(items, authz.ResourceID(id))
+			}
+			w.f.ResetCalls()
+			ds, err := c.CheckMany(t.Context(), claimsFor(tt.om), "project:view", items, tt.opt(authz.ResourceID(w.ws["ws1"])))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks, listings := checkCalls(w.f)
+			if listings != tt.wantListings || checks != tt.wantChecks {
+				t.Errorf("calls: %d listings + %d checks, want %d + %d", listings, checks, tt.wantListings, tt.wantChecks)
+			}
+			n := 0
+			for _, d := range ds {
+				if d.Allowed {
+					n++
+				}
+			}
+			t.Logf("%d of %d allowed", n, len(ds))
+		})
+	}
+}
+
+func TestCheckManyOrderDuplicatesAndTokenLayer(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	p0, p1 := w.projects["ws1"][0], w.projects["ws2"][1]
+	items := []authz.Resource{
+		authz.ResourceID(p0),               // bob: allowed (API)
+		authz.ResourceID(p1),               // bob: denied (API)
+		authz.ResourceID(p0),               // duplicate of 0
+		authz.ExternalResource("doc", "x"), // token grants doc:view? no — permission differs
+		authz.ResourceID(p0).InOrganization(org),
+		{}, // invalid
+		authz.ResourceID("authz_resource_missing"), // 404
+	}
+	claims := claimsFor("om_bob", "workspace:view")
+	w.f.ResetCalls()
+	ds, err := c.CheckMany(t.Context(), claims, "project:view", items, authz.Concurrency(2))
+	var be *authz.BatchError
+	if !errors.As(err, &be) {
+		t.Fatalf("err = %v, want *BatchError", err)
+	}
+	gotIdx := []int{}
+	for _, f := range be.Failures {
+		gotIdx = append(gotIdx, f.Index)
+	}
+	if diff := cmp.Diff([]int{3, 5, 6}, gotIdx); diff != "" {
+		t.Errorf("failed indexes (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, authz.ErrInvalidInput) || !errors.Is(err, authz.ErrNotFound) {
+		t.Errorf("err = %v; want it to match ErrInvalidInput and ErrNotFound", err)
+	}
+	want := []bool{true, false, true, false, true, false, false}
+	if diff := cmp.Diff(want, allowedOf(ds)); diff != "" {
+		t.Errorf("allowed (-want +got):\n%s", diff)
+	}
+	// p0 by ID once (ids 0, 2 and 4 share a key), p1, ext doc x, missing.
+	if checks, _ := checkCalls(w.f); checks != 4 {
+		t.Errorf("check calls = %d, want 4 (duplicates asked once)", checks)
+	}
+
+	// The token layer answers first, without calls.
+	w.f.ResetCalls()
+	ds, err = c.CheckMany(t.Context(), claimsFor("om_dave", "project:view"), "project:view",
+		[]authz.Resource{authz.ExternalResource("project", "ws1-p000"), authz.ResourceID(p0).InOrganization(org)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]authz.Decision{{Allowed: true, Source: authz.SourceToken}, {Allowed: true, Source: authz.SourceToken}}, ds); diff != "" {
+		t.Errorf("token decisions (-want +got):\n%s", diff)
+	}
+	if n := len(w.f.Calls()); n != 0 {
+		t.Errorf("%d API calls for token-layer answers", n)
+	}
+}
+
+func TestCheckManyShortCircuits(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	ws1 := w.projects["ws1"]
+	// bob may view ws1 projects 0, 3, 6, …
+	items := []authz.Resource{authz.ResourceID(ws1[0]), authz.ResourceID(ws1[1]), authz.ResourceID(ws1[2]), authz.ResourceID(ws1[3]), authz.ResourceID(ws1[4])}
+	tests := []struct {
+		name string
+		opt  authz.CallOption
+		want []authz.Decision
+	}{
+		{"RequireAll stops at the first deny", authz.RequireAll(),
+			[]authz.Decision{{Allowed: true, Source: authz.SourceAPI}, {Allowed: false, Source: authz.SourceAPI}, {}, {}, {}}},
+		{"RequireAny stops at the first allow", authz.RequireAny(),
+			[]authz.Decision{{Allowed: true, Source: authz.SourceAPI}, {}, {}, {}, {}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w.f.ResetCalls()
+			ds, err := c.CheckMany(t.Context(), claimsFor("om_bob"), "project:view", items, tt.opt, authz.Concurrency(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, ds); diff != "" {
+				t.Errorf("decisions (-want +got):\n%s", diff)
+			}
+			wantCalls := 0
+			for _, d := range tt.want {
+				if d.Source != authz.SourceNone {
+					wantCalls++
+				}
+			}
+			if checks, _ := checkCalls(w.f); checks != wantCalls {
+				t.Errorf("check calls = %d, want %d", checks, wantCalls)
+			}
+		})
+	}
+}
+
+func TestCheckManyInvalidBatch(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	items := []authz.Resource{authz.ResourceID("r")}
+	tests := []struct {
+		name   string
+		claims *token.Claims
+		perm   string
+		opts   []authz.CallOption
+	}{
+		{"nil claims", nil, "p", nil},
+		{"empty permission", claimsFor("om_bob"), "", nil},
+		{"zero concurrency", claimsFor("om_bob"), "p", []authz.CallOption{authz.Concurrency(-1)}},
+		{"invalid parent", claimsFor("om_bob"), "p", []authz.CallOption{authz.UnderParent(authz.Resource{})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds, err := c.CheckMany(t.Context(), tt.claims, tt.perm, items, tt.opts...)
+			if !errors.Is(err, authz.ErrInvalidInput) || len(ds) != 1 || ds[0].Allowed {
+				t.Errorf("CheckMany = %+v, %v; want ErrInvalidInput", ds, err)
+			}
+		})
+	}
+}
+
+func TestCheckManyNoMembership(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	claims := &token.Claims{OrganizationID: org, Permissions: []string{"project:view"}}
+	ds, err := c.CheckMany(t.Context(), claims, "project:view", []authz.Resource{authz.ExternalResource("project", "ws1-p000"), authz.ResourceID(w.projects["ws1"][0])})
+	if !errors.Is(err, token.ErrNoMembership) {
+		t.Errorf("err = %v, want ErrNoMembership", err)
+	}
+	if diff := cmp.Diff([]bool{true, false}, allowedOf(ds)); diff != "" {
+		t.Errorf("allowed (-want +got):\n%s", diff)
+	}
+	if n := len(w.f.Calls()); n != 0 {
+		t.Errorf("%d API calls without a membership", n)
+	}
+}
+
+func TestCheckManyFailedItemsFailClosed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client(authz.WithRetry(authz.RetryPolicy{}))
+	w.f.InjectFault(authztest.Fault{Path: "/authorization/", Status: 500, Times: -1})
+	items := []authz.Resource{authz.ResourceID(w.projects["ws1"][0]), authz.ResourceID(w.projects["ws1"][1])}
+	ds, err := c.CheckMany(t.Context(), claimsFor("om_alice"), "project:view", items, authz.UnderParent(authz.ResourceID(w.ws["ws1"])))
+	var be *authz.BatchError
+	if !errors.As(err, &be) || len(be.Failures) != 2 || !errors.Is(err, authz.ErrServer) {
+		t.Fatalf("err = %v, want a BatchError of two ErrServer", err)
+	}
+	for i, d := range ds {
+		if d.Allowed {
+			t.Errorf("item %d allowed on a 500", i)
+		}
+	}
+}
+
+func TestCheckManyCallerCancel(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	ds, err := c.CheckMany(ctx, claimsFor("om_alice"), "project:view", []authz.Resource{authz.ResourceID(w.projects["ws1"][0])})
+	if !errors.Is(err, context.Canceled) || ds[0].Allowed {
+		t.Errorf("CheckMany = %+v, %v; want context.Canceled", ds, err)
+	}
+}
+
+type project struct {
+	Name string
+	ID   string
+}
+
+func TestFilter(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	var all []project
+	for i, id := range w.projects["ws1"][:7] {
+		all = append(all, project{Name: fmt.Sprintf("p%d", i), ID: id})
+	}
+	got, err := authz.Filter(t.Context(), c, claimsFor("om_bob"), "project:view", all, func(p project) authz.Resource { return authz.ResourceID(p.ID) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]project{all[0], all[3], all[6]}, got); diff != "" {
+		t.Errorf("Filter (-want +got):\n%s", diff)
+	}
+	if _, err := authz.Filter[project](t.Context(), c, claimsFor("om_bob"), "project:view", all, nil); !errors.Is(err, authz.ErrInvalidInput) {
+		t.Errorf("nil ref: err = %v", err)
+	}
+}
+
+func TestCacheAndInvalidation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	lru, err := cache.New(100, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.f.Client(authz.WithCache(lru))
+	ctx := t.Context()
+	claims := claimsFor("om_dave")
+	r := authz.ResourceID(w.projects["ws2"][0])
+	step := func(name string, want authz.Decision, wantCalls int, opts ...authz.CallOption) {
+		t.Helper()
+		w.f.ResetCalls()
+		d, err := c.Check(ctx, claims, "project:view", r, opts...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(want, d); diff != "" {
+			t.Errorf("%s: decision (-want +got):\n%s", name, diff)
+		}
+		if checks, _ := checkCalls(w.f); checks != wantCalls {
+			t.Errorf("%s: %d check calls, want %d", name, checks, wantCalls)
+		}
+	}
+	step("first check asks the API", authz.Decision{Allowed: false, Source: authz.SourceAPI}, 1)
+	step("second check hits the cache", authz.Decision{Allowed: false, Source: authz.SourceCache}, 0)
+	step("Fresh skips the cache", authz.Decision{Allowed: false, Source: authz.SourceAPI}, 1, authz.Fresh())
+
+	// Granting through this client forgets dave's entries.
+	if _, err := c.AssignRole(ctx, "om_dave", "workspace-viewer", authz.ResourceID(w.ws["ws2"])); err != nil {
+		t.Fatal(err)
+	}
+	step("after AssignRole the API is asked again", authz.Decision{Allowed: true, Source: authz.SourceAPI}, 1)
+	step("and cached again", authz.Decision{Allowed: true, Source: authz.SourceCache}, 0)
+	if err := c.RemoveRole(ctx, "om_dave", "workspace-viewer", authz.ResourceID(w.ws["ws2"])); err != nil {
+		t.Fatal(err)
+	}
+	step("revoked: the very next check is denied", authz.Decision{Allowed: false, Source: authz.SourceAPI}, 1)
+
+	// A client with another key never sees these entries.
+	other, err := authz.New("sk_test_other", authz.WithBaseURL(w.f.URL()), authz.WithCache(lru))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	d, err := other.Check(ctx, claims, "project:view", r)
+	if d.Source == authz.SourceCache {
+		t.Errorf("a client with another API key got a cached answer: %+v, %v", d, err)
+	}
+}
+
+func TestCacheOffByDefaultRevocationIsImmediate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	claims := claimsFor("om_bob")
+	r := authz.ResourceID(w.projects["ws1"][0])
+	for i, want := range []bool{true, true} {
+		d, err := c.Check(t.Context(), claims, "project:view", r)
+		if err != nil || d.Allowed != want || d.Source != authz.SourceAPI {
+			t.Fatalf("check %d: %+v, %v", i, d, err)
+		}
+	}
+	if err := c.RemoveRole(t.Context(), "om_bob", "project-viewer", r); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Check(t.Context(), claims, "project:view", r)
+	if err != nil || d.Allowed {
+		t.Errorf("after revoke: %+v, %v; want denied", d, err)
+	}
+}
+
+func TestRequestMemo(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	ctx := cache.WithMemo(t.Context())
+	claims := claimsFor("om_bob")
+	r := authz.ResourceID(w.projects["ws1"][0])
+	w.f.ResetCalls()
+	var got []authz.Decision
+	for range 3 {
+		d, err := c.Check(ctx, claims, "project:view", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, d)
+	}
+	d, err := c.Check(ctx, claims, "project:view", r, authz.Fresh())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, d)
+	want := []authz.Decision{{Allowed: true, Source: authz.SourceAPI}, {Allowed: true, Source: authz.SourceMemo}, {Allowed: true, Source: authz.SourceMemo}, {Allowed: true, Source: authz.SourceAPI}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decisions (-want +got):\n%s", diff)
+	}
+	if checks, _ := checkCalls(w.f); checks != 2 {
+		t.Errorf("check calls = %d, want 2", checks)
+	}
+	// A new request (a new memo) asks again.
+	if d, _ := c.Check(cache.WithMemo(t.Context()), claims, "project:view", r); d.Source != authz.SourceAPI {
+		t.Errorf("new request: Source = %v, want api", d.Source)
+	}
+}
