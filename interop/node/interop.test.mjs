@@ -1035,6 +1035,30 @@ test('groups: role assignments of a group reach its members', async () => {
     erin.map((a) => [a.role.slug, a.source]),
     [['workspace-viewer', { type: 'group', groupRoleAssignmentId: gra.id }]],
   );
+  // A grant that came from a group is removed through the group, not by its own ID (authztest: 422).
+  await rejectsWith(
+    workos.authorization.removeRoleAssignment({ organizationMembershipId: 'om_erin', roleAssignmentId: erin[0].id }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+
+  // A custom role held by a group cannot be deleted: 409 role_has_group_role_mappings (OAS, WIRE §1.4).
+  await workos.authorization.createOrganizationRole(ORG, {
+    slug: 'org-interop-grp',
+    name: 'Group-held role',
+    resourceTypeSlug: 'workspace',
+  });
+  const held = await workos.authorization.createGroupRoleAssignment({
+    groupId: group.id,
+    roleSlug: 'org-interop-grp',
+    resourceId: 'authz_resource_eng',
+  });
+  await rejectsWith(workos.authorization.deleteOrganizationRole(ORG, 'org-interop-grp'), ConflictException, {
+    status: 409,
+    code: 'role_has_group_role_mappings',
+  });
+  await workos.authorization.removeGroupRoleAssignment({ groupId: group.id, roleAssignmentId: held.id });
+  await workos.authorization.deleteOrganizationRole(ORG, 'org-interop-grp');
 
   // Replace the set: now a project role on crm by external ID.
   const replaced = await workos.authorization.replaceGroupRoleAssignments({
