@@ -227,7 +227,8 @@ Globex, another organization, owns workspace Research.
 	d.questions++
 	d.printf("   cost: %s\n\n", d.takeCost())
 
-	d.printf("In all: %d questions answered with %s, plus 1 to revoke a role.\n", d.questions, plural(d.apiCalls-1, "API call"))
+	d.printf("In all: %d questions for %s, plus 1 to revoke a role.\n", d.questions, plural(d.apiCalls-1, "API call"))
+	d.printf("The same model as a server: go run ./cmd/fgakit serve --fixture cmd/fgakit/demo.json\n")
 	return nil
 }
 
