@@ -3,6 +3,7 @@ package authztest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -215,5 +216,39 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if s3, _ := post("retry-2"); s3 != 409 {
 		t.Errorf("a new key applies the request again: %d, want 409 conflict", s3)
+	}
+}
+
+func TestNewServer(t *testing.T) {
+	t.Parallel()
+	f, err := NewServer("127.0.0.1:0", WithClientID("client_srv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !strings.HasPrefix(f.URL(), "http://127.0.0.1:") {
+		t.Errorf("URL = %q", f.URL())
+	}
+	if s, _, _ := call(t, f, "GET", "/sso/jwks/client_srv", ""); s != 200 {
+		t.Errorf("JWKS: %d", s)
+	}
+	// Without a testing.TB, misuse of a setup method panics.
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `organization "org_nope" not found`) {
+			t.Errorf("recover() = %v", r)
+		}
+	}()
+	f.AddMembership("om_1", "user_1", "org_nope", "")
+	t.Error("AddMembership on an unknown organization did not panic")
+}
+
+func TestNewServerBadAddress(t *testing.T) {
+	t.Parallel()
+	if _, err := NewServer("127.0.0.1:notaport"); err == nil {
+		t.Error("no error for a bad address")
+	}
+	if _, err := NewServer("127.0.0.1:0", WithFixture(&Fixture{Roles: []FixtureRole{{Slug: "x", ResourceTypeSlug: "nope"}}})); err == nil ||
+		!strings.Contains(err.Error(), `roles[0] (slug "x"): resource type "nope" not found`) {
+		t.Errorf("bad fixture: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package authztest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,5 +191,45 @@ func TestClientIDPrecedence(t *testing.T) {
 	}
 	if got := New(t).ClientID(); got != DefaultClientID {
 		t.Errorf("default: %q", got)
+	}
+}
+
+// fatalRecorder is a testing.TB whose Fatalf records instead of stopping.
+type fatalRecorder struct {
+	testing.TB
+	fatals []string
+}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.fatals = append(r.fatals, fmt.Sprintf(format, args...))
+}
+
+func TestSetupMisuseFailsTheTest(t *testing.T) {
+	t.Parallel()
+	rec := &fatalRecorder{TB: t}
+	f := New(rec, WithClock(epoch))
+	f.AddResourceType("workspace")
+	f.AddOrganization("org_1", "One")
+	for _, misuse := range []func(){
+		func() { f.AddResourceType("project", "folder") },
+		func() { f.AddPermission("Bad Slug", "workspace") },
+		func() { f.AddRole("admin", "workspace", "nope") },
+		func() { f.AddOrganizationRole("org_1", "auditor", "organization") },
+		func() { f.AddOrganization("org_1", "Again") },
+		func() { f.AddMembership("om_1", "user_1", "org_2", "") },
+		func() { f.AddResource(Resource{ExternalID: "x", TypeSlug: "folder", OrganizationID: "org_1"}) },
+		func() { f.Assign("om_nope", "admin", "r") },
+		func() { f.Unassign("role_assignment_nope") },
+		func() { f.ResourceID("org_1", "workspace", "nope") },
+		func() { f.Session("om_nope") },
+		func() { f.AddGroupMember("group_nope", "om_1") },
+	} {
+		misuse()
+	}
+	if len(rec.fatals) != 12 {
+		t.Errorf("%d failures reported, want 12:\n%s", len(rec.fatals), strings.Join(rec.fatals, "\n"))
+	}
+	if !strings.Contains(rec.fatals[0], `authztest: AddResourceType project: parent type "folder" not found`) {
+		t.Errorf("first failure = %q", rec.fatals[0])
 	}
 }
