@@ -271,7 +271,7 @@ func TestRemoteCloseStopsInFlightFetch(t *testing.T) {
 	s := newJWKSServer(t, kidA)
 	s.setHold(true)
 	c := newClock()
-	v := newRemoteVerifier(t, s, c, WithFetchTimeout(time.Hour))
+	v := newRemoteVerifier(t, s, c, WithFetchTimeout(20*time.Second))
 
 	verified := make(chan error, 1)
 	go func() {
@@ -463,4 +463,39 @@ func TestParseJWKS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A background refresh stuck on a silent endpoint ends with Close: synctest
+// fails the test if any goroutine of the bubble is still alive at its end.
+func TestRemoteCloseLeavesNoGoroutine(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var hits atomic.Int64
+		rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if hits.Add(1) > 1 { // every refresh hangs until cancelled
+				<-req.Context().Done()
+				return nil, req.Context().Err()
+			}
+			rec := httptest.NewRecorder()
+			rec.Write(jwksJSON(kidA))
+			return rec.Result(), nil
+		})
+		v, err := NewVerifier("client_123", WithBaseURL("http://jwks.invalid"),
+			WithHTTPClient(&http.Client{Transport: rt}), WithFetchTimeout(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifyOK(t, v, tokenAt(t, kidA, time.Now()))
+		time.Sleep(DefaultKeyRefresh) // fake time inside the bubble
+		verifyOK(t, v, tokenAt(t, kidA, time.Now())) // starts a background refresh
+		synctest.Wait()
+		if got := hits.Load(); got != 2 {
+			t.Fatalf("fetches = %d, want 2", got)
+		}
+		start := time.Now()
+		v.Close()
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("Close waited %v of fake time: it let the fetch time out instead of cancelling it", waited)
+		}
+	})
 }
