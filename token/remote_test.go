@@ -486,7 +486,7 @@ func TestRemoteCloseLeavesNoGoroutine(t *testing.T) {
 			t.Fatal(err)
 		}
 		verifyOK(t, v, tokenAt(t, kidA, time.Now()))
-		time.Sleep(DefaultKeyRefresh) // fake time inside the bubble
+		time.Sleep(DefaultKeyRefresh)                // fake time inside the bubble
 		verifyOK(t, v, tokenAt(t, kidA, time.Now())) // starts a background refresh
 		synctest.Wait()
 		if got := hits.Load(); got != 2 {
