@@ -2,6 +2,7 @@ package authztest_test
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/fgakit/fgakit/authz"
@@ -37,4 +38,19 @@ func TestConformanceWorkOS(t *testing.T) {
 	defer c.Close()
 	env.Client = c
 	authztest.Conformance(t, env)
+}
+
+func TestLoadConformanceEnv(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "env.json")
+	os.WriteFile(path, []byte(`{"organization_id":"org_1","organization_membership_id":"om_1","workspace_type":"ws",
+		"project_type":"proj","permission":"proj:edit","role":"ws-admin"}`), 0o600)
+	env, err := authztest.LoadConformanceEnv(path)
+	want := authztest.ConformanceEnv{OrganizationID: "org_1", MembershipID: "om_1", WorkspaceType: "ws", ProjectType: "proj", Permission: "proj:edit", Role: "ws-admin"}
+	if err != nil || env != want {
+		t.Errorf("LoadConformanceEnv = %+v, %v", env, err)
+	}
+	if _, err := authztest.LoadConformanceEnv(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Error("no error for a missing file")
+	}
 }

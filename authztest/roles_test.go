@@ -3,6 +3,7 @@ package authztest
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func roleJSONLit(id, slug, typ, resType, perms string) string {
@@ -135,5 +136,24 @@ func TestRolePermissionChangesApplyAtOnce(t *testing.T) {
 	status, _, _ := call(t, f, "POST", "/authorization/organization_memberships/om_bob/check", `{"permission_slug":"project:edit","resource_id":"authz_resource_web"}`)
 	if status != 404 {
 		t.Errorf("check of a deleted permission: %d, want 404", status)
+	}
+}
+
+func TestClockAndRolePermissions(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t)
+	f.SetTime(epoch.Add(36 * time.Hour))
+	f.SetRolePermissions("", "member", "workspace:view", "project:edit")
+	if !checkOK(t, f, "om_bob", "project:edit", "authz_resource_web") {
+		t.Error("SetRolePermissions does not apply at once")
+	}
+	f.Advance(1500 * time.Millisecond)
+	_, body, _ := call(t, f, "GET", "/authorization/roles/member", "")
+	equalJSON(t, body, `{"object":"role","id":"role_000001","slug":"member","name":"member","description":null,"type":"EnvironmentRole",
+		"resource_type_slug":"organization","permissions":["workspace:view","project:edit"],
+		"created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-17T00:00:00.000Z"}`)
+	_, body, _ = call(t, f, "POST", "/authorization/resources", `{"external_id":"ops","name":"Ops","resource_type_slug":"workspace","organization_id":"org_acme"}`)
+	if !strings.Contains(body, `"created_at":"2026-01-17T00:00:01.500Z"`) {
+		t.Errorf("created_at does not follow the fake's clock: %s", body)
 	}
 }
