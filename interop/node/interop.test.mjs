@@ -14,11 +14,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createCipheriv, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   WorkOS,
+  AuthenticateWithSessionCookieFailureReason,
   NotFoundException,
   ConflictException,
   UnprocessableEntityException,
@@ -1109,6 +1111,94 @@ test('groups: group CRUD is not served; the SDK gets a NotFoundException naming 
     workos.groups.createGroup({ organizationId: ORG, name: 'Created by the SDK' }),
     NotFoundException,
     { status: 404, message: /\/organizations\/org_acme\/groups/ },
+  );
+});
+
+// ---------------------------------------------------------------- sessions
+
+// ironSeal seals data as the SDK's session cookie does (iron-webcrypto
+// "Fe26.2" with its defaults: AES-256-CBC and HMAC-SHA256, keys from
+// PBKDF2-SHA1 with one iteration over a random hex salt, no expiry, password
+// id "1", then the SDK's "~2" version suffix). The SDK does not export its
+// sealData; this lets a test hand it a session holding a token from the fake.
+function ironSeal(data, password) {
+  const b64url = (buf) => Buffer.from(buf).toString('base64url');
+  const key = (salt) => pbkdf2Sync(password, salt, 1, 32, 'sha1');
+  const encSalt = randomBytes(32).toString('hex');
+  const iv = randomBytes(16);
+  const cipher = createCipheriv('aes-256-cbc', key(encSalt), iv);
+  const encrypted = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
+  const base = ['Fe26.2', '1', encSalt, b64url(iv), b64url(encrypted), ''].join('*');
+  const macSalt = randomBytes(32).toString('hex');
+  const mac = createHmac('sha256', key(macSalt)).update(base).digest('base64url');
+  return `${base}*${macSalt}*${mac}~2`;
+}
+
+test('sessions: the SDK verifies a token minted by the fake against its JWKS, issuer included', async () => {
+  // fgakit serve mints session tokens at POST /_fake/access_tokens (DESIGN.md, Command line).
+  const { data } = await workos.post('/_fake/access_tokens', { organization_membership_id: 'om_bob' });
+  assert.equal(typeof data.access_token, 'string');
+
+  const cookiePassword = 'interop-cookie-password-of-32-chars!';
+  const sessionData = ironSeal(
+    { accessToken: data.access_token, refreshToken: 'unused', user: { object: 'user', id: 'user_bob' } },
+    cookiePassword,
+  );
+  const issuer = `${baseURL}/user_management/${CLIENT_ID}`;
+  const url = new URL(baseURL);
+  const withIssuer = new WorkOS(API_KEY, {
+    apiHostname: url.hostname,
+    port: Number(url.port),
+    https: false,
+    clientId: CLIENT_ID,
+    issuer,
+  });
+  assert.equal(withIssuer.userManagement.getJwksUrl(CLIENT_ID), `${baseURL}/sso/jwks/${CLIENT_ID}`);
+
+  const res = await withIssuer.userManagement.authenticateWithSessionCookie({ sessionData, cookiePassword });
+  assert.equal(res.authenticated, true, `not authenticated: ${res.reason}`);
+  assert.match(res.sessionId, /\S/);
+  assert.deepEqual(
+    {
+      organizationId: res.organizationId,
+      role: res.role,
+      roles: res.roles,
+      permissions: [...res.permissions].sort(),
+      user: res.user,
+      accessToken: res.accessToken,
+    },
+    {
+      organizationId: ORG,
+      role: 'viewer',
+      roles: ['viewer'],
+      permissions: ['project:view', 'workspace:view'],
+      user: { object: 'user', id: 'user_bob' },
+      accessToken: data.access_token,
+    },
+  );
+
+  // Another issuer than the fake's is rejected by the SDK's own check.
+  const otherIssuer = new WorkOS(API_KEY, {
+    apiHostname: url.hostname,
+    port: Number(url.port),
+    https: false,
+    clientId: CLIENT_ID,
+    issuer: 'https://api.workos.com/',
+  });
+  assert.deepEqual(await otherIssuer.userManagement.authenticateWithSessionCookie({ sessionData, cookiePassword }), {
+    authenticated: false,
+    reason: AuthenticateWithSessionCookieFailureReason.INVALID_JWT,
+  });
+
+  // A token whose payload was changed no longer verifies.
+  const [h, p, sig] = data.access_token.split('.');
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+  claims.permissions = ['project:edit'];
+  const forged = [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), sig].join('.');
+  const forgedSession = ironSeal({ accessToken: forged, refreshToken: 'unused', user: { id: 'user_bob' } }, cookiePassword);
+  assert.deepEqual(
+    await withIssuer.userManagement.authenticateWithSessionCookie({ sessionData: forgedSession, cookiePassword }),
+    { authenticated: false, reason: AuthenticateWithSessionCookieFailureReason.INVALID_JWT },
   );
 });
 
