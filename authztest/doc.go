@@ -152,7 +152,9 @@
 // Not served (404): resource types (the real API has no endpoint either),
 // organizations and organization memberships (/organizations,
 // /user_management/...), users, group CRUD and group membership endpoints
-// (set groups up in Go or in a fixture), the role priority endpoint, and
-// everything outside /authorization. The faults lock_timeout and
+// (set groups up in Go or in a fixture), removing one permission from an
+// environment role (DELETE /authorization/roles/{slug}/permissions/{p} is
+// not in the API; use PUT), the role priority endpoint, and everything
+// outside /authorization. The faults lock_timeout and
 // resource_type_update_in_progress happen only when injected.
 package authztest
