@@ -121,8 +121,12 @@ func (v *Verifier) Close() error {
 //   - the token is an AuthKit session token, not a WorkOS Connect OAuth or M2M
 //     token ([ErrNotSessionToken]).
 //
-// ctx bounds only the wait for a JWKS fetch. Errors wrap one of the sentinels
-// (use errors.Is) and never contain the token.
+// With [WithCache], a token that passed all of these before is answered from
+// the cache: only exp, nbf and iat are checked again.
+//
+// ctx bounds only the wait for a JWKS fetch; when it ends first, the error
+// wraps both [ErrKeySetUnavailable] and ctx.Err(). Errors wrap one of the
+// sentinels (use errors.Is) and never contain the token.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if v.closed.Load() {
 		return nil, fmt.Errorf("%w: verifier closed", ErrKeySetUnavailable)
@@ -143,7 +147,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 		return nil, err
 	}
 	if v.cache != nil {
-		v.cache.Add(raw, c)
+		// Clone: raw may be a slice of a larger string (a whole header)
+		// that the cache should not keep alive.
+		v.cache.Add(strings.Clone(raw), c)
 		cp := *c
 		return &cp, nil
 	}
