@@ -40,10 +40,13 @@ func FuzzVerify(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	plain := newTestVerifier(f)
-	cached := newTestVerifier(f, WithCache(64))
+	verifiers := []*Verifier{
+		newTestVerifier(f),
+		newTestVerifier(f, WithCache(64)),
+		newTestVerifier(f, WithMembershipClaim("om"), WithIssuer("https://api.workos.com/user_management/client_123")),
+	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		for _, v := range []*Verifier{plain, cached} {
+		for _, v := range verifiers {
 			c, err := v.Verify(t.Context(), raw)
 			if err != nil {
 				if c != nil {
@@ -97,4 +100,42 @@ func signedByA(raw string) bool {
 	}
 	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	return rsa.VerifyPKCS1v15(publicKey(kidA), crypto.SHA256, sum[:], sig) == nil
+}
+
+// FuzzParseJWKS feeds JWKS response bodies to ParseJWKS: it must never panic,
+// and a key it accepts is an RSA key of an allowed size.
+func FuzzParseJWKS(f *testing.F) {
+	for _, seed := range []string{
+		string(jwksJSON(kidA, kidB)),
+		`{"keys":[]}`,
+		`{"keys":[{"kty":"RSA","kid":"k","n":"AQAB","e":"AQAB"}]}`,
+		`{"keys":[{"kty":"EC","kid":"e","crv":"P-256","x":"AA","y":"AA"}]}`,
+		`{"keys":[{"kty":"RSA","kid":"k","use":"enc","n":"AQAB","e":"AQAB"}]}`,
+		`null`,
+		`{"keys":null}`,
+		`[`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ks, err := ParseJWKS(data)
+		if err != nil {
+			if ks != nil {
+				t.Fatal("key set returned with an error")
+			}
+			return
+		}
+		if len(ks.keys) == 0 {
+			t.Fatal("empty key set without an error")
+		}
+		for kid, k := range ks.keys {
+			pub, ok := k.(*rsa.PublicKey)
+			if !ok || kid == "" {
+				t.Fatalf("key %q of type %T", kid, k)
+			}
+			if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits || pub.E < 3 {
+				t.Fatalf("key %q: %d bits, e=%d", kid, bits, pub.E)
+			}
+		}
+	})
 }
