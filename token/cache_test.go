@@ -170,3 +170,30 @@ func TestCacheOffByDefault(t *testing.T) {
 		t.Errorf("key lookups = %d, want 3 (no cache unless WithCache)", n)
 	}
 }
+
+// Many goroutines verifying the same and different tokens through the cache
+// (run with -race).
+func TestCacheConcurrentUse(t *testing.T) {
+	t.Parallel()
+	v, _, _ := newCachedVerifier(t, 4)
+	var raws []string
+	for i := range 8 {
+		raws = append(raws, sign(t, kidA, claimsWith(map[string]any{"jti": string(rune('a' + i))}), nil))
+	}
+	errs := make(chan error, 64)
+	for i := range 64 {
+		go func() {
+			raw := raws[i%len(raws)]
+			c, err := v.Verify(t.Context(), raw)
+			if err == nil && c.ID != string(rune('a'+i%len(raws))) {
+				err = errors.New("claims of another token: " + c.ID)
+			}
+			errs <- err
+		}()
+	}
+	for range 64 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
