@@ -37,8 +37,11 @@
 //   - Issuer check is opt-in, as in the official SDKs, because WorkOS mints
 //     several issuer shapes ([WithIssuer]); an empty allow-list is a
 //     configuration error, never "allow all".
-//   - Tokens signed by WorkOS that are not user sessions — WorkOS Connect OAuth
-//     application and M2M tokens — are rejected with [ErrNotSessionToken].
+//   - Tokens signed by WorkOS that are not user sessions are rejected with
+//     [ErrNotSessionToken]: WorkOS Connect OAuth application tokens (sid
+//     app_consent_…), Connect M2M tokens (sub client_…) and any token with an
+//     OAuth "scope" claim. A "client_id" claim alone is no reason: AuthKit
+//     session tokens carry one too.
 //   - Strictly typed claims: a claim of the wrong JSON type is [ErrMalformed];
 //     a missing or empty membership ID stays empty, never invented.
 //   - Fail closed: every rejection is an error wrapping one sentinel (use
