@@ -507,3 +507,40 @@ func TestRequestMemo(t *testing.T) {
 		t.Errorf("new request: Source = %v, want api", d.Source)
 	}
 }
+
+// BenchmarkCheckMany1000ChildrenOfParent: 1,000 projects of one workspace,
+// the parent named (ChildrenOf) versus 1,000 per-item checks, against the
+// fake. calls/op is the number of API calls one batch costs.
+func BenchmarkCheckMany1000ChildrenOfParent(b *testing.B) {
+	f := authztest.New(b)
+	f.AddResourceType("workspace", "organization")
+	f.AddResourceType("project", "workspace")
+	f.AddPermission("project:view", "project")
+	f.AddRole("member", "organization")
+	f.AddRole("workspace-viewer", "workspace", "project:view")
+	f.AddOrganization(org, "Acme")
+	ws := f.AddResource(authztest.Resource{ExternalID: "ws", TypeSlug: "workspace", OrganizationID: org})
+	rs := make([]authz.Resource, 1000)
+	for i := range rs {
+		rs[i] = authz.ResourceID(f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("p%d", i), TypeSlug: "project", OrganizationID: org, ParentID: ws}))
+	}
+	f.AddMembership("om_alice", "user_alice", org, "member")
+	f.Assign("om_alice", "workspace-viewer", ws)
+	c := f.Client(authz.WithConcurrency(16))
+	claims := claimsFor("om_alice")
+	for _, bm := range []struct {
+		name string
+		opts []authz.CallOption
+	}{{"parent-named", []authz.CallOption{authz.ChildrenOf(authz.ResourceID(ws))}}, {"per-item", nil}} {
+		b.Run(bm.name, func(b *testing.B) {
+			f.ResetCalls()
+			for b.Loop() {
+				ds, err := c.CheckMany(b.Context(), claims, "project:view", rs, bm.opts...)
+				if err != nil || !ds[999].Allowed {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(f.Calls()))/float64(b.N), "calls/op")
+		})
+	}
+}

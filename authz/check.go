@@ -78,7 +78,7 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 	if err := ctx.Err(); err != nil {
 		return Decision{}, err
 	}
-	if c.base.Err() != nil {
+	if c.isClosed.Load() {
 		return Decision{}, ErrClosed
 	}
 	memo := cache.MemoFrom(ctx)

@@ -63,6 +63,8 @@ type Client struct {
 
 	mu     sync.Mutex // guards closed and the Add side of wg
 	closed bool
+	// isClosed mirrors closed for lock-free checks on the hot path.
+	isClosed atomic.Bool
 	wg     sync.WaitGroup // API calls in flight (shared checks included)
 }
 
@@ -119,6 +121,7 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
+	c.isClosed.Store(true)
 	c.mu.Unlock()
 	c.cancelBase()
 	c.wg.Wait()

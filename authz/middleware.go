@@ -1,0 +1,187 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/fgakit/fgakit/cache"
+	"github.com/fgakit/fgakit/token"
+)
+
+// Middleware guards net/http handlers with an AuthKit session: it verifies
+// the access token of each request, then requires an organization-wide
+// permission ([Middleware.RequirePermission]) or a permission on the
+// resource the request names ([Middleware.RequireResource]).
+//
+// Answers: 401 for a missing or invalid session; 403 for a deny (also for a
+// session without a membership, or a resource or membership the API does
+// not know); 400 when the request names no valid resource; 503 when the
+// decision could not be made (the API or the key set unavailable, a
+// timeout). Bodies are the bare
+// status text; errors are never echoed. Allowed requests reach the handler
+// with the verified claims in their context ([ClaimsFromContext]) and a
+// request memo ([cache.WithMemo]), so repeated checks in the handler are
+// answered once.
+type Middleware struct {
+	c        *Client
+	v        *token.Verifier
+	tokenOf  func(*http.Request) string
+	onReject func(r *http.Request, status int, err error)
+}
+
+// MiddlewareOption configures a [Middleware].
+type MiddlewareOption func(*Middleware)
+
+// TokenFromCookie reads the access token from the named cookie instead of
+// the Authorization: Bearer header.
+func TokenFromCookie(name string) MiddlewareOption {
+	return func(m *Middleware) {
+		m.tokenOf = func(r *http.Request) string {
+			if ck, err := r.Cookie(name); err == nil {
+				return ck.Value
+			}
+			return ""
+		}
+	}
+}
+
+// OnReject sets a function told about every rejected request, with the
+// status sent and the reason (for logs and metrics). The error never holds
+// the token or the API key.
+func OnReject(f func(r *http.Request, status int, err error)) MiddlewareOption {
+	return func(m *Middleware) { m.onReject = f }
+}
+
+// Middleware returns HTTP middleware that verifies sessions with v and
+// checks with c.
+func (c *Client) Middleware(v *token.Verifier, opts ...MiddlewareOption) *Middleware {
+	m := &Middleware{c: c, v: v, tokenOf: bearerToken}
+	for _, o := range opts {
+		if o != nil {
+			o(m)
+		}
+	}
+	return m
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>" header.
+func bearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+type claimsKey struct{}
+
+// ClaimsFromContext returns the verified claims the [Middleware] put in a
+// request's context, or nil.
+func ClaimsFromContext(ctx context.Context) *token.Claims {
+	c, _ := ctx.Value(claimsKey{}).(*token.Claims)
+	return c
+}
+
+// RequireSession lets through requests with a valid session (claims in the
+// context); others get 401 (503 if the key set is unavailable).
+func (m *Middleware) RequireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r, ok := m.session(w, r); ok {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// RequirePermission lets through requests whose session grants permission
+// organization-wide (the token layer, no API call); others get 403.
+func (m *Middleware) RequirePermission(permission string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r, ok := m.session(w, r)
+			if !ok {
+				return
+			}
+			if !m.c.Token().HasPermission(ClaimsFromContext(r.Context()), permission) {
+				m.reject(w, r, http.StatusForbidden, errDenied)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// RequireResource lets through requests whose session may use permission on
+// the resource resource names for the request (for example from
+// r.PathValue("id")), as [Client.Check] decides. A resource function error
+// gives 400.
+func (m *Middleware) RequireResource(permission string, resource func(*http.Request) (Resource, error)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r, ok := m.session(w, r)
+			if !ok {
+				return
+			}
+			res, err := resource(r)
+			if err == nil {
+				err = res.Validate()
+			}
+			if err != nil {
+				m.reject(w, r, http.StatusBadRequest, err)
+				return
+			}
+			d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
+			switch {
+			case err == nil && d.Allowed:
+				next.ServeHTTP(w, r)
+			case err == nil:
+				m.reject(w, r, http.StatusForbidden, errDenied)
+			case errors.Is(err, token.ErrNoMembership), errors.Is(err, ErrOrganizationMismatch), errors.Is(err, ErrNotFound):
+				// No membership, another organization's resource, or an
+				// unknown resource or membership: nothing to allow.
+				m.reject(w, r, http.StatusForbidden, err)
+			case errors.Is(err, ErrInvalidInput):
+				m.reject(w, r, http.StatusBadRequest, err)
+			default:
+				m.reject(w, r, http.StatusServiceUnavailable, err)
+			}
+		})
+	}
+}
+
+var errDenied = errors.New("authz: permission denied")
+
+// session verifies the request's token and returns the request with the
+// claims and a memo in its context, or answers 401/503 and returns false.
+func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if c := ClaimsFromContext(r.Context()); c != nil {
+		return r, true // an outer Middleware already verified it
+	}
+	raw := m.tokenOf(r)
+	if raw == "" {
+		m.reject(w, r, http.StatusUnauthorized, errors.New("authz: no session token"))
+		return r, false
+	}
+	claims, err := m.v.Verify(r.Context(), raw)
+	if err != nil {
+		status := http.StatusUnauthorized
+		if errors.Is(err, token.ErrKeySetUnavailable) {
+			status = http.StatusServiceUnavailable
+		}
+		m.reject(w, r, status, err)
+		return r, false
+	}
+	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, claims)
+	return r.WithContext(ctx), true
+}
+
+func (m *Middleware) reject(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if m.onReject != nil {
+		m.onReject(r, status, err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer`)
+	}
+	http.Error(w, http.StatusText(status), status)
+}

@@ -1,0 +1,91 @@
+package authz_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestMiddleware(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client(authz.WithRetry(authz.RetryPolicy{}))
+	m := c.Middleware(w.f.Verifier())
+
+	mux := http.NewServeMux()
+	ok := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		claims := authz.ClaimsFromContext(r.Context())
+		io.WriteString(rw, "hello "+claims.OrganizationMembershipID)
+	})
+	byPath := func(r *http.Request) (authz.Resource, error) {
+		if r.PathValue("id") == "bad" {
+			return authz.Resource{}, errors.New("no such id format")
+		}
+		return authz.ResourceID(r.PathValue("id")), nil
+	}
+	mux.Handle("GET /session", m.RequireSession(ok))
+	mux.Handle("GET /reports", m.RequirePermission("project:view")(ok))
+	mux.Handle("GET /projects/{id}", m.RequireResource("project:view", byPath)(ok))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	alice, carol := w.f.Session("om_alice"), w.f.Session("om_carol")
+	noMembership := w.f.Session("om_alice", authztest.SessionWithoutMembership())
+	ws1p, ws2p := w.projects["ws1"][0], w.projects["ws2"][0]
+	type result struct {
+		Status int
+		Body   string
+	}
+	tests := []struct {
+		name  string
+		path  string
+		token string
+		fault bool
+		want  result
+	}{
+		{"no token", "/session", "", false, result{401, "Unauthorized\n"}},
+		{"garbage token", "/session", "not-a-jwt", false, result{401, "Unauthorized\n"}},
+		{"valid session", "/session", alice, false, result{200, "hello om_alice"}},
+		{"org permission granted by the token", "/reports", carol, false, result{200, "hello om_carol"}},
+		{"org permission missing from the token", "/reports", alice, false, result{403, "Forbidden\n"}},
+		{"resource allowed by the API", "/projects/" + ws1p, alice, false, result{200, "hello om_alice"}},
+		{"resource denied", "/projects/" + ws2p, alice, false, result{403, "Forbidden\n"}},
+		{"unknown resource", "/projects/authz_resource_nope", alice, false, result{403, "Forbidden\n"}},
+		{"bad resource reference", "/projects/bad", alice, false, result{400, "Bad Request\n"}},
+		{"session without membership", "/projects/" + ws1p, noMembership, false, result{403, "Forbidden\n"}},
+		{"API failing", "/projects/" + ws1p, alice, true, result{503, "Service Unavailable\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Not parallel: the fault is injected into the shared fake.
+			if tt.fault {
+				w.f.InjectFault(authztest.Fault{Path: "/authorization/", Status: 500})
+				defer w.f.ClearFaults()
+			}
+			req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+tt.path, nil)
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			got := result{resp.StatusCode, string(b)}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("response (-want +got):\n%s", diff)
+			}
+			if resp.StatusCode == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("401 without WWW-Authenticate: Bearer")
+			}
+		})
+	}
+}
