@@ -65,7 +65,7 @@ type Client struct {
 	closed bool
 	// isClosed mirrors closed for lock-free checks on the hot path.
 	isClosed atomic.Bool
-	wg     sync.WaitGroup // API calls in flight (shared checks included)
+	wg       sync.WaitGroup // API calls in flight (shared checks included)
 }
 
 // New returns a Client that authenticates with apiKey (a WorkOS secret key,
