@@ -103,10 +103,10 @@ func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target Res
 		return nil, err
 	}
 	var out RoleAssignment
-	if err := c.do(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out); err != nil {
+	forget := func() { c.invalidateMembership(om) }
+	if err := c.mutate(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out, forget); err != nil {
 		return nil, err
 	}
-	c.invalidateMembership(om)
 	return &out, nil
 }
 
@@ -124,11 +124,7 @@ func (c *Client) RemoveRole(ctx context.Context, om, roleSlug string, target Res
 	if err != nil {
 		return err
 	}
-	if err := c.do(ctx, request{method: "DELETE", path: path, body: body}, nil); err != nil {
-		return err
-	}
-	c.invalidateMembership(om)
-	return nil
+	return c.mutate(ctx, request{method: "DELETE", path: path, body: body}, nil, func() { c.invalidateMembership(om) })
 }
 
 // RemoveRoleAssignment deletes the role assignment assignmentID of
@@ -141,11 +137,7 @@ func (c *Client) RemoveRoleAssignment(ctx context.Context, om, assignmentID stri
 	if err != nil {
 		return err
 	}
-	if err := c.do(ctx, request{method: "DELETE", path: path}, nil); err != nil {
-		return err
-	}
-	c.invalidateMembership(om)
-	return nil
+	return c.mutate(ctx, request{method: "DELETE", path: path}, nil, func() { c.invalidateMembership(om) })
 }
 
 func (o ListRoleAssignmentsOptions) query() url.Values {

@@ -2,11 +2,16 @@ package authz_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/cache"
 )
 
 // roleAssignmentJSON is a role assignment as WIRE §1.6 shows it.
@@ -215,4 +220,131 @@ func TestRoleAssignmentInputValidation(t *testing.T) {
 			return err
 		}},
 	})
+}
+
+// spyCache records the invalidation hooks the Client calls.
+type spyCache struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (s *spyCache) Get(cache.Key) (bool, bool) { return false, false }
+func (s *spyCache) Add(cache.Key, bool)        {}
+func (s *spyCache) ForgetMembership(om string) { s.record("forget " + om) }
+func (s *spyCache) Purge()                     { s.record("purge") }
+
+func (s *spyCache) record(e string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, e)
+}
+
+func (s *spyCache) recorded() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.events...)
+}
+
+// TestManagementCallsInvalidateCache: a change to who may do what forgets
+// the cached decisions it can affect — those of the membership for its own
+// role assignments, all of them for resource deletes and moves, role and
+// permission changes and group roles — even when the call fails (it may
+// have been applied), and reads forget nothing.
+func TestManagementCallsInvalidateCache(t *testing.T) {
+	t.Parallel()
+	eng := authz.ResourceID("authz_resource_eng")
+	forgetAlice, purge := []string{"forget om_alice"}, []string{"purge"}
+	for _, tc := range []struct {
+		name   string
+		call   func(ctx context.Context, c *authz.Client) error
+		status int
+		resp   string
+		want   []string
+	}{
+		{"assign", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.AssignRole(ctx, "om_alice", "viewer", eng)
+			return err
+		}, 201, roleAssignmentJSON, forgetAlice},
+		{"assign that fails", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.AssignRole(ctx, "om_alice", "viewer", eng)
+			return err
+		}, 500, `{"message":"Internal error."}`, forgetAlice},
+		{"remove role", func(ctx context.Context, c *authz.Client) error {
+			return c.RemoveRole(ctx, "om_alice", "viewer", eng)
+		}, 204, "", forgetAlice},
+		{"remove assignment", func(ctx context.Context, c *authz.Client) error {
+			return c.RemoveRoleAssignment(ctx, "om_alice", "role_assignment_1")
+		}, 204, "", forgetAlice},
+		{"delete resource", func(ctx context.Context, c *authz.Client) error {
+			return c.DeleteResource(ctx, "authz_resource_eng", authz.DeleteResourceOptions{Cascade: true})
+		}, 204, "", purge},
+		{"delete resource by external ID", func(ctx context.Context, c *authz.Client) error {
+			return c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "eng", authz.DeleteResourceOptions{})
+		}, 204, "", purge},
+		{"move resource", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.UpdateResource(ctx, "authz_resource_web", authz.UpdateResourceParams{Parent: &eng})
+			return err
+		}, 200, resourceJSON, purge},
+		{"rename resource", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.UpdateResource(ctx, "authz_resource_web", authz.UpdateResourceParams{Name: ptr("Web")})
+			return err
+		}, 200, resourceJSON, nil},
+		{"set role permissions", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.SetEnvironmentRolePermissions(ctx, "viewer", []string{"project:view"})
+			return err
+		}, 200, envRoleJSON, purge},
+		{"add role permission", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.AddOrganizationRolePermission(ctx, "org_acme", "org-auditor", "users:read")
+			return err
+		}, 200, orgRoleJSON, purge},
+		{"remove role permission", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.RemoveOrganizationRolePermission(ctx, "org_acme", "org-auditor", "users:read")
+			return err
+		}, 200, orgRoleJSON, purge},
+		{"delete role", func(ctx context.Context, c *authz.Client) error {
+			return c.DeleteOrganizationRole(ctx, "org_acme", "org-auditor")
+		}, 204, "", purge},
+		{"delete permission", func(ctx context.Context, c *authz.Client) error {
+			return c.DeletePermission(ctx, "project:edit")
+		}, 204, "", purge},
+		{"assign group role", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.AssignGroupRole(ctx, "group_1", "editor", eng)
+			return err
+		}, 201, groupRoleAssignmentJSON, purge},
+		{"replace group roles", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.ReplaceGroupRoleAssignments(ctx, "group_1", nil)
+			return err
+		}, 200, `{"object":"list","data":[]}`, purge},
+		{"remove group role", func(ctx context.Context, c *authz.Client) error {
+			return c.RemoveGroupRole(ctx, "group_1", "editor", eng)
+		}, 204, "", purge},
+		{"remove group role assignment", func(ctx context.Context, c *authz.Client) error {
+			return c.RemoveGroupRoleAssignment(ctx, "group_1", "gra_1")
+		}, 204, "", purge},
+		{"read", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.GetResource(ctx, "authz_resource_eng")
+			return err
+		}, 200, resourceJSON, nil},
+		{"invalid input makes no call and forgets nothing", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.AssignRole(ctx, "om_alice", "", eng)
+			if errors.Is(err, authz.ErrInvalidInput) {
+				return nil
+			}
+			return err
+		}, 500, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			spy := &spyCache{}
+			c, _ := newAPIWith(t, func(recorded) (int, string) { return tc.status, tc.resp },
+				authz.WithRetry(authz.RetryPolicy{}), authz.WithCache(spy))
+			err := tc.call(t.Context(), c)
+			if (err != nil) != (tc.status >= 400 && tc.resp != "") {
+				t.Errorf("call error %v with status %d", err, tc.status)
+			}
+			if diff := cmp.Diff(tc.want, spy.recorded()); diff != "" {
+				t.Errorf("invalidations (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -77,10 +77,9 @@ func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, 
 		return nil, err
 	}
 	var out GroupRoleAssignment
-	if err := c.do(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out); err != nil {
+	if err := c.mutate(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out, c.invalidateAll); err != nil {
 		return nil, err
 	}
-	c.invalidateAll()
 	return &out, nil
 }
 
@@ -111,10 +110,9 @@ func (c *Client) ReplaceGroupRoleAssignments(ctx context.Context, groupID string
 	var out struct {
 		Data []GroupRoleAssignment `json:"data"`
 	}
-	if err := c.do(ctx, request{method: "PUT", path: path, body: body}, &out); err != nil {
+	if err := c.mutate(ctx, request{method: "PUT", path: path, body: body}, &out, c.invalidateAll); err != nil {
 		return nil, err
 	}
-	c.invalidateAll()
 	if out.Data == nil {
 		return nil, badResponse("group role assignment list without data")
 	}
@@ -134,11 +132,7 @@ func (c *Client) RemoveGroupRole(ctx context.Context, groupID, roleSlug string, 
 	if err != nil {
 		return err
 	}
-	if err := c.do(ctx, request{method: "DELETE", path: path, body: body}, nil); err != nil {
-		return err
-	}
-	c.invalidateAll()
-	return nil
+	return c.mutate(ctx, request{method: "DELETE", path: path, body: body}, nil, c.invalidateAll)
 }
 
 // GetGroupRoleAssignment returns one role assignment of a group: GET
@@ -164,9 +158,5 @@ func (c *Client) RemoveGroupRoleAssignment(ctx context.Context, groupID, graID s
 	if err != nil {
 		return err
 	}
-	if err := c.do(ctx, request{method: "DELETE", path: path}, nil); err != nil {
-		return err
-	}
-	c.invalidateAll()
-	return nil
+	return c.mutate(ctx, request{method: "DELETE", path: path}, nil, c.invalidateAll)
 }

@@ -293,3 +293,12 @@ func targetOf(arg string, r Resource, orgIfZero bool) (resourceTarget, error) {
 func badResponse(problem string) error {
 	return fmt.Errorf("%w: %s", ErrMalformedResponse, problem)
 }
+
+// mutate sends a request that changes who may do what, then runs
+// invalidate (one of the Client's cache invalidation hooks) whatever the
+// outcome: a call that failed or timed out may still have been applied.
+func (c *Client) mutate(ctx context.Context, req request, out any, invalidate func()) error {
+	err := c.do(ctx, req, out)
+	invalidate()
+	return err
+}

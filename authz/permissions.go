@@ -112,10 +112,6 @@ func (c *Client) DeletePermission(ctx context.Context, slug string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.do(ctx, request{method: "DELETE", path: path}, nil); err != nil {
-		return err
-	}
 	// Roles that contained the permission no longer grant it.
-	c.invalidateAll()
-	return nil
+	return c.mutate(ctx, request{method: "DELETE", path: path}, nil, c.invalidateAll)
 }

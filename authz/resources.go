@@ -283,13 +283,14 @@ func (c *Client) updateResource(ctx context.Context, path string, p UpdateResour
 	if err != nil {
 		return nil, err
 	}
-	var out AuthorizationResource
-	if err := c.do(ctx, request{method: "PATCH", path: path, body: body}, &out); err != nil {
-		return nil, err
-	}
+	invalidate := func() {}
 	if p.Parent != nil {
 		// A move changes what every membership inherits in the subtree.
-		c.invalidateAll()
+		invalidate = c.invalidateAll
+	}
+	var out AuthorizationResource
+	if err := c.mutate(ctx, request{method: "PATCH", path: path, body: body}, &out, invalidate); err != nil {
+		return nil, err
 	}
 	return &out, nil
 }
@@ -323,11 +324,7 @@ func (c *Client) deleteResource(ctx context.Context, path string, opts DeleteRes
 	if opts.Cascade {
 		q = url.Values{"cascade_delete": {"true"}}
 	}
-	if err := c.do(ctx, request{method: "DELETE", path: path, query: q}, nil); err != nil {
-		return err
-	}
-	c.invalidateAll()
-	return nil
+	return c.mutate(ctx, request{method: "DELETE", path: path, query: q}, nil, c.invalidateAll)
 }
 
 func (o ListResourcesOptions) query() (url.Values, error) {

@@ -92,14 +92,19 @@ func orgRolePath(org, slug string, rest ...string) (string, error) {
 }
 
 // roleCall sends one request whose answer is a role. A path error is
-// returned before any call.
-func (c *Client) roleCall(ctx context.Context, path string, pathErr error, req request) (*Role, error) {
+// returned before any call. invalidate, when given, runs after the call
+// (see [Client.mutate]).
+func (c *Client) roleCall(ctx context.Context, path string, pathErr error, req request, invalidate ...func()) (*Role, error) {
 	if pathErr != nil {
 		return nil, pathErr
 	}
 	req.path = path
 	var out Role
-	if err := c.do(ctx, req, &out); err != nil {
+	err := c.do(ctx, req, &out)
+	for _, f := range invalidate {
+		f()
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -183,22 +188,14 @@ func (c *Client) setPermissions(ctx context.Context, path string, pathErr error,
 	if permissions == nil {
 		permissions = []string{} // "permissions": [], never null
 	}
-	role, err := c.roleCall(ctx, path, pathErr, request{method: "PUT", body: setPermissionsBody{permissions}})
-	if err == nil {
-		c.invalidateAll()
-	}
-	return role, err
+	return c.roleCall(ctx, path, pathErr, request{method: "PUT", body: setPermissionsBody{permissions}}, c.invalidateAll)
 }
 
 func (c *Client) addPermission(ctx context.Context, path string, pathErr error, permission string) (*Role, error) {
 	if pathErr == nil && permission == "" {
 		pathErr = badArg("permission", "is empty")
 	}
-	role, err := c.roleCall(ctx, path, pathErr, request{method: "POST", body: addPermissionBody{permission}, idempotent: true})
-	if err == nil {
-		c.invalidateAll()
-	}
-	return role, err
+	return c.roleCall(ctx, path, pathErr, request{method: "POST", body: addPermissionBody{permission}, idempotent: true}, c.invalidateAll)
 }
 
 // CreateOrganizationRole creates a custom role of organization org: POST
@@ -249,11 +246,7 @@ func (c *Client) DeleteOrganizationRole(ctx context.Context, org, slug string) e
 	if err != nil {
 		return err
 	}
-	if err := c.do(ctx, request{method: "DELETE", path: path}, nil); err != nil {
-		return err
-	}
-	c.invalidateAll()
-	return nil
+	return c.mutate(ctx, request{method: "DELETE", path: path}, nil, c.invalidateAll)
 }
 
 // SetOrganizationRolePermissions replaces all permissions of a custom role:
@@ -278,9 +271,5 @@ func (c *Client) AddOrganizationRolePermission(ctx context.Context, org, slug, p
 // Documented errors: 403, 404.
 func (c *Client) RemoveOrganizationRolePermission(ctx context.Context, org, slug, permission string) (*Role, error) {
 	path, err := orgRolePath(org, slug, "/permissions/", "permission slug", permission)
-	role, err := c.roleCall(ctx, path, err, request{method: "DELETE"})
-	if err == nil {
-		c.invalidateAll()
-	}
-	return role, err
+	return c.roleCall(ctx, path, err, request{method: "DELETE"}, c.invalidateAll)
 }
