@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -128,6 +129,33 @@ func Benchmark1000ConcurrentIdentical(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+	// ideal is the floor of any merging: one hand-written POST while 999
+	// goroutines wait on a channel it closes.
+	b.Run("ideal", func(b *testing.B) {
+		_, s, url := benchClient(b, latency)
+		hc := &http.Client{}
+		ctx := b.Context()
+		for b.Loop() {
+			answered := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				defer close(answered)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/authorization/organization_memberships/om_1/check", strings.NewReader(`{"permission_slug":"project:edit","resource_id":"authz_resource_1"}`))
+				resp, err := hc.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+			for range n - 1 {
+				wg.Go(func() { <-answered })
+			}
+			wg.Wait()
+		}
+		b.ReportMetric(float64(s.calls.Load())/float64(b.N), "calls/op")
 	})
 	b.Run("unmerged", func(b *testing.B) {
 		c, s, _ := benchClient(b, latency)
