@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
 )
 
 // basePath is where the test servers mount the API, so that tests prove the
@@ -492,4 +493,45 @@ func FuzzListPage(f *testing.F) {
 			t.Fatalf("accepted a body without list_metadata.after: %q", body)
 		}
 	})
+}
+
+// acme is the docs' scenario on the fake: Acme has the workspaces
+// Engineering and Sales with one project each; Alice is a member and
+// administers Engineering. The client has retries off.
+type acme struct {
+	f                    *authztest.Fake
+	c                    *authz.Client
+	eng, sales, web, crm string
+}
+
+func newAcme(t *testing.T) *acme {
+	t.Helper()
+	f := authztest.New(t)
+	f.AddResourceType("workspace", "organization")
+	f.AddResourceType("project", "workspace")
+	f.AddPermission("workspace:view", "workspace")
+	f.AddPermission("project:edit", "project")
+	f.AddPermission("project:view", "project")
+	f.AddRole("member", "organization", "workspace:view")
+	f.AddRole("workspace-admin", "workspace", "workspace:view", "project:edit", "project:view")
+	f.AddRole("project-viewer", "project", "project:view")
+	f.AddOrganization("org_acme", "Acme")
+	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
+	f.AddMembership("om_bob", "user_bob", "org_acme", "member")
+	a := &acme{f: f, c: f.Client(authz.WithRetry(authz.RetryPolicy{}))}
+	a.eng = f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", TypeSlug: "workspace", OrganizationID: "org_acme"})
+	a.sales = f.AddResource(authztest.Resource{ExternalID: "sales", Name: "Sales", TypeSlug: "workspace", OrganizationID: "org_acme"})
+	a.web = f.AddResource(authztest.Resource{ExternalID: "web", Name: "Web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: a.eng})
+	a.crm = f.AddResource(authztest.Resource{ExternalID: "crm", Name: "CRM", TypeSlug: "project", OrganizationID: "org_acme", ParentID: a.sales})
+	f.Assign("om_alice", "workspace-admin", a.eng)
+	return a
+}
+
+// wantStatus fails the test unless err is an *APIError with status.
+func wantStatus(t *testing.T, err error, status int) {
+	t.Helper()
+	var apiErr *authz.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+		t.Fatalf("error %v, want an *APIError with status %d", err, status)
+	}
 }

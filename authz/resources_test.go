@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
 )
 
 // t0 is the timestamp of every literal answer below.
@@ -347,4 +351,120 @@ func TestCreateRetrySendsSameIdempotencyKey(t *testing.T) {
 	if k := s.requests()[2].IdempotencyKey; k == "" || k == reqs[0].IdempotencyKey {
 		t.Errorf("second create key %q, want a new non-empty key", k)
 	}
+}
+
+func TestResourcesAgainstFake(t *testing.T) {
+	t.Parallel()
+	a := newAcme(t)
+	ctx := t.Context()
+
+	api, err := a.c.CreateResource(ctx, authz.CreateResourceParams{
+		ExternalID: "api", Name: "API", Description: "Public API", TypeSlug: "project", OrganizationID: "org_acme",
+		Parent: authz.ExternalResource("workspace", "eng"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if api.ParentResourceID != a.eng || api.Description != "Public API" || api.OrganizationID != "org_acme" {
+		t.Errorf("created %+v, want parent %s", api, a.eng)
+	}
+	_, err = a.c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "api", Name: "API 2", TypeSlug: "project", OrganizationID: "org_acme", Parent: authz.ResourceID(a.eng)})
+	wantStatus(t, err, http.StatusConflict)
+
+	got, err := a.c.GetResourceByExternalID(ctx, "org_acme", "project", "api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != api.ID {
+		t.Errorf("by external ID got %s, want %s", got.ID, api.ID)
+	}
+	ws, err := a.c.GetResource(ctx, a.eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.ParentResourceID != "" || ws.ResourceTypeSlug != "workspace" {
+		t.Errorf("workspace under the organization: %+v, want no parent ID", ws)
+	}
+
+	// Move API from Engineering to Sales, then rename it by external ID.
+	sales := authz.ResourceID(a.sales)
+	moved, err := a.c.UpdateResource(ctx, api.ID, authz.UpdateResourceParams{Parent: &sales})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.ParentResourceID != a.sales {
+		t.Errorf("moved parent %s, want %s", moved.ParentResourceID, a.sales)
+	}
+	renamed, err := a.c.UpdateResourceByExternalID(ctx, "org_acme", "project", "api", authz.UpdateResourceParams{Name: ptr("Public API")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renamed.Name != "Public API" || renamed.ParentResourceID != a.sales {
+		t.Errorf("renamed %+v", renamed)
+	}
+
+	var names []string
+	for r, err := range a.c.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", Parent: authz.ExternalResource("workspace", "sales"), ListOptions: authz.ListOptions{Order: authz.OrderAsc}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, r.Name)
+	}
+	if diff := cmp.Diff([]string{"CRM", "Public API"}, names); diff != "" {
+		t.Errorf("children of Sales (-want +got):\n%s", diff)
+	}
+
+	// Sales has children: a plain delete is refused, a cascade removes it all.
+	wantStatus(t, a.c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "sales", authz.DeleteResourceOptions{}), http.StatusConflict)
+	if err := a.c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "sales", authz.DeleteResourceOptions{Cascade: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.c.GetResource(ctx, api.ID)
+	wantStatus(t, err, http.StatusNotFound)
+	if err := a.c.DeleteResource(ctx, a.web, authz.DeleteResourceOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Iterating a list fetches pages of 100 as the loop needs them.
+func ExampleClient_ListResources() {
+	f, err := authztest.NewServer("127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	f.AddResourceType("project", "organization")
+	f.AddOrganization("org_acme", "Acme")
+	client := f.Client()
+	defer client.Close()
+
+	ctx := context.Background()
+	for i := range 250 {
+		_, err := client.CreateResource(ctx, authz.CreateResourceParams{
+			ExternalID: fmt.Sprintf("p%03d", i), Name: fmt.Sprintf("Project %d", i),
+			TypeSlug: "project", OrganizationID: "org_acme",
+		})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	f.ResetCalls()
+
+	n := 0
+	for r, err := range client.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", TypeSlug: "project"}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if n == 0 {
+			fmt.Println("newest first:", r.Name)
+		}
+		n++
+	}
+	fmt.Println("projects:", n, "requests:", len(f.Calls()))
+	// Output:
+	// newest first: Project 249
+	// projects: 250 requests: 3
 }
