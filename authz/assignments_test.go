@@ -3,6 +3,7 @@ package authz_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
 	"github.com/fgakit/fgakit/cache"
 )
 
@@ -347,4 +349,105 @@ func TestManagementCallsInvalidateCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAssignmentsAgainstFake(t *testing.T) {
+	t.Parallel()
+	a := newAcme(t)
+	ctx := t.Context()
+
+	ra, err := a.c.AssignRole(ctx, "om_bob", "project-viewer", authz.ExternalResource("project", "crm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra.Role.Slug != "project-viewer" || ra.Resource.ID != a.crm || ra.Resource.ExternalID != "crm" ||
+		ra.OrganizationMembershipID != "om_bob" || ra.Source.Type != authz.SourceTypeDirect {
+		t.Errorf("assignment %+v", ra)
+	}
+	// A workspace role cannot go on a project.
+	_, err = a.c.AssignRole(ctx, "om_bob", "workspace-admin", authz.ResourceID(a.crm))
+	wantStatus(t, err, http.StatusUnprocessableEntity)
+
+	var onCRM []string
+	for ra, err := range a.c.ListResourceRoleAssignments(ctx, authz.ExternalResource("project", "crm").InOrganization("org_acme"), authz.ListResourceRoleAssignmentsOptions{RoleSlug: "project-viewer"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		onCRM = append(onCRM, ra.OrganizationMembershipID)
+	}
+	if diff := cmp.Diff([]string{"om_bob"}, onCRM); diff != "" {
+		t.Errorf("assignments on crm (-want +got):\n%s", diff)
+	}
+	page, err := a.c.ListRoleAssignmentsPage(ctx, "om_bob", authz.ListRoleAssignmentsOptions{ResourceID: a.crm})
+	if err != nil || len(page.Data) != 1 || page.Data[0].ID != ra.ID {
+		t.Fatalf("bob's assignments on crm: %+v, %v", page, err)
+	}
+
+	if err := a.c.RemoveRole(ctx, "om_bob", "project-viewer", authz.ResourceID(a.crm)); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, a.c.RemoveRoleAssignment(ctx, "om_bob", ra.ID), http.StatusNotFound)
+
+	ra2, err := a.c.AssignRole(ctx, "om_bob", "project-viewer", authz.ResourceID(a.web))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.c.RemoveRoleAssignment(ctx, "om_bob", ra2.ID); err != nil {
+		t.Fatal(err)
+	}
+	page, err = a.c.ListRoleAssignmentsPage(ctx, "om_bob", authz.ListRoleAssignmentsOptions{ResourceTypeSlug: "project"})
+	if err != nil || len(page.Data) != 0 {
+		t.Errorf("bob's project assignments after removal: %+v, %v", page, err)
+	}
+	_, err = a.c.ListRoleAssignmentsPage(ctx, "om_nobody", authz.ListRoleAssignmentsOptions{})
+	wantStatus(t, err, http.StatusNotFound)
+}
+
+// Giving a role changes the very next answer; the assignment can be listed
+// and taken back.
+func ExampleClient_AssignRole() {
+	f, err := authztest.NewServer("127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	f.AddResourceType("project", "organization")
+	f.AddPermission("project:edit", "project")
+	f.AddRole("member", "organization")
+	f.AddRole("project-editor", "project", "project:edit")
+	f.AddOrganization("org_acme", "Acme")
+	f.AddMembership("om_bob", "user_bob", "org_acme", "member")
+	f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme"})
+	client := f.Client()
+	defer client.Close()
+
+	ctx := context.Background()
+	web := authz.ExternalResource("project", "web")
+	ra, err := client.AssignRole(ctx, "om_bob", "project-editor", web)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ra.Role.Slug, "on", ra.Resource.ExternalID, "source", ra.Source.Type)
+	for p, err := range client.EffectivePermissions(ctx, "om_bob", web, authz.ListOptions{}) {
+		fmt.Println("bob may:", p.Slug, err)
+	}
+	if err := client.RemoveRoleAssignment(ctx, "om_bob", ra.ID); err != nil {
+		fmt.Println(err)
+		return
+	}
+	n := 0
+	for _, err := range client.EffectivePermissions(ctx, "om_bob", web, authz.ListOptions{}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		n++
+	}
+	fmt.Println("after removal:", n, "permissions")
+	// Output:
+	// project-editor on web source direct
+	// bob may: project:edit <nil>
+	// after removal: 0 permissions
 }

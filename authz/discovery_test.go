@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"sort"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/fgakit/fgakit/authz"
 )
@@ -241,4 +244,82 @@ func TestDiscoveryInputValidation(t *testing.T) {
 			return err
 		}},
 	})
+}
+
+func TestDiscoveryAgainstFake(t *testing.T) {
+	t.Parallel()
+	a := newAcme(t)
+	ctx := t.Context()
+
+	// Alice administers Engineering: she may edit its project, not Sales'.
+	for _, tc := range []struct {
+		name   string
+		parent authz.Resource
+		want   []string
+	}{
+		{"engineering by ID", authz.ResourceID(a.eng), []string{"web"}},
+		{"engineering by external ID", authz.ExternalResource("workspace", "eng"), []string{"web"}},
+		{"sales", authz.ResourceID(a.sales), nil},
+	} {
+		var got []string
+		for r, err := range a.c.ListResourcesForMembership(ctx, "om_alice", "project:edit", tc.parent, authz.ListOptions{}) {
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			got = append(got, r.ExternalID)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+
+	// Who may edit Web: Alice, through her role on Engineering (indirect).
+	who := func(r authz.Resource, permission string, as authz.Assignment) []string {
+		t.Helper()
+		var ids []string
+		for m, err := range a.c.ListMembershipsForResource(ctx, r, permission, as, authz.ListOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.User == nil || m.User.ID != m.UserID {
+				t.Errorf("membership %s without its user: %+v", m.ID, m.User)
+			}
+			ids = append(ids, m.ID)
+		}
+		return ids
+	}
+	if diff := cmp.Diff([]string{"om_alice"}, who(authz.ResourceID(a.web), "project:edit", authz.AssignmentIndirect)); diff != "" {
+		t.Errorf("indirect editors of web (-want +got):\n%s", diff)
+	}
+	if got := who(authz.ExternalResource("project", "web").InOrganization("org_acme"), "project:edit", authz.AssignmentDirect); len(got) != 0 {
+		t.Errorf("direct editors of web: %v, want none", got)
+	}
+	if diff := cmp.Diff([]string{"om_alice"}, who(authz.ExternalResource("workspace", "eng").InOrganization("org_acme"), "workspace:view", authz.AssignmentDirect)); diff != "" {
+		t.Errorf("direct viewers of eng (-want +got):\n%s", diff)
+	}
+
+	perms := func(r authz.Resource) []string {
+		t.Helper()
+		var slugs []string
+		for p, err := range a.c.EffectivePermissions(ctx, "om_alice", r, authz.ListOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			slugs = append(slugs, p.Slug)
+		}
+		sort.Strings(slugs)
+		return slugs
+	}
+	want := []string{"project:edit", "project:view"}
+	if diff := cmp.Diff(want, perms(authz.ResourceID(a.web))); diff != "" {
+		t.Errorf("alice on web by ID (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, perms(authz.ExternalResource("project", "web"))); diff != "" {
+		t.Errorf("alice on web by external ID (-want +got):\n%s", diff)
+	}
+	if got := perms(authz.ResourceID(a.crm)); len(got) != 0 {
+		t.Errorf("alice on crm: %v, want none", got)
+	}
+	_, err := a.c.EffectivePermissionsPage(ctx, "om_alice", authz.ResourceID("authz_resource_missing"), authz.ListOptions{})
+	wantStatus(t, err, http.StatusNotFound)
 }
