@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fgakit/fgakit/authz"
 )
 
@@ -145,4 +147,43 @@ func TestPermissionInputValidation(t *testing.T) {
 			return c.DeletePermission(ctx, "..")
 		}},
 	})
+}
+
+func TestPermissionsAgainstFake(t *testing.T) {
+	t.Parallel()
+	a := newAcme(t)
+	ctx := t.Context()
+
+	p, err := a.c.CreatePermission(ctx, authz.CreatePermissionParams{Slug: "project:delete", Name: "Delete projects", ResourceTypeSlug: "project"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Slug != "project:delete" || p.ResourceTypeSlug != "project" || p.System {
+		t.Errorf("created %+v", p)
+	}
+	_, err = a.c.CreatePermission(ctx, authz.CreatePermissionParams{Slug: "project:delete", Name: "Again"})
+	wantStatus(t, err, http.StatusConflict)
+	if p, err = a.c.UpdatePermission(ctx, "project:delete", authz.UpdatePermissionParams{Description: ptr("Gone for good")}); err != nil || p.Description != "Gone for good" {
+		t.Errorf("update: %+v, %v", p, err)
+	}
+	if p, err = a.c.GetPermission(ctx, "project:delete"); err != nil || p.Name != "Delete projects" {
+		t.Errorf("get: %+v, %v", p, err)
+	}
+
+	var slugs []string
+	for p, err := range a.c.ListPermissions(ctx, authz.ListOptions{Limit: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		slugs = append(slugs, p.Slug)
+	}
+	if diff := cmp.Diff([]string{"project:delete", "project:edit", "project:view", "workspace:view"}, sorted(slugs)); diff != "" {
+		t.Errorf("permissions (-want +got):\n%s", diff)
+	}
+
+	if err := a.c.DeletePermission(ctx, "project:delete"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.c.GetPermission(ctx, "project:delete")
+	wantStatus(t, err, http.StatusNotFound)
 }

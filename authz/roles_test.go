@@ -3,7 +3,10 @@ package authz_test
 import (
 	"context"
 	"net/http"
+	"sort"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/fgakit/fgakit/authz"
 )
@@ -304,4 +307,105 @@ func TestRoleInputValidation(t *testing.T) {
 			return err
 		}},
 	})
+}
+
+func TestRolesAgainstFake(t *testing.T) {
+	t.Parallel()
+	a := newAcme(t)
+	ctx := t.Context()
+
+	// Environment roles: create, read, rename, change permissions.
+	r, err := a.c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "project-editor", Name: "Project editor", ResourceTypeSlug: "project"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Type != authz.RoleTypeEnvironment || r.ResourceTypeSlug != "project" || len(r.Permissions) != 0 {
+		t.Errorf("created %+v", r)
+	}
+	_, err = a.c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "project-editor", Name: "Again", ResourceTypeSlug: "project"})
+	wantStatus(t, err, http.StatusConflict)
+	if r, err = a.c.SetEnvironmentRolePermissions(ctx, "project-editor", []string{"project:view"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = a.c.AddEnvironmentRolePermission(ctx, "project-editor", "project:edit"); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"project:edit", "project:view"}, sorted(r.Permissions)); diff != "" {
+		t.Errorf("permissions (-want +got):\n%s", diff)
+	}
+	if r, err = a.c.UpdateEnvironmentRole(ctx, "project-editor", authz.UpdateRoleParams{Description: ptr("Edits projects")}); err != nil || r.Description != "Edits projects" {
+		t.Errorf("update: %+v, %v", r, err)
+	}
+	if r, err = a.c.GetEnvironmentRole(ctx, "project-editor"); err != nil || r.Name != "Project editor" {
+		t.Errorf("get: %+v, %v", r, err)
+	}
+	roles, err := a.c.ListEnvironmentRoles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasRole(roles, "project-editor") || !hasRole(roles, "workspace-admin") {
+		t.Errorf("environment roles %v lack project-editor or workspace-admin", roles)
+	}
+	_, err = a.c.GetEnvironmentRole(ctx, "nope")
+	wantStatus(t, err, http.StatusNotFound)
+
+	// A custom role of Acme, with a generated slug.
+	o, err := a.c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "Auditor", ResourceTypeSlug: "organization"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Type != authz.RoleTypeOrganization || len(o.Slug) < 4 || o.Slug[:4] != "org-" {
+		t.Errorf("created %+v, want an OrganizationRole with an org- slug", o)
+	}
+	if o, err = a.c.SetOrganizationRolePermissions(ctx, "org_acme", o.Slug, []string{"workspace:view"}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = a.c.AddOrganizationRolePermission(ctx, "org_acme", o.Slug, "project:view"); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = a.c.RemoveOrganizationRolePermission(ctx, "org_acme", o.Slug, "workspace:view"); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"project:view"}, o.Permissions); diff != "" {
+		t.Errorf("custom role permissions (-want +got):\n%s", diff)
+	}
+	if o, err = a.c.UpdateOrganizationRole(ctx, "org_acme", o.Slug, authz.UpdateRoleParams{Name: ptr("Auditors")}); err != nil || o.Name != "Auditors" {
+		t.Errorf("update: %+v, %v", o, err)
+	}
+	if got, err := a.c.GetOrganizationRole(ctx, "org_acme", o.Slug); err != nil || got.ID != o.ID {
+		t.Errorf("get: %+v, %v", got, err)
+	}
+	orgRoles, err := a.c.ListOrganizationRoles(ctx, "org_acme")
+	if err != nil || !hasRole(orgRoles, o.Slug) || !hasRole(orgRoles, "member") {
+		t.Errorf("organization roles %v, %v: want the custom and the environment roles", orgRoles, err)
+	}
+
+	// A custom role still held cannot be deleted.
+	if _, err := a.c.AssignRole(ctx, "om_bob", o.Slug, authz.ExternalResource("organization", "org_acme")); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, a.c.DeleteOrganizationRole(ctx, "org_acme", o.Slug), http.StatusConflict)
+	if err := a.c.RemoveRole(ctx, "om_bob", o.Slug, authz.ExternalResource("organization", "org_acme")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.c.DeleteOrganizationRole(ctx, "org_acme", o.Slug); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.c.GetOrganizationRole(ctx, "org_acme", o.Slug)
+	wantStatus(t, err, http.StatusNotFound)
+}
+
+func hasRole(roles []authz.Role, slug string) bool {
+	for _, r := range roles {
+		if r.Slug == slug {
+			return true
+		}
+	}
+	return false
+}
+
+func sorted(s []string) []string {
+	s = append([]string(nil), s...)
+	sort.Strings(s)
+	return s
 }
