@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/fgakit/fgakit/authz"
 )
 
@@ -205,5 +207,68 @@ func TestGroupInputValidation(t *testing.T) {
 	_, err := c.ReplaceGroupRoleAssignments(t.Context(), "group_1", []authz.GroupRole{{RoleSlug: "a"}, {}})
 	if !errors.Is(err, authz.ErrInvalidInput) || !strings.Contains(err.Error(), "roles[1]") {
 		t.Errorf("error %v, want ErrInvalidInput naming roles[1]", err)
+	}
+}
+
+func TestGroupsAgainstFake(t *testing.T) {
+	t.Parallel()
+	a := newAcme(t)
+	ctx := t.Context()
+	group := a.f.AddGroup("", "org_acme", "Reviewers")
+	a.f.AddGroupMember(group, "om_bob")
+
+	gra, err := a.c.AssignGroupRole(ctx, group, "project-viewer", authz.ExternalResource("project", "crm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gra.GroupID != group || gra.Role.Slug != "project-viewer" || gra.Resource.ID != a.crm {
+		t.Errorf("assigned %+v", gra)
+	}
+	_, err = a.c.AssignGroupRole(ctx, group, "project-viewer", authz.ResourceID(a.crm))
+	wantStatus(t, err, http.StatusConflict)
+
+	// Bob holds the role through the group.
+	page, err := a.c.ListRoleAssignmentsPage(ctx, "om_bob", authz.ListRoleAssignmentsOptions{ResourceID: a.crm})
+	if err != nil || len(page.Data) != 1 || page.Data[0].Source != (authz.AssignmentSource{Type: authz.SourceTypeGroup, GroupRoleAssignmentID: gra.ID}) {
+		t.Fatalf("bob's assignments on crm: %+v, %v", page, err)
+	}
+
+	if got, err := a.c.GetGroupRoleAssignment(ctx, group, gra.ID); err != nil || got.ID != gra.ID {
+		t.Errorf("get: %+v, %v", got, err)
+	}
+	all, err := a.c.ReplaceGroupRoleAssignments(ctx, group, []authz.GroupRole{
+		{RoleSlug: "project-viewer", Resource: authz.ResourceID(a.web)},
+		{RoleSlug: "member"},
+	})
+	if err != nil || len(all) != 2 {
+		t.Fatalf("replace: %+v, %v", all, err)
+	}
+	var listed []string
+	for g, err := range a.c.ListGroupRoleAssignments(ctx, group, authz.ListOptions{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, g.Role.Slug+"@"+g.Resource.ResourceTypeSlug)
+	}
+	if diff := cmp.Diff([]string{"member@organization", "project-viewer@project"}, sorted(listed)); diff != "" {
+		t.Errorf("group roles (-want +got):\n%s", diff)
+	}
+
+	if err := a.c.RemoveGroupRole(ctx, group, "member", authz.Resource{}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, a.c.RemoveGroupRole(ctx, group, "member", authz.Resource{}), http.StatusNotFound)
+	rest, err := a.c.ListGroupRoleAssignmentsPage(ctx, group, authz.ListOptions{})
+	if err != nil || len(rest.Data) != 1 {
+		t.Fatalf("after removal: %+v, %v", rest, err)
+	}
+	if err := a.c.RemoveGroupRoleAssignment(ctx, group, rest.Data[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.c.GetGroupRoleAssignment(ctx, group, rest.Data[0].ID)
+	wantStatus(t, err, http.StatusNotFound)
+	page, err = a.c.ListRoleAssignmentsPage(ctx, "om_bob", authz.ListRoleAssignmentsOptions{ResourceTypeSlug: "project"})
+	if err != nil || len(page.Data) != 0 {
+		t.Errorf("bob's project roles after the group lost them: %+v, %v", page, err)
 	}
 }
