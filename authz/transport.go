@@ -58,12 +58,17 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		return ErrClosed
 	}
 	defer c.wg.Done()
-	callerCtx := ctx
-	ctx, cancel := context.WithCancel(ctx)
+	linked, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(c.base, cancel)
 	defer stop()
+	return c.send(linked, ctx, req, out)
+}
 
+// send is do without the Close bookkeeping: the caller has acquired and
+// made ctx end when the Client closes. callerCtx is the context whose
+// Err is reported when ctx is done.
+func (c *Client) send(ctx, callerCtx context.Context, req request, out any) error {
 	route := req.route
 	if route == "" {
 		route = deriveRoute(req.path)
