@@ -51,13 +51,11 @@ type Page[T any] struct {
 	After string
 }
 
-// values validates o and returns it as query parameters, added to q (which
-// may be nil). iterating substitutes [MaxPageSize] for a zero Limit and
-// rejects Before.
+// values validates o and returns it as query parameters, added to a copy of
+// q (which may be nil). iterating substitutes [MaxPageSize] for a zero Limit
+// and rejects Before.
 func (o ListOptions) values(q url.Values, iterating bool) (url.Values, error) {
-	if q == nil {
-		q = url.Values{}
-	}
+	q = cloneValues(q) // an iterator may run more than once, even concurrently
 	limit := o.Limit
 	if limit < 0 || limit > MaxPageSize {
 		return nil, badArg("ListOptions.Limit", fmt.Sprintf("must be between 1 and %d, got %d", MaxPageSize, limit))

@@ -535,3 +535,31 @@ func wantStatus(t *testing.T, err error, status int) {
 		t.Fatalf("error %v, want an *APIError with status %d", err, status)
 	}
 }
+
+// An iterator value can be ranged over again, even from several goroutines
+// at once; each run starts from the beginning.
+func TestIteratorIsReusable(t *testing.T) {
+	t.Parallel()
+	c, s := newAPI(t, pagedResources(250, 0))
+	seq := c.ListResources(t.Context(), authz.ListResourcesOptions{OrganizationID: "org_1"})
+	var wg sync.WaitGroup
+	counts := make([]int, 3)
+	for i := range counts {
+		wg.Go(func() {
+			for _, err := range seq {
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				counts[i]++
+			}
+		})
+	}
+	wg.Wait()
+	if diff := cmp.Diff([]int{250, 250, 250}, counts); diff != "" {
+		t.Errorf("items per run (-want +got):\n%s", diff)
+	}
+	if n := len(s.requests()); n != 9 {
+		t.Errorf("made %d requests, want 3 runs × 3 pages", n)
+	}
+}
