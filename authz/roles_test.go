@@ -327,6 +327,10 @@ func TestRolesAgainstFake(t *testing.T) {
 	if r, err = a.c.SetEnvironmentRolePermissions(ctx, "project-editor", []string{"project:view"}); err != nil {
 		t.Fatal(err)
 	}
+	if diff := cmp.Diff([]string{"project:view"}, r.Permissions); diff != "" {
+		t.Errorf("permissions after set (-want +got):
+%s", diff)
+	}
 	if r, err = a.c.AddEnvironmentRolePermission(ctx, "project-editor", "project:edit"); err != nil {
 		t.Fatal(err)
 	}
