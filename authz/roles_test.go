@@ -328,8 +328,7 @@ func TestRolesAgainstFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"project:view"}, r.Permissions); diff != "" {
-		t.Errorf("permissions after set (-want +got):
-%s", diff)
+		t.Errorf("permissions after set (-want +got):\n%s", diff)
 	}
 	if r, err = a.c.AddEnvironmentRolePermission(ctx, "project-editor", "project:edit"); err != nil {
 		t.Fatal(err)
