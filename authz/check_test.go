@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fgakit/fgakit/cache"
 	"github.com/fgakit/fgakit/token"
 	"github.com/google/go-cmp/cmp"
 )
@@ -442,5 +443,115 @@ func TestCheckObserverSeesRouteNotIdentifiers(t *testing.T) {
 	}
 	if strings.Contains(got[0].Route, "om_secretish") {
 		t.Errorf("route holds the membership ID")
+	}
+}
+
+// recordingCache is a Cache that remembers what it was asked to store.
+type recordingCache struct {
+	mu      sync.Mutex
+	entries map[cache.Key]bool
+	forgot  []string
+	purges  int
+}
+
+func (r *recordingCache) Get(k cache.Key) (bool, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, ok := r.entries[k]
+	return a, ok
+}
+func (r *recordingCache) Add(k cache.Key, a bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.entries == nil {
+		r.entries = map[cache.Key]bool{}
+	}
+	r.entries[k] = a
+}
+func (r *recordingCache) ForgetMembership(om string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.forgot = append(r.forgot, om)
+	for k := range r.entries {
+		if k.MembershipID == om {
+			delete(r.entries, k)
+		}
+	}
+}
+func (r *recordingCache) Purge() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.purges++
+	clear(r.entries)
+}
+
+// A check in flight when this client changes assignments must neither be
+// joined by checks that start after the change nor land in the cache.
+func TestInvalidationSplitsFlightsAndSkipsStaleStores(t *testing.T) {
+	t.Parallel()
+	rc := &recordingCache{}
+	var joined waiters
+	c, mux := setup(t, WithCache(rc), joined.option(1))
+	h := newHeldServer()
+	mux.Handle("/", h)
+
+	first := make(chan Decision)
+	go func() {
+		d, _ := c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+		first <- d
+	}()
+	joined.wg.Wait() // the first check is in flight
+	c.invalidateMembership("om_1")
+	joined.wg.Add(1)
+	second := make(chan Decision)
+	go func() {
+		d, _ := c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+		second <- d
+	}()
+	joined.wg.Wait()
+	close(h.release)
+	d1, d2 := <-first, <-second
+	if d1.Source != SourceAPI || d2.Source != SourceAPI {
+		t.Errorf("sources = %v, %v; want two separate API calls", d1.Source, d2.Source)
+	}
+	if n := h.calls.Load(); n != 2 {
+		t.Errorf("server saw %d calls, want 2", n)
+	}
+	// Only the post-change answer may be stored; both answered true, so
+	// check the store count through a third check: it must hit the cache.
+	d3, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	if err != nil || d3.Source != SourceCache {
+		t.Errorf("third check = %+v, %v; want a cache hit", d3, err)
+	}
+	if diff := cmp.Diff([]string{"om_1"}, rc.forgot); diff != "" {
+		t.Errorf("forgotten memberships (-want +got):\n%s", diff)
+	}
+	c.invalidateAll()
+	if rc.purges != 1 || len(rc.entries) != 0 {
+		t.Errorf("invalidateAll: purges=%d entries=%d", rc.purges, len(rc.entries))
+	}
+}
+
+func TestStaleAnswerIsNotStored(t *testing.T) {
+	t.Parallel()
+	rc := &recordingCache{}
+	var joined waiters
+	c, mux := setup(t, WithCache(rc), joined.option(1))
+	h := newHeldServer()
+	mux.Handle("/", h)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+	}()
+	joined.wg.Wait()
+	c.invalidateAll() // a resource was deleted while the check was in flight
+	close(h.release)
+	<-done
+	c.Close() // waits for the shared call, so its store (if any) is done
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.entries) != 0 {
+		t.Errorf("cache holds %v; an answer from before the change must not be stored", rc.entries)
 	}
 }

@@ -2,7 +2,6 @@ package authz
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -585,10 +584,4 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	if n := calls.Load(); n != 0 {
 		t.Errorf("server saw %d calls after Close", n)
 	}
-}
-
-// checkJSON is a check answer body.
-func checkJSON(allowed bool) string {
-	b, _ := json.Marshal(map[string]bool{"authorized": allowed})
-	return string(b)
 }
