@@ -191,6 +191,9 @@ func runAPIErrors(t *testing.T, cases []apiErrorCase) {
 			if !errors.Is(err, tc.sentinel) {
 				t.Errorf("errors.Is(%v, %v) = false", err, tc.sentinel)
 			}
+			if apiErr.RequestID != "req_test" {
+				t.Errorf("RequestID %q, want the X-Request-ID header req_test", apiErr.RequestID)
+			}
 		})
 	}
 }
@@ -561,5 +564,34 @@ func TestIteratorIsReusable(t *testing.T) {
 	}
 	if n := len(s.requests()); n != 9 {
 		t.Errorf("made %d requests, want 3 runs × 3 pages", n)
+	}
+}
+
+// Cancelling the context between pages ends the iteration with one error
+// that matches context.Canceled.
+func TestIteratorStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	c, s := newAPI(t, pagedResources(1050, 0))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	items, errs := 0, 0
+	for _, err := range c.ListResources(ctx, authz.ListResourcesOptions{}) {
+		if err != nil {
+			errs++
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("error %v, want context.Canceled", err)
+			}
+			continue
+		}
+		items++
+		if items == 100 {
+			cancel()
+		}
+	}
+	if items != 100 || errs != 1 {
+		t.Errorf("got %d items and %d errors, want 100 and 1", items, errs)
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Errorf("made %d requests, want 1", n)
 	}
 }
