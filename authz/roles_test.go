@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"testing"
@@ -254,6 +255,38 @@ func TestRoleErrors(t *testing.T) {
 			sentinel: authz.ErrNotFound, wantMsg: "Organization not found.",
 		},
 	})
+}
+
+// The SDK ignores the body of a permission removal: an answer without one
+// is a success.
+func TestRemoveRolePermissionWithoutBody(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		want   *authz.Role
+	}{
+		{"204", 204, "", nil},
+		{"empty 200", 200, "", nil},
+		{"200 with the role", 200, orgRoleJSON, &orgRoleWant},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, _ := newAPI(t, func(recorded) (int, string) { return tc.status, tc.body })
+			got, err := c.RemoveOrganizationRolePermission(t.Context(), "org_acme", "org-auditor", "users:read")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("role (-want +got):\n%s", diff)
+			}
+		})
+	}
+	c, _ := newAPI(t, func(recorded) (int, string) { return 200, `{"slug":` })
+	if _, err := c.RemoveOrganizationRolePermission(t.Context(), "org_acme", "org-auditor", "users:read"); !errors.Is(err, authz.ErrMalformedResponse) {
+		t.Errorf("truncated body: error %v, want ErrMalformedResponse", err)
+	}
 }
 
 func TestRoleMalformedList(t *testing.T) {
