@@ -80,8 +80,10 @@ type APIError struct {
 
 // FieldError is one entry of the "errors" list of a validation error.
 type FieldError struct {
+	// Field names the offending input, e.g. "permission_slug".
 	Field string `json:"field"`
-	Code  string `json:"code"`
+	// Code says what is wrong with it, e.g. "required".
+	Code string `json:"code"`
 }
 
 // Error returns "authz: API status 404 (code): message [request req_…]".

@@ -2,7 +2,10 @@ package authz
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzDecodeCheckResponse feeds arbitrary bodies to the decoder of check
@@ -39,6 +42,38 @@ func FuzzDecodeCheckResponse(f *testing.F) {
 		var v bool
 		if raw, ok := obj["authorized"]; !ok || json.Unmarshal(raw, &v) != nil || !v {
 			t.Fatalf("authorized although \"authorized\" is not true in %q", body)
+		}
+	})
+}
+
+// FuzzAPIErrorBody feeds arbitrary error bodies to the *APIError builder:
+// it never panics, keeps the status, echoes at most ~200 bytes of valid
+// UTF-8, and never the API key.
+func FuzzAPIErrorBody(f *testing.F) {
+	for _, seed := range []string{
+		``, `null`, `{"message":"Not found"}`, `{"code":"rate_limit_exceeded","message":"Too many requests."}`,
+		`{"message":"Validation failed.","errors":[{"field":"x","code":"required"}]}`, `<html>502 Bad Gateway</html>`,
+		`{"message":"` + testKey + `"}`, `{"errors":"x","message":5}`, "\xff\xfe", strings.Repeat("é", 300),
+	} {
+		f.Add([]byte(seed), 429)
+	}
+	c, err := New(testKey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer c.Close()
+	f.Fuzz(func(t *testing.T, body []byte, status int) {
+		resp := &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {"1"}, "X-Request-Id": {string(body)}}}
+		e := c.apiError(resp, body)
+		if e.StatusCode != status {
+			t.Fatalf("status %d, want %d", e.StatusCode, status)
+		}
+		msg := e.Error()
+		if strings.Contains(msg, testKey) {
+			t.Fatalf("error holds the key: %q", msg)
+		}
+		if len(e.Message) > maxEchoedBody+len("…") || !utf8.ValidString(e.Message) {
+			t.Fatalf("message of %d bytes (valid UTF-8: %v)", len(e.Message), utf8.ValidString(e.Message))
 		}
 	})
 }

@@ -285,8 +285,9 @@ func (c *Client) apiError(resp *http.Response, data []byte) *APIError {
 // whitespace and control characters collapsed, at most n bytes.
 func (c *Client) clean(s string, n int) string {
 	if len(s) > 4*n {
-		s = strings.ToValidUTF8(s[:4*n], "")
+		s = s[:4*n]
 	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }), " ")
 	return truncate(c.key.redact(s), n)
 }

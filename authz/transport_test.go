@@ -330,6 +330,8 @@ func TestRetries(t *testing.T) {
 		{"400 is not retried", []int{400, 200}, nil, fastRetry, 1, ErrBadRequest},
 		{"404 is not retried", []int{404, 200}, nil, fastRetry, 1, ErrNotFound},
 		{"501 is not retried", []int{501, 200}, nil, fastRetry, 1, ErrServer},
+		{"503 Retry-After HTTP date in the past then 200", []int{503, 200}, map[string]string{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, fastRetry, 2, nil},
+		{"503 Retry-After HTTP date beyond the cap", []int{503, 200}, map[string]string{"Retry-After": "Fri, 01 Jan 2100 00:00:00 GMT"}, fastRetry, 1, ErrServer},
 		{"Retry-After above the cap is not waited for", []int{429, 200}, map[string]string{"Retry-After": "5"},
 			RetryPolicy{MaxRetries: 3, MaxRetryAfter: time.Second}, 1, ErrRateLimited},
 	}
