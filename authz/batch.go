@@ -158,7 +158,7 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 }
 
 // Filter returns the items the session may use permission on, in input
-// order. ref names each item's resource. It is [Client.CheckMany] on the
+// order (an empty, non-nil slice when none). ref names each item's resource. It is [Client.CheckMany] on the
 // items' resources and takes the same options; with a [*BatchError] it
 // returns the allowed items and the error (failed items are left out).
 func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permission string, items []T, ref func(T) Resource, opts ...CallOption) ([]T, error) {
@@ -174,7 +174,7 @@ func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permiss
 	if err != nil && !errors.As(err, &be) {
 		return nil, err
 	}
-	var out []T
+	out := []T{}
 	for i, d := range ds {
 		if d.Allowed {
 			out = append(out, items[i])

@@ -14,9 +14,25 @@
 // permission organization-wide for the resource's own organization,
 // otherwise the API is asked. Concurrent identical checks share one API call.
 //
-// Every failure is typed ([*APIError], [ErrMalformedResponse], [ErrClosed]…)
-// and fails closed: a [Decision] returned with an error is never Allowed. No
-// error string contains the API key.
+// Lists: [Client.CheckMany] and [Filter] answer many resources at once —
+// token layer first, duplicates asked once, bounded concurrency, and, when
+// the caller names the common parent ([UnderParent], [ChildrenOf]), one
+// paginated discovery listing instead of a check per item.
+//
+// Current by default: nothing caches an API answer unless you ask.
+// [WithCache] adds a short-lived decision cache (invalidated by this
+// Client's own assignment and resource changes); a request memo
+// ([github.com/fgakit/fgakit/cache.WithMemo]) removes duplicate checks
+// within one request without any cross-request staleness. [Fresh] bypasses
+// both for one call.
+//
+// Every failure is typed ([*APIError], [ErrMalformedResponse], [ErrClosed],
+// [*BatchError]…) and fails closed: a [Decision] returned with an error is
+// never Allowed. No error string contains the API key. Failed calls are
+// retried per [RetryPolicy], never past the caller's deadline;
+// [WithRateLimit] keeps a Client under WorkOS's request rate.
+//
+// [Client.Middleware] guards net/http handlers with a verified session.
 //
 // The package also holds the management calls of the Authorization API
 // (resources, role assignments, roles, permissions, discovery).
