@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // fakeClock is a settable clock for the rate limiter.
@@ -94,4 +97,35 @@ func TestWithRateLimitValidates(t *testing.T) {
 			t.Errorf("New = %v, want ErrInvalidInput", err)
 		}
 	}
+}
+
+// TestRateLimitPacesAttemptsInFakeTime: with 60 per minute and a burst of
+// 2, the third and fourth requests wait one second each (fake time).
+func TestRateLimitPacesAttemptsInFakeTime(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var times []time.Time
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			times = append(times, time.Now())
+			return &http.Response{StatusCode: 204, Body: http.NoBody}, nil
+		})
+		c, err := New(testKey, WithHTTPClient(&http.Client{Transport: rt}), WithRateLimit(60, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		start := time.Now()
+		for range 4 {
+			if err := c.do(t.Context(), request{method: "GET", path: "/x"}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []time.Duration
+		for _, at := range times {
+			got = append(got, at.Sub(start))
+		}
+		if diff := cmp.Diff([]time.Duration{0, 0, time.Second, 2 * time.Second}, got); diff != "" {
+			t.Errorf("attempt times (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -586,4 +587,85 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	if n := calls.Load(); n != 0 {
 		t.Errorf("server saw %d calls after Close", n)
 	}
+}
+
+// TestBackoffTimingInFakeTime runs the default retry policy in a synctest
+// bubble (fake time, no sleeps): the waits between attempts follow
+// 500 ms × 1.5ⁿ with jitter in [0.5, 1.5), and Retry-After replaces them.
+func TestBackoffTimingInFakeTime(t *testing.T) {
+	t.Parallel()
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	tests := []struct {
+		name    string
+		answers []answer
+		// wantWaits are [min, max) bounds of each wait between attempts.
+		wantWaits [][2]time.Duration
+	}{
+		{"jittered exponential backoff", []answer{{503, ""}, {502, ""}, {500, ""}, {200, ""}}, [][2]time.Duration{
+			{375 * time.Millisecond, 1125 * time.Millisecond},   // 500ms×1.5¹
+			{562 * time.Millisecond, 1688 * time.Millisecond},   // 500ms×1.5²
+			{843 * time.Millisecond, 2532 * time.Millisecond}}}, // 500ms×1.5³
+		{"Retry-After seconds", []answer{{429, "2"}, {200, ""}}, [][2]time.Duration{{2 * time.Second, 2*time.Second + 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var times []time.Time
+				rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					a := tt.answers[len(times)]
+					times = append(times, time.Now())
+					h := http.Header{}
+					if a.retryAfter != "" {
+						h.Set("Retry-After", a.retryAfter)
+					}
+					return &http.Response{StatusCode: a.status, Header: h, Body: io.NopCloser(strings.NewReader(`{"authorized":true}`))}, nil
+				})
+				c, err := New(testKey, WithHTTPClient(&http.Client{Transport: rt}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if err := c.do(t.Context(), request{method: "GET", path: "/x"}, nil); err != nil {
+					t.Fatalf("do: %v", err)
+				}
+				if len(times) != len(tt.answers) {
+					t.Fatalf("%d attempts, want %d", len(times), len(tt.answers))
+				}
+				for i, b := range tt.wantWaits {
+					if w := times[i+1].Sub(times[i]); w < b[0] || w >= b[1] {
+						t.Errorf("wait %d = %v, want in [%v, %v)", i+1, w, b[0], b[1])
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestRetryAfterPastDeadlineInFakeTime(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var attempts int
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			attempts++
+			return &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"30"}}, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
+		})
+		c, err := New(testKey, WithHTTPClient(&http.Client{Transport: rt}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err = c.do(ctx, request{method: "GET", path: "/x"}, nil)
+		if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrRateLimited) {
+			t.Errorf("err = %v, want DeadlineExceeded and ErrRateLimited", err)
+		}
+		if attempts != 1 || time.Since(start) != 0 {
+			t.Errorf("%d attempts after %v; want 1 attempt and no wait", attempts, time.Since(start))
+		}
+	})
 }
