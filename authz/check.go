@@ -36,9 +36,9 @@ import (
 // resource) on one Client share one API call. The shared call runs on a
 // context detached from every caller — it keeps the values of the caller
 // that started it but none of its cancellation — bounded by
-// [WithCallTimeout] and stopped by [Client.Close]. Each caller waits on its
-// own ctx: a cancelled caller gets ctx.Err() alone, the others still get the
-// answer.
+// [WithCallTimeout], stopped by [Client.Close], and cancelled once every
+// caller waiting on it has left. Each caller waits on its own ctx: a
+// cancelled caller gets ctx.Err() alone, the others still get the answer.
 //
 // Cache and memo: with [WithCache], an answer the cache holds is returned
 // with Source [SourceCache]; with a request memo in ctx ([cache.WithMemo]),
@@ -88,10 +88,13 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 		}
 	}
 	gen := c.gen.Load()
+	key := k.flightKey(gen)
+	f := c.join(key)
+	defer c.leave(key, f)
 	var started atomic.Bool
-	ch := c.flight.DoChan(k.flightKey(gen), func() (any, error) {
+	ch := c.flight.DoChan(key, func() (any, error) {
 		started.Store(true)
-		return c.sharedCheck(ctx, k, gen)
+		return c.sharedCheck(ctx, k, gen, f)
 	})
 	if c.cfg.onWait != nil {
 		c.cfg.onWait()
@@ -116,6 +119,49 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 		}
 		return Decision{Allowed: allowed, Source: src}, nil
 	}
+}
+
+// flight counts the callers waiting on the shared call of one merge key, so
+// that the call is cancelled when the last of them has left (for example
+// because every caller's deadline passed): an abandoned call does not run
+// on until the call timeout.
+type flight struct {
+	waiters   int                // guarded by Client.flightsMu
+	cancel    context.CancelFunc // the running call's; nil before it starts
+	abandoned bool               // every waiter left; the call must stop
+}
+
+// join registers a caller of the shared call of key.
+func (c *Client) join(key string) *flight {
+	c.flightsMu.Lock()
+	defer c.flightsMu.Unlock()
+	f := c.flights[key]
+	if f == nil {
+		f = &flight{}
+		c.flights[key] = f
+	}
+	f.waiters++
+	return f
+}
+
+// leave unregisters a caller. The last one to leave cancels the call (a
+// no-op when it has finished) and makes singleflight forget it, so a later
+// identical check starts a new call instead of joining a cancelled one.
+func (c *Client) leave(key string, f *flight) {
+	c.flightsMu.Lock()
+	defer c.flightsMu.Unlock()
+	f.waiters--
+	if f.waiters > 0 {
+		return
+	}
+	f.abandoned = true
+	if f.cancel != nil {
+		f.cancel()
+	}
+	if c.flights[key] == f {
+		delete(c.flights, key)
+	}
+	c.flight.Forget(key)
 }
 
 // lookup answers k from the request memo or the cache, if either holds it.
@@ -153,10 +199,11 @@ func (c *Client) store(k checkKey, gen uint64, allowed bool) {
 // sharedCheck is the one API call behind a set of merged checks. It runs on
 // a goroutine of singleflight, detached from every caller: its context keeps
 // the starter's values, drops its cancellation and deadline, is bounded by
-// the call timeout and cancelled by Close. A panic (for example in a custom
+// the call timeout, and is cancelled by Close or when every caller has left
+// (see flight). A panic (for example in a custom
 // RoundTripper) is recovered into a *PanicError for every waiter —
 // singleflight itself would re-panic and crash the process.
-func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64) (v any, err error) {
+func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f *flight) (v any, err error) {
 	if !c.acquire() {
 		return nil, ErrClosed
 	}
@@ -170,6 +217,13 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64) (
 	defer cancel()
 	stop := context.AfterFunc(c.base, cancel)
 	defer stop()
+	c.flightsMu.Lock()
+	if f.abandoned {
+		c.flightsMu.Unlock()
+		return nil, context.Canceled // nobody waits for the answer
+	}
+	f.cancel = cancel
+	c.flightsMu.Unlock()
 
 	var res checkResult
 	if err := c.send(ctx, ctx, k.request(), &res); err != nil {

@@ -555,3 +555,46 @@ func TestStaleAnswerIsNotStored(t *testing.T) {
 		t.Errorf("cache holds %v; an answer from before the change must not be stored", rc.entries)
 	}
 }
+
+// When every caller of a shared call has left, the call is cancelled rather
+// than left running until the call timeout, and a later identical check
+// starts a new call instead of joining the cancelled one.
+func TestAbandonedSharedCallIsCancelled(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t, WithCallTimeout(time.Hour))
+	arrived, gone := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if calls.Add(1) == 1 {
+			close(arrived)
+			<-r.Context().Done() // held until the client gives up on it
+			close(gone)
+			return
+		}
+		io.WriteString(w, `{"authorized":true}`)
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error)
+	go func() {
+		_, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+		errc <- err
+	}()
+	<-arrived
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("caller: %v, want context.Canceled", err)
+	}
+	select {
+	case <-gone: // the abandoned call was cancelled
+	case <-time.After(30 * time.Second): // safety net only; never reached when correct
+		t.Fatal("the abandoned shared call is still running")
+	}
+	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	if err != nil || d != (Decision{Allowed: true, Source: SourceAPI}) {
+		t.Errorf("next check = %+v, %v; want a fresh API answer", d, err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("server saw %d calls, want 2", n)
+	}
+}

@@ -69,7 +69,10 @@ type Client struct {
 
 	res    ResourceLayer      // returned by Resource
 	flight singleflight.Group // merges identical checks
-	gen    atomic.Uint64      // bumped by every invalidation; see invalidateMembership
+	// flights counts the waiters of each merged call (see flight).
+	flightsMu sync.Mutex
+	flights   map[string]*flight
+	gen       atomic.Uint64 // bumped by every invalidation; see invalidateMembership
 	// cacheID identifies the API key in cache keys: a hash, never the key.
 	cacheID string
 
@@ -120,6 +123,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		c.ownsHTTP = true
 	}
 	c.res.c = c
+	c.flights = map[string]*flight{}
 	sum := sha256.Sum256([]byte(apiKey))
 	c.cacheID = hex.EncodeToString(sum[:8])
 	c.base, c.cancelBase = context.WithCancel(context.Background())

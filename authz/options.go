@@ -153,8 +153,9 @@ func WithRetry(p RetryPolicy) Option {
 // WithCallTimeout sets the time limit of one merged API check, retries
 // included (default [DefaultCallTimeout]). A merged call is shared by every
 // concurrent identical check and so runs detached from each caller's
-// context; this timeout is what bounds it. Each caller still returns as soon
-// as its own context is done.
+// context; this timeout is what bounds it (it is also cancelled when every
+// caller waiting on it has left). Each caller still returns as soon as its
+// own context is done.
 func WithCallTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
