@@ -89,3 +89,49 @@ func TestMiddleware(t *testing.T) {
 		})
 	}
 }
+
+func TestMiddlewareCookieRejectHookAndKeySetDown(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	type rejection struct {
+		Status int
+		Path   string
+	}
+	var got []rejection
+	v := w.f.Verifier()
+	m := c.Middleware(v, authz.TokenFromCookie("session"), authz.OnReject(func(r *http.Request, status int, err error) {
+		got = append(got, rejection{status, r.URL.Path})
+		if err == nil {
+			t.Errorf("OnReject without a reason")
+		}
+	}))
+	h := m.RequireSession(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { io.WriteString(rw, "ok") }))
+	serve := func(path, cookie, bearer string) int {
+		req := httptest.NewRequestWithContext(t.Context(), "GET", path, nil)
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: "session", Value: cookie})
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	alice := w.f.Session("om_alice")
+	statuses := []int{
+		serve("/cookie", alice, ""),      // 200: the cookie is read
+		serve("/bearer", "", alice),      // 401: the header is not, with TokenFromCookie
+		serve("/garbage", "garbage", ""), // 401
+	}
+	v.Close() // the key set is now unavailable: could not decide
+	statuses = append(statuses, serve("/down", alice, ""))
+	if diff := cmp.Diff([]int{200, 401, 401, 503}, statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	want := []rejection{{401, "/bearer"}, {401, "/garbage"}, {503, "/down"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("OnReject calls (-want +got):\n%s", diff)
+	}
+}
