@@ -96,8 +96,8 @@ func BenchmarkBaselineHandWrittenPOST(b *testing.B) {
 	}
 }
 
-// Benchmark1000ConcurrentIdentical: 1,000 goroutines ask the same check at
-// once. "merged" is Client.Check (calls/op should be 1); "unmerged" is the
+// Benchmark1000ConcurrentIdentical: 1,000 goroutines, started first and
+// then released together, ask the same check. "merged" is Client.Check (calls/op should be 1); "unmerged" is the
 // hand-written POST from each goroutine. The server adds 2 ms per answer.
 func Benchmark1000ConcurrentIdentical(b *testing.B) {
 	const n = 1000
@@ -109,13 +109,16 @@ func Benchmark1000ConcurrentIdentical(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var wg sync.WaitGroup
+			start := make(chan struct{}) // all goroutines ask at once
 			for range n {
 				wg.Go(func() {
+					<-start
 					if d, err := c.Check(ctx, noToken, "project:edit", r); err != nil || !d.Allowed {
 						b.Error(d, err)
 					}
 				})
 			}
+			close(start)
 			wg.Wait()
 		}
 		b.ReportMetric(float64(s.calls.Load())/float64(b.N), "calls/op")
@@ -138,9 +141,11 @@ func Benchmark1000ConcurrentIdentical(b *testing.B) {
 		ctx := b.Context()
 		for b.Loop() {
 			answered := make(chan struct{})
+			start := make(chan struct{})
 			var wg sync.WaitGroup
 			wg.Go(func() {
 				defer close(answered)
+				<-start
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/authorization/organization_memberships/om_1/check", strings.NewReader(`{"permission_slug":"project:edit","resource_id":"authz_resource_1"}`))
 				resp, err := hc.Do(req)
 				if err != nil {
@@ -151,8 +156,9 @@ func Benchmark1000ConcurrentIdentical(b *testing.B) {
 				resp.Body.Close()
 			})
 			for range n - 1 {
-				wg.Go(func() { <-answered })
+				wg.Go(func() { <-start; <-answered })
 			}
+			close(start)
 			wg.Wait()
 		}
 		b.ReportMetric(float64(s.calls.Load())/float64(b.N), "calls/op")
@@ -162,9 +168,11 @@ func Benchmark1000ConcurrentIdentical(b *testing.B) {
 		ctx := b.Context()
 		for b.Loop() {
 			var wg sync.WaitGroup
+			start := make(chan struct{})
 			for range n {
 				wg.Go(func() {
-					// A distinct key per goroutine defeats merging: 1,000 calls.
+					<-start
+					// Sending directly bypasses merging: 1,000 calls.
 					var res checkResult
 					k := checkKey{membership: "om_1", permission: "project:edit", resourceID: "authz_resource_1"}
 					if err := c.do(ctx, k.request(), &res); err != nil {
@@ -172,6 +180,7 @@ func Benchmark1000ConcurrentIdentical(b *testing.B) {
 					}
 				})
 			}
+			close(start)
 			wg.Wait()
 		}
 		b.ReportMetric(float64(s.calls.Load())/float64(b.N), "calls/op")
