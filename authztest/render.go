@@ -170,16 +170,6 @@ func (m *model) renderMembership(om *membership) membershipJSON {
 		CreatedAt: ts(om.created), UpdatedAt: ts(om.updated)}
 }
 
-type groupJSON struct {
-	Object         string  `json:"object"`
-	ID             string  `json:"id"`
-	OrganizationID string  `json:"organization_id"`
-	Name           string  `json:"name"`
-	Description    *string `json:"description"`
-	CreatedAt      string  `json:"created_at"`
-	UpdatedAt      string  `json:"updated_at"`
-}
-
 type groupAssignmentJSON struct {
 	Object    string          `json:"object"`
 	ID        string          `json:"id"`
