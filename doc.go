@@ -14,16 +14,16 @@
 //
 // "Can this person edit this project?" — first the token: does it grant
 // project:edit across the organization the project belongs to? Then no call.
-// Otherwise, ask the API about this project. [authz.Client.Check] does exactly
-// that.
+// Otherwise, ask the API about this project. Client.Check in package authz
+// does exactly that.
 //
 // # Packages
 //
 //   - [github.com/fgakit/fgakit/token] verifies AuthKit access tokens against
 //     the JWKS (RS256, expiry, issuer, audience, key rotation) and returns typed
-//     [token.Claims].
-//   - [github.com/fgakit/fgakit/authz] is the client: [authz.Client.Token] (pure,
-//     no I/O), [authz.Client.Resource] (the API), Check, batch checks, discovery
+//     Claims.
+//   - [github.com/fgakit/fgakit/authz] is the client: Client.Token (pure,
+//     no I/O), Client.Resource (the API), Check, batch checks, discovery
 //     and the management endpoints, with retries, typed errors and merging of
 //     concurrent identical checks.
 //   - [github.com/fgakit/fgakit/cache] is the optional, very short decision
@@ -36,12 +36,12 @@
 //
 // # Concurrency
 //
-// An [authz.Client] and a [token.Verifier] are immutable after construction and
+// An authz.Client and a token.Verifier are immutable after construction and
 // safe for concurrent use; each owns its background work and stops it on Close.
 //
 // # Testing code that uses authz
 //
-// Do not mock the client. Start [authztest.New] in your test, load a fixture
+// Do not mock the client. Start authztest.New in your test, load a fixture
 // or call its setup methods, and pass fake.Client() to the code under test. If
 // your code needs a seam, declare a one-method interface in your own package
 // (for example `type checker interface{ Check(...) }`); fgakit returns concrete
@@ -49,7 +49,7 @@
 //
 // # Failing closed
 //
-// A deny is a result ([authz.Decision] with Allowed false); an error means
+// A deny is a result (an authz.Decision with Allowed false); an error means
 // "could not decide" and the decision returned with it is never Allowed. No
 // error string contains an API key or a token.
 package fgakit
