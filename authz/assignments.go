@@ -103,8 +103,7 @@ func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target Res
 		return nil, err
 	}
 	var out RoleAssignment
-	forget := func() { c.invalidateMembership(om) }
-	if err := c.mutate(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out, forget); err != nil {
+	if err := c.mutate(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out, c.forgetMembership(om)); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -124,7 +123,7 @@ func (c *Client) RemoveRole(ctx context.Context, om, roleSlug string, target Res
 	if err != nil {
 		return err
 	}
-	return c.mutate(ctx, request{method: "DELETE", path: path, body: body}, nil, func() { c.invalidateMembership(om) })
+	return c.mutate(ctx, request{method: "DELETE", path: path, body: body}, nil, c.forgetMembership(om))
 }
 
 // RemoveRoleAssignment deletes the role assignment assignmentID of
@@ -137,7 +136,7 @@ func (c *Client) RemoveRoleAssignment(ctx context.Context, om, assignmentID stri
 	if err != nil {
 		return err
 	}
-	return c.mutate(ctx, request{method: "DELETE", path: path}, nil, func() { c.invalidateMembership(om) })
+	return c.mutate(ctx, request{method: "DELETE", path: path}, nil, c.forgetMembership(om))
 }
 
 func (o ListRoleAssignmentsOptions) query() url.Values {

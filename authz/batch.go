@@ -289,9 +289,9 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 			for _, g := range []*group{byID[res.ID], byExt[[2]string{res.ResourceTypeSlug, res.ExternalID}]} {
 				if g != nil && !found[g] {
 					found[g] = true
-					b.c.store(g.key, gen, true)
+					b.c.remember(b.c.cfg.cache, g.key, gen, true)
 					if memo != nil {
-						memo.Add(b.c.cacheKey(g.key), true)
+						b.c.remember(memo, g.key, gen, true)
 					}
 					b.answer(g.indexes, Decision{Allowed: true, Source: SourceAPI})
 				}

@@ -508,6 +508,86 @@ func TestRequestMemo(t *testing.T) {
 	}
 }
 
+// TestWriteClearsRequestMemo: a handler that changes access and then
+// checks again within the same request (the same ctx, the same memo) gets
+// the API's new answer, not the memo's answer from before the change — for
+// a change to one membership's assignments and for a change that can
+// affect every membership (a role's permissions), through Check and
+// CheckMany alike.
+func TestWriteClearsRequestMemo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		om     string
+		before bool
+		change func(ctx context.Context, w *world, c *authz.Client) error
+		after  bool
+	}{
+		{"remove role", "om_bob", true, func(ctx context.Context, w *world, c *authz.Client) error {
+			return c.RemoveRole(ctx, "om_bob", "project-viewer", authz.ResourceID(w.projects["ws1"][0]))
+		}, false},
+		{"remove role assignment", "om_bob", true, func(ctx context.Context, w *world, c *authz.Client) error {
+			for ra, err := range c.ListRoleAssignments(ctx, "om_bob", authz.ListRoleAssignmentsOptions{ResourceID: w.projects["ws1"][0]}) {
+				if err != nil {
+					return err
+				}
+				return c.RemoveRoleAssignment(ctx, "om_bob", ra.ID)
+			}
+			return errors.New("no assignment to remove")
+		}, false},
+		{"assign role", "om_dave", false, func(ctx context.Context, w *world, c *authz.Client) error {
+			_, err := c.AssignRole(ctx, "om_dave", "project-viewer", authz.ResourceID(w.projects["ws1"][0]))
+			return err
+		}, true},
+		{"role loses the permission", "om_bob", true, func(ctx context.Context, w *world, c *authz.Client) error {
+			_, err := c.SetEnvironmentRolePermissions(ctx, "project-viewer", []string{"doc:view"})
+			return err
+		}, false},
+	} {
+		for _, batch := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/batch=%v", tc.name, batch), func(t *testing.T) {
+				t.Parallel()
+				w := newWorld(t)
+				c := w.f.Client()
+				ctx := cache.WithMemo(t.Context()) // one request
+				claims := claimsFor(tc.om)
+				r := authz.ResourceID(w.projects["ws1"][0])
+				check := func() (authz.Decision, error) {
+					if !batch {
+						return c.Check(ctx, claims, "project:view", r)
+					}
+					ds, err := c.CheckMany(ctx, claims, "project:view", []authz.Resource{r})
+					return ds[0], err
+				}
+				var got []authz.Decision
+				for range 2 {
+					d, err := check()
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, d)
+				}
+				if err := tc.change(ctx, w, c); err != nil {
+					t.Fatal(err)
+				}
+				d, err := check()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, d)
+				want := []authz.Decision{
+					{Allowed: tc.before, Source: authz.SourceAPI},
+					{Allowed: tc.before, Source: authz.SourceMemo}, // the memo works
+					{Allowed: tc.after, Source: authz.SourceAPI},   // but not across the change
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("decisions (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkCheckMany1000ChildrenOfParent: 1,000 projects of one workspace,
 // the parent named (ChildrenOf) versus 1,000 per-item checks, against the
 // fake. calls/op is the number of API calls one batch costs.

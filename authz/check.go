@@ -43,7 +43,11 @@ import (
 // Cache and memo: with [WithCache], an answer the cache holds is returned
 // with Source [SourceCache]; with a request memo in ctx ([cache.WithMemo]),
 // an answer already given within the request is returned with Source
-// [SourceMemo]. [Fresh] skips both.
+// [SourceMemo]. [Fresh] skips both. A management call of this Client that
+// changes access (AssignRole, RemoveRole, a resource delete or move, a role,
+// permission or group role change) forgets the answers it can affect, in
+// the cache and in the memo of the ctx it is given: a request that revokes
+// and then checks again is denied.
 func (c *Client) Check(ctx context.Context, claims *token.Claims, permission string, r Resource, opts ...CallOption) (Decision, error) {
 	if claims == nil {
 		return Decision{}, invalid("nil claims")
@@ -111,7 +115,7 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 			return Decision{}, ErrMalformedResponse
 		}
 		if memo != nil {
-			memo.Add(c.cacheKey(k), allowed)
+			c.remember(memo, k, gen, allowed)
 		}
 		src := SourceShared
 		if started.Load() {
@@ -165,17 +169,21 @@ func (c *Client) leave(key string, f *flight) {
 }
 
 // lookup answers k from the request memo or the cache, if either holds it.
+// A cache hit is also put in the memo.
 func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
 	if memo == nil && c.cfg.cache == nil {
 		return Decision{}, false
 	}
+	gen := c.gen.Load()
 	ck := c.cacheKey(k)
 	if allowed, ok := memo.Get(ck); ok {
 		return Decision{Allowed: allowed, Source: SourceMemo}, true
 	}
 	if c.cfg.cache != nil {
 		if allowed, ok := c.cfg.cache.Get(ck); ok {
-			memo.Add(ck, allowed)
+			if memo != nil {
+				c.remember(memo, k, gen, allowed)
+			}
 			return Decision{Allowed: allowed, Source: SourceCache}, true
 		}
 	}
@@ -188,11 +196,29 @@ func (c *Client) cacheKey(k checkKey) cache.Key {
 		ResourceID: k.resourceID, ResourceTypeSlug: k.typeSlug, ResourceExternalID: k.externalID}
 }
 
-// store puts a successful API answer in the cache, unless an invalidation
-// happened since the call started (its answer may predate the change).
-func (c *Client) store(k checkKey, gen uint64, allowed bool) {
-	if c.cfg.cache != nil && c.gen.Load() == gen {
-		c.cfg.cache.Add(c.cacheKey(k), allowed)
+// answerStore is where answers are remembered: the Client's [Cache] or a
+// request's [*cache.Memo].
+type answerStore interface {
+	Add(k cache.Key, allowed bool)
+	ForgetMembership(om string)
+}
+
+// remember puts an answer obtained at generation gen (a successful API
+// answer, or a cache hit copied to the memo) in to — unless an
+// invalidation happened since gen: the answer may predate the change.
+//
+// The generation is read again after Add: an invalidation bumps the
+// generation before it forgets entries, so either it ran entirely after
+// Add (and forgot the entry itself) or the second read sees the new
+// generation and the entry is forgotten here. Forgetting the whole
+// membership is more than needed, and harmless.
+func (c *Client) remember(to answerStore, k checkKey, gen uint64, allowed bool) {
+	if to == nil || c.gen.Load() != gen {
+		return
+	}
+	to.Add(c.cacheKey(k), allowed)
+	if c.gen.Load() != gen {
+		to.ForgetMembership(k.membership)
 	}
 }
 
@@ -232,7 +258,7 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		}
 		return nil, err
 	}
-	c.store(k, gen, res.authorized)
+	c.remember(c.cfg.cache, k, gen, res.authorized)
 	return res.authorized, nil
 }
 

@@ -501,7 +501,7 @@ func TestInvalidationSplitsFlightsAndSkipsStaleStores(t *testing.T) {
 		first <- d
 	}()
 	joined.wg.Wait() // the first check is in flight
-	c.invalidateMembership("om_1")
+	c.invalidateMembership(t.Context(), "om_1")
 	joined.wg.Add(1)
 	second := make(chan Decision)
 	go func() {
@@ -526,12 +526,15 @@ func TestInvalidationSplitsFlightsAndSkipsStaleStores(t *testing.T) {
 	if diff := cmp.Diff([]string{"om_1"}, rc.forgot); diff != "" {
 		t.Errorf("forgotten memberships (-want +got):\n%s", diff)
 	}
-	c.invalidateAll()
+	c.invalidateAll(t.Context())
 	if rc.purges != 1 || len(rc.entries) != 0 {
 		t.Errorf("invalidateAll: purges=%d entries=%d", rc.purges, len(rc.entries))
 	}
 }
 
+// An answer to a check that was in flight when the client changed access
+// lands neither in the cache nor in the request memo: it may predate the
+// change.
 func TestStaleAnswerIsNotStored(t *testing.T) {
 	t.Parallel()
 	rc := &recordingCache{}
@@ -539,13 +542,14 @@ func TestStaleAnswerIsNotStored(t *testing.T) {
 	c, mux := setup(t, WithCache(rc), joined.option(1))
 	h := newHeldServer()
 	mux.Handle("/", h)
+	ctx := cache.WithMemo(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+		c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
 	}()
 	joined.wg.Wait()
-	c.invalidateAll() // a resource was deleted while the check was in flight
+	c.invalidateAll(context.Background()) // a resource was deleted (elsewhere in the program) while the check was in flight
 	close(h.release)
 	<-done
 	c.Close() // waits for the shared call, so its store (if any) is done
@@ -553,6 +557,9 @@ func TestStaleAnswerIsNotStored(t *testing.T) {
 	defer rc.mu.Unlock()
 	if len(rc.entries) != 0 {
 		t.Errorf("cache holds %v; an answer from before the change must not be stored", rc.entries)
+	}
+	if n := cache.MemoFrom(ctx).Len(); n != 0 {
+		t.Errorf("memo holds %d answers; an answer from before the change must not be remembered", n)
 	}
 }
 

@@ -47,6 +47,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/fgakit/fgakit/cache"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -163,26 +164,40 @@ func (c *Client) acquire() bool {
 	return true
 }
 
-// invalidateMembership forgets every cached decision of membership om. The
+// invalidateMembership forgets every remembered decision of membership om:
+// the Client's cache entries and those of the request memo in ctx
+// ([cache.MemoFrom]), so a request that changes om's role assignments and
+// then checks again gets the API's new answer, not the memo's old one. The
 // management calls of this client call it after changing om's role
-// assignments.
+// assignments. (Memos of other requests are out of reach; each lives for
+// one request only.)
 //
 // It also bumps the generation: checks that started before the change can
 // no longer be joined by later checks (the generation is part of the merge
-// key) and do not store their possibly stale answer in the cache.
-func (c *Client) invalidateMembership(om string) {
+// key) and do not store their possibly stale answer in the cache or a memo
+// (see remember).
+func (c *Client) invalidateMembership(ctx context.Context, om string) {
 	c.gen.Add(1)
 	if c.cfg.cache != nil {
 		c.cfg.cache.ForgetMembership(om)
 	}
+	cache.MemoFrom(ctx).ForgetMembership(om)
 }
 
-// invalidateAll forgets every cached decision. The management calls call it
-// after deleting or moving a resource, or changing roles, permissions or
-// groups (that can change any membership's access). See invalidateMembership.
-func (c *Client) invalidateAll() {
+// forgetMembership returns invalidateMembership for om as a hook for
+// [Client.mutate].
+func (c *Client) forgetMembership(om string) func(context.Context) {
+	return func(ctx context.Context) { c.invalidateMembership(ctx, om) }
+}
+
+// invalidateAll forgets every remembered decision, in the cache and in the
+// request memo of ctx. The management calls call it after deleting or
+// moving a resource, or changing roles, permissions or groups (that can
+// change any membership's access). See invalidateMembership.
+func (c *Client) invalidateAll(ctx context.Context) {
 	c.gen.Add(1)
 	if c.cfg.cache != nil {
 		c.cfg.cache.Purge()
 	}
+	cache.MemoFrom(ctx).Purge()
 }

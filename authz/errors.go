@@ -114,25 +114,31 @@ func (e *APIError) Error() string {
 // [ErrNotFound], 409 [ErrConflict], 422 [ErrValidation], 429
 // [ErrRateLimited], 5xx [ErrServer].
 func (e *APIError) Is(target error) bool {
-	switch target {
-	case ErrBadRequest:
-		return e.StatusCode == http.StatusBadRequest
-	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
-	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
-	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
-	case ErrConflict:
-		return e.StatusCode == http.StatusConflict
-	case ErrValidation:
-		return e.StatusCode == http.StatusUnprocessableEntity
-	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests
-	case ErrServer:
+	if target == ErrServer {
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	}
+	for _, s := range sentinelStatus {
+		if target == s.err {
+			return e.StatusCode == s.status
+		}
+	}
 	return false
+}
+
+// sentinelStatus pairs each sentinel of a single status with its code. (A
+// list, not a map: errors.Is may pass a target of a non-comparable type,
+// which a map lookup would panic on; == between different types does not.)
+var sentinelStatus = [...]struct {
+	err    error
+	status int
+}{
+	{ErrBadRequest, http.StatusBadRequest},
+	{ErrUnauthorized, http.StatusUnauthorized},
+	{ErrForbidden, http.StatusForbidden},
+	{ErrNotFound, http.StatusNotFound},
+	{ErrConflict, http.StatusConflict},
+	{ErrValidation, http.StatusUnprocessableEntity},
+	{ErrRateLimited, http.StatusTooManyRequests},
 }
 
 // temporary reports whether a new attempt may succeed: 408, 429, 500, 502,

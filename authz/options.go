@@ -250,8 +250,10 @@ type Cache interface {
 // are stored and reused until they expire (Source [SourceCache]); errors
 // are never stored. [Fresh] bypasses it for one call. When this Client
 // changes a membership's role assignments, that membership's entries are
-// forgotten; when it deletes or moves a resource (which can change any
-// membership's access below it), the whole cache is purged. Changes made
+// forgotten; when it deletes or moves a resource, changes a role's
+// permissions, deletes a role or a permission, or changes a group's roles
+// (any of which can change any membership's access), the whole cache is
+// purged. Changes made
 // elsewhere (the Dashboard, another process) are seen only when entries
 // expire: keep the TTL short (see package cache).
 //
@@ -293,8 +295,24 @@ func callOptions(opts []CallOption) callConfig {
 }
 
 // Fresh makes the call skip the decision cache and the request memo, so the
-// API is asked (its answer is then stored as usual). Concurrent identical
-// checks still share one API call.
+// API is asked (its answer is then stored as usual).
+//
+// A Fresh check may still share an identical API call that another
+// goroutine started concurrently on the same Client (see merging in
+// [Client.Check]), and get that call's answer with Source [SourceShared].
+// That answer is as current as the caller's own would be for every change
+// made through this Client: each management call that changes access
+// (AssignRole, RemoveRole, DeleteResource, role and permission changes…)
+// stops later checks from joining calls started before it returned, so a
+// Fresh check that follows such a call only shares a call that started
+// after it.
+//
+// The limit: a change made elsewhere — through another Client, another
+// process, or the WorkOS Dashboard — is unknown to this Client. A Fresh
+// check right after it may share a call that started before the change
+// and get the earlier answer. That call started at most one call timeout
+// ([WithCallTimeout]) before; make access changes through the Client that
+// checks when a check must see them at once.
 func Fresh() CallOption { return func(c *callConfig) { c.fresh = true } }
 
 // Concurrency sets how many API checks this batch runs at once (1–1024),

@@ -293,10 +293,11 @@ func badResponse(problem string) error {
 }
 
 // mutate sends a request that changes who may do what, then runs
-// invalidate (one of the Client's cache invalidation hooks) whatever the
-// outcome: a call that failed or timed out may still have been applied.
-func (c *Client) mutate(ctx context.Context, req request, out any, invalidate func()) error {
+// invalidate (one of the Client's invalidation hooks, given ctx so that it
+// also clears the request memo) whatever the outcome: a call that failed or
+// timed out may still have been applied.
+func (c *Client) mutate(ctx context.Context, req request, out any, invalidate func(context.Context)) error {
 	err := c.do(ctx, req, out)
-	invalidate()
+	invalidate(ctx)
 	return err
 }

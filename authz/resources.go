@@ -283,7 +283,7 @@ func (c *Client) updateResource(ctx context.Context, path string, p UpdateResour
 	if err != nil {
 		return nil, err
 	}
-	invalidate := func() {}
+	invalidate := func(context.Context) {}
 	if p.Parent != nil {
 		// A move changes what every membership inherits in the subtree.
 		invalidate = c.invalidateAll

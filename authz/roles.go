@@ -96,7 +96,7 @@ func orgRolePath(org, slug string, rest ...string) (string, error) {
 // roleCall sends one request whose answer is a role. A path error is
 // returned before any call. invalidate, when given, runs after the call
 // (see [Client.mutate]).
-func (c *Client) roleCall(ctx context.Context, path string, pathErr error, req request, invalidate ...func()) (*Role, error) {
+func (c *Client) roleCall(ctx context.Context, path string, pathErr error, req request, invalidate ...func(context.Context)) (*Role, error) {
 	if pathErr != nil {
 		return nil, pathErr
 	}
@@ -104,7 +104,7 @@ func (c *Client) roleCall(ctx context.Context, path string, pathErr error, req r
 	var out Role
 	err := c.do(ctx, req, &out)
 	for _, f := range invalidate {
-		f()
+		f(ctx)
 	}
 	if err != nil {
 		return nil, err

@@ -241,6 +241,9 @@ func TestAPIErrorMapping(t *testing.T) {
 					t.Errorf("errors.Is(err, %v) = %v, want %v", s, got, want)
 				}
 			}
+			if errors.Is(err, listError{"x"}) { // a non-comparable target must not panic
+				t.Errorf("errors.Is(err, listError) = true")
+			}
 			assertNoKey(t, err)
 			if n := calls.Load(); n != 1 {
 				t.Errorf("server saw %d calls, want 1 (retries off)", n)
@@ -248,6 +251,11 @@ func TestAPIErrorMapping(t *testing.T) {
 		})
 	}
 }
+
+// listError is an error of a non-comparable type.
+type listError []string
+
+func (e listError) Error() string { return strings.Join(e, "; ") }
 
 func TestParseRetryAfter(t *testing.T) {
 	t.Parallel()
