@@ -102,11 +102,7 @@ func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target Res
 	if err != nil {
 		return nil, err
 	}
-	var out RoleAssignment
-	if err := c.mutate(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out, c.forgetMembership(om)); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[RoleAssignment](ctx, c, request{method: "POST", path: path, body: body, idempotent: true}, c.forgetMembership(om))
 }
 
 // RemoveRole takes the role roleSlug on the target resource away from

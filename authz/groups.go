@@ -76,11 +76,7 @@ func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, 
 	if err != nil {
 		return nil, err
 	}
-	var out GroupRoleAssignment
-	if err := c.mutate(ctx, request{method: "POST", path: path, body: body, idempotent: true}, &out, c.invalidateAll); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[GroupRoleAssignment](ctx, c, request{method: "POST", path: path, body: body, idempotent: true}, c.invalidateAll)
 }
 
 // ReplaceGroupRoleAssignments makes roles the complete list of a group's
@@ -143,11 +139,7 @@ func (c *Client) GetGroupRoleAssignment(ctx context.Context, groupID, graID stri
 	if err != nil {
 		return nil, err
 	}
-	var out GroupRoleAssignment
-	if err := c.do(ctx, request{method: "GET", path: path}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[GroupRoleAssignment](ctx, c, request{method: "GET", path: path}, nil)
 }
 
 // RemoveGroupRoleAssignment deletes one role assignment of a group by ID:

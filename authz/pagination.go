@@ -301,3 +301,19 @@ func (c *Client) mutate(ctx context.Context, req request, out any, invalidate fu
 	invalidate(ctx)
 	return err
 }
+
+// call sends req and returns its JSON answer as a *T: a read when
+// invalidate is nil, else a change (see [Client.mutate]).
+func call[T any](ctx context.Context, c *Client, req request, invalidate func(context.Context)) (*T, error) {
+	var out T
+	var err error
+	if invalidate != nil {
+		err = c.mutate(ctx, req, &out, invalidate)
+	} else {
+		err = c.do(ctx, req, &out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

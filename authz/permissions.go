@@ -69,11 +69,7 @@ func (c *Client) CreatePermission(ctx context.Context, p CreatePermissionParams)
 	if p.Name == "" {
 		return nil, badArg("CreatePermissionParams.Name", "is required")
 	}
-	var out Permission
-	if err := c.do(ctx, request{method: "POST", path: "/authorization/permissions", body: p, idempotent: true}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[Permission](ctx, c, request{method: "POST", path: "/authorization/permissions", body: p, idempotent: true}, nil)
 }
 
 // GetPermission returns the permission with the given slug: GET
@@ -83,11 +79,7 @@ func (c *Client) GetPermission(ctx context.Context, slug string) (*Permission, e
 	if err != nil {
 		return nil, err
 	}
-	var out Permission
-	if err := c.do(ctx, request{method: "GET", path: path}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[Permission](ctx, c, request{method: "GET", path: path}, nil)
 }
 
 // UpdatePermission changes a permission's name or description: PATCH
@@ -97,11 +89,7 @@ func (c *Client) UpdatePermission(ctx context.Context, slug string, p UpdatePerm
 	if err != nil {
 		return nil, err
 	}
-	var out Permission
-	if err := c.do(ctx, request{method: "PATCH", path: path, body: p}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[Permission](ctx, c, request{method: "PATCH", path: path, body: p}, nil)
 }
 
 // DeletePermission deletes a permission: DELETE

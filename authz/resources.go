@@ -217,12 +217,7 @@ func (c *Client) CreateResource(ctx context.Context, p CreateResourceParams) (*A
 	if err != nil {
 		return nil, err
 	}
-	var out AuthorizationResource
-	err = c.do(ctx, request{method: "POST", path: "/authorization/resources", body: body, idempotent: true}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[AuthorizationResource](ctx, c, request{method: "POST", path: "/authorization/resources", body: body, idempotent: true}, nil)
 }
 
 // GetResource returns the resource with WorkOS ID id: GET
@@ -248,11 +243,7 @@ func (c *Client) GetResourceByExternalID(ctx context.Context, org, typeSlug, ext
 }
 
 func (c *Client) getResource(ctx context.Context, path string) (*AuthorizationResource, error) {
-	var out AuthorizationResource
-	if err := c.do(ctx, request{method: "GET", path: path}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[AuthorizationResource](ctx, c, request{method: "GET", path: path}, nil)
 }
 
 // UpdateResource changes the name, description or parent of the resource
@@ -288,11 +279,7 @@ func (c *Client) updateResource(ctx context.Context, path string, p UpdateResour
 		// A move changes what every membership inherits in the subtree.
 		invalidate = c.invalidateAll
 	}
-	var out AuthorizationResource
-	if err := c.mutate(ctx, request{method: "PATCH", path: path, body: body}, &out, invalidate); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[AuthorizationResource](ctx, c, request{method: "PATCH", path: path, body: body}, invalidate)
 }
 
 // DeleteResource deletes the resource with ID id: DELETE

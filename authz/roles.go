@@ -94,22 +94,13 @@ func orgRolePath(org, slug string, rest ...string) (string, error) {
 }
 
 // roleCall sends one request whose answer is a role. A path error is
-// returned before any call. invalidate, when given, runs after the call
-// (see [Client.mutate]).
-func (c *Client) roleCall(ctx context.Context, path string, pathErr error, req request, invalidate ...func(context.Context)) (*Role, error) {
+// returned before any call. invalidate is nil for a read (see [call]).
+func (c *Client) roleCall(ctx context.Context, path string, pathErr error, req request, invalidate func(context.Context)) (*Role, error) {
 	if pathErr != nil {
 		return nil, pathErr
 	}
 	req.path = path
-	var out Role
-	err := c.do(ctx, req, &out)
-	for _, f := range invalidate {
-		f(ctx)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[Role](ctx, c, req, invalidate)
 }
 
 func (c *Client) listRoles(ctx context.Context, path string) ([]Role, error) {
@@ -142,7 +133,7 @@ func (c *Client) CreateEnvironmentRole(ctx context.Context, p CreateEnvironmentR
 	if p.Name == "" {
 		return nil, badArg("CreateEnvironmentRoleParams.Name", "is required")
 	}
-	return c.roleCall(ctx, "/authorization/roles", nil, request{method: "POST", body: p, idempotent: true})
+	return c.roleCall(ctx, "/authorization/roles", nil, request{method: "POST", body: p, idempotent: true}, nil)
 }
 
 // ListEnvironmentRoles returns every environment role in priority order:
@@ -155,14 +146,14 @@ func (c *Client) ListEnvironmentRoles(ctx context.Context) ([]Role, error) {
 // /authorization/roles/{slug}. Documented errors: 403, 404.
 func (c *Client) GetEnvironmentRole(ctx context.Context, slug string) (*Role, error) {
 	path, err := envRolePath(slug)
-	return c.roleCall(ctx, path, err, request{method: "GET"})
+	return c.roleCall(ctx, path, err, request{method: "GET"}, nil)
 }
 
 // UpdateEnvironmentRole changes an environment role's name or description:
 // PATCH /authorization/roles/{slug}. Documented errors: 400, 403, 404, 422.
 func (c *Client) UpdateEnvironmentRole(ctx context.Context, slug string, p UpdateRoleParams) (*Role, error) {
 	path, err := envRolePath(slug)
-	return c.roleCall(ctx, path, err, request{method: "PATCH", body: p})
+	return c.roleCall(ctx, path, err, request{method: "PATCH", body: p}, nil)
 }
 
 // SetEnvironmentRolePermissions replaces all permissions of an environment
@@ -208,7 +199,7 @@ func (c *Client) CreateOrganizationRole(ctx context.Context, org string, p Creat
 	if err == nil && p.Name == "" {
 		err = badArg("CreateOrganizationRoleParams.Name", "is required")
 	}
-	return c.roleCall(ctx, path, err, request{method: "POST", body: p, idempotent: true})
+	return c.roleCall(ctx, path, err, request{method: "POST", body: p, idempotent: true}, nil)
 }
 
 // ListOrganizationRoles returns the roles usable in organization org —
@@ -228,7 +219,7 @@ func (c *Client) ListOrganizationRoles(ctx context.Context, org string) ([]Role,
 // Documented errors: 403, 404.
 func (c *Client) GetOrganizationRole(ctx context.Context, org, slug string) (*Role, error) {
 	path, err := orgRolePath(org, slug)
-	return c.roleCall(ctx, path, err, request{method: "GET"})
+	return c.roleCall(ctx, path, err, request{method: "GET"}, nil)
 }
 
 // UpdateOrganizationRole changes a custom role's name or description: PATCH
@@ -236,7 +227,7 @@ func (c *Client) GetOrganizationRole(ctx context.Context, org, slug string) (*Ro
 // 403, 404, 422.
 func (c *Client) UpdateOrganizationRole(ctx context.Context, org, slug string, p UpdateRoleParams) (*Role, error) {
 	path, err := orgRolePath(org, slug)
-	return c.roleCall(ctx, path, err, request{method: "PATCH", body: p})
+	return c.roleCall(ctx, path, err, request{method: "PATCH", body: p}, nil)
 }
 
 // DeleteOrganizationRole deletes a custom role: DELETE
