@@ -123,7 +123,10 @@ func (e *BatchError) Unwrap() []error {
 // An item that cannot be decided fails closed — its Decision is not
 // Allowed — and is listed in the returned [*BatchError]; the other items
 // are still answered. nil claims, an empty permission or an invalid option
-// fail the whole batch with [ErrInvalidInput] and no call.
+// fail the whole batch with [ErrInvalidInput] and no call; so does a closed
+// Client, with [ErrClosed]. No Decision returned with an error is Allowed
+// unless that error is a [*BatchError] and the item is not among its
+// Failures.
 func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []Resource, opts ...CallOption) ([]Decision, error) {
 	cc := callOptions(opts)
 	decisions := make([]Decision, len(rs))
@@ -144,6 +147,9 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 			return decisions, fmt.Errorf("parent: %w", err)
 		}
 	}
+	if c.isClosed.Load() {
+		return decisions, ErrClosed
+	}
 	b := &batch{c: c, claims: claims, permission: permission, cc: cc, decisions: decisions, failed: map[int]error{}}
 	b.run(ctx, rs)
 	if len(b.failed) == 0 {
@@ -151,6 +157,7 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 	}
 	be := &BatchError{Total: len(rs)}
 	for i, err := range b.failed {
+		decisions[i] = Decision{} // a failed item is never Allowed (failLocked zeroed it already)
 		be.Failures = append(be.Failures, ItemError{Index: i, Err: err})
 	}
 	slices.SortFunc(be.Failures, func(a, b ItemError) int { return a.Index - b.Index })

@@ -401,6 +401,66 @@ func TestFilter(t *testing.T) {
 	}
 }
 
+// TestFilterLeavesOutItemsThatFailed: an item whose check failed — a
+// malformed or failed API answer, an invalid reference, another
+// organization's resource even when the token grants the permission — is
+// never returned, even when it would have been allowed; the others are,
+// with a BatchError naming exactly the failed items.
+func TestFilterLeavesOutItemsThatFailed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		fault authztest.Fault
+	}{
+		{"malformed body", authztest.Fault{Malformed: true}},
+		{"server error", authztest.Fault{Status: 500}},
+		{"rate limited", authztest.Fault{Status: 429}},
+		{"unauthorized key", authztest.Fault{Status: 401}},
+		{"dropped connection", authztest.Fault{Drop: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			c := w.f.Client(authz.WithRetry(authz.RetryPolicy{}))
+			var items []project
+			for i, id := range w.projects["ws1"][:7] { // bob may view 0, 3 and 6
+				items = append(items, project{Name: fmt.Sprintf("p%d", i), ID: id})
+			}
+			items = append(items, project{Name: "invalid"}, project{Name: "other org"})
+			ref := func(p project) authz.Resource {
+				switch p.Name {
+				case "invalid":
+					return authz.Resource{}
+				case "other org":
+					return authz.ExternalResource("project", "ws1-p000").InOrganization("org_other")
+				}
+				return authz.ResourceID(p.ID)
+			}
+			fault := tc.fault
+			fault.Path = "/authorization/organization_memberships/om_bob/check"
+			w.f.InjectFault(fault) // the first check: p0's, with one check at a time
+			// The token grants project:view organization-wide, which must not
+			// rescue the other organization's resource.
+			claims := claimsFor("om_bob", "project:view")
+			got, err := authz.Filter(t.Context(), c, claims, "project:view", items, ref, authz.Concurrency(1))
+			if diff := cmp.Diff([]project{items[3], items[6]}, got); diff != "" {
+				t.Errorf("Filter (-want +got):\n%s", diff)
+			}
+			var be *authz.BatchError
+			if !errors.As(err, &be) {
+				t.Fatalf("err = %v, want a *BatchError", err)
+			}
+			var failed []int
+			for _, f := range be.Failures {
+				failed = append(failed, f.Index)
+			}
+			if diff := cmp.Diff([]int{0, 7, 8}, failed); diff != "" {
+				t.Errorf("failed indexes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestCacheAndInvalidation(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)

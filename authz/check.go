@@ -28,7 +28,8 @@ import (
 // claims without an organization membership ID match
 // [token.ErrNoMembership]; an external reference naming another
 // organization than the claims' matches [ErrOrganizationMismatch] — none of
-// these makes an API call. API failures are [*APIError],
+// these makes an API call. After [Client.Close], every check fails with
+// [ErrClosed]. API failures are [*APIError],
 // [ErrMalformedResponse], [ErrClosed], [ErrPanic] or the caller's
 // ctx.Err().
 //
@@ -57,6 +58,9 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	}
 	if err := r.Validate(); err != nil {
 		return Decision{}, err
+	}
+	if c.isClosed.Load() {
+		return Decision{}, ErrClosed // even where the token alone would answer: Close means no more answers
 	}
 	if c.Token().Allows(claims, permission, r) {
 		return Decision{Allowed: true, Source: SourceToken}, nil

@@ -79,31 +79,40 @@ func TestCheckResponses(t *testing.T) {
 		body    string
 		want    Decision
 		wantErr error
+		status  int // 0: 200
 	}{
-		{"allowed", `{"authorized":true}`, Decision{true, SourceAPI}, nil},
-		{"denied", `{"authorized":false}`, Decision{false, SourceAPI}, nil},
-		{"extra keys and whitespace", " {\"object\":\"check\", \"authorized\" : true, \"x\":{\"a\":[1,null]}}\n", Decision{true, SourceAPI}, nil},
-		{"empty object", `{}`, Decision{}, ErrMalformedResponse},
-		{"empty body", ``, Decision{}, ErrMalformedResponse},
-		{"null", `null`, Decision{}, ErrMalformedResponse},
-		{"authorized null", `{"authorized":null}`, Decision{}, ErrMalformedResponse},
-		{"authorized string", `{"authorized":"true"}`, Decision{}, ErrMalformedResponse},
-		{"authorized number", `{"authorized":1}`, Decision{}, ErrMalformedResponse},
-		{"authorized object", `{"authorized":{"value":true}}`, Decision{}, ErrMalformedResponse},
-		{"array", `[{"authorized":true}]`, Decision{}, ErrMalformedResponse},
-		{"bare true", `true`, Decision{}, ErrMalformedResponse},
-		{"other case key", `{"Authorized":true}`, Decision{}, ErrMalformedResponse},
-		{"duplicate key", `{"authorized":false,"authorized":true}`, Decision{}, ErrMalformedResponse},
-		{"trailing garbage", `{"authorized":true} x`, Decision{}, ErrMalformedResponse},
-		{"two objects", `{"authorized":true}{"authorized":true}`, Decision{}, ErrMalformedResponse},
-		{"truncated", `{"authorized":true`, Decision{}, ErrMalformedResponse},
-		{"HTML", `<html>ok</html>`, Decision{}, ErrMalformedResponse},
+		{"allowed", `{"authorized":true}`, Decision{true, SourceAPI}, nil, 0},
+		{"denied", `{"authorized":false}`, Decision{false, SourceAPI}, nil, 0},
+		{"extra keys and whitespace", " {\"object\":\"check\", \"authorized\" : true, \"x\":{\"a\":[1,null]}}\n", Decision{true, SourceAPI}, nil, 0},
+		{"empty object", `{}`, Decision{}, ErrMalformedResponse, 0},
+		{"empty body", ``, Decision{}, ErrMalformedResponse, 0},
+		{"null", `null`, Decision{}, ErrMalformedResponse, 0},
+		{"authorized null", `{"authorized":null}`, Decision{}, ErrMalformedResponse, 0},
+		{"authorized string", `{"authorized":"true"}`, Decision{}, ErrMalformedResponse, 0},
+		{"authorized number", `{"authorized":1}`, Decision{}, ErrMalformedResponse, 0},
+		{"authorized object", `{"authorized":{"value":true}}`, Decision{}, ErrMalformedResponse, 0},
+		{"array", `[{"authorized":true}]`, Decision{}, ErrMalformedResponse, 0},
+		{"bare true", `true`, Decision{}, ErrMalformedResponse, 0},
+		{"other case key", `{"Authorized":true}`, Decision{}, ErrMalformedResponse, 0},
+		{"duplicate key", `{"authorized":false,"authorized":true}`, Decision{}, ErrMalformedResponse, 0},
+		{"trailing garbage", `{"authorized":true} x`, Decision{}, ErrMalformedResponse, 0},
+		{"two objects", `{"authorized":true}{"authorized":true}`, Decision{}, ErrMalformedResponse, 0},
+		{"truncated", `{"authorized":true`, Decision{}, ErrMalformedResponse, 0},
+		{"HTML", `<html>ok</html>`, Decision{}, ErrMalformedResponse, 0},
+		{"204 without a body", ``, Decision{}, ErrMalformedResponse, http.StatusNoContent},
+		{"201 allowed", `{"authorized":true}`, Decision{true, SourceAPI}, nil, http.StatusCreated},
+		{"202 without a body", ``, Decision{}, ErrMalformedResponse, http.StatusAccepted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, mux := setup(t)
-			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tt.body) })
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				if tt.status != 0 {
+					w.WriteHeader(tt.status)
+				}
+				io.WriteString(w, tt.body)
+			})
 			d, err := c.Resource().Check(t.Context(), "om_1", "project:edit", ResourceID("r1"))
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("err = %v, want %v", err, tt.wantErr)

@@ -47,26 +47,32 @@ func TestMiddleware(t *testing.T) {
 		name  string
 		path  string
 		token string
-		fault bool
+		fault *authztest.Fault // injected on the API paths
 		want  result
 	}{
-		{"no token", "/session", "", false, result{401, "Unauthorized\n"}},
-		{"garbage token", "/session", "not-a-jwt", false, result{401, "Unauthorized\n"}},
-		{"valid session", "/session", alice, false, result{200, "hello om_alice"}},
-		{"org permission granted by the token", "/reports", carol, false, result{200, "hello om_carol"}},
-		{"org permission missing from the token", "/reports", alice, false, result{403, "Forbidden\n"}},
-		{"resource allowed by the API", "/projects/" + ws1p, alice, false, result{200, "hello om_alice"}},
-		{"resource denied", "/projects/" + ws2p, alice, false, result{403, "Forbidden\n"}},
-		{"unknown resource", "/projects/authz_resource_nope", alice, false, result{403, "Forbidden\n"}},
-		{"bad resource reference", "/projects/bad", alice, false, result{400, "Bad Request\n"}},
-		{"session without membership", "/projects/" + ws1p, noMembership, false, result{403, "Forbidden\n"}},
-		{"API failing", "/projects/" + ws1p, alice, true, result{503, "Service Unavailable\n"}},
+		{"no token", "/session", "", nil, result{401, "Unauthorized\n"}},
+		{"garbage token", "/session", "not-a-jwt", nil, result{401, "Unauthorized\n"}},
+		{"valid session", "/session", alice, nil, result{200, "hello om_alice"}},
+		{"org permission granted by the token", "/reports", carol, nil, result{200, "hello om_carol"}},
+		{"org permission missing from the token", "/reports", alice, nil, result{403, "Forbidden\n"}},
+		{"resource allowed by the API", "/projects/" + ws1p, alice, nil, result{200, "hello om_alice"}},
+		{"resource denied", "/projects/" + ws2p, alice, nil, result{403, "Forbidden\n"}},
+		{"unknown resource", "/projects/authz_resource_nope", alice, nil, result{403, "Forbidden\n"}},
+		{"bad resource reference", "/projects/bad", alice, nil, result{400, "Bad Request\n"}},
+		{"session without membership", "/projects/" + ws1p, noMembership, nil, result{403, "Forbidden\n"}},
+		{"API failing", "/projects/" + ws1p, alice, &authztest.Fault{Status: 500}, result{503, "Service Unavailable\n"}},
+		{"API answer malformed", "/projects/" + ws1p, alice, &authztest.Fault{Malformed: true}, result{503, "Service Unavailable\n"}},
+		{"API answer 200 without authorized", "/projects/" + ws1p, alice, &authztest.Fault{Status: 200, Body: `{"authorised":true}`}, result{503, "Service Unavailable\n"}},
+		{"API rejects the key", "/projects/" + ws1p, alice, &authztest.Fault{Status: 401}, result{503, "Service Unavailable\n"}},
+		{"API connection dropped", "/projects/" + ws1p, alice, &authztest.Fault{Drop: true}, result{503, "Service Unavailable\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Not parallel: the fault is injected into the shared fake.
-			if tt.fault {
-				w.f.InjectFault(authztest.Fault{Path: "/authorization/", Status: 500})
+			if tt.fault != nil {
+				f := *tt.fault
+				f.Path = "/authorization/"
+				w.f.InjectFault(f)
 				defer w.f.ClearFaults()
 			}
 			req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+tt.path, nil)

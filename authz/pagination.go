@@ -44,6 +44,7 @@ type ListOptions struct {
 // Page is one page of a paginated list, with the cursors to fetch its
 // neighbours. An empty cursor means there is no page in that direction.
 type Page[T any] struct {
+	// Data holds the page's items, in the API's order (never nil).
 	Data []T
 	// Before is the cursor for the previous page (pass as [ListOptions.Before]).
 	Before string

@@ -79,8 +79,12 @@ func (s Source) String() string {
 // question could not be decided, and the Decision returned with it is never
 // Allowed.
 type Decision struct {
+	// Allowed is true when the membership may use the permission on the
+	// resource.
 	Allowed bool
-	Source  Source
+	// Source says which layer answered; [SourceNone] for an item a batch
+	// left unasked or could not decide.
+	Source Source
 }
 
 // Validate reports whether r names exactly one resource: either an ID alone,

@@ -81,8 +81,10 @@ type DeleteResourceOptions struct {
 // ListResourcesOptions filter [Client.ListResources]. The API may require
 // OrganizationID or TypeSlug (400 missing_organization_id_or_resource_type_slug).
 type ListResourcesOptions struct {
+	// OrganizationID filters by organization (organization_id).
 	OrganizationID string
-	TypeSlug       string
+	// TypeSlug filters by resource type (resource_type_slug).
+	TypeSlug string
 	// ExternalID filters by external ID (resource_external_id).
 	ExternalID string
 	// Parent filters by parent: by ID (parent_resource_id), or by type and

@@ -40,13 +40,15 @@ type request struct {
 }
 
 // bodyDecoder is implemented by response types that decode their 2xx body
-// themselves, more strictly than encoding/json (see checkResult).
+// themselves, more strictly than encoding/json (see checkResult). They are
+// given every 2xx body, a 204's (empty) included: a check answered 204 has
+// no "authorized" and is malformed, not a deny.
 type bodyDecoder interface {
 	decodeBody(data []byte) error
 }
 
 // do sends req with retries and decodes a 2xx JSON body into out (when out is
-// non-nil and the status is not 204). Non-2xx answers become *APIError.
+// non-nil and the status is not 204; a bodyDecoder gets every 2xx body). Non-2xx answers become *APIError.
 //
 // Errors: a done ctx gives an error wrapping ctx.Err() (and the last
 // attempt's error, if any); Close gives ErrClosed; a 2xx body that does not
@@ -222,12 +224,12 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte, ide
 	if tooLarge {
 		return resp.StatusCode, fmt.Errorf("%w (more than %d bytes)", ErrResponseTooLarge, maxResponseBody)
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return resp.StatusCode, nil
-	}
-	if d, ok := out.(bodyDecoder); ok {
+	switch d, ok := out.(bodyDecoder); {
+	case ok:
 		err = d.decodeBody(data)
-	} else {
+	case out == nil || resp.StatusCode == http.StatusNoContent:
+		return resp.StatusCode, nil
+	default:
 		err = json.Unmarshal(data, out)
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/fgakit/fgakit/token"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -591,6 +592,18 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	if d.Allowed || !errors.Is(err, ErrClosed) {
 		t.Errorf("Check after Close = %+v, %v; want ErrClosed", d, err)
+	}
+	// Also where the token alone would grant the permission.
+	claims := &token.Claims{OrganizationID: "org_1", OrganizationMembershipID: "om_1", Permissions: []string{"p"}}
+	r := ExternalResource("project", "web")
+	if d, err := c.Check(t.Context(), claims, "p", r); d.Allowed || !errors.Is(err, ErrClosed) {
+		t.Errorf("Client.Check after Close = %+v, %v; want ErrClosed", d, err)
+	}
+	if ds, err := c.CheckMany(t.Context(), claims, "p", []Resource{r, ResourceID("r")}); ds[0].Allowed || ds[1].Allowed || !errors.Is(err, ErrClosed) {
+		t.Errorf("CheckMany after Close = %+v, %v; want ErrClosed", ds, err)
+	}
+	if got, err := Filter(t.Context(), c, claims, "p", []Resource{r}, func(r Resource) Resource { return r }); len(got) != 0 || !errors.Is(err, ErrClosed) {
+		t.Errorf("Filter after Close = %+v, %v; want ErrClosed", got, err)
 	}
 	if n := calls.Load(); n != 0 {
 		t.Errorf("server saw %d calls after Close", n)

@@ -1,0 +1,103 @@
+// Package authz answers "may this person do this on this resource?" for
+// products that sign people in with WorkOS AuthKit and model access with
+// WorkOS FGA, and holds the management calls of the WorkOS Authorization
+// API.
+//
+// Start with [New] (one [Client] per API key, safe for concurrent use,
+// [Client.Close] when done), verify the session's access token with
+// [github.com/fgakit/fgakit/token], then ask [Client.Check].
+//
+// # Two layers
+//
+//   - The token layer ([Client.Token], [TokenLayer]) reads
+//     organization-wide permissions from the verified session claims: pure,
+//     no I/O. A permission in the token counts only for the token's own
+//     organization (see [TokenLayer] for the rule).
+//   - The resource layer ([Client.Resource], [ResourceLayer]) asks the
+//     Authorization API (POST
+//     /authorization/organization_memberships/{om}/check), which is always
+//     current: roles on the resource, on its ancestors, and the
+//     organization role all count.
+//
+// [Client.Check] routes through both: the token answers when it grants the
+// permission organization-wide for the resource's own organization,
+// otherwise the API is asked. A [Decision] says whether access is allowed
+// and which layer answered ([Source]). Name resources with [ResourceID] or
+// [ExternalResource].
+//
+// # Lists
+//
+// [Client.CheckMany] and [Filter] answer many resources at once: token
+// layer first, duplicates asked once, bounded concurrency ([Concurrency]),
+// early stops ([RequireAll], [RequireAny]) and, when the caller names the
+// common parent ([UnderParent], [ChildrenOf]), one paginated discovery
+// listing instead of a check per item. A batch in which some items could
+// not be decided answers the others and reports the failed ones in a
+// [*BatchError]; [Filter] never returns a failed item.
+//
+// # Errors: fail closed
+//
+// A deny is a Decision with Allowed false and a nil error; an error means
+// "could not decide", and the Decision returned with it is never Allowed —
+// whatever went wrong: invalid input ([ErrInvalidInput], no call made), an
+// API error ([*APIError], matching [ErrNotFound], [ErrRateLimited]… with
+// [errors.Is]), a malformed or oversized answer ([ErrMalformedResponse],
+// [ErrResponseTooLarge]), a panic in the call ([ErrPanic]), a closed Client
+// ([ErrClosed]) or the caller's ctx.Err(). No error text contains the API
+// key. Failed calls are retried per [RetryPolicy], never past the caller's
+// deadline; [WithRateLimit] keeps a Client under WorkOS's request rate;
+// [WithObserver] reports every HTTP attempt.
+//
+// # Merging
+//
+// Concurrent identical checks (same membership, permission and resource) on
+// one Client share one API call, which runs detached from every caller's
+// cancellation, bounded by [WithCallTimeout], and is cancelled when every
+// caller has left. Each caller still waits on its own ctx. A change made
+// through the Client's management calls stops later checks from joining
+// calls that started before it.
+//
+// # Cache and request memo
+//
+// Current by default: nothing caches an API answer unless you ask.
+// [WithCache] adds a short-lived decision cache; a request memo
+// ([github.com/fgakit/fgakit/cache.WithMemo], put in every request's
+// context by the [Middleware]) answers a repeated check within one request.
+// A management call of the Client that changes access forgets the answers
+// it can affect, in the cache and in the memo of the ctx it is given, so a
+// handler that revokes and then checks is denied. [Fresh] skips both for
+// one call (read its note on shared calls and changes made elsewhere).
+//
+// # Management calls
+//
+// The Client also wraps the Authorization API's management endpoints:
+// resources ([Client.CreateResource], [Client.UpdateResource],
+// [Client.DeleteResource]…), role assignments of memberships
+// ([Client.AssignRole], [Client.RemoveRole]…) and of groups
+// ([Client.AssignGroupRole]…), environment and organization roles,
+// permissions, and discovery ([Client.ListResourcesForMembership],
+// [Client.ListMembershipsForResource], [Client.EffectivePermissions]).
+// Every paginated list comes as a pair: an iterator (for example
+// [Client.ListResources], an [iter.Seq2] that fetches pages as you range
+// and yields one error at most, then stops) and its XxxPage twin
+// ([Client.ListResourcesPage]) that returns one [Page] with its cursors
+// ([ListOptions]). Creates send an Idempotency-Key, so a retried create is
+// applied once.
+//
+// # HTTP middleware
+//
+// [Client.Middleware] guards net/http handlers: it verifies the session
+// ([github.com/fgakit/fgakit/token.Verifier]), then requires a session ([Middleware.RequireSession]),
+// an organization-wide permission ([Middleware.RequirePermission]) or a
+// permission on the resource the request names
+// ([Middleware.RequireResource]). Answers are 401, 403, 400 or 503 (could
+// not decide); handlers get the claims with [ClaimsFromContext].
+//
+// # Testing
+//
+// [github.com/fgakit/fgakit/authztest] is an in-memory fake of the
+// Authorization API with WorkOS's semantics, served over HTTP, that also
+// mints session tokens: point a Client at it with [WithBaseURL] (or use
+// its Client method) and test your checks, batches, middleware and failure
+// handling (injected faults) without the network.
+package authz
