@@ -124,6 +124,29 @@ func TestCheckResponses(t *testing.T) {
 	}
 }
 
+// A redirect is not the API's answer: it is an error, never followed to
+// an answer elsewhere.
+func TestCheckDoesNotFollowRedirects(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t, WithRetry(RetryPolicy{}))
+	var elsewhere atomic.Int32
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		io.WriteString(w, `{"authorized":true}`)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, basePath+"/elsewhere", http.StatusTemporaryRedirect)
+	})
+	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	var ae *APIError
+	if d.Allowed || !errors.As(err, &ae) || ae.StatusCode != http.StatusTemporaryRedirect {
+		t.Errorf("Check = %+v, %v; want an APIError with status 307", d, err)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect was followed %d times", n)
+	}
+}
+
 func TestCheckRejectsBadInputWithoutCalling(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -82,7 +82,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if c.http == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 64
-		c.http = &http.Client{Transport: t}
+		c.http = &http.Client{Transport: t, CheckRedirect: noRedirects}
 		c.ownsHTTP = true
 	}
 	c.res.c = c
@@ -92,6 +92,12 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	c.base, c.cancelBase = context.WithCancel(context.Background())
 	return c, nil
 }
+
+// noRedirects makes the Client's own HTTP client return a redirect as the
+// answer instead of following it: the WorkOS API does not redirect, and a
+// check answered from wherever a 3xx points is not the API's answer. A 3xx
+// is then an [*APIError], so it fails closed.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Close stops the Client: in-flight shared checks are cancelled (their
 // waiters get [ErrClosed]), Close waits for the goroutines the Client

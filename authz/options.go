@@ -120,9 +120,11 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient sets the HTTP client the Client sends with. Its Timeout, if
-// any, limits each attempt. By default the Client uses its own transport
-// (a clone of [http.DefaultTransport] keeping up to 64 idle connections per
-// host), whose idle connections [Client.Close] closes.
+// any, limits each attempt; its CheckRedirect decides about redirects. By
+// default the Client uses its own transport (a clone of
+// [http.DefaultTransport] keeping up to 64 idle connections per host),
+// whose idle connections [Client.Close] closes, and follows no redirect (a
+// 3xx answer is an [*APIError]).
 func WithHTTPClient(h *http.Client) Option {
 	return func(c *config) error {
 		if h == nil {
@@ -300,8 +302,8 @@ func callOptions(opts []CallOption) callConfig {
 // A Fresh check may still share an identical API call that another
 // goroutine started concurrently on the same Client (see merging in
 // [Client.Check]), and get that call's answer with Source [SourceShared].
-// That answer is as current as the caller's own would be for every change
-// made through this Client: each management call that changes access
+// That answer still reflects every change made through this Client before
+// the Fresh check began: each management call that changes access
 // (AssignRole, RemoveRole, DeleteResource, role and permission changes…)
 // stops later checks from joining calls started before it returned, so a
 // Fresh check that follows such a call only shares a call that started
