@@ -1,11 +1,16 @@
 package token
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -14,6 +19,10 @@ import (
 // into typed fields: a claim of the wrong JSON type (a number for "sub", a
 // string for "permissions") is a decoding error, hence [ErrMalformed]. It
 // implements [jwt.Claims] so that the jwt parser validates exp, nbf and iat.
+//
+// encoding/json matches member names case-insensitively, so the decoded
+// fields can be trusted only once [claimNames.read] has checked the payload's
+// member names.
 type wireClaims struct {
 	Subject      string        `json:"sub"`
 	SessionID    string        `json:"sid"`
@@ -25,7 +34,6 @@ type wireClaims struct {
 	Permissions  []string      `json:"permissions"`
 	Entitlements []string      `json:"entitlements"`
 	FeatureFlags []string      `json:"feature_flags"`
-	Membership   string        `json:"organization_membership_id"`
 	Act          *Impersonator `json:"act"`
 	IssuedAt     numericDate   `json:"iat"`
 	ExpiresAt    numericDate   `json:"exp"`
@@ -35,37 +43,69 @@ type wireClaims struct {
 	// Scope is only looked at for presence: OAuth tokens carry it, AuthKit
 	// session tokens do not.
 	Scope json.RawMessage `json:"scope"`
+
+	// Membership is set by [claimNames.read] from the membership claim,
+	// whose name is configurable, not by encoding/json.
+	Membership string `json:"-"`
 }
 
-// customClaims decodes the membership ID from a claim with another name than
-// [DefaultMembershipClaim] (see [WithMembershipClaim]).
-type customClaims struct {
-	wireClaims
-	claimName string
+// standardClaimNames are the json names of wireClaims, in any order.
+var standardClaimNames = []string{
+	"sub", "sid", "iss", "aud", "org_id", "role", "roles", "permissions",
+	"entitlements", "feature_flags", "act", "iat", "exp", "nbf", "jti", "scope",
 }
 
-// UnmarshalJSON decodes the standard fields, then the configured membership
-// claim, which must be a string (or null, meaning absent).
-func (c *customClaims) UnmarshalJSON(b []byte) error {
-	c.wireClaims = wireClaims{}
-	if err := json.Unmarshal(b, &c.wireClaims); err != nil {
+// defaultClaimNames are the names read with the default membership claim.
+var defaultClaimNames = newClaimNames(append(slices.Clip(standardClaimNames), DefaultMembershipClaim)...)
+
+// read checks the member names of payload, the JSON the jwt parser decoded
+// into c, and sets c.Membership from the membership
+// claim (the last of n's names), read by its exact name.
+//
+// encoding/json matches member names case-insensitively: "ORG_ID" or
+// "Org_Id" fill the org_id field, and with both present the result depends
+// on their order. So a payload with a member whose name equals a claim name
+// only case-insensitively is rejected as ambiguous, as is a payload naming
+// one claim twice; the same holds inside claim "act". With neither, every
+// field of c came from the member spelled exactly as its claim.
+func (n *claimNames) read(payload []byte, c *wireClaims) error {
+	membership, act, err := n.check(payload)
+	if err != nil {
 		return err
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return err
-	}
-	c.Membership = ""
-	if raw, ok := all[c.claimName]; ok {
-		var s *string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return errors.New("membership claim is not a string")
-		}
-		if s != nil {
-			c.Membership = *s
+	if act != nil {
+		if _, _, err := actClaimNames.check(act); err != nil {
+			return fmt.Errorf("act: %w", err)
 		}
 	}
-	return nil
+	c.Membership, err = membershipString(membership)
+	return err
+}
+
+// actClaimNames are the members of claim "act" read into [Impersonator]; the
+// same exactness rule applies to them. (Their last name, "reason", is not a
+// membership claim: the value check returns for it is unused.)
+var actClaimNames = newClaimNames("sub", "reason")
+
+// membershipString decodes the raw membership claim: a string, or null or
+// absent (nil) for none.
+func membershipString(raw []byte) (string, error) {
+	if raw == nil {
+		return "", nil
+	}
+	// Fast path: a plain string, no escapes, valid UTF-8 (the JSON is
+	// already validated, so there are no control characters).
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s *string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errors.New("membership claim is not a string")
+	}
+	if s == nil {
+		return "", nil
+	}
+	return *s, nil
 }
 
 // GetExpirationTime implements [jwt.Claims].
@@ -179,4 +219,196 @@ func (d *numericDate) time() time.Time {
 		return time.Time{}
 	}
 	return d.v.Time
+}
+
+// claimNames is a set of JSON member names that must be spelled exactly.
+type claimNames struct {
+	names []string
+	ascii bool // every name is ASCII, so a case-insensitive match has the same length
+}
+
+func newClaimNames(names ...string) *claimNames {
+	return &claimNames{names: names, ascii: isASCII(names...)}
+}
+
+// check walks the members of the JSON object b, which encoding/json has
+// already accepted (the jwt parser decoded it), and fails when a member name equals one of the names
+// case-insensitively (as encoding/json matches them, per strings.EqualFold)
+// but not exactly, or when a name appears twice. It returns the raw values of
+// the last name (the membership claim) and of "act", nil when absent. A b
+// that is not an object (null) has no members.
+func (n *claimNames) check(b []byte) (last, act []byte, err error) {
+	var seen uint64
+	err = forEachMember(b, func(quotedKey, v []byte) error {
+		key, ascii := memberName(quotedKey)
+		i, ambiguous := n.match(key, ascii)
+		switch {
+		case ambiguous >= 0:
+			return fmt.Errorf("member name matches claim %q only case-insensitively", n.names[ambiguous])
+		case i < 0:
+			return nil
+		case seen&(1<<i) != 0:
+			return fmt.Errorf("claim %q appears twice", n.names[i])
+		}
+		seen |= 1 << i
+		switch {
+		case i == len(n.names)-1:
+			last = v
+		case n.names[i] == "act":
+			act = v
+		}
+		return nil
+	})
+	return last, act, err
+}
+
+// match returns the index of the name equal to key (or -1) and the index of
+// a name that key equals only case-insensitively (or -1).
+func (n *claimNames) match(key []byte, ascii bool) (exact, ambiguous int) {
+	for i, name := range n.names {
+		if string(key) == name {
+			return i, -1
+		}
+	}
+	for i, name := range n.names {
+		if ascii && n.ascii && len(key) != len(name) {
+			continue
+		}
+		if strings.EqualFold(string(key), name) {
+			return -1, i
+		}
+	}
+	return -1, -1
+}
+
+// memberName unquotes a JSON member name as encoding/json does, without
+// allocating in the common case (ASCII, no escapes).
+func memberName(quoted []byte) (name []byte, ascii bool) {
+	inner := quoted[1 : len(quoted)-1]
+	plain := true
+	for _, c := range inner {
+		if c == '\\' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return inner, true
+	}
+	var s string
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		return inner, false // not reached: encoding/json accepted the name
+	}
+	return []byte(s), isASCII(s)
+}
+
+func isASCII(ss ...string) bool {
+	for _, s := range ss {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var errBadObject = errors.New("invalid JSON object")
+
+// forEachMember calls f with the quoted name and the raw value of each member
+// of the JSON object at the start of b, in order. That object must be valid
+// JSON (encoding/json checked it before); a b that does not start with an
+// object has no members. Whatever b holds, it never reads past b and ends.
+func forEachMember(b []byte, f func(quotedKey, value []byte) error) error {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil
+	}
+	i++
+	for {
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return errBadObject
+		}
+		switch b[i] {
+		case '}':
+			return nil
+		case ',':
+			i++
+			continue
+		case '"':
+		default:
+			return errBadObject
+		}
+		keyEnd := skipString(b, i)
+		if keyEnd-i < 2 {
+			return errBadObject
+		}
+		key := b[i:keyEnd]
+		i = skipSpace(b, keyEnd)
+		if i >= len(b) || b[i] != ':' {
+			return errBadObject
+		}
+		i = skipSpace(b, i+1)
+		valueEnd := skipValue(b, i)
+		if valueEnd <= i {
+			return errBadObject
+		}
+		if err := f(key, b[i:valueEnd]); err != nil {
+			return err
+		}
+		i = valueEnd
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index after the JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = skipString(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	return j
 }

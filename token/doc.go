@@ -38,12 +38,27 @@
 //     several issuer shapes ([WithIssuer]); an empty allow-list is a
 //     configuration error, never "allow all".
 //   - Tokens signed by WorkOS that are not user sessions are rejected with
-//     [ErrNotSessionToken]: WorkOS Connect OAuth application tokens (sid
-//     app_consent_…), Connect M2M tokens (sub client_…) and any token with an
-//     OAuth "scope" claim. A "client_id" claim alone is no reason: AuthKit
-//     session tokens carry one too.
+//     [ErrNotSessionToken]. WorkOS Connect signs its OAuth tokens with the
+//     same keys; per WorkOS's Connect token-claims reference
+//     (workos.com/docs/authkit/connect/token-claims) they are told apart by:
+//     sid holding an app consent ID (app_consent_…) in a token issued to an
+//     OAuth application, sub holding the application's client ID (client_…)
+//     in an M2M token, and a "scope" claim in both; any one of the three
+//     rejects the token. A "client_id" claim is deliberately not a reason:
+//     Connect tokens carry one, but so do real AuthKit session tokens (as
+//     observed on tokens WorkOS issues; its session-token reference does not
+//     list the claim), which must keep verifying.
 //   - Strictly typed claims: a claim of the wrong JSON type is [ErrMalformed];
 //     a missing or empty membership ID stays empty, never invented.
+//   - Exact claim names. encoding/json, which decodes the claims, matches
+//     member names case-insensitively, so "ORG_ID", "Org_Id" or "ſub" would
+//     fill org_id or sub, and with "org_id" next to "ORG_ID" the last one
+//     would win. A token is read only as its issuer wrote it: a payload with
+//     a member whose name equals a claim this package reads (including the
+//     membership claim and the members of "act") case-insensitively but not
+//     exactly, or that names such a claim twice, is rejected as ambiguous
+//     with [ErrMalformed], rather than guessing which spelling was meant.
+//     Other members, in any case, are ignored.
 //   - Fail closed: every rejection is an error wrapping one sentinel (use
 //     errors.Is) and never carries claims. Error texts never contain the
 //     token.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,15 @@ func FuzzVerify(f *testing.F) {
 		"",
 		"eyJhbGciOiJSUzI1NiJ9.bnVsbA.",
 		parts[0] + "." + b64("null") + "." + parts[2],
+		// Claim names in another case or twice: rejected, never read.
+		signRawPayload(f, namedPayload(`"org_id":"org_1"`)),
+		signRawPayload(f, namedPayload(`"ORG_ID":"org_evil"`)),
+		signRawPayload(f, namedPayload(`"org_id":"org_1","Org_Id":"org_evil"`)),
+		signRawPayload(f, namedPayload(`"Permissions":["*"],"om":"om_1"`)),
+		signRawPayload(f, namedPayload(`"org_id":"org_1","org_id":"org_evil"`)),
+		signRawPayload(f, namedPayload("\"permi\u017f\u017fions\":[\"*\"]")),
+		signRawPayload(f, namedPayload(`"act":{"SUB":"admin"}`)),
+		signRawPayload(f, namedPayload(`"om":"om_1","OM":"om_evil","meta":{"ORG_ID":"x"}`)),
 	} {
 		f.Add(seed)
 	}
@@ -64,6 +74,9 @@ func FuzzVerify(f *testing.F) {
 			if !signedByA(raw) {
 				t.Fatalf("accepted a token whose signature does not check out: %q", raw)
 			}
+			if !readAsWritten(raw, c, v.claimNames.names) {
+				t.Fatalf("claims %+v differ from the payload's exactly named members: %q", c, raw)
+			}
 		}
 	})
 }
@@ -75,6 +88,37 @@ func isSentinel(err error) bool {
 		}
 	}
 	return false
+}
+
+// readAsWritten reports whether c holds what the payload's members named
+// exactly "sub", "org_id", "permissions" and the membership claim say, and
+// whether no member name is a claim name in another case.
+func readAsWritten(raw string, c *Claims, names []string) bool {
+	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[1])
+	if err != nil {
+		return false
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(payload, &members) != nil {
+		return false
+	}
+	for key := range members {
+		for _, name := range names {
+			if key != name && strings.EqualFold(key, name) {
+				return false
+			}
+		}
+	}
+	var exact struct {
+		sub, org, om string
+		perms        []string
+	}
+	json.Unmarshal(members["sub"], &exact.sub)
+	json.Unmarshal(members["org_id"], &exact.org)
+	json.Unmarshal(members["permissions"], &exact.perms)
+	json.Unmarshal(members[names[len(names)-1]], &exact.om)
+	return c.Subject == exact.sub && c.OrganizationID == exact.org &&
+		c.OrganizationMembershipID == exact.om && slices.Equal(c.Permissions, exact.perms)
 }
 
 // signedByA checks the token independently of the Verifier: an RS256 header

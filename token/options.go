@@ -268,11 +268,17 @@ var asymmetricMethods = map[string]bool{
 
 // WithMembershipClaim sets the name of the claim that carries the
 // organization membership ID (default [DefaultMembershipClaim]). Use it when
-// your JWT template names the claim differently.
+// your JWT template names the claim differently. The name is matched exactly;
+// it may not be a standard claim such as "sub" or "org_id" in any case.
 func WithMembershipClaim(name string) Option {
 	return func(c *config) error {
 		if name == "" {
 			return errors.New("token: WithMembershipClaim: empty claim name")
+		}
+		for _, std := range standardClaimNames {
+			if strings.EqualFold(name, std) {
+				return fmt.Errorf("token: WithMembershipClaim: %q is the standard claim %q", name, std)
+			}
 		}
 		c.membershipClaim = name
 		c.verifierOnly = append(c.verifierOnly, "WithMembershipClaim")

@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -17,17 +18,17 @@ import (
 // Verifier verifies AuthKit access tokens and returns their [Claims]. It is
 // immutable after [NewVerifier] and safe for concurrent use.
 type Verifier struct {
-	parser          *jwt.Parser
-	keys            KeySet
-	remote          *RemoteKeySet // the key set this Verifier made and closes; nil with WithKeySet
-	now             func() time.Time
-	leeway          time.Duration
-	issuers         []string
-	audience        string
-	membershipClaim string
-	maxTokenSize    int
-	cache           *lru.Cache[string, *Claims] // nil unless WithCache
-	closed          atomic.Bool
+	parser       *jwt.Parser
+	keys         KeySet
+	remote       *RemoteKeySet // the key set this Verifier made and closes; nil with WithKeySet
+	now          func() time.Time
+	leeway       time.Duration
+	issuers      []string
+	audience     string
+	claimNames   *claimNames // the claims read, the membership claim last
+	maxTokenSize int
+	cache        *lru.Cache[string, *Claims] // nil unless WithCache
+	closed       atomic.Bool
 }
 
 // NewVerifier returns a Verifier for the AuthKit client ID (client_…).
@@ -54,12 +55,12 @@ func NewVerifier(clientID string, opts ...Option) (*Verifier, error) {
 			jwt.WithTimeFunc(cfg.now),
 			jwt.WithStrictDecoding(),
 		),
-		now:             cfg.now,
-		leeway:          cfg.leeway,
-		issuers:         cfg.issuers,
-		audience:        cfg.audience,
-		membershipClaim: cfg.membershipClaim,
-		maxTokenSize:    cfg.maxTokenSize,
+		now:          cfg.now,
+		leeway:       cfg.leeway,
+		issuers:      cfg.issuers,
+		audience:     cfg.audience,
+		claimNames:   defaultClaimNames,
+		maxTokenSize: cfg.maxTokenSize,
 	}
 	switch {
 	case cfg.keySet != nil:
@@ -80,6 +81,9 @@ func NewVerifier(clientID string, opts ...Option) (*Verifier, error) {
 			return nil, err
 		}
 		v.keys, v.remote = remote, remote
+	}
+	if cfg.membershipClaim != DefaultMembershipClaim {
+		v.claimNames = newClaimNames(append(slices.Clip(standardClaimNames), cfg.membershipClaim)...)
 	}
 	if cfg.cacheSize > 0 {
 		c, err := lru.New[string, *Claims](cfg.cacheSize)
@@ -116,6 +120,10 @@ func (v *Verifier) Close() error {
 //     headers are never used, and a "crit" header is rejected;
 //   - exp present ([ErrMalformed]) and not past, nbf and iat not in the future,
 //     all with the leeway ([ErrExpired], [ErrNotYetValid]);
+//   - claim names spelled exactly: a payload with a member whose name matches
+//     a claim only case-insensitively ("ORG_ID", "Org_Id") or that names a
+//     claim twice is ambiguous, and so is rejected ([ErrMalformed]); the same
+//     holds inside "act";
 //   - iss in the allow-list when [WithIssuer] is set ([ErrIssuer]); aud
 //     containing the audience when [WithAudience] is set ([ErrAudience]);
 //   - the token is an AuthKit session token, not a WorkOS Connect OAuth or M2M
@@ -191,17 +199,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	if strings.ContainsAny(raw, "\r\n") {
 		return nil, fmt.Errorf("%w: line break in the token", ErrMalformed)
 	}
-	var (
-		wire   *wireClaims
-		target jwt.Claims
-	)
-	if v.membershipClaim == DefaultMembershipClaim {
-		wire = &wireClaims{}
-		target = wire
-	} else {
-		cc := &customClaims{claimName: v.membershipClaim}
-		wire, target = &cc.wireClaims, cc
-	}
+	wire := &wireClaims{}
 
 	// keyErr keeps the key set's own error, so that ErrUnknownKey and
 	// ErrKeySetUnavailable reach the caller rather than jwt's wrapping.
@@ -224,13 +222,22 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 		return key, nil
 	}
 
-	if _, err := v.parser.ParseWithClaims(raw, target, keyFunc); err != nil {
+	if _, err := v.parser.ParseWithClaims(raw, wire, keyFunc); err != nil {
 		if keyErr != nil {
 			return nil, keyErr
 		}
 		return nil, mapJWTError(err)
 	}
 
+	// Read the claim names from the payload, which the jwt parser accepted
+	// as exactly one base64url segment of JSON.
+	payload, err := base64.RawURLEncoding.DecodeString(raw[strings.IndexByte(raw, '.')+1 : strings.LastIndexByte(raw, '.')])
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	if err := v.claimNames.read(payload, wire); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
 	if len(v.issuers) > 0 && !slices.Contains(v.issuers, normalizeIssuer(wire.Issuer)) {
 		return nil, fmt.Errorf("%w: iss %q", ErrIssuer, truncate(wire.Issuer))
 	}
