@@ -319,27 +319,13 @@ func WithMaxTokenSize(n int) Option {
 // fetch only when the last one is at least this old; otherwise it is rejected
 // with [ErrUnknownKey] at once.
 func WithRefreshCooldown(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("token: WithRefreshCooldown: %v, want > 0", d)
-		}
-		c.refreshCooldown = d
-		c.remoteOnly = append(c.remoteOnly, "WithRefreshCooldown")
-		return nil
-	}
+	return keyFetchDuration("WithRefreshCooldown", d, func(c *config) *time.Duration { return &c.refreshCooldown })
 }
 
 // WithKeyRefresh sets the age after which fetched keys are refreshed in the
 // background (default [DefaultKeyRefresh]).
 func WithKeyRefresh(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("token: WithKeyRefresh: %v, want > 0", d)
-		}
-		c.keyRefresh = d
-		c.remoteOnly = append(c.remoteOnly, "WithKeyRefresh")
-		return nil
-	}
+	return keyFetchDuration("WithKeyRefresh", d, func(c *config) *time.Duration { return &c.keyRefresh })
 }
 
 // WithKeyMaxAge sets how long the last successfully fetched keys remain usable
@@ -347,26 +333,12 @@ func WithKeyRefresh(d time.Duration) Option {
 // verification fails closed with [ErrKeySetUnavailable]. It must not be
 // shorter than [WithKeyRefresh].
 func WithKeyMaxAge(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("token: WithKeyMaxAge: %v, want > 0", d)
-		}
-		c.keyMaxAge = d
-		c.remoteOnly = append(c.remoteOnly, "WithKeyMaxAge")
-		return nil
-	}
+	return keyFetchDuration("WithKeyMaxAge", d, func(c *config) *time.Duration { return &c.keyMaxAge })
 }
 
 // WithFetchTimeout bounds one JWKS fetch (default [DefaultFetchTimeout]).
 func WithFetchTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("token: WithFetchTimeout: %v, want > 0", d)
-		}
-		c.fetchTimeout = d
-		c.remoteOnly = append(c.remoteOnly, "WithFetchTimeout")
-		return nil
-	}
+	return keyFetchDuration("WithFetchTimeout", d, func(c *config) *time.Duration { return &c.fetchTimeout })
 }
 
 // WithMaxJWKSSize caps the JWKS response body in bytes (default
@@ -378,6 +350,20 @@ func WithMaxJWKSSize(n int64) Option {
 		}
 		c.maxJWKSSize = n
 		c.remoteOnly = append(c.remoteOnly, "WithMaxJWKSSize")
+		return nil
+	}
+}
+
+// keyFetchDuration is the shape shared by the key-fetching durations: d must
+// be positive; it is stored in the field that field points to, and the option
+// is recorded as one that applies only to a [RemoteKeySet].
+func keyFetchDuration(name string, d time.Duration, field func(*config) *time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("token: %s: %v, want > 0", name, d)
+		}
+		*field(c) = d
+		c.remoteOnly = append(c.remoteOnly, name)
 		return nil
 	}
 }
