@@ -55,8 +55,12 @@ func OnReject(f func(r *http.Request, status int, err error)) MiddlewareOption {
 }
 
 // Middleware returns HTTP middleware that verifies sessions with v and
-// checks with c.
+// checks with c. Like [http.Handle] with a nil handler, it panics when v is
+// nil: a setup mistake, better found at start-up than on every request.
 func (c *Client) Middleware(v *token.Verifier, opts ...MiddlewareOption) *Middleware {
+	if v == nil {
+		panic("authz: Middleware with a nil *token.Verifier")
+	}
 	m := &Middleware{c: c, v: v, tokenOf: bearerToken}
 	for _, o := range opts {
 		if o != nil {
@@ -115,8 +119,11 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 // RequireResource lets through requests whose session may use permission on
 // the resource resource names for the request (for example from
 // r.PathValue("id")), as [Client.Check] decides. A resource function error
-// gives 400.
+// gives 400. It panics at once when resource is nil.
 func (m *Middleware) RequireResource(permission string, resource func(*http.Request) (Resource, error)) func(http.Handler) http.Handler {
+	if resource == nil {
+		panic("authz: RequireResource with a nil resource function")
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r, ok := m.session(w, r)

@@ -141,3 +141,26 @@ func TestMiddlewareCookieRejectHookAndKeySetDown(t *testing.T) {
 		t.Errorf("OnReject calls (-want +got):\n%s", diff)
 	}
 }
+
+// Setup mistakes panic when the middleware is built, not on each request.
+func TestMiddlewareSetupMistakesPanic(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	for _, tc := range []struct {
+		name  string
+		build func()
+	}{
+		{"nil verifier", func() { c.Middleware(nil) }},
+		{"nil resource function", func() { c.Middleware(w.f.Verifier()).RequireResource("project:view", nil) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			tc.build()
+		})
+	}
+}
