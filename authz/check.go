@@ -211,11 +211,12 @@ type answerStore interface {
 // answer, or a cache hit copied to the memo) in to — unless an
 // invalidation happened since gen: the answer may predate the change.
 //
-// The generation is read again after Add: an invalidation bumps the
-// generation before it forgets entries, so either it ran entirely after
-// Add (and forgot the entry itself) or the second read sees the new
-// generation and the entry is forgotten here. Forgetting the whole
-// membership is more than needed, and harmless.
+// The generation is read again after Add, because an invalidation may run
+// between the first read and Add. An invalidation bumps the generation
+// before it forgets entries, so either its bump comes after the second
+// read — then its forgetting comes after Add and removes the entry — or
+// the second read sees the new generation and the entry is forgotten here.
+// Forgetting the whole membership is more than needed, and harmless.
 func (c *Client) remember(to answerStore, k checkKey, gen uint64, allowed bool) {
 	if to == nil || c.gen.Load() != gen {
 		return
