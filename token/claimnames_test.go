@@ -1,6 +1,8 @@
 package token
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -169,4 +171,64 @@ func TestClaimNamesCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzClaimNamesCheck compares check with encoding/json's own reading of the
+// top-level member names of any JSON value: check must fail exactly when a
+// name matches a claim only case-insensitively or a claim appears twice, and
+// return the membership claim's value. It must never panic on any input.
+func FuzzClaimNamesCheck(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `null`, `[1]`, `"x"`, `{"sub":"a","om":"b"}`, `{"SUB":"a"}`, `{"sub":1,"sub":2}`,
+		`{"\u006fm":"x","a":{"OM":[1,{"b":"}"}]}}`, "{\"\u017fub\":1}", `{"om":"a"} {"OM":1}`, `{"om"`, `{"a":"\"`,
+	} {
+		f.Add(seed)
+	}
+	names := newClaimNames("sub", "org_id", "om")
+	f.Fuzz(func(t *testing.T, data string) {
+		last, _, err := names.check([]byte(data)) // must not panic, even on invalid JSON
+		dec := json.NewDecoder(strings.NewReader(data))
+		if tok, terr := dec.Token(); terr != nil || tok != json.Delim('{') {
+			return // not an object: only the absence of a panic matters
+		}
+		var (
+			wantErr  bool
+			wantLast []byte
+			seen     = map[string]bool{}
+		)
+		for dec.More() {
+			tok, terr := dec.Token()
+			if terr != nil {
+				return // invalid JSON: check is never given it
+			}
+			key := tok.(string)
+			var value json.RawMessage
+			if dec.Decode(&value) != nil {
+				return
+			}
+			for _, n := range names.names {
+				if key != n && strings.EqualFold(key, n) {
+					wantErr = true
+				}
+			}
+			if slices.Contains(names.names, key) {
+				if seen[key] {
+					wantErr = true
+				}
+				seen[key] = true
+			}
+			if key == "om" {
+				wantLast = value
+			}
+		}
+		if _, terr := dec.Token(); terr != nil {
+			return // unterminated object
+		}
+		if (err != nil) != wantErr {
+			t.Fatalf("check(%q) error = %v, want error %v", data, err, wantErr)
+		}
+		if !wantErr && !bytes.Equal(last, wantLast) {
+			t.Fatalf("check(%q) membership = %q, want %q", data, last, wantLast)
+		}
+	})
 }
