@@ -231,3 +231,51 @@ func TestVerifierFollowsKeyRotation(t *testing.T) {
 		t.Errorf("%d JWKS fetches, want 2 (one refetch for the new kid)", n)
 	}
 }
+
+// TestClientRetriesFast: Fake.Client retries as production does (so a
+// single fault is absorbed) but milliseconds apart, and a fault for every
+// attempt fails the call at once rather than after seconds of backoff.
+func TestClientRetriesFast(t *testing.T) {
+	t.Parallel()
+	maxAttempts := authztest.RetryPolicy().MaxRetries + 1
+	tests := []struct {
+		name      string
+		fault     authztest.Fault
+		opts      []authz.Option
+		wantErr   error // nil: allowed
+		wantCalls int
+	}{
+		{"one 500 is absorbed by a retry", authztest.Fault{Status: 500}, nil, nil, 2},
+		{"500 on every attempt fails closed", authztest.Fault{Status: 500, Times: -1}, nil, authz.ErrServer, maxAttempts},
+		{"500 for MaxRetries+1 attempts fails closed", authztest.Fault{Status: 503, Times: maxAttempts}, nil, authz.ErrServer, maxAttempts},
+		{"500 for MaxRetries attempts is survived", authztest.Fault{Status: 502, Times: maxAttempts - 1}, nil, nil, maxAttempts},
+		{"Retry-After of a second is not waited for", authztest.Fault{Status: 429, RetryAfter: "1", Times: -1}, nil, authz.ErrRateLimited, 1},
+		{"the user's policy wins", authztest.Fault{Status: 500}, []authz.Option{authz.WithRetry(authz.RetryPolicy{})}, authz.ErrServer, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, web, _, claims := alice(t)
+			c := f.Client(tc.opts...)
+			f.InjectFault(tc.fault)
+			f.ResetCalls()
+			start := time.Now()
+			d, err := c.Check(t.Context(), claims, "project:edit", authz.ResourceID(web))
+			elapsed := time.Since(start)
+			if tc.wantErr == nil && (err != nil || !d.Allowed) {
+				t.Errorf("Check = %+v, %v; want allowed", d, err)
+			}
+			if tc.wantErr != nil && (!errors.Is(err, tc.wantErr) || d.Allowed) {
+				t.Errorf("Check = %+v, %v; want not allowed and %v", d, err, tc.wantErr)
+			}
+			if n := len(f.Calls()); n != tc.wantCalls {
+				t.Errorf("%d calls, want %d", n, tc.wantCalls)
+			}
+			// The production policy waits at least 0.25+0.375+0.56 s for
+			// three retries; the test policy a few milliseconds.
+			if elapsed > time.Second {
+				t.Errorf("the check took %v: the client backed off as in production", elapsed)
+			}
+		})
+	}
+}

@@ -52,6 +52,10 @@
 //   - Faults: [Fake.InjectFault] and [Fake.FailNext] answer status codes
 //     with Retry-After, add latency, drop connections or send malformed
 //     bodies, for the next N requests or those matching a path.
+//     [Fake.Client] retries 408, 429, 5xx and dropped connections as the
+//     production client does, but milliseconds apart ([RetryPolicy]): a
+//     fault reaches the caller only when it lasts for every attempt
+//     (Times -1, or MaxRetries+1 = 4); one is absorbed by a retry.
 //   - Time: [Fake.Now], [Fake.SetTime], [Fake.Advance], [WithClock].
 //   - Conformance: [Conformance] runs one set of scenarios through an
 //     [authz.Client] against the fake ([ConformanceFixture],
@@ -113,6 +117,8 @@
 //     is 422 (the ID of a deleted object still works as a cursor).
 //   - GET /authorization/resources accepts no filter at all (every
 //     resource) rather than 400 missing_organization_id_or_resource_type_slug.
+//   - A known path asked with a method it does not serve is 405 with an
+//     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an
 //     Authorization header.
 //   - Unknown request body fields are ignored; a malformed JSON body is 400

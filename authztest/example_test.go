@@ -2,6 +2,7 @@ package authztest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -105,4 +106,43 @@ func ExampleParseFixture() {
 	// Output:
 	// true <nil>
 	// authztest: fixture: resources[0] (external_id "api"): parent workspace "egn" not found
+}
+
+// Fake.Client retries 5xx answers as the production client does, but
+// milliseconds apart (authztest.RetryPolicy). So a fault must last for every
+// attempt (Times: -1, or MaxRetries+1) to reach the caller — who then gets
+// an error and no grant — while a single 500 is absorbed by a retry.
+func ExampleFake_InjectFault() {
+	f, err := authztest.NewServer("127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	f.AddResourceType("project")
+	f.AddPermission("project:edit", "project")
+	f.AddRole("project-admin", "project", "project:edit")
+	f.AddOrganization("org_acme", "Acme")
+	f.AddMembership("om_alice", "user_alice", "org_acme", "")
+	web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme"})
+	f.Assign("om_alice", "project-admin", web)
+
+	client := f.Client()
+	defer client.Close()
+	ctx := context.Background()
+	check := func(what string) {
+		f.ResetCalls()
+		d, err := client.Resource().Check(ctx, "om_alice", "project:edit", authz.ResourceID(web))
+		fmt.Printf("%s: allowed=%v, %d calls, ErrServer=%v\n", what, d.Allowed, len(f.Calls()), errors.Is(err, authz.ErrServer))
+	}
+
+	f.InjectFault(authztest.Fault{Status: 500, Times: -1}) // every attempt
+	check("500 until cleared")
+	f.ClearFaults()
+
+	f.FailNext(500) // one request
+	check("one 500")
+	// Output:
+	// 500 until cleared: allowed=false, 4 calls, ErrServer=true
+	// one 500: allowed=true, 2 calls, ErrServer=false
 }

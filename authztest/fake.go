@@ -2,6 +2,7 @@ package authztest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -47,6 +48,7 @@ type Fake struct {
 	tokens      int
 	keys        []*signer // current first; see RotateKey
 	idempotent  map[string]*replay
+	closed      bool // Close was called: setup methods refuse
 	closeOnce   sync.Once
 }
 
@@ -127,6 +129,13 @@ func New(tb testing.TB, opts ...Option) *Fake {
 // NewServer starts a fake listening on addr (e.g. "127.0.0.1:8080", or
 // "127.0.0.1:0" for a free port), as `fgakit serve` does. Setup methods of
 // the returned Fake panic on misuse. Call [Fake.Close] to stop it.
+//
+// [Fake.URL] names the address the listener got; for an unspecified host
+// ("0.0.0.0", "[::]" or none, as in ":8080": every interface) it names
+// 127.0.0.1, which reaches the listener from the same machine. The fake
+// accepts any API key unless [WithAPIKey] is given and mints session tokens
+// for anyone at /_fake/access_tokens: listen on a loopback address unless
+// you mean to expose it.
 func NewServer(addr string, opts ...Option) (*Fake, error) {
 	f, err := newFake(nil, opts)
 	if err != nil {
@@ -158,13 +167,38 @@ func (f *Fake) URL() string { return f.url }
 func (f *Fake) Handler() http.Handler { return f }
 
 // Close stops the server, waiting for requests in flight. It is safe to
-// call more than once.
+// call more than once. After Close the fake is read-only: [Fake.Calls],
+// [Fake.URL] and the like still answer, but a setup method ([Fake.AddRole],
+// [Fake.Assign], [Fake.Session], [Fake.InjectFault], [Fake.Client], …)
+// fails the test, or panics under [NewServer], saying the fake is closed,
+// and [Fake.Load] returns an error: a test that sets up a closed fake is
+// asking a server that no longer answers.
 func (f *Fake) Close() {
 	f.closeOnce.Do(func() {
+		f.mu.Lock()
+		f.closed = true
+		f.mu.Unlock()
 		if f.srv != nil {
 			f.srv.Close()
 		}
 	})
+}
+
+// errClosed is the misuse of a setup method after [Fake.Close].
+var errClosed = errors.New("the fake is closed (Fake.Close was called): set it up before closing it")
+
+// open reports whether the fake is still open, and reports the misuse of
+// the setup method what (see [Fake.fail]) when it is not.
+func (f *Fake) open(what string) bool {
+	f.helper()
+	f.mu.Lock()
+	closed := f.closed
+	f.mu.Unlock()
+	if closed {
+		f.fail(what, errClosed)
+		return false
+	}
+	return true
 }
 
 // ClientID is the AuthKit client ID whose JWKS the fake serves.
@@ -178,12 +212,19 @@ func (f *Fake) ClientID() string {
 func (f *Fake) APIKey() string { return f.apiKey }
 
 // Client returns the production client pointed at the fake, authenticating
-// with [Fake.APIKey]. Options are applied after the base URL. Under [New]
+// with [Fake.APIKey] and retrying with [RetryPolicy] (fast, for tests).
+// opts are applied after those, so they win: pass
+// authz.WithRetry(authz.DefaultRetryPolicy()) for the production waits, or
+// authz.WithRetry(authz.RetryPolicy{}) for no retries at all. Under [New]
 // the client is closed when the test ends and an error fails the test;
 // under [NewServer] the caller closes it and an error panics.
 func (f *Fake) Client(opts ...authz.Option) *authz.Client {
 	f.helper()
-	c, err := authz.New(f.APIKey(), append([]authz.Option{authz.WithBaseURL(f.URL())}, opts...)...)
+	if !f.open("Client") {
+		return nil
+	}
+	base := []authz.Option{authz.WithBaseURL(f.URL()), authz.WithRetry(RetryPolicy())}
+	c, err := authz.New(f.APIKey(), append(base, opts...)...)
 	if err != nil {
 		f.fail("Client", err)
 		return nil
@@ -199,6 +240,9 @@ func (f *Fake) Client(opts ...authz.Option) *authz.Client {
 // Lifetime and errors are handled as for [Fake.Client].
 func (f *Fake) Verifier(opts ...token.Option) *token.Verifier {
 	f.helper()
+	if !f.open("Verifier") {
+		return nil
+	}
 	v, err := token.NewVerifier(f.ClientID(), append([]token.Option{token.WithBaseURL(f.URL()), token.WithTimeFunc(f.Now)}, opts...)...)
 	if err != nil {
 		f.fail("Verifier", err)
@@ -208,6 +252,28 @@ func (f *Fake) Verifier(opts ...token.Option) *token.Verifier {
 		f.tb.Cleanup(func() { v.Close() })
 	}
 	return v
+}
+
+// RetryPolicy is the retry policy of [Fake.Client]: the production
+// policy's number of retries ([authz.DefaultRetryPolicy], 3 after the
+// first attempt) with waits of 1–5 ms instead of seconds, so a test that
+// injects faults exercises the real retry path without sleeping. A
+// Retry-After header is honoured only up to 5 ms: a 429 or 503 that asks
+// for a second or more fails at once with its [*authz.APIError]
+// (RetryAfter set), as the production client does when the wait is longer
+// than it is willing to wait.
+//
+// So a fault reaches the caller of a retrying [Fake.Client] only when it
+// outlasts the retries: inject it for MaxRetries+1 = 4 matching requests
+// (Fault.Times 4) or for every one (Times -1); a single fault
+// ([Fake.FailNext]) is absorbed by the first retry.
+func RetryPolicy() authz.RetryPolicy {
+	return authz.RetryPolicy{
+		MaxRetries:    authz.DefaultRetryPolicy().MaxRetries,
+		MinBackoff:    time.Millisecond,
+		MaxBackoff:    5 * time.Millisecond,
+		MaxRetryAfter: 5 * time.Millisecond,
+	}
 }
 
 func (f *Fake) helper() {
@@ -378,7 +444,32 @@ func (f *Fake) routes() *http.ServeMux {
 	f.roleRoutes(mux)
 	f.groupRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{
+				Message: fmt.Sprintf("Method %s is not allowed on '%s'; allowed: %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))})
+			return
+		}
 		writeError(w, errNotFound("The requested path '%s' could not be found.", r.URL.Path))
 	})
 	return mux
+}
+
+// allowedMethods lists the methods the fake serves on r's path when r's own
+// method is not one of them: a known path asked with the wrong method is
+// 405 with an Allow header, not 404. (ServeMux would answer 405 itself, but
+// the catch-all "/" pattern matches first.)
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }

@@ -45,7 +45,19 @@ type faultState struct {
 // InjectFault makes the next matching requests fail as fault says. Faults
 // are matched in the order they were injected; each request uses at most
 // one. Faulted requests still appear in [Fake.Calls].
+//
+// Through [Fake.Client], which retries 408, 429, 5xx and dropped
+// connections ([RetryPolicy]: 3 retries, milliseconds apart), a fault
+// makes a call fail only when it matches every attempt: Times -1 (until
+// [Fake.ClearFaults]) or Times 4 (MaxRetries+1). A fault for fewer
+// requests is absorbed by a retry and the call succeeds, which is how a
+// test shows that a transient failure is survived. Malformed bodies and
+// other statuses (4xx) are not retried: one is enough.
 func (f *Fake) InjectFault(fault Fault) {
+	f.helper()
+	if !f.open("InjectFault") {
+		return
+	}
 	left := fault.Times
 	if left == 0 {
 		left = 1
@@ -56,8 +68,15 @@ func (f *Fake) InjectFault(fault Fault) {
 }
 
 // FailNext makes the next API request (any path) answer status with a
-// JSON error body.
-func (f *Fake) FailNext(status int) { f.InjectFault(Fault{Status: status}) }
+// JSON error body. It is one request: a retryable status (408, 429, 5xx)
+// is then absorbed by [Fake.Client]'s first retry and the call succeeds.
+// To make a call through the retrying client fail, use
+// InjectFault(Fault{Status: status, Times: -1}) (see [Fake.InjectFault]),
+// or a client without retries: f.Client(authz.WithRetry(authz.RetryPolicy{})).
+func (f *Fake) FailNext(status int) {
+	f.helper()
+	f.InjectFault(Fault{Status: status})
+}
 
 // ClearFaults removes every pending fault.
 func (f *Fake) ClearFaults() {

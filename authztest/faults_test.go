@@ -2,6 +2,7 @@ package authztest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -250,5 +251,38 @@ func TestNewServerBadAddress(t *testing.T) {
 	if _, err := NewServer("127.0.0.1:0", WithFixture(&Fixture{Roles: []FixtureRole{{Slug: "x", ResourceTypeSlug: "nope"}}})); err == nil ||
 		!strings.Contains(err.Error(), `roles[0] (slug "x"): resource type "nope" not found`) {
 		t.Errorf("bad fixture: %v", err)
+	}
+}
+
+// TestWrongMethod: a known path asked with a method it does not serve is
+// 405 with an Allow header and a JSON message, not 404; an unknown path is
+// still 404.
+func TestWrongMethod(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		method, path string
+		wantStatus   int
+		wantAllow    string
+	}{
+		{"GET", "/_fake/access_tokens", 405, "POST"},
+		{"PUT", "/authorization/organization_memberships/om_alice/check", 405, "POST"},
+		{"PUT", "/authorization/resources/authz_resource_eng", 405, "GET, PATCH, DELETE"},
+		{"DELETE", "/sso/jwks/client_test", 405, "GET"},
+		{"GET", "/authorization/nowhere", 404, ""},
+		{"POST", "/_fake/nowhere", 404, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			t.Parallel()
+			f := newTestFake(t)
+			status, body, resp := call(t, f, tc.method, tc.path, "")
+			if status != tc.wantStatus || resp.Header.Get("Allow") != tc.wantAllow {
+				t.Errorf("status %d, Allow %q; want %d, %q", status, resp.Header.Get("Allow"), tc.wantStatus, tc.wantAllow)
+			}
+			var e struct{ Message string }
+			if err := json.Unmarshal([]byte(body), &e); err != nil || e.Message == "" {
+				t.Errorf("body %q is not a JSON {message}", body)
+			}
+		})
 	}
 }

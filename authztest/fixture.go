@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 )
 
 // Fixture is a whole scenario in the API's own vocabulary (DESIGN.md,
@@ -27,80 +29,129 @@ import (
 //	    "role_slug": "member", "resource_external_id": "org_acme", "resource_type_slug": "organization"}]
 //	}
 type Fixture struct {
-	// ClientID, when set, replaces the fake's AuthKit client ID.
-	ClientID                string                       `json:"client_id,omitempty"`
-	ResourceTypes           []FixtureResourceType        `json:"resource_types,omitempty"`
-	Permissions             []FixturePermission          `json:"permissions,omitempty"`
-	Roles                   []FixtureRole                `json:"roles,omitempty"`
-	Organizations           []FixtureOrganization        `json:"organizations,omitempty"`
-	OrganizationMemberships []FixtureMembership          `json:"organization_memberships,omitempty"`
-	Resources               []FixtureResource            `json:"resources,omitempty"`
-	RoleAssignments         []FixtureRoleAssignment      `json:"role_assignments,omitempty"`
-	Groups                  []FixtureGroup               `json:"groups,omitempty"`
-	GroupRoleAssignments    []FixtureGroupRoleAssignment `json:"group_role_assignments,omitempty"`
+	// ClientID, when set, replaces the fake's AuthKit client ID (but
+	// [WithClientID] wins over it).
+	ClientID string `json:"client_id,omitempty"`
+	// ResourceTypes declares the resource types, in any order.
+	ResourceTypes []FixtureResourceType `json:"resource_types,omitempty"`
+	// Permissions are the environment's permissions.
+	Permissions []FixturePermission `json:"permissions,omitempty"`
+	// Roles are environment roles and organizations' custom roles.
+	Roles []FixtureRole `json:"roles,omitempty"`
+	// Organizations are created with their root resources.
+	Organizations []FixtureOrganization `json:"organizations,omitempty"`
+	// OrganizationMemberships are the members of the organizations, with
+	// their organization roles.
+	OrganizationMemberships []FixtureMembership `json:"organization_memberships,omitempty"`
+	// Resources may name parents listed after them.
+	Resources []FixtureResource `json:"resources,omitempty"`
+	// RoleAssignments give memberships roles on resources.
+	RoleAssignments []FixtureRoleAssignment `json:"role_assignments,omitempty"`
+	// Groups are groups of memberships of one organization.
+	Groups []FixtureGroup `json:"groups,omitempty"`
+	// GroupRoleAssignments give every member of a group a role.
+	GroupRoleAssignments []FixtureGroupRoleAssignment `json:"group_role_assignments,omitempty"`
 }
 
 // FixtureResourceType declares a resource type. Without parent_types it
 // hangs under "organization".
 type FixtureResourceType struct {
-	Slug        string   `json:"slug"`
-	Name        string   `json:"name,omitempty"`
-	Description string   `json:"description,omitempty"`
+	// Slug names the type, e.g. "workspace" (required).
+	Slug string `json:"slug"`
+	// Name is a display name; the fake does not serve resource types, so
+	// it is informational.
+	Name string `json:"name,omitempty"`
+	// Description is informational, as Name.
+	Description string `json:"description,omitempty"`
+	// ParentTypes are the types a resource of this type may hang under
+	// ("organization" when empty); they may be declared later in the list.
 	ParentTypes []string `json:"parent_types,omitempty"`
 }
 
 // FixturePermission is a permission; name defaults to the slug and
 // resource_type_slug to "organization".
 type FixturePermission struct {
-	ID               string  `json:"id,omitempty"`
-	Slug             string  `json:"slug"`
-	Name             string  `json:"name,omitempty"`
-	Description      *string `json:"description,omitempty"`
-	ResourceTypeSlug string  `json:"resource_type_slug,omitempty"`
-	System           bool    `json:"system,omitempty"`
+	// ID is the permission's ID; empty generates one ("perm_…").
+	ID string `json:"id,omitempty"`
+	// Slug is the permission as checked, e.g. "project:edit" (required).
+	Slug string `json:"slug"`
+	// Name defaults to Slug.
+	Name string `json:"name,omitempty"`
+	// Description is answered as given; nil is JSON null.
+	Description *string `json:"description,omitempty"`
+	// ResourceTypeSlug is the type the permission applies to (default
+	// "organization").
+	ResourceTypeSlug string `json:"resource_type_slug,omitempty"`
+	// System marks a permission the API manages (it cannot be deleted).
+	System bool `json:"system,omitempty"`
 }
 
 // FixtureRole is an environment role, or with organization_id that
 // organization's custom role (slug starting with "org-").
 type FixtureRole struct {
-	ID               string   `json:"id,omitempty"`
-	Slug             string   `json:"slug"`
-	Name             string   `json:"name,omitempty"`
-	Description      *string  `json:"description,omitempty"`
-	OrganizationID   string   `json:"organization_id,omitempty"`
-	ResourceTypeSlug string   `json:"resource_type_slug,omitempty"`
-	Permissions      []string `json:"permissions"`
+	// ID is the role's ID; empty generates one ("role_…").
+	ID string `json:"id,omitempty"`
+	// Slug names the role (required); a custom role's starts with "org-".
+	Slug string `json:"slug"`
+	// Name defaults to Slug.
+	Name string `json:"name,omitempty"`
+	// Description is answered as given; nil is JSON null.
+	Description *string `json:"description,omitempty"`
+	// OrganizationID makes the role that organization's custom role;
+	// empty is an environment role.
+	OrganizationID string `json:"organization_id,omitempty"`
+	// ResourceTypeSlug is the type the role is assigned on (default
+	// "organization": an organization role).
+	ResourceTypeSlug string `json:"resource_type_slug,omitempty"`
+	// Permissions are permission slugs of that type or of descendant types.
+	Permissions []string `json:"permissions"`
 }
 
 // FixtureOrganization is an organization; its root resource is created
 // with it.
 type FixtureOrganization struct {
-	ID   string `json:"id"`
+	// ID is the organization ID, e.g. "org_acme" (required); it is also the
+	// external ID of its root resource (type "organization").
+	ID string `json:"id"`
+	// Name is the organization's name.
 	Name string `json:"name,omitempty"`
 }
 
 // FixtureSlug is a {"slug": …} reference, as in a membership's role.
 type FixtureSlug struct {
+	// Slug names the referenced object, e.g. a role.
 	Slug string `json:"slug"`
 }
 
 // FixtureUser is the user shown nested in membership lists.
 type FixtureUser struct {
-	Email     string `json:"email,omitempty"`
+	// Email is the user's email address.
+	Email string `json:"email,omitempty"`
+	// FirstName is the user's first name.
 	FirstName string `json:"first_name,omitempty"`
-	LastName  string `json:"last_name,omitempty"`
+	// LastName is the user's last name.
+	LastName string `json:"last_name,omitempty"`
 }
 
 // FixtureMembership is an organization membership with its organization
-// role ("role") or roles ("roles", multiple-roles mode).
+// role ("role") or roles ("roles", multiple-roles mode). Giving both is an
+// error.
 type FixtureMembership struct {
-	ID             string        `json:"id,omitempty"`
-	UserID         string        `json:"user_id"`
-	OrganizationID string        `json:"organization_id"`
-	Status         string        `json:"status,omitempty"`
-	Role           *FixtureSlug  `json:"role,omitempty"`
-	Roles          []FixtureSlug `json:"roles,omitempty"`
-	User           *FixtureUser  `json:"user,omitempty"`
+	// ID is the membership ID, e.g. "om_alice"; empty generates one.
+	ID string `json:"id,omitempty"`
+	// UserID is the member's user ID (required), the token's sub claim.
+	UserID string `json:"user_id"`
+	// OrganizationID is the organization (required).
+	OrganizationID string `json:"organization_id"`
+	// Status is answered as given, e.g. "active"; checks ignore it.
+	Status string `json:"status,omitempty"`
+	// Role is the organization role, a role scoped to "organization".
+	Role *FixtureSlug `json:"role,omitempty"`
+	// Roles are several organization roles (multiple-roles mode); not
+	// together with Role.
+	Roles []FixtureSlug `json:"roles,omitempty"`
+	// User is shown nested in membership lists.
+	User *FixtureUser `json:"user,omitempty"`
 }
 
 // FixtureResource is a resource. Name its parent by parent_resource_id, or
@@ -108,61 +159,303 @@ type FixtureMembership struct {
 // order within the fixture); without one it hangs under the organization
 // root. name defaults to external_id.
 type FixtureResource struct {
-	ID                       string  `json:"id,omitempty"`
-	ExternalID               string  `json:"external_id"`
-	Name                     string  `json:"name,omitempty"`
-	Description              *string `json:"description,omitempty"`
-	ResourceTypeSlug         string  `json:"resource_type_slug"`
-	OrganizationID           string  `json:"organization_id"`
-	ParentResourceID         string  `json:"parent_resource_id,omitempty"`
-	ParentResourceExternalID string  `json:"parent_resource_external_id,omitempty"`
-	ParentResourceTypeSlug   string  `json:"parent_resource_type_slug,omitempty"`
+	// ID is the resource ID; empty generates one ("authz_resource_…").
+	ID string `json:"id,omitempty"`
+	// ExternalID is your own ID of the resource, unique per type within the
+	// organization (required).
+	ExternalID string `json:"external_id"`
+	// Name defaults to ExternalID.
+	Name string `json:"name,omitempty"`
+	// Description is answered as given; nil is JSON null.
+	Description *string `json:"description,omitempty"`
+	// ResourceTypeSlug is the resource's type (required).
+	ResourceTypeSlug string `json:"resource_type_slug"`
+	// OrganizationID is the organization the resource belongs to (required).
+	OrganizationID string `json:"organization_id"`
+	// ParentResourceID names the parent by resource ID.
+	ParentResourceID string `json:"parent_resource_id,omitempty"`
+	// ParentResourceExternalID names the parent by external ID, with
+	// ParentResourceTypeSlug, within the same organization.
+	ParentResourceExternalID string `json:"parent_resource_external_id,omitempty"`
+	// ParentResourceTypeSlug is the parent's type, with
+	// ParentResourceExternalID.
+	ParentResourceTypeSlug string `json:"parent_resource_type_slug,omitempty"`
 }
 
 // FixtureRoleAssignment gives a membership a role on a resource named by
 // resource_id or by resource_external_id and resource_type_slug.
 type FixtureRoleAssignment struct {
-	ID                       string `json:"id,omitempty"`
+	// ID is the assignment's ID; empty generates one ("role_assignment_…").
+	ID string `json:"id,omitempty"`
+	// OrganizationMembershipID is the membership given the role (required).
 	OrganizationMembershipID string `json:"organization_membership_id"`
-	RoleSlug                 string `json:"role_slug"`
-	ResourceID               string `json:"resource_id,omitempty"`
-	ResourceExternalID       string `json:"resource_external_id,omitempty"`
-	ResourceTypeSlug         string `json:"resource_type_slug,omitempty"`
+	// RoleSlug is the role, scoped to the resource's type (required).
+	RoleSlug string `json:"role_slug"`
+	// ResourceID names the resource by ID.
+	ResourceID string `json:"resource_id,omitempty"`
+	// ResourceExternalID names the resource by external ID, with
+	// ResourceTypeSlug, in the membership's organization.
+	ResourceExternalID string `json:"resource_external_id,omitempty"`
+	// ResourceTypeSlug is the resource's type, with ResourceExternalID.
+	ResourceTypeSlug string `json:"resource_type_slug,omitempty"`
 }
 
 // FixtureGroup is a group of memberships of one organization.
 type FixtureGroup struct {
-	ID                        string   `json:"id,omitempty"`
-	OrganizationID            string   `json:"organization_id"`
-	Name                      string   `json:"name"`
-	Description               *string  `json:"description,omitempty"`
+	// ID is the group ID; empty generates one ("group_…").
+	ID string `json:"id,omitempty"`
+	// OrganizationID is the group's organization (required).
+	OrganizationID string `json:"organization_id"`
+	// Name is the group's name (required).
+	Name string `json:"name"`
+	// Description is answered as given; nil is JSON null.
+	Description *string `json:"description,omitempty"`
+	// OrganizationMembershipIDs are the members, all of the group's
+	// organization.
 	OrganizationMembershipIDs []string `json:"organization_membership_ids,omitempty"`
 }
 
 // FixtureGroupRoleAssignment gives every member of a group a role on a
 // resource; without a resource, on the organization itself.
 type FixtureGroupRoleAssignment struct {
-	ID                 string `json:"id,omitempty"`
-	GroupID            string `json:"group_id"`
-	RoleSlug           string `json:"role_slug"`
-	ResourceID         string `json:"resource_id,omitempty"`
+	// ID is the group role assignment's ID; empty generates one ("gra_…").
+	ID string `json:"id,omitempty"`
+	// GroupID is the group (required).
+	GroupID string `json:"group_id"`
+	// RoleSlug is the role, scoped to the resource's type (required).
+	RoleSlug string `json:"role_slug"`
+	// ResourceID names the resource by ID.
+	ResourceID string `json:"resource_id,omitempty"`
+	// ResourceExternalID names the resource by external ID, with
+	// ResourceTypeSlug, in the group's organization.
 	ResourceExternalID string `json:"resource_external_id,omitempty"`
-	ResourceTypeSlug   string `json:"resource_type_slug,omitempty"`
+	// ResourceTypeSlug is the resource's type, with ResourceExternalID.
+	ResourceTypeSlug string `json:"resource_type_slug,omitempty"`
 }
 
-// ParseFixture reads one JSON fixture. An unknown key is an error naming
-// it; references are checked by [Fake.Load].
+// ParseFixture reads one JSON fixture. Every mistake is one error that says
+// where it is, e.g.
+//
+//	authztest: fixture: resources[1]: unknown field "parrent_resource_id" (line 12, column 5)
+//	authztest: fixture: roles[0]: field "permissions": want an array of strings, got a string (line 5, column 40)
+//	authztest: fixture: syntax error at line 3, column 7: invalid character '}' looking for beginning of object key string
+//
+// An empty input, a document that is not a JSON object (null included),
+// an unknown key at any level, a key given twice at the top level, a value
+// of the wrong JSON type and data after the object are errors. References
+// between entries are checked by [Fake.Load].
 func ParseFixture(r io.Reader) (*Fixture, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	var fx Fixture
-	if err := dec.Decode(&fx); err != nil {
+	data, err := io.ReadAll(r)
+	if err != nil {
 		return nil, fmt.Errorf("authztest: fixture: %w", err)
 	}
-	if dec.More() {
-		return nil, errors.New("authztest: fixture: data after the JSON object")
+	fx, err := parseFixture(data)
+	if err != nil {
+		return nil, fmt.Errorf("authztest: fixture: %w", err)
 	}
-	return &fx, nil
+	return fx, nil
+}
+
+// jsonSpace is the white space JSON allows between values.
+const jsonSpace = " \t\r\n"
+
+// fixtureSection decodes the entries of one top-level array of a fixture.
+type fixtureSection func(fx *Fixture, entry []byte) error
+
+// strictInto decodes one entry into a new T appended to *list, refusing
+// unknown keys.
+func strictInto[T any](list func(*Fixture) *[]T) fixtureSection {
+	return func(fx *Fixture, entry []byte) error {
+		dec := json.NewDecoder(bytes.NewReader(entry))
+		dec.DisallowUnknownFields()
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		l := list(fx)
+		*l = append(*l, v)
+		return nil
+	}
+}
+
+// fixtureSections maps each array key of the fixture format to its decoder.
+var fixtureSections = map[string]fixtureSection{
+	"resource_types":           strictInto(func(fx *Fixture) *[]FixtureResourceType { return &fx.ResourceTypes }),
+	"permissions":              strictInto(func(fx *Fixture) *[]FixturePermission { return &fx.Permissions }),
+	"roles":                    strictInto(func(fx *Fixture) *[]FixtureRole { return &fx.Roles }),
+	"organizations":            strictInto(func(fx *Fixture) *[]FixtureOrganization { return &fx.Organizations }),
+	"organization_memberships": strictInto(func(fx *Fixture) *[]FixtureMembership { return &fx.OrganizationMemberships }),
+	"resources":                strictInto(func(fx *Fixture) *[]FixtureResource { return &fx.Resources }),
+	"role_assignments":         strictInto(func(fx *Fixture) *[]FixtureRoleAssignment { return &fx.RoleAssignments }),
+	"groups":                   strictInto(func(fx *Fixture) *[]FixtureGroup { return &fx.Groups }),
+	"group_role_assignments":   strictInto(func(fx *Fixture) *[]FixtureGroupRoleAssignment { return &fx.GroupRoleAssignments }),
+}
+
+// parseFixture checks the syntax of the whole document first, then walks
+// its top-level keys in order and decodes every entry of every section on
+// its own, so an error can name the entry (section[i]) and its position.
+func parseFixture(data []byte) (*Fixture, error) {
+	if len(bytes.Trim(data, jsonSpace)) == 0 {
+		return nil, errors.New("the input is empty; want a JSON object, e.g. {}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var doc json.RawMessage
+	if err := dec.Decode(&doc); err != nil {
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("syntax error at %s: %v", position(data, se.Offset-1), se)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("syntax error at %s: the JSON ends early (an unclosed object, array or string)", position(data, int64(len(data))))
+		}
+		return nil, err
+	}
+	if rest := dec.InputOffset(); len(bytes.Trim(data[rest:], jsonSpace)) > 0 {
+		i := rest + int64(len(data[rest:])-len(bytes.TrimLeft(data[rest:], jsonSpace)))
+		return nil, fmt.Errorf("data after the JSON object at %s", position(data, i))
+	}
+	docStart := dec.InputOffset() - int64(len(doc))
+	if doc[0] != '{' {
+		return nil, fmt.Errorf("the document is %s; want a JSON object", jsonKind(doc))
+	}
+
+	fx := &Fixture{}
+	seen := map[string]bool{}
+	top := json.NewDecoder(bytes.NewReader(doc))
+	top.Token() // {, checked above
+	for top.More() {
+		tok, err := top.Token()
+		if err != nil {
+			return nil, err // cannot happen: the syntax is checked
+		}
+		key, _ := tok.(string)
+		keyAt := position(data, docStart+top.InputOffset()-int64(len(key))-2) // the opening quote, for a key without escapes
+		var raw json.RawMessage
+		if err := top.Decode(&raw); err != nil {
+			return nil, err
+		}
+		valueStart := docStart + top.InputOffset() - int64(len(raw))
+		if seen[key] {
+			return nil, fmt.Errorf("key %q appears twice (again at %s)", key, keyAt)
+		}
+		seen[key] = true
+		if key == "client_id" {
+			if err := json.Unmarshal(raw, &fx.ClientID); err != nil {
+				return nil, fmt.Errorf("client_id: want a string, got %s (%s)", jsonKind(raw), position(data, valueStart))
+			}
+			continue
+		}
+		section, ok := fixtureSections[key]
+		if !ok {
+			return nil, fmt.Errorf("unknown field %q (%s)", key, keyAt)
+		}
+		if err := parseSection(data, key, raw, valueStart, fx, section); err != nil {
+			return nil, err
+		}
+	}
+	return fx, nil
+}
+
+// parseSection decodes the array raw of section key, which starts at byte
+// start of data, entry by entry. null is an empty section.
+func parseSection(data []byte, key string, raw []byte, start int64, fx *Fixture, section fixtureSection) error {
+	if string(raw) == "null" {
+		return nil
+	}
+	if raw[0] != '[' {
+		return fmt.Errorf("%s: want an array, got %s (%s)", key, jsonKind(raw), position(data, start))
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.Token() // [
+	for i := 0; dec.More(); i++ {
+		var entry json.RawMessage
+		if err := dec.Decode(&entry); err != nil {
+			return err // cannot happen: the syntax is checked
+		}
+		entryStart := start + dec.InputOffset() - int64(len(entry))
+		name := fmt.Sprintf("%s[%d]", key, i)
+		if entry[0] != '{' {
+			return fmt.Errorf("%s: want an object, got %s (%s)", name, jsonKind(entry), position(data, entryStart))
+		}
+		if err := section(fx, entry); err != nil {
+			return entryError(data, name, entryStart, err)
+		}
+	}
+	return nil
+}
+
+// entryError words a decoding error of the entry name that starts at byte
+// start of data.
+func entryError(data []byte, name string, start int64, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("%s: field %q: want %s, got %s (%s)", name, te.Field, goKind(te.Type), article(te.Value), position(data, start+te.Offset-1))
+	}
+	// An unknown key (json: unknown field "x") is the only other error of a
+	// well-formed entry; it carries no offset, so say where the entry starts.
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	return fmt.Errorf("%s: %s (in the entry at %s)", name, msg, position(data, start))
+}
+
+// position is the 1-based line and column of byte offset off of data, as an
+// editor counts them (columns in bytes).
+func position(data []byte, off int64) string {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// jsonKind names the JSON type of a well-formed value, with its article.
+func jsonKind(v []byte) string {
+	switch c := v[0]; {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// article puts an article before a JSON type named by encoding/json
+// ("string", "number", "number 1.5", "bool", "array", "object").
+func article(value string) string {
+	switch {
+	case strings.HasPrefix(value, "number"):
+		return "a number"
+	case value == "bool":
+		return "a boolean"
+	case value == "array" || value == "object":
+		return "an " + value
+	}
+	return "a " + value
+}
+
+// goKind names the JSON shape a Go type of the fixture types decodes from.
+func goKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		elem := strings.TrimPrefix(strings.TrimPrefix(goKind(t.Elem()), "a "), "an ")
+		return "an array of " + elem + "s"
+	}
+	return "a number"
 }
 
 // LoadFixtureFile reads and parses the fixture file at path.
@@ -189,6 +482,9 @@ func (f *Fake) Load(fx *Fixture) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.closed {
+		return fmt.Errorf("authztest: fixture: %w", errClosed)
+	}
 	m := f.m.clone()
 	if err := m.load(fx); err != nil {
 		return fmt.Errorf("authztest: fixture: %w", err)
@@ -238,6 +534,9 @@ func (m *model) load(fx *Fixture) error {
 		}
 	}
 	for i, om := range fx.OrganizationMemberships {
+		if om.Role != nil && len(om.Roles) > 0 {
+			return fmt.Errorf("organization_memberships[%d] (id %q): give either \"role\" (one organization role) or \"roles\" (multiple-roles mode), not both", i, om.ID)
+		}
 		in := membershipInput{id: om.ID, userID: om.UserID, orgID: om.OrganizationID, status: om.Status}
 		if om.Role != nil {
 			in.roles = append(in.roles, om.Role.Slug)

@@ -1,11 +1,15 @@
 package authztest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestLoadFixtureErrors(t *testing.T) {
@@ -19,9 +23,12 @@ func TestLoadFixtureErrors(t *testing.T) {
 		fixture string
 		wantErr string
 	}{
-		{"unknown key", `{"resorces":[]}`, `json: unknown field "resorces"`},
-		{"unknown nested key", `{"organizations":[{"id":"org_x","nmae":"X"}]}`, `json: unknown field "nmae"`},
-		{"trailing data", `{} {}`, `data after the JSON object`},
+		{"unknown key", `{"resorces":[]}`, `fixture: unknown field "resorces" (line 1, column 2)`},
+		{"unknown nested key", `{"organizations":[{"id":"org_x"},{"id":"org_y","nmae":"X"}]}`, `fixture: organizations[1]: unknown field "nmae"`},
+		{"trailing data", `{} {}`, `data after the JSON object at line 1, column 4`},
+		{"membership with role and roles", `{"organizations":[{"id":"org_x"}],"roles":[{"slug":"a","permissions":[]},{"slug":"b","permissions":[]}],
+			"organization_memberships":[{"id":"om_1","user_id":"u","organization_id":"org_x","role":{"slug":"a"},"roles":[{"slug":"b"}]}]}`,
+			`organization_memberships[0] (id "om_1"): give either "role" (one organization role) or "roles" (multiple-roles mode), not both`},
 		{"dangling parent", `{` + base + `,"resources":[{"external_id":"eng","resource_type_slug":"workspace","organization_id":"org_x"},
 			{"external_id":"web","resource_type_slug":"project","organization_id":"org_x","parent_resource_external_id":"egn","parent_resource_type_slug":"workspace"}]}`,
 			`resources[1] (external_id "web"): parent workspace "egn" not found`},
@@ -58,7 +65,7 @@ func TestLoadFixtureErrors(t *testing.T) {
 			`resource_types[0] (slug "a"): its parent is part of a cycle`},
 		{"permission of an unknown type", `{"permissions":[{"slug":"doc:view","resource_type_slug":"doc"}]}`,
 			`permissions[0] (slug "doc:view"): resource type "doc" not found`},
-		{"duplicate permission", `{` + base + `,"permissions":[{"slug":"p"},{"slug":"p"}]}`,
+		{"duplicate permission", `{"permissions":[{"slug":"p"},{"slug":"p"}]}`,
 			`permissions[1] (slug "p"): a permission with slug "p" already exists`},
 		{"resource name too long", `{` + base + `,"resources":[{"external_id":"eng","name":"` + strings.Repeat("n", 49) + `","resource_type_slug":"workspace","organization_id":"org_x"}]}`,
 			`resources[0] (external_id "eng"): name must be at most 48 characters`},
@@ -163,8 +170,75 @@ func TestLoadFixtureFile(t *testing.T) {
 	}
 }
 
+// TestParseFixtureJSONErrors: a mistake at the JSON level names the entry
+// (section[i]) and where it is, as the model-level errors do.
+func TestParseFixtureJSONErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		fixture string
+		wantErr string // the whole error
+	}{
+		{"empty", "", `authztest: fixture: the input is empty; want a JSON object, e.g. {}`},
+		{"only white space", " \n\t", `authztest: fixture: the input is empty; want a JSON object, e.g. {}`},
+		{"null", "null", `authztest: fixture: the document is null; want a JSON object`},
+		{"array", `[{"organizations":[]}]`, `authztest: fixture: the document is an array; want a JSON object`},
+		{"syntax error", "{\n  \"resources\": [\n    {\"external_id\": \"a\",\n     }\n  ]\n}",
+			`authztest: fixture: syntax error at line 4, column 6: invalid character '}' looking for beginning of object key string`},
+		{"truncated", "{\"organizations\": [{\"id\": \"org_x\"}",
+			`authztest: fixture: syntax error at line 1, column 35: the JSON ends early (an unclosed object, array or string)`},
+		{"unknown key in an entry", "{\"resources\": [\n  {\"external_id\": \"eng\"},\n  {\"external_id\": \"web\", \"parrent_resource_id\": \"x\"}\n]}",
+			`authztest: fixture: resources[1]: unknown field "parrent_resource_id" (in the entry at line 3, column 3)`},
+		{"unknown key in a nested object", `{"organization_memberships":[{"id":"om_1","role":{"slug":"a","slgu":"b"}}]}`,
+			`authztest: fixture: organization_memberships[0]: unknown field "slgu" (in the entry at line 1, column 30)`},
+		{"string for an array", `{"roles":[{"slug":"member","permissions":"workspace:view"}]}`,
+			`authztest: fixture: roles[0]: field "permissions": want an array of strings, got a string (line 1, column 57)`},
+		{"number in a string array", `{"roles":[{"slug":"member","permissions":[7]}]}`,
+			`authztest: fixture: roles[0]: field "permissions": want a string, got a number (line 1, column 43)`},
+		{"wrong type nested", `{"organization_memberships":[{"id":"om_1","role":{"slug":3}}]}`,
+			`authztest: fixture: organization_memberships[0]: field "role.slug": want a string, got a number (line 1, column 58)`},
+		{"string for a boolean", `{"permissions":[{"slug":"p","system":"yes"}]}`,
+			`authztest: fixture: permissions[0]: field "system": want a boolean, got a string (line 1, column 42)`},
+		{"object for a section", `{"resources":{"external_id":"eng"}}`,
+			`authztest: fixture: resources: want an array, got an object (line 1, column 14)`},
+		{"null entry", `{"resources":[null]}`, `authztest: fixture: resources[0]: want an object, got null (line 1, column 15)`},
+		{"number for client_id", `{"client_id":7}`, `authztest: fixture: client_id: want a string, got a number (line 1, column 14)`},
+		{"key twice", "{\"roles\":[],\n\"roles\":[]}", `authztest: fixture: key "roles" appears twice (again at line 2, column 1)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fx, err := ParseFixture(strings.NewReader(tc.fixture))
+			if err == nil {
+				t.Fatalf("ParseFixture = %+v, nil; want error %q", fx, tc.wantErr)
+			}
+			if err.Error() != tc.wantErr {
+				t.Errorf("error:\n got  %s\n want %s", err, tc.wantErr)
+			}
+		})
+	}
+	// A null section is an empty one.
+	if fx, err := ParseFixture(strings.NewReader(`{"resources":null,"client_id":"c"}`)); err != nil || fx.Resources != nil || fx.ClientID != "c" {
+		t.Errorf("null section: %+v, %v", fx, err)
+	}
+}
+
 func FuzzLoadFixture(f *testing.F) {
 	f.Add(designFixture)
+	// Mistakes a user makes, each with its own error path.
+	f.Add(``)
+	f.Add(`null`)
+	f.Add(`[]`)
+	f.Add(`{} {}`)
+	f.Add(`{"organizations": [{"id": "org_x"}`)
+	f.Add(`{"resources":[{"external_id":"web","parrent_resource_id":"x"}]}`)
+	f.Add(`{"roles":[{"slug":"m","permissions":"workspace:view"}]}`)
+	f.Add(`{"organization_memberships":[{"id":"om_1","user_id":"u","organization_id":"o","role":{"slug":3}}]}`)
+	f.Add(`{"organizations":[{"id":"o"}],"roles":[{"slug":"a","permissions":[]}],
+		"organization_memberships":[{"id":"om_1","user_id":"u","organization_id":"o","role":{"slug":"a"},"roles":[{"slug":"a"}]}]}`)
+	f.Add(`{"resources":[null,"x",{}],"client_id":7}`)
+	f.Add(`{"roles":[],"roles":[]}`)
+	f.Add(`{"Resources":[{"External_ID":"a"}]}`)
 	f.Add(`{}`)
 	f.Add(`{"resources":[{"external_id":"a","resource_type_slug":"x","organization_id":"o","parent_resource_id":"a"}]}`)
 	f.Add(`{"resource_types":[{"slug":"a","parent_types":["a"]}],"organizations":[{"id":"o"}],
@@ -174,7 +248,18 @@ func FuzzLoadFixture(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		fx, err := ParseFixture(strings.NewReader(s))
 		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "authztest: fixture: ") || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q: want one line starting with the package and \"fixture\"", msg)
+			}
 			return
+		}
+		// What the strict parser accepts, plain encoding/json reads the same.
+		var plain Fixture
+		if err := json.Unmarshal([]byte(s), &plain); err != nil {
+			t.Fatalf("ParseFixture accepted %q, json.Unmarshal: %v", s, err)
+		}
+		if diff := cmp.Diff(&plain, fx, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("ParseFixture and json.Unmarshal differ (-json +ParseFixture):\n%s", diff)
 		}
 		fake.Load(fx) // must not panic; errors are fine
 	})
@@ -232,4 +317,57 @@ func TestSetupMisuseFailsTheTest(t *testing.T) {
 	if !strings.Contains(rec.fatals[0], `authztest: AddResourceType project: parent type "folder" not found`) {
 		t.Errorf("first failure = %q", rec.fatals[0])
 	}
+}
+
+// TestClosedFakeRefusesSetup: after Close, a setup call is a mistake the
+// test hears about, not a change to a server that no longer answers.
+func TestClosedFakeRefusesSetup(t *testing.T) {
+	t.Parallel()
+	rec := &fatalRecorder{TB: t}
+	f := New(rec, WithClock(epoch))
+	f.AddResourceType("workspace")
+	f.AddOrganization("org_1", "One")
+	f.AddMembership("om_1", "user_1", "org_1", "")
+	f.Close()
+	f.Close() // still safe twice
+	misuses := map[string]func(){
+		"AddResourceType":  func() { f.AddResourceType("project", "workspace") },
+		"AddPermission":    func() { f.AddPermission("workspace:view", "workspace") },
+		"AddRole":          func() { f.AddRole("admin", "workspace") },
+		"AddOrganization":  func() { f.AddOrganization("org_2", "Two") },
+		"AddMembership":    func() { f.AddMembership("om_2", "user_2", "org_1", "") },
+		"AddResource":      func() { f.AddResource(Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_1"}) },
+		"Session":          func() { f.Session("om_1") },
+		"InjectFault":      func() { f.InjectFault(Fault{Status: 500}) },
+		"FailNext":         func() { f.FailNext(500) },
+		"Client":           func() { f.Client() },
+		"Verifier":         func() { f.Verifier() },
+		"AddGroup":         func() { f.AddGroup("group_1", "org_1", "G") },
+		"RemoveMembership": func() { f.RemoveMembership("om_1") },
+	}
+	for name, misuse := range misuses {
+		rec.fatals = nil
+		misuse()
+		if len(rec.fatals) != 1 || !strings.Contains(rec.fatals[0], "the fake is closed") {
+			t.Errorf("%s after Close: failures %q, want one saying the fake is closed", name, rec.fatals)
+		}
+	}
+	if err := f.Load(&Fixture{Organizations: []FixtureOrganization{{ID: "org_3"}}}); err == nil || !strings.Contains(err.Error(), "the fake is closed") {
+		t.Errorf("Load after Close: %v, want an error saying the fake is closed", err)
+	}
+	if len(f.Calls()) != 0 {
+		t.Error("Calls after Close")
+	}
+
+	srv, err := NewServer("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "authztest: AddOrganization: the fake is closed") {
+			t.Errorf("recover() = %v, want a panic saying the fake is closed", r)
+		}
+	}()
+	srv.AddOrganization("org_1", "One")
 }

@@ -74,6 +74,10 @@ func (f *Fake) PublicKey() *rsa.PublicKey {
 // that is gone, and tokens it signed no longer verify. Each rotation
 // generates a 2048-bit RSA key, which takes a moment.
 func (f *Fake) RotateKey() {
+	f.helper()
+	if !f.open("RotateKey") {
+		return
+	}
 	s := newSigner()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -142,6 +146,9 @@ func SessionWithoutMembership() SessionOption { return SessionClaim("organizatio
 // serves. An unknown membership fails the test.
 func (f *Fake) Session(om string, opts ...SessionOption) string {
 	f.helper()
+	if !f.open("Session") {
+		return ""
+	}
 	f.mu.Lock()
 	raw, err := f.mint(om, opts)
 	f.mu.Unlock()

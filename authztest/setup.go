@@ -10,6 +10,9 @@ import "slices"
 // under "organization", the built-in root type. Parent types must exist.
 func (f *Fake) AddResourceType(slug string, parentTypes ...string) {
 	f.helper()
+	if !f.open("AddResourceType") {
+		return
+	}
 	f.mu.Lock()
 	err := f.m.addResourceType(slug, parentTypes)
 	f.mu.Unlock()
@@ -22,6 +25,9 @@ func (f *Fake) AddResourceType(slug string, parentTypes ...string) {
 // organization); its name is its slug.
 func (f *Fake) AddPermission(slug, resourceTypeSlug string) {
 	f.helper()
+	if !f.open("AddPermission") {
+		return
+	}
 	f.mu.Lock()
 	_, err := f.m.addPermission(permissionInput{slug: slug, typeSlug: resourceTypeSlug})
 	f.mu.Unlock()
@@ -34,6 +40,9 @@ func (f *Fake) AddPermission(slug, resourceTypeSlug string) {
 // given permissions, which must be of that type or a descendant type.
 func (f *Fake) AddRole(slug, resourceTypeSlug string, permissions ...string) {
 	f.helper()
+	if !f.open("AddRole") {
+		return
+	}
 	f.mu.Lock()
 	_, err := f.m.addRole(roleInput{slug: slug, typeSlug: resourceTypeSlug, permissions: permissions})
 	f.mu.Unlock()
@@ -46,6 +55,9 @@ func (f *Fake) AddRole(slug, resourceTypeSlug string, permissions ...string) {
 // slug must start with "org-".
 func (f *Fake) AddOrganizationRole(orgID, slug, resourceTypeSlug string, permissions ...string) {
 	f.helper()
+	if !f.open("AddOrganizationRole") {
+		return
+	}
 	f.mu.Lock()
 	_, err := f.m.addRole(roleInput{slug: slug, orgID: orgID, typeSlug: resourceTypeSlug, permissions: permissions})
 	f.mu.Unlock()
@@ -59,6 +71,9 @@ func (f *Fake) AddOrganizationRole(orgID, slug, resourceTypeSlug string, permiss
 // the change at once.
 func (f *Fake) SetRolePermissions(orgID, slug string, permissions ...string) {
 	f.helper()
+	if !f.open("SetRolePermissions") {
+		return
+	}
 	f.mu.Lock()
 	err := f.m.setRolePermissions(orgID, slug, permissions)
 	f.mu.Unlock()
@@ -85,6 +100,9 @@ func (m *model) setRolePermissions(orgID, slug string, permissions []string) err
 // (resource type "organization", external ID = the organization ID).
 func (f *Fake) AddOrganization(id, name string) {
 	f.helper()
+	if !f.open("AddOrganization") {
+		return
+	}
 	f.mu.Lock()
 	_, err := f.m.addOrganization(id, name)
 	f.mu.Unlock()
@@ -98,6 +116,9 @@ func (f *Fake) AddOrganization(id, name string) {
 // is generated ("om_…").
 func (f *Fake) AddMembership(id, userID, orgID, roleSlug string) string {
 	f.helper()
+	if !f.open("AddMembership") {
+		return ""
+	}
 	var roles []string
 	if roleSlug != "" {
 		roles = []string{roleSlug}
@@ -117,20 +138,35 @@ func (f *Fake) AddMembership(id, userID, orgID, roleSlug string) string {
 // resource hangs under its organization's root. An empty ID is generated
 // ("authz_resource_…"); an empty Name defaults to ExternalID.
 type Resource struct {
-	ID               string
-	ExternalID       string
-	Name             string
-	Description      string // "" is null
-	TypeSlug         string
-	OrganizationID   string
-	ParentID         string
+	// ID is the resource ID; empty generates one ("authz_resource_…").
+	ID string
+	// ExternalID is your own ID of the resource, unique per type within the
+	// organization (required).
+	ExternalID string
+	// Name defaults to ExternalID.
+	Name string
+	// Description is answered as given; "" is JSON null.
+	Description string
+	// TypeSlug is the resource's type, declared with
+	// [Fake.AddResourceType] (required).
+	TypeSlug string
+	// OrganizationID is the organization the resource belongs to (required).
+	OrganizationID string
+	// ParentID names the parent by resource ID.
+	ParentID string
+	// ParentExternalID names the parent by external ID, with
+	// ParentTypeSlug, within the same organization.
 	ParentExternalID string
-	ParentTypeSlug   string
+	// ParentTypeSlug is the parent's type, with ParentExternalID.
+	ParentTypeSlug string
 }
 
 // AddResource creates a resource and returns its ID.
 func (f *Fake) AddResource(r Resource) string {
 	f.helper()
+	if !f.open("AddResource") {
+		return ""
+	}
 	if r.Name == "" {
 		r.Name = r.ExternalID
 	}
@@ -165,6 +201,9 @@ func (f *Fake) ResourceID(orgID, typeSlug, externalID string) string {
 // the role assignment's ID.
 func (f *Fake) Assign(om, roleSlug, resourceID string) string {
 	f.helper()
+	if !f.open("Assign") {
+		return ""
+	}
 	f.mu.Lock()
 	a, err := f.assignLocked(om, roleSlug, resourceID)
 	f.mu.Unlock()
@@ -190,6 +229,9 @@ func (f *Fake) assignLocked(omID, roleSlug, resourceID string) (*assignment, err
 // Unassign removes a direct role assignment by its ID.
 func (f *Fake) Unassign(assignmentID string) {
 	f.helper()
+	if !f.open("Unassign") {
+		return
+	}
 	f.mu.Lock()
 	var err error = errNotFound("role assignment %q not found", assignmentID)
 	if a := f.m.assignments[assignmentID]; a != nil {
@@ -205,6 +247,9 @@ func (f *Fake) Unassign(assignmentID string) {
 // empty id is generated ("group_…").
 func (f *Fake) AddGroup(id, orgID, name string) string {
 	f.helper()
+	if !f.open("AddGroup") {
+		return ""
+	}
 	f.mu.Lock()
 	g, err := f.m.addGroup(id, orgID, name, nil)
 	f.mu.Unlock()
@@ -219,6 +264,9 @@ func (f *Fake) AddGroup(id, orgID, name string) string {
 // role assignments at once.
 func (f *Fake) AddGroupMember(groupID, om string) {
 	f.helper()
+	if !f.open("AddGroupMember") {
+		return
+	}
 	f.mu.Lock()
 	g, err := f.m.group(groupID)
 	if err == nil {
@@ -235,6 +283,9 @@ func (f *Fake) AddGroupMember(groupID, om string) {
 // assignment's ID ("gra_…").
 func (f *Fake) AssignGroup(groupID, roleSlug, resourceID string) string {
 	f.helper()
+	if !f.open("AssignGroup") {
+		return ""
+	}
 	f.mu.Lock()
 	ga, err := f.assignGroupLocked("", groupID, roleSlug, target{id: resourceID})
 	f.mu.Unlock()
@@ -263,6 +314,9 @@ func (f *Fake) assignGroupLocked(id, groupID, roleSlug string, t target) (*group
 // group's role assignments.
 func (f *Fake) RemoveGroupMember(groupID, om string) {
 	f.helper()
+	if !f.open("RemoveGroupMember") {
+		return
+	}
 	f.mu.Lock()
 	g, err := f.m.group(groupID)
 	if err == nil {
@@ -280,6 +334,9 @@ func (f *Fake) RemoveGroupMember(groupID, om string) {
 // roles, as AuthKit's do until the session refreshes.
 func (f *Fake) SetMembershipRoles(om string, roleSlugs ...string) {
 	f.helper()
+	if !f.open("SetMembershipRoles") {
+		return
+	}
 	f.mu.Lock()
 	m, err := f.m.membership(om)
 	if err == nil {
@@ -299,6 +356,9 @@ func (f *Fake) SetMembershipRoles(om string, roleSlugs ...string) {
 // and its group memberships.
 func (f *Fake) RemoveMembership(om string) {
 	f.helper()
+	if !f.open("RemoveMembership") {
+		return
+	}
 	f.mu.Lock()
 	_, err := f.m.membership(om)
 	if err == nil {
