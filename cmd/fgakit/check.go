@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 	resourceRef := fs.String("resource", "", "resource as `TYPE:EXTERNAL_ID`, e.g. project:web")
 	rawToken := fs.String("token", "", "AuthKit access token (`JWT`), or - to read it from stdin; verified with WORKOS_CLIENT_ID's JWKS")
 	membership := fs.String("membership", "", "organization membership `ID` (om_…) to ask the API about")
-	org := fs.String("org", "", "organization `ID` the resource belongs to; lets the token answer for --resource-id")
+	org := fs.String("org", "", "organization `ID` the resource belongs to, for --resource-id and --resource alike; with --token the token answers (no API call) only when it is the token's organization, another organization is never answered by the token; with --membership it is not sent (the API resolves the resource in the membership's organization)")
 	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 2) when no decision came within this long, retries included")
 	rest, err := e.parseArgs(fs, args)
@@ -109,7 +110,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 		OrganizationID:     r.OrganizationID,
 	}
 	undecided := func(err error) int {
-		msg := oneLine(redact(err.Error(), secrets...))
+		msg := oneLine(redact(undecidedReason(err), secrets...))
 		if errors.Is(err, context.DeadlineExceeded) {
 			msg = fmt.Sprintf("no decision within --timeout %s: %s", *timeout, msg)
 		}
@@ -117,8 +118,11 @@ func (e *env) check(ctx context.Context, args []string) int {
 			res.Allowed, res.Source, res.Error = false, authz.SourceNone.String(), msg
 			e.printJSONLine(res)
 		}
-		fmt.Fprintf(e.stderr, "%s: could not decide: %s\n", cmd, msg)
+		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, notAllowed(msg))
 		return exitError
+	}
+	if *membership != "" && *org != "" {
+		fmt.Fprintf(e.stderr, "%s: note: --org is not sent to the API; it resolves the resource in %s's own organization\n", cmd, *membership)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -164,6 +168,32 @@ func (e *env) check(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	return exitNo
+}
+
+// notAllowed words a question that could not be decided, the same in
+// `fgakit check` and `fgakit demo`: it is never an allow, and it is not a
+// deny either (exit status 2, not 1).
+func notAllowed(reason string) string {
+	return "not allowed (could not decide: " + reason + ")"
+}
+
+// undecidedReason says why a check could not be decided. An API error reads
+// "the API answered 404: …", with a hint for the statuses a user can fix:
+// 401 names the environment variable (never the key), 404 says what may be
+// missing.
+func undecidedReason(err error) string {
+	var ae *authz.APIError
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	msg := "the API answered" + strings.TrimPrefix(ae.Error(), "authz: API status")
+	switch ae.StatusCode {
+	case http.StatusUnauthorized:
+		msg += "; check WORKOS_API_KEY: the API did not accept it"
+	case http.StatusNotFound:
+		msg += "; the membership, the resource or the permission does not exist, or the resource is in another organization than the membership's"
+	}
+	return msg
 }
 
 func verdict(allowed bool) string {

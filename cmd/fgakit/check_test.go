@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
 	"github.com/fgakit/fgakit/token"
 )
@@ -41,13 +42,13 @@ func TestCheck(t *testing.T) {
 		{"inherited role, by external ID", []string{"--permission", "project:edit", "--resource", "project:web", "--membership", "om_alice"}, exitOK, "allowed (api)\n", 1},
 		{"inherited role, by resource ID", []string{"--permission", "project:edit", "--resource-id", "authz_resource_web", "--membership", "om_alice"}, exitOK, "allowed (api)\n", 1},
 		{"no role", []string{"--permission", "project:edit", "--resource", "project:web", "--membership", "om_bob"}, exitNo, "denied (api)\n", 1},
-		{"token grants org-wide", []string{"--permission", "workspace:view", "--resource", "workspace:eng", "--token", "alice"}, exitOK, "allowed (token)\n", 0},
+		{"token grants org-wide, by external ID in its org", []string{"--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_acme", "--token", "alice"}, exitOK, "allowed (token)\n", 0},
 		{"token grants, resource ID in its org", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_acme", "--token", "alice"}, exitOK, "allowed (token)\n", 0},
 		{"token without the permission asks the API", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
 		{"token, API denies", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "bob"}, exitNo, "denied (api)\n", 1},
 		{"token by resource ID without --org asks the API", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
 		{"token of another organization than --org asks the API", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_globex", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
-		{"token from stdin", []string{"--permission", "workspace:view", "--resource", "workspace:eng", "--token", "-"}, exitOK, "allowed (token)\n", 0},
+		{"token from stdin", []string{"--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_acme", "--token", "-"}, exitOK, "allowed (token)\n", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +247,105 @@ func TestTokenVerify(t *testing.T) {
 			}
 			if strings.Contains(r.stderr, good) || strings.Contains(r.stderr, expired) {
 				t.Errorf("stderr contains the token")
+			}
+		})
+	}
+}
+
+// TestCheckOrgFlag: --org names the resource's organization for both
+// reference forms: the token answers only for its own organization, never
+// for another one.
+func TestCheckOrgFlag(t *testing.T) {
+	t.Parallel()
+	refs := map[string][]string{
+		"by resource ID": {"--resource-id", "authz_resource_eng"},
+		"by external ID": {"--resource", "workspace:eng"},
+	}
+	for name, ref := range refs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f, env := newFake(t)
+			tok := f.Session("om_alice")
+			args := append([]string{"check", "--json", "--permission", "workspace:view", "--token", tok}, ref...)
+
+			own := runCLI(t, env, "", append(args, "--org", "org_acme")...)
+			var got checkResult
+			if err := json.Unmarshal([]byte(own.stdout), &got); err != nil || own.code != exitOK || !got.Allowed || got.Source != "token" || got.OrganizationID != "org_acme" {
+				t.Errorf("--org org_acme: exit %d, %+v (%v); want allowed by the token, organization_id org_acme", own.code, got, err)
+			}
+			if n := len(f.Calls()); n != 0 {
+				t.Errorf("--org org_acme: %d API calls, want 0", n)
+			}
+
+			other := runCLI(t, env, "", append(args, "--org", "org_globex")...)
+			got = checkResult{}
+			if err := json.Unmarshal([]byte(other.stdout), &got); err != nil || got.Source == "token" || got.OrganizationID != "org_globex" {
+				t.Errorf("--org org_globex: exit %d, %+v (%v), stderr %q; want no token answer, organization_id org_globex", other.code, got, err, other.stderr)
+			}
+		})
+	}
+
+	// Without --org, an external reference is answered as the token layer
+	// itself answers it (the API is asked under the rule that the token needs
+	// the organization named).
+	f, env := newFake(t)
+	tok := f.Session("om_alice")
+	claims, err := f.Verifier().Verify(t.Context(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "allowed (api)\n"
+	if (authz.TokenLayer{}).Allows(claims, "workspace:view", authz.ExternalResource("workspace", "eng")) {
+		want = "allowed (token)\n"
+	}
+	r := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--token", tok)
+	if r.code != exitOK || r.stdout != want {
+		t.Errorf("without --org: exit %d, stdout %q, stderr %q; want %q as the token layer decides", r.code, r.stdout, r.stderr, want)
+	}
+
+	// With --membership, --org is not sent: check says so.
+	m := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_globex", "--membership", "om_alice")
+	if m.code != exitOK || !strings.Contains(m.stderr, "--org is not sent to the API") {
+		t.Errorf("--membership with --org: exit %d, stderr %q; want a note that --org is not sent", m.code, m.stderr)
+	}
+}
+
+// TestCheckUndecidedWording: what the API refused is "not allowed (could not
+// decide: the API answered …)", exit 2, with a hint for a bad key that
+// never prints it.
+func TestCheckUndecidedWording(t *testing.T) {
+	t.Parallel()
+	f, env := newFake(t)
+	badKey := map[string]string{"WORKOS_API_KEY": "sk_test_not_the_right_key", "WORKOS_BASE_URL": f.URL()}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // the whole stderr line starts so
+		hint string
+	}{
+		{"another organization's resource", env, []string{"--resource-id", "authz_resource_research", "--membership", "om_alice"},
+			"fgakit check: not allowed (could not decide: the API answered 404", "in another organization than the membership's"},
+		{"unknown external ID", env, []string{"--resource", "workspace:nope", "--membership", "om_alice"},
+			"fgakit check: not allowed (could not decide: the API answered 404", "does not exist"},
+		{"wrong API key", badKey, []string{"--resource", "workspace:eng", "--membership", "om_alice"},
+			"fgakit check: not allowed (could not decide: the API answered 401", "check WORKOS_API_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, tt.env, "", append([]string{"check", "--permission", "workspace:view"}, tt.args...)...)
+			if r.code != exitError || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q; want 2 and nothing", r.code, r.stdout)
+			}
+			if !oneLineOn(r.stderr) || !strings.HasPrefix(r.stderr, tt.want) || !strings.Contains(r.stderr, tt.hint) || !strings.HasSuffix(r.stderr, ")\n") {
+				t.Errorf("stderr %q; want one line starting %q, with %q", r.stderr, tt.want, tt.hint)
+			}
+			j := runCLI(t, tt.env, "", append([]string{"check", "--json", "--permission", "workspace:view"}, tt.args...)...)
+			var got checkResult
+			if err := json.Unmarshal([]byte(j.stdout), &got); err != nil || j.code != exitError || got.Allowed ||
+				!strings.HasPrefix(got.Error, "the API answered") || !strings.Contains(got.Error, tt.hint) {
+				t.Errorf("--json: exit %d, %+v (%v); want 2, not allowed, error with the API status and %q", j.code, got, err, tt.hint)
 			}
 		})
 	}

@@ -166,11 +166,13 @@ Globex, another organization, owns workspace Research.
 	d.takeCost()
 
 	// 2. Organization-wide permission: the token answers.
-	d.printf("2. Can Alice view workspace Engineering? (workspace:view on workspace:eng)\n")
-	if err := d.check(ctx, alice, "workspace:view", engineering, true, authz.SourceToken); err != nil {
+	d.printf("2. Can Alice view workspace Engineering? (workspace:view on workspace:eng,\n")
+	d.printf("   which the app's own records place in org_acme)\n")
+	if err := d.check(ctx, alice, "workspace:view", engineering.InOrganization("org_acme"), true, authz.SourceToken); err != nil {
 		return fmt.Errorf("step 2: %w", err)
 	}
-	d.printf("   the token grants workspace:view across Acme: no API call\n")
+	d.printf("   the token grants workspace:view across Acme, and the resource is named\n")
+	d.printf("   in Acme (InOrganization): no API call\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
 	// 3. Resource-scoped role: the API answers.
@@ -215,8 +217,9 @@ Globex, another organization, owns workspace Research.
 	got, err := d.client.Check(ctx, alice, "workspace:view", research)
 	switch {
 	case errors.Is(err, authz.ErrNotFound) && !got.Allowed:
-		d.printf("   → not allowed: the API answered 404, Research is not in Alice's organization;\n")
-		d.printf("     an error is never an allow\n")
+		d.printf("   → %s\n", notAllowed("the API answered 404"))
+		d.printf("     Research is not in Alice's organization, so for her membership it does\n")
+		d.printf("     not exist; an error is never an allow (fgakit check exits 2)\n")
 	case err != nil:
 		return fmt.Errorf("step 7: %w", err)
 	default:

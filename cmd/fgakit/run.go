@@ -21,10 +21,12 @@ const usage = `fgakit — WorkOS FGA + AuthKit from the command line
 Usage:
   fgakit serve [--addr 127.0.0.1:8080] [--fixture FILE] [--api-key KEY] [--client-id ID]
       Run the offline fake of the WorkOS Authorization API. The first line on
-      stdout is its base URL; everything else goes to stderr.
+      stdout is its base URL; everything else goes to stderr. Keep --addr a
+      loopback address: the fake accepts any key and mints tokens for anyone.
   fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID)
                (--token JWT | --membership OM) [--org ORG] [--json] [--timeout 30s]
       Ask whether a membership may do P on a resource: the token first, then the API.
+      The token answers only for a resource named in its own organization (--org).
   fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-
       Verify an AuthKit access token and print its claims as JSON.
   fgakit token mint --membership OM [--expires-in 5m] [--url URL]
@@ -33,6 +35,7 @@ Usage:
       Walk through organization → workspace → project with Alice and Bob
       against an embedded fake, showing which layer answered and what it cost.
   fgakit help [COMMAND]
+      Print this help, or a command's flags, to stdout.
 
 Environment (check, token):
   WORKOS_API_KEY    API key (sk_…), sent as a bearer token
@@ -55,7 +58,7 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage) // a usage error: stderr, exit 2
 		return exitError
 	}
 	cmd, rest := args[0], args[1:]
@@ -65,7 +68,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			// "fgakit help check" is "fgakit check -h".
 			return run(ctx, append(rest, "-h"), stdin, stdout, stderr, getenv)
 		}
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stdout, usage) // asked for: stdout, exit 0
 		return exitOK
 	case "serve":
 		return e.serve(ctx, rest)
@@ -93,7 +96,7 @@ func (e *env) token(ctx context.Context, args []string) int {
 	case "mint":
 		return e.tokenMint(ctx, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stderr, tokenUsage)
+		fmt.Fprint(e.stdout, tokenUsage)
 		return exitOK
 	}
 	return e.fail("fgakit token", fmt.Errorf("unknown subcommand %q: want verify or mint (run 'fgakit help token' for usage)", args[0]))
@@ -151,14 +154,14 @@ var errHelp = errors.New("help requested")
 // parseArgs parses args into fs, allowing flags after positional arguments
 // ("token verify TOKEN --issuer X"), and returns the positional arguments. A
 // lone "-" is a positional argument; "--" ends the flags. On -h it prints
-// usage to stderr and returns errHelp; any other error is one line naming the
-// problem.
+// usage to stdout (help that was asked for) and returns errHelp; any other
+// error is one line naming the problem, for stderr.
 func (e *env) parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(e.stderr)
+				fs.SetOutput(e.stdout)
 				fs.Usage()
 				fs.SetOutput(io.Discard)
 				return nil, errHelp

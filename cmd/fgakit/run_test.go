@@ -136,11 +136,76 @@ func TestHelp(t *testing.T) {
 			if r.code != tt.code {
 				t.Errorf("exit status %d, want %d", r.code, tt.code)
 			}
-			if r.stdout != "" {
-				t.Errorf("usage went to stdout: %q", r.stdout)
+			// Help that was asked for goes to stdout; usage after a mistake
+			// (no command at all) to stderr.
+			out, other := r.stdout, r.stderr
+			if tt.code != exitOK {
+				out, other = r.stderr, r.stdout
 			}
-			if !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("stderr does not mention %q:\n%s", tt.want, r.stderr)
+			if other != "" {
+				t.Errorf("exit %d: the other stream got %q", tt.code, other)
+			}
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d: the help does not mention %q:\n%s", tt.code, tt.want, out)
+			}
+		})
+	}
+}
+
+func TestListenScope(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr string
+		want string
+	}{
+		{"127.0.0.1:8080", listenLoopback},
+		{"127.0.0.2:0", listenLoopback},
+		{"[::1]:0", listenLoopback},
+		{"localhost:8080", listenLoopback},
+		{"0.0.0.0:8080", listenAll},
+		{"[::]:0", listenAll},
+		{":8080", listenAll},
+		{"192.168.1.10:8080", listenNetwork},
+		{"[fe80::1%eth0]:8080", listenNetwork},
+		{"example.com:8080", listenNetwork},
+	}
+	for _, tt := range tests {
+		if got := listenScope(tt.addr); got != tt.want {
+			t.Errorf("listenScope(%q) = %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestExposure: beyond loopback, serve says where it listens and warns
+// that anyone there can use the fake; on loopback it says nothing.
+func TestExposure(t *testing.T) {
+	t.Parallel()
+	if lines := exposure("127.0.0.1:0", "http://127.0.0.1:5000", false); lines != nil {
+		t.Errorf("loopback: %q, want nothing", lines)
+	}
+	tests := []struct {
+		name, addr, url string
+		keyed           bool
+		want            []string // substrings, in order, of the lines joined
+	}{
+		{"every interface", "0.0.0.0:0", "http://127.0.0.1:5000", false,
+			[]string{"listening on every network interface (--addr 0.0.0.0:0); http://127.0.0.1:5000 is its loopback address",
+				"WARNING: other machines can reach this fake", "accepts any API key", "POST /_fake/access_tokens"}},
+		{"a LAN address with a key", "192.168.1.10:0", "http://192.168.1.10:5000", true,
+			[]string{"listening on http://192.168.1.10:5000 (--addr 192.168.1.10:0), not a loopback address",
+				"WARNING", "demands --api-key on API paths", "POST /_fake/access_tokens"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := strings.Join(exposure(tt.addr, tt.url, tt.keyed), "\n")
+			rest := got
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("lines do not say %q (in order):\n%s", w, got)
+				}
+				rest = rest[i+len(w):]
 			}
 		})
 	}
@@ -209,6 +274,9 @@ func TestServe(t *testing.T) {
 	}
 	if !strings.Contains(s.stderr.String(), "token mint") {
 		t.Errorf("serve's stderr does not tell how to mint a token:\n%s", s.stderr)
+	}
+	if strings.Contains(s.stderr.String(), "WARNING") {
+		t.Errorf("serve on 127.0.0.1 warns:\n%s", s.stderr)
 	}
 }
 

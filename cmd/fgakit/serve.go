@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/fgakit/fgakit/authztest"
@@ -12,13 +13,15 @@ import (
 const serveSynopsis = "fgakit serve [--addr 127.0.0.1:8080] [--fixture FILE] [--api-key KEY] [--client-id ID]"
 
 // serve runs the fake until ctx is done (SIGINT or SIGTERM in main). Its
-// first and only line on stdout is the base URL, so a script can read it:
+// first and only line on stdout is the base URL — for an address of every
+// interface (0.0.0.0, [::], :PORT) the 127.0.0.1 URL, which reaches it from
+// this machine — so a script can read it:
 //
 //	url=$(fgakit serve --addr 127.0.0.1:0 | head -1)
 func (e *env) serve(ctx context.Context, args []string) int {
 	const cmd = "fgakit serve"
 	fs := newFlagSet(cmd, serveSynopsis)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`; port 0 picks a free port")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`; port 0 picks a free port. Keep it a loopback address: the fake accepts any key and mints tokens for anyone, and a non-loopback address is warned about")
 	fixture := fs.String("fixture", "", "load the model from this JSON `FILE` (DESIGN.md fixture format)")
 	apiKey := fs.String("api-key", "", "answer 401 to requests without this bearer `KEY`")
 	clientID := fs.String("client-id", "", "AuthKit client `ID` the JWKS is served under (default the fixture's, else the fake's)")
@@ -52,11 +55,70 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	defer f.Close()
 
 	fmt.Fprintln(e.stdout, f.URL())
+	for _, line := range exposure(*addr, f.URL(), *apiKey != "") {
+		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, line)
+	}
 	e.serveSummary(f, *fixture, fx, *apiKey != "")
 
 	<-ctx.Done()
 	fmt.Fprintf(e.stderr, "%s: stopping\n", cmd)
 	return exitOK
+}
+
+// Where an --addr listens.
+const (
+	listenLoopback = "loopback" // this machine only
+	listenAll      = "all"      // every interface: an unspecified host
+	listenNetwork  = "network"  // a non-loopback address or a host name
+)
+
+// listenScope tells where addr ("host:port") listens. A host name other
+// than localhost counts as the network: it may resolve to any interface.
+func listenScope(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return listenNetwork
+	}
+	if host == "" {
+		return listenAll
+	}
+	if strings.EqualFold(host, "localhost") {
+		return listenLoopback
+	}
+	host, _, _ = strings.Cut(host, "%") // an IPv6 zone
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		return listenNetwork
+	case ip.IsUnspecified():
+		return listenAll
+	case ip.IsLoopback():
+		return listenLoopback
+	}
+	return listenNetwork
+}
+
+// exposure returns the lines serve prints on stderr, before its summary,
+// when the fake listens beyond this machine: where it listens, which URL
+// reaches it, and a warning that it is a test double anyone there can use.
+func exposure(addr, url string, keyed bool) []string {
+	var lines []string
+	switch listenScope(addr) {
+	case listenLoopback:
+		return nil
+	case listenAll:
+		lines = append(lines, fmt.Sprintf("listening on every network interface (--addr %s); %s is its loopback address, other machines use this machine's address", addr, url))
+	default:
+		lines = append(lines, fmt.Sprintf("listening on %s (--addr %s), not a loopback address", url, addr))
+	}
+	key := "accepts any API key (no --api-key was given)"
+	if keyed {
+		key = "demands --api-key on API paths, but serves the JWKS and /_fake/ to anyone"
+	}
+	return append(lines,
+		"WARNING: other machines can reach this fake. It is a test double: it "+key+
+			", and mints a session token for any membership at POST /_fake/access_tokens."+
+			" Use --addr 127.0.0.1:PORT unless you mean to expose it.")
 }
 
 // serveSummary tells, on stderr, what the fake serves and how to use it.
