@@ -391,8 +391,9 @@ func entryError(data []byte, name string, start int64, err error) error {
 	if errors.As(err, &te) {
 		return fmt.Errorf("%s: field %q: want %s, got %s (%s)", name, te.Field, goKind(te.Type), article(te.Value), position(data, start+te.Offset-1))
 	}
-	// An unknown key (json: unknown field "x") is the only other error of a
-	// well-formed entry; it carries no offset, so say where the entry starts.
+	// An unknown key (json: unknown field "x", the key as written in the
+	// file, escapes included) is the only other error of a well-formed
+	// entry; it carries no offset, so say where the entry starts.
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	return fmt.Errorf("%s: %s (in the entry at %s)", name, msg, position(data, start))
 }

@@ -189,6 +189,8 @@ func TestParseFixtureJSONErrors(t *testing.T) {
 			`authztest: fixture: syntax error at line 1, column 35: the JSON ends early (an unclosed object, array or string)`},
 		{"unknown key in an entry", "{\"resources\": [\n  {\"external_id\": \"eng\"},\n  {\"external_id\": \"web\", \"parrent_resource_id\": \"x\"}\n]}",
 			`authztest: fixture: resources[1]: unknown field "parrent_resource_id" (in the entry at line 3, column 3)`},
+		{"unknown key with escapes", `{"resources":[{"a\nb\"":1}]}`,
+			`authztest: fixture: resources[0]: unknown field "a\nb\"" (in the entry at line 1, column 15)`}, // as written in the file
 		{"unknown key in a nested object", `{"organization_memberships":[{"id":"om_1","role":{"slug":"a","slgu":"b"}}]}`,
 			`authztest: fixture: organization_memberships[0]: unknown field "slgu" (in the entry at line 1, column 30)`},
 		{"string for an array", `{"roles":[{"slug":"member","permissions":"workspace:view"}]}`,
@@ -238,6 +240,7 @@ func FuzzLoadFixture(f *testing.F) {
 		"organization_memberships":[{"id":"om_1","user_id":"u","organization_id":"o","role":{"slug":"a"},"roles":[{"slug":"a"}]}]}`)
 	f.Add(`{"resources":[null,"x",{}],"client_id":7}`)
 	f.Add(`{"roles":[],"roles":[]}`)
+	f.Add(`{"resources":[{"a\nb\"":1}]}`)
 	f.Add(`{"Resources":[{"External_ID":"a"}]}`)
 	f.Add(`{}`)
 	f.Add(`{"resources":[{"external_id":"a","resource_type_slug":"x","organization_id":"o","parent_resource_id":"a"}]}`)

@@ -308,18 +308,35 @@ func TestServeAPIKey(t *testing.T) {
 
 func TestServeBadFixture(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "bad.json")
-	fixture := `{"organizations": [{"id": "org_acme", "name": "Acme"}],
-	  "organization_memberships": [{"id": "om_ghost", "user_id": "user_ghost", "organization_id": "org_nowhere"}]}`
-	if err := os.WriteFile(path, []byte(fixture), 0o600); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, fixture string
+		want          string // in the one stderr line
+	}{
+		{"dangling organization", `{"organizations": [{"id": "org_acme", "name": "Acme"}],
+	  "organization_memberships": [{"id": "om_ghost", "user_id": "user_ghost", "organization_id": "org_nowhere"}]}`,
+			`organization_memberships[0] (id "om_ghost"): organization "org_nowhere" not found`},
+		{"misspelt key", "{\"resources\": [\n  {\"external_id\": \"eng\", \"parrent_resource_id\": \"x\"}\n]}",
+			`resources[0]: unknown field "parrent_resource_id" (in the entry at line 2, column 3)`},
+		{"syntax error", "{\"organizations\": [\n  {\"id\": \"org_acme\",}\n]}",
+			`syntax error at line 2, column 21: invalid character '}'`},
+		{"empty file", "", `the input is empty`},
 	}
-	r := runCLI(t, nil, "", "serve", "--addr", "127.0.0.1:0", "--fixture", path)
-	if r.code != exitError || r.stdout != "" {
-		t.Errorf("exit status %d, stdout %q; want 2 and nothing", r.code, r.stdout)
-	}
-	if !oneLineOn(r.stderr) || !strings.Contains(r.stderr, "org_nowhere") {
-		t.Errorf("stderr = %q, want one line naming org_nowhere", r.stderr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "bad.json")
+			if err := os.WriteFile(path, []byte(tt.fixture), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := runCLI(t, nil, "", "serve", "--addr", "127.0.0.1:0", "--fixture", path)
+			if r.code != exitError || r.stdout != "" {
+				t.Errorf("exit status %d, stdout %q; want 2 and nothing", r.code, r.stdout)
+			}
+			want := "fgakit serve: fixture " + path + ": "
+			if !oneLineOn(r.stderr) || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr = %q, want one line starting %q and naming %q", r.stderr, want, tt.want)
+			}
+		})
 	}
 }
 
