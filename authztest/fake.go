@@ -153,7 +153,7 @@ func NewServer(addr string, opts ...Option) (*Fake, error) {
 	if host.IP.IsUnspecified() {
 		f.url = fmt.Sprintf("http://127.0.0.1:%d", host.Port)
 	} else {
-		f.url = "http://" + host.String()
+		f.url = "http://" + strings.Replace(host.String(), "%", "%25", 1) // an IPv6 zone is escaped in a URL
 	}
 	return f, nil
 }
