@@ -75,7 +75,7 @@ func Example() {
 		permission string
 		resource   authz.Resource
 	}{
-		{"workspace:view", authz.ExternalResource("workspace", "eng")},
+		{"workspace:view", authz.ExternalResource("workspace", "eng").InOrganization("org_acme")},
 		{"project:edit", authz.ExternalResource("project", "web")},
 		{"project:edit", authz.ResourceID("authz_resource_eng")},
 	} {
