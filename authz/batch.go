@@ -222,7 +222,7 @@ func (b *batch) run(ctx context.Context, rs []Resource) {
 			b.answer([]int{i}, Decision{Allowed: true, Source: SourceToken})
 			continue
 		}
-		if r.IsExternal() && r.OrganizationID != "" && r.OrganizationID != b.claims.OrganizationID {
+		if namesOtherOrganization(b.claims, r) {
 			b.fail([]int{i}, ErrOrganizationMismatch)
 			continue
 		}

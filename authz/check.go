@@ -16,22 +16,49 @@ import (
 )
 
 // Check answers whether the session described by claims may use permission
-// on r. The token layer answers first ([TokenLayer.Allows]: an
-// organization-wide permission, for the token's own organization only;
-// Source [SourceToken]); otherwise the API is asked for the claims'
-// organization membership ([ResourceLayer.Check]; Source [SourceAPI], or
-// [SourceShared] when the answer came from a concurrent identical check).
+// on r. The token layer answers first, Source [SourceToken], when the token
+// grants the permission organization-wide and r's organization is known to
+// be the token's: r names it with [Resource.InOrganization], or r is the
+// token organization's root (see [TokenLayer] for the rule, and for why the
+// permission should match r's resource type). Otherwise the API is asked
+// for the claims' organization membership ([ResourceLayer.Check]; Source
+// [SourceAPI], or [SourceShared] when the answer came from a concurrent
+// identical check). The API scopes an external ID to the membership's
+// organization.
+//
+// claims must be what [token.Verifier.Verify] returned for the token of
+// this request: Check does not verify them again, nor look at their
+// expiry.
 //
 // A deny is a Decision with Allowed false and a nil error. An error means
 // the question could not be decided, and the Decision is then never
-// Allowed. Errors: nil claims or invalid arguments match [ErrInvalidInput];
-// claims without an organization membership ID match
-// [token.ErrNoMembership]; an external reference naming another
-// organization than the claims' matches [ErrOrganizationMismatch] — none of
-// these makes an API call. After [Client.Close], every check fails with
-// [ErrClosed]. API failures are [*APIError],
-// [ErrMalformedResponse], [ErrClosed], [ErrPanic] or the caller's
-// ctx.Err().
+// Allowed. Errors, to test with [errors.Is] or [errors.As]:
+//
+//   - nil claims or invalid arguments: [ErrInvalidInput], no call;
+//   - claims without an organization membership ID:
+//     [token.ErrNoMembership], no call;
+//   - an external reference naming another organization than the claims':
+//     [ErrOrganizationMismatch], no call;
+//   - a closed Client: [ErrClosed] (also where the token alone would
+//     answer);
+//   - the API answered with an error: [*APIError], matching [ErrNotFound],
+//     [ErrRateLimited], [ErrServer]…. A 404 ([ErrNotFound]) means the
+//     membership or the resource does not exist in this organization —
+//     an unknown ID or external ID, or another organization's resource —
+//     and callers typically answer it like a deny (the [Middleware] sends
+//     403), so a probe for IDs learns nothing;
+//   - the API could not be reached (connection refused or reset, dropped
+//     connection, an attempt timing out): [ErrUnavailable];
+//   - a malformed or oversized answer: [ErrMalformedResponse],
+//     [ErrResponseTooLarge];
+//   - a panic in the call (for example in a custom RoundTripper):
+//     [ErrPanic];
+//   - the caller's ctx ended: ctx.Err() ([context.Canceled],
+//     [context.DeadlineExceeded]), possibly wrapped with the last
+//     attempt's error.
+//
+// Errors after retries ([RetryPolicy]) wrap the last attempt's error. No
+// error text contains the API key.
 //
 // Merging: concurrent identical checks (same membership, permission and
 // resource) on one Client share one API call. The shared call runs on a
@@ -65,7 +92,7 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if c.Token().Allows(claims, permission, r) {
 		return Decision{Allowed: true, Source: SourceToken}, nil
 	}
-	if r.IsExternal() && r.OrganizationID != "" && r.OrganizationID != claims.OrganizationID {
+	if namesOtherOrganization(claims, r) {
 		return Decision{}, ErrOrganizationMismatch
 	}
 	if claims.OrganizationMembershipID == "" {
@@ -260,6 +287,11 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 	if err := c.send(ctx, ctx, k.request(), &res); err != nil {
 		if c.base.Err() != nil {
 			return nil, ErrClosed
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The call timeout, not a caller's deadline: the API did not
+			// answer in time.
+			return nil, fmt.Errorf("%w: no answer within the call timeout (%s): %w", ErrUnavailable, c.cfg.callTimeout, err)
 		}
 		return nil, err
 	}

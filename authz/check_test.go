@@ -198,7 +198,12 @@ func TestClientCheckRouting(t *testing.T) {
 		{"nil claims", nil, "project:edit", ResourceID("r"), Decision{}, ErrInvalidInput, 0},
 		{"empty permission", claims("org_1", "om_1"), "", ResourceID("r"), Decision{}, ErrInvalidInput, 0},
 		{"invalid resource", claims("org_1", "om_1"), "p", Resource{}, Decision{}, ErrInvalidInput, 0},
-		{"token grants, external reference", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web"),
+		// The security rule: the token answers only for a resource known to
+		// be in its organization; otherwise the API (which says 404 for
+		// another organization's resource) is asked.
+		{"token grants, external without org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web"),
+			Decision{false, SourceAPI}, nil, 1},
+		{"token grants, external in the token's org", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web").InOrganization("org_1"),
 			Decision{true, SourceToken}, nil, 0},
 		{"token grants, ID in the token's org", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_1"),
 			Decision{true, SourceToken}, nil, 0},
@@ -206,13 +211,23 @@ func TestClientCheckRouting(t *testing.T) {
 			Decision{false, SourceAPI}, nil, 1},
 		{"token grants, ID in another org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_2"),
 			Decision{false, SourceAPI}, nil, 1},
-		{"token lacks the permission", claims("org_1", "om_1", "project:view"), "project:edit", ExternalResource("project", "web"),
+		{"token grants, own org root", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_1"),
+			Decision{true, SourceToken}, nil, 0},
+		{"token grants, another org's root asks the API", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_2"),
+			Decision{false, SourceAPI}, nil, 1},
+		{"token grants, another org's root claimed in the token's org asks the API", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_2").InOrganization("org_1"),
+			Decision{false, SourceAPI}, nil, 1},
+		{"token lacks the permission", claims("org_1", "om_1", "project:view"), "project:edit", ExternalResource("project", "web").InOrganization("org_1"),
 			Decision{false, SourceAPI}, nil, 1},
 		{"no membership in claims", claims("org_1", "", "project:view"), "project:edit", ResourceID("r"),
 			Decision{}, token.ErrNoMembership, 0},
+		{"no membership in claims, token answers", claims("org_1", "", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_1"),
+			Decision{true, SourceToken}, nil, 0},
 		{"external reference in another org", claims("org_1", "om_1"), "project:edit", ExternalResource("project", "web").InOrganization("org_2"),
 			Decision{}, ErrOrganizationMismatch, 0},
 		{"external reference in another org, token grants", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web").InOrganization("org_2"),
+			Decision{}, ErrOrganizationMismatch, 0},
+		{"own org root claimed in another org", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_1").InOrganization("org_2"),
 			Decision{}, ErrOrganizationMismatch, 0},
 	}
 	for _, tt := range tests {

@@ -12,7 +12,13 @@
 //   - The token layer ([Client.Token], [TokenLayer]) reads
 //     organization-wide permissions from the verified session claims: pure,
 //     no I/O. A permission in the token counts only for the token's own
-//     organization (see [TokenLayer] for the rule).
+//     organization, and the token cannot tell which organization a resource
+//     belongs to — so it answers only when the reference names the token's
+//     organization ([Resource.InOrganization], with the organization your
+//     own records hold for the resource, never one from the request) or is
+//     that organization's root (ExternalResource("organization", orgID)).
+//     The token carries permission slugs, not their resource types: check
+//     the permission that matches the resource's type. See [TokenLayer].
 //   - The resource layer ([Client.Resource], [ResourceLayer]) asks the
 //     Authorization API (POST
 //     /authorization/organization_memberships/{om}/check), which is always
@@ -20,10 +26,14 @@
 //     organization role all count.
 //
 // [Client.Check] routes through both: the token answers when it grants the
-// permission organization-wide for the resource's own organization,
-// otherwise the API is asked. A [Decision] says whether access is allowed
-// and which layer answered ([Source]). Name resources with [ResourceID] or
-// [ExternalResource].
+// permission organization-wide and the resource is known to be in the
+// token's organization; otherwise the API is asked, which scopes an
+// external ID to the membership's organization and answers 404 for another
+// organization's resource. A [Decision] says whether access is allowed and
+// which layer answered ([Source]). Name resources with [ResourceID] or
+// [ExternalResource]. Pass the claims that
+// [github.com/fgakit/fgakit/token.Verifier.Verify] returned for the current
+// request: the checks do not verify them again.
 //
 // # Lists
 //
@@ -41,10 +51,13 @@
 // "could not decide", and the Decision returned with it is never Allowed —
 // whatever went wrong: invalid input ([ErrInvalidInput], no call made), an
 // API error ([*APIError], matching [ErrNotFound], [ErrRateLimited]… with
-// [errors.Is]), a malformed or oversized answer ([ErrMalformedResponse],
+// [errors.Is]), an API that could not be reached ([ErrUnavailable]), a
+// malformed or oversized answer ([ErrMalformedResponse],
 // [ErrResponseTooLarge]), a panic in the call ([ErrPanic]), a closed Client
-// ([ErrClosed]) or the caller's ctx.Err(). No error text contains the API
-// key. Failed calls are retried per [RetryPolicy], never past the caller's
+// ([ErrClosed]) or the caller's ctx.Err(). A 404 ([ErrNotFound]) from a
+// check means the membership or the resource does not exist in the
+// session's organization; answer it like a deny. No error text contains
+// the API key. Failed calls are retried per [RetryPolicy], never past the caller's
 // deadline; [WithRateLimit] keeps a Client under WorkOS's request rate;
 // [WithObserver] reports every HTTP attempt.
 //

@@ -29,6 +29,14 @@ var (
 	ErrResponseTooLarge = errors.New("authz: response body too large")
 	// ErrClosed: the Client was closed.
 	ErrClosed = errors.New("authz: client closed")
+	// ErrUnavailable: the API could not be reached — no HTTP answer came
+	// back: the connection was refused, reset or dropped, TLS failed, an
+	// attempt timed out (the http.Client's Timeout), or a merged check got
+	// no answer within [WithCallTimeout]. Such failures are retried per
+	// [RetryPolicy] first. The underlying network error stays in the chain
+	// (errors.As finds its *url.Error or *net.OpError) unless its text held
+	// the API key.
+	ErrUnavailable = errors.New("authz: the API could not be reached")
 	// ErrPanic: the shared API call panicked (for example in a custom
 	// http.RoundTripper). The panic was recovered; every caller waiting on
 	// that call gets this error. See [*PanicError].
@@ -168,15 +176,17 @@ func (e *PanicError) Error() string { return ErrPanic.Error() + ": " + e.Value }
 func (e *PanicError) Unwrap() error { return ErrPanic }
 
 // transportError is a failure to get any HTTP answer (dial, TLS, reset,
-// timeout). Its message never contains the API key: if the underlying
-// error's text did, the chain is cut and only the redacted text is kept.
+// timeout). It matches ErrUnavailable. Its message never contains the API
+// key: if the underlying error's text did, the chain is cut and only the
+// redacted text is kept.
 type transportError struct {
 	msg string
 	err error // nil when cut
 }
 
-func (e *transportError) Error() string { return e.msg }
-func (e *transportError) Unwrap() error { return e.err }
+func (e *transportError) Error() string        { return e.msg }
+func (e *transportError) Unwrap() error        { return e.err }
+func (e *transportError) Is(target error) bool { return target == ErrUnavailable }
 
 // redactor removes a secret from text before it lands in an error.
 type redactor string

@@ -49,18 +49,25 @@ func ExampleClient_Check() {
 	defer client.Close()
 
 	ctx := context.Background()
-	for _, p := range []string{"p1", "p2"} {
+	for _, p := range []string{"p1", "p2", "p9"} {
 		d, err := client.Check(ctx, aliceClaims, "project:view", authz.ExternalResource("project", p))
-		if err != nil {
-			// Could not decide: fail closed (d.Allowed is false).
+		switch {
+		case errors.Is(err, authz.ErrNotFound):
+			// No such resource (or membership) in Alice's organization —
+			// also what another organization's resource looks like. Answer
+			// it like a deny (403 or 404), not as an outage.
+			fmt.Printf("%s: not found in this organization: denied\n", p)
+		case err != nil:
+			// Could not decide: fail closed (d.Allowed is false), e.g. 503.
 			log.Print(err)
-			continue
+		default:
+			fmt.Printf("%s: allowed=%v (answered by %s)\n", p, d.Allowed, d.Source)
 		}
-		fmt.Printf("%s: allowed=%v (answered by %s)\n", p, d.Allowed, d.Source)
 	}
 	// Output:
 	// p1: allowed=true (answered by api)
 	// p2: allowed=false (answered by api)
+	// p9: not found in this organization: denied
 }
 
 func ExampleFilter() {

@@ -13,18 +13,42 @@ import (
 // TokenLayer is ready to use.
 //
 // Security rule: a permission in the token is organization-wide for the
-// token's own organization (claim org_id) and for no other. So
-// [TokenLayer.Allows] answers true for a resource only when it can tell the
-// resource belongs to that organization:
+// token's own organization (claim org_id) and for no other, and the token
+// says nothing about which organization a resource belongs to. So
+// [TokenLayer.Allows] answers true only when the resource's organization is
+// known to be the token's, which is the case for either reference form:
 //
-//   - a reference by type and external ID ([ExternalResource]) is resolved
-//     by the API inside the membership's organization, so the token may
-//     answer for it (unless the reference names another organization);
-//   - a reference by resource ID ([ResourceID]) answers from the token only
-//     when it names its organization ([Resource.InOrganization]) and that
-//     organization equals the token's org_id.
+//   - the reference names its organization ([Resource.InOrganization]) and
+//     that organization equals the token's org_id, both non-empty. Name the
+//     organization your own records hold for the resource, never a value
+//     taken from the request (a path, query or body field): a reference
+//     whose organization the caller chose is a way into another tenant;
+//   - or the reference is the organization root itself: type
+//     "organization" with the token's org_id as external ID
+//     (ExternalResource("organization", claims.OrganizationID)), as WorkOS
+//     references an organization's root resource.
 //
-// Everything else is left to the [ResourceLayer].
+// Everything else is left to the [ResourceLayer]: the API scopes an
+// external ID to the membership's organization and answers 404 for another
+// organization's resource. A reference by external ID alone, without
+// InOrganization, is therefore always asked of the API — even though the
+// token grants the permission, the external ID may be another tenant's.
+// (An organization root of another organization,
+// ExternalResource("organization", "org_other"), is asked too, and the API
+// answers 404.)
+//
+// Resource types: the token carries permission slugs only, not the resource
+// type each permission belongs to. Checking a permission on a resource of
+// another type (say workspace:view on a project) may be answered true by
+// the token, while the API answers false (a permission of another type
+// grants nothing, WIRE.md §7.5). Check the permission that matches the
+// resource's type.
+//
+// Claims are trusted as given: Allows does not re-check the signature or
+// the expiry. Pass the claims [token.Verifier.Verify] returned for the
+// current request; a long-lived connection (websocket, job) that keeps
+// claims must verify its token again before they expire, and Claims built
+// by hand grant whatever they hold.
 type TokenLayer struct{}
 
 // Token returns the token layer.
@@ -32,26 +56,51 @@ func (c *Client) Token() TokenLayer { return TokenLayer{} }
 
 // HasPermission reports whether claims grant permission organization-wide
 // — for organization-level gates (navigation, feature gates) that name no
-// resource. Nil claims grant nothing.
+// resource. Nil claims grant nothing. As for [TokenLayer.Allows], claims
+// must come from a successful [token.Verifier.Verify] of the current
+// request.
 func (TokenLayer) HasPermission(claims *token.Claims, permission string) bool {
 	return claims.HasPermission(permission)
 }
 
+// orgRootType is the resource type of an organization's root resource,
+// whose external ID is the organization's ID (WIRE.md §1.2).
+const orgRootType = "organization"
+
 // Allows reports whether claims grant permission on r without asking the
-// API: the token grants it organization-wide and the security rule of
-// [TokenLayer] holds. False means "the token cannot tell", not "denied".
+// API: the token grants it organization-wide and r's organization is known
+// to be the token's (the security rule of [TokenLayer]: r names it with
+// [Resource.InOrganization], or r is the token organization's root). False
+// means "the token cannot tell", not "denied".
 func (TokenLayer) Allows(claims *token.Claims, permission string, r Resource) bool {
 	if claims == nil || claims.OrganizationID == "" || !claims.HasPermission(permission) {
 		return false
 	}
 	if r.ID != "" {
-		// By ID: only a reference that names the token's own organization.
 		return r.TypeSlug == "" && r.ExternalID == "" && r.OrganizationID == claims.OrganizationID
 	}
-	// By type + external ID: scoped to the membership's organization by the
-	// API, unless the reference names another organization.
-	return r.TypeSlug != "" && r.ExternalID != "" &&
-		(r.OrganizationID == "" || r.OrganizationID == claims.OrganizationID)
+	if r.TypeSlug == "" || r.ExternalID == "" {
+		return false // not a valid reference
+	}
+	if r.TypeSlug == orgRootType {
+		// The organization root: its external ID is its organization. A
+		// reference that says otherwise (another org's root "in" this org)
+		// contradicts itself and is left to the API.
+		return r.ExternalID == claims.OrganizationID &&
+			(r.OrganizationID == "" || r.OrganizationID == claims.OrganizationID)
+	}
+	return r.OrganizationID == claims.OrganizationID
+}
+
+// namesOtherOrganization reports whether r is a reference by external ID
+// that names another organization than the claims'. Asking the API would
+// look the external ID up in the membership's organization — a different
+// resource, or none — so such a check fails with ErrOrganizationMismatch
+// without a call. (A reference by ID naming another organization is asked:
+// the API knows which organization the ID belongs to and answers 404 for
+// another one's.)
+func namesOtherOrganization(claims *token.Claims, r Resource) bool {
+	return r.IsExternal() && r.OrganizationID != "" && r.OrganizationID != claims.OrganizationID
 }
 
 // ResourceLayer asks the Authorization API, which is always current. Get it

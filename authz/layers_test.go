@@ -6,9 +6,12 @@ import (
 	"github.com/fgakit/fgakit/token"
 )
 
+// TestTokenLayerAllows is the security rule of the token layer: it answers
+// only when the resource's organization is known to be the token's — named
+// with InOrganization, or the token organization's own root.
 func TestTokenLayerAllows(t *testing.T) {
 	t.Parallel()
-	acme := &token.Claims{OrganizationID: "org_acme", OrganizationMembershipID: "om_1", Permissions: []string{"project:edit", "workspace:view"}}
+	acme := &token.Claims{OrganizationID: "org_acme", OrganizationMembershipID: "om_1", Permissions: []string{"project:edit", "workspace:view", "settings:edit"}}
 	noOrg := &token.Claims{OrganizationMembershipID: "om_1", Permissions: []string{"project:edit"}}
 	tests := []struct {
 		name       string
@@ -17,19 +20,35 @@ func TestTokenLayerAllows(t *testing.T) {
 		resource   Resource
 		want       bool
 	}{
-		{"external reference, permission granted", acme, "project:edit", ExternalResource("project", "web"), true},
-		{"external reference in the token's org", acme, "project:edit", ExternalResource("project", "web").InOrganization("org_acme"), true},
-		{"external reference in another org", acme, "project:edit", ExternalResource("project", "web").InOrganization("org_evil"), false},
+		// By external ID.
+		{"external, no org: may be another tenant's", acme, "project:edit", ExternalResource("project", "web"), false},
+		{"external in the token's org", acme, "project:edit", ExternalResource("project", "web").InOrganization("org_acme"), true},
+		{"external in another org", acme, "project:edit", ExternalResource("project", "web").InOrganization("org_globex"), false},
+		// By resource ID.
 		{"ID in the token's org", acme, "project:edit", ResourceID("authz_resource_1").InOrganization("org_acme"), true},
-		{"ID in another org", acme, "project:edit", ResourceID("authz_resource_1").InOrganization("org_evil"), false},
+		{"ID in another org", acme, "project:edit", ResourceID("authz_resource_1").InOrganization("org_globex"), false},
 		{"ID without an org", acme, "project:edit", ResourceID("authz_resource_1"), false},
-		{"permission not in token", acme, "project:delete", ExternalResource("project", "web"), false},
-		{"empty permission", acme, "", ExternalResource("project", "web"), false},
-		{"nil claims", nil, "project:edit", ExternalResource("project", "web"), false},
+		// The organization root: its external ID is its organization's ID.
+		{"own org root", acme, "settings:edit", ExternalResource("organization", "org_acme"), true},
+		{"own org root, in its org", acme, "settings:edit", ExternalResource("organization", "org_acme").InOrganization("org_acme"), true},
+		{"another org's root", acme, "settings:edit", ExternalResource("organization", "org_globex"), false},
+		{"another org's root claimed in the token's org", acme, "settings:edit", ExternalResource("organization", "org_globex").InOrganization("org_acme"), false},
+		{"own org root claimed in another org", acme, "settings:edit", ExternalResource("organization", "org_acme").InOrganization("org_globex"), false},
+		{"root-like external ID of another type", acme, "project:edit", ExternalResource("project", "org_acme"), false},
+		{"own org root, permission not in token", acme, "billing:edit", ExternalResource("organization", "org_acme"), false},
+		// The claims.
+		{"permission not in token", acme, "project:delete", ExternalResource("project", "web").InOrganization("org_acme"), false},
+		{"empty permission", acme, "", ExternalResource("project", "web").InOrganization("org_acme"), false},
+		{"nil claims", nil, "project:edit", ExternalResource("project", "web").InOrganization("org_acme"), false},
 		{"claims without org_id", noOrg, "project:edit", ExternalResource("project", "web"), false},
 		{"claims without org_id, ID with empty org", noOrg, "project:edit", ResourceID("r"), false},
+		{"claims without org_id, external with empty org", noOrg, "project:edit", ExternalResource("project", "web").InOrganization(""), false},
+		{"claims without org_id, empty org root", noOrg, "project:edit", ExternalResource("organization", ""), false},
+		// Invalid references.
 		{"zero resource", acme, "project:edit", Resource{}, false},
-		{"external ID without type", acme, "project:edit", Resource{ExternalID: "web"}, false},
+		{"zero resource in the token's org", acme, "project:edit", Resource{OrganizationID: "org_acme"}, false},
+		{"external ID without type", acme, "project:edit", Resource{ExternalID: "web", OrganizationID: "org_acme"}, false},
+		{"type without external ID", acme, "project:edit", Resource{TypeSlug: "project", OrganizationID: "org_acme"}, false},
 		{"ID and external at once", acme, "project:edit", Resource{ID: "r", TypeSlug: "project", ExternalID: "web", OrganizationID: "org_acme"}, false},
 	}
 	for _, tt := range tests {

@@ -1,8 +1,14 @@
 package authz
 
 // Resource names the resource of a check: either by its WorkOS ID
-// ([ResourceID]) or by resource type and external ID ([ExternalResource]).
-// The zero Resource names nothing and is rejected by every call.
+// ([ResourceID]) or by resource type and external ID ([ExternalResource]),
+// optionally with its organization ([Resource.InOrganization]). The zero
+// Resource names nothing and is rejected by every call.
+//
+// Resource is a reference, not a wire object, so its type field keeps the
+// short name TypeSlug; the structs that mirror the API's objects and
+// parameters (such as [AuthorizationResource], [CreateResourceParams],
+// [ListResourcesOptions]) use the API's name, ResourceTypeSlug.
 type Resource struct {
 	// ID is the WorkOS resource ID (authz_resource_…). Set either ID, or
 	// TypeSlug and ExternalID.
@@ -13,7 +19,8 @@ type Resource struct {
 	// organization and type.
 	ExternalID string
 	// OrganizationID, when set, names the organization the resource belongs
-	// to. The token layer answers for a resource named by ID only when this
+	// to; set it with [Resource.InOrganization], whose documentation says
+	// where the value must come from. The token layer answers only when it
 	// equals the token's org_id (see [TokenLayer]).
 	OrganizationID string
 }
@@ -21,13 +28,34 @@ type Resource struct {
 // ResourceID names a resource by its WorkOS ID.
 func ResourceID(id string) Resource { return Resource{ID: id} }
 
-// ExternalResource names a resource by its type slug and external ID. The API
-// scopes it to the membership's organization.
+// ExternalResource names a resource by its type slug and external ID. In a
+// check, the API looks the external ID up inside the membership's
+// organization (another organization's resource is not found). The token
+// layer does not answer for it unless the reference also names its
+// organization ([Resource.InOrganization]) — or it is the token
+// organization's root, ExternalResource("organization", orgID) — see
+// [TokenLayer].
 func ExternalResource(typeSlug, externalID string) Resource {
 	return Resource{TypeSlug: typeSlug, ExternalID: externalID}
 }
 
-// InOrganization returns a copy of r that names its organization.
+// InOrganization returns a copy of r that names its organization. With it
+// the token layer may answer a check from the session's organization-wide
+// permissions, without an API call, when orgID equals the token's org_id
+// (see [TokenLayer]); calls that address a resource by external ID in a
+// given organization (for example [Client.GetResource]) need it.
+//
+// orgID is trusted: name the organization your own records hold for the
+// resource — the organization_id column of the row you loaded, or the
+// OrganizationID of an [AuthorizationResource] — never a value from the
+// request (path, query, body, header). With
+// ResourceID(idFromRequest).InOrganization(orgFromRequest) a caller picks
+// both and the token answers for another tenant's resource.
+//
+// A check of an external reference that names another organization than
+// the session's fails with [ErrOrganizationMismatch] and no call; a
+// reference by ID that names another organization is asked of the API,
+// which knows the ID's organization.
 func (r Resource) InOrganization(orgID string) Resource {
 	r.OrganizationID = orgID
 	return r

@@ -53,8 +53,8 @@ type bodyDecoder interface {
 // Errors: a done ctx gives an error wrapping ctx.Err() (and the last
 // attempt's error, if any); Close gives ErrClosed; a 2xx body that does not
 // decode gives ErrMalformedResponse; an oversized 2xx body
-// ErrResponseTooLarge; a network failure an unexported error whose text never
-// holds the API key.
+// ErrResponseTooLarge; a network failure an error matching ErrUnavailable
+// whose text never holds the API key.
 func (c *Client) do(ctx context.Context, req request, out any) error {
 	if !c.acquire() {
 		return ErrClosed
@@ -112,7 +112,7 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 			}
 		}
 		start := time.Now()
-		status, err := c.attempt(ctx, req.method, u, body, idemKey, out)
+		status, err := c.attempt(ctx, req.method, route, u, body, idemKey, out)
 		if c.cfg.observer != nil {
 			c.cfg.observer(Attempt{Method: req.method, Route: route, Attempt: attempt, StatusCode: status, Duration: time.Since(start), Err: err})
 		}
@@ -190,7 +190,7 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 }
 
 // attempt sends one HTTP request and reads its answer.
-func (c *Client) attempt(ctx context.Context, method, u string, body []byte, idemKey string, out any) (int, error) {
+func (c *Client) attempt(ctx context.Context, method, route, u string, body []byte, idemKey string, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -210,12 +210,12 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte, ide
 	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return 0, c.key.wrapTransport("authz: "+method+" request failed: ", err)
+		return 0, c.key.wrapTransport("authz: "+method+" "+route+": the API could not be reached: ", err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
-		return resp.StatusCode, c.key.wrapTransport("authz: "+method+" reading response: ", err)
+		return resp.StatusCode, c.key.wrapTransport("authz: "+method+" "+route+": reading the answer failed: ", err)
 	}
 	tooLarge := len(data) > maxResponseBody
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -324,20 +324,51 @@ func newIdempotencyKey() string {
 }
 
 // routeWords are the literal path segments of the Authorization API; every
-// other segment is an identifier and becomes "{}" in a derived route.
+// other segment is an identifier and becomes a named placeholder in a
+// derived route.
 var routeWords = map[string]bool{
 	"authorization": true, "organization_memberships": true, "organizations": true,
 	"check": true, "resources": true, "permissions": true, "role_assignments": true,
 	"roles": true, "groups": true, "sso": true, "jwks": true, "user_management": true,
 }
 
-// deriveRoute replaces the identifiers of an escaped path with "{}".
+// placeholders name the identifier that follows a literal segment, as the
+// API reference does.
+var placeholders = map[string]string{
+	"organization_memberships": "{om}",
+	"organizations":            "{organization_id}",
+	"resources":                "{resource_id}",
+	"role_assignments":         "{role_assignment_id}",
+	"roles":                    "{role_slug}",
+	"permissions":              "{permission_slug}",
+	"groups":                   "{group_id}",
+	"jwks":                     "{client_id}",
+}
+
+// deriveRoute replaces the identifiers of an escaped path with named
+// placeholders, e.g. "/authorization/resources/{resource_id}". After
+// "resources", two identifiers in a row are a type slug and an external
+// ID: ".../resources/{resource_type_slug}/{external_id}".
 func deriveRoute(path string) string {
 	segs := strings.Split(path, "/")
+	isID := func(i int) bool { return i < len(segs) && segs[i] != "" && !routeWords[segs[i]] }
+	prev, n := "", 0 // the last literal segment, and the identifiers since
 	for i, s := range segs {
-		if s != "" && !routeWords[s] {
-			segs[i] = "{}"
+		if !isID(i) {
+			prev, n = s, 0
+			continue
 		}
+		n++
+		name := "{id}"
+		switch {
+		case prev == "resources" && n == 1 && isID(i+1):
+			name = "{resource_type_slug}"
+		case prev == "resources" && n == 2:
+			name = "{external_id}"
+		case n == 1 && placeholders[prev] != "":
+			name = placeholders[prev]
+		}
+		segs[i] = name
 	}
 	return strings.Join(segs, "/")
 }

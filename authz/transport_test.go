@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -482,25 +483,89 @@ func TestNetworkErrorsAreRetriedAndNeverHoldTheKey(t *testing.T) {
 	if !strings.Contains(err.Error(), "[REDACTED]") {
 		t.Errorf("err = %q, want the redacted transport error", err)
 	}
+	if !errors.Is(err, ErrUnavailable) {
+		t.Errorf("err = %v; a redacted (cut) network error must still match ErrUnavailable", err)
+	}
 	if n := calls.Load(); n != 4 {
 		t.Errorf("attempts = %d, want 4 (network errors are retried)", n)
 	}
 }
 
-func TestConnectionRefused(t *testing.T) {
+// TestNetworkFailuresMatchErrUnavailable: every way of getting no HTTP
+// answer is ErrUnavailable — a typed "could not decide", never a grant —
+// with the network error still in the chain and no key in the text.
+func TestNetworkFailuresMatchErrUnavailable(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	c, err := New(testKey, WithBaseURL(srv.URL), WithRetry(fastRetry))
-	if err != nil {
-		t.Fatal(err)
+	// hang holds the request until the client gives up (the server notices
+	// a gone client only once the body is read).
+	hang := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	})
+	tests := []struct {
+		name    string
+		handler http.Handler // nil: nothing listens
+		opts    []Option
+		wantNet bool // errors.As finds a *url.Error
+		alsoIs  error
+	}{
+		{name: "connection refused", wantNet: true},
+		{name: "connection dropped before the answer", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}), wantNet: true},
+		{name: "connection dropped in the body", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"author")
+			buf.Flush()
+			conn.Close()
+		})},
+		{name: "attempt timeout of the HTTP client", handler: hang,
+			opts: []Option{WithHTTPClient(&http.Client{Timeout: 20 * time.Millisecond})}, wantNet: true},
+		{name: "merged call timeout", handler: hang,
+			opts: []Option{WithCallTimeout(20 * time.Millisecond)}, alsoIs: context.DeadlineExceeded},
 	}
-	defer c.Close()
-	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
-	if err == nil || d.Allowed {
-		t.Fatalf("Check = %+v, %v; want an error", d, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(tt.handler)
+			if tt.handler == nil {
+				srv.Close()
+			} else {
+				t.Cleanup(srv.Close)
+			}
+			c, err := New(testKey, append([]Option{WithBaseURL(srv.URL), WithRetry(RetryPolicy{})}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+			if d.Allowed || !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("Check = %+v, %v; want ErrUnavailable", d, err)
+			}
+			if tt.alsoIs != nil && !errors.Is(err, tt.alsoIs) {
+				t.Errorf("err = %v; want it to match %v too", err, tt.alsoIs)
+			}
+			var ue *url.Error
+			if tt.wantNet && !errors.As(err, &ue) {
+				t.Errorf("err = %v; want the *url.Error in the chain", err)
+			}
+			if !strings.Contains(err.Error(), checkRoute) {
+				t.Errorf("err = %q; want it to name the route %s", err, checkRoute)
+			}
+			for _, sentinel := range []error{ErrServer, ErrMalformedResponse, ErrClosed, ErrNotFound} {
+				if errors.Is(err, sentinel) {
+					t.Errorf("err = %v also matches %v", err, sentinel)
+				}
+			}
+			assertNoKey(t, err)
+		})
 	}
-	assertNoKey(t, err)
 }
 
 func TestOversizedBodies(t *testing.T) {
@@ -563,10 +628,18 @@ func TestDecodeIntoOut(t *testing.T) {
 func TestDeriveRoute(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
-		"/authorization/organization_memberships/om_1/check":                                  "/authorization/organization_memberships/{}/check",
-		"/authorization/organizations/org_1/resources/project/web%2F1":                        "/authorization/organizations/{}/resources/{}/{}",
-		"/authorization/roles/admin/permissions":                                              "/authorization/roles/{}/permissions",
-		"/authorization/organization_memberships/om_1/resources/authz_resource_1/permissions": "/authorization/organization_memberships/{}/resources/{}/permissions",
+		"/authorization/organization_memberships/om_1/check":                                  "/authorization/organization_memberships/{om}/check",
+		"/authorization/organizations/org_1/resources/project/web%2F1":                        "/authorization/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}",
+		"/authorization/organizations/org_1/resources/project/web/role_assignments":           "/authorization/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}/role_assignments",
+		"/authorization/roles/admin/permissions":                                              "/authorization/roles/{role_slug}/permissions",
+		"/authorization/organizations/org_1/roles/admin/permissions/doc:view":                 "/authorization/organizations/{organization_id}/roles/{role_slug}/permissions/{permission_slug}",
+		"/authorization/organization_memberships/om_1/resources/authz_resource_1/permissions": "/authorization/organization_memberships/{om}/resources/{resource_id}/permissions",
+		"/authorization/organization_memberships/om_1/resources/project/web/permissions":      "/authorization/organization_memberships/{om}/resources/{resource_type_slug}/{external_id}/permissions",
+		"/authorization/resources/authz_resource_1":                                           "/authorization/resources/{resource_id}",
+		"/authorization/groups/group_1/role_assignments/gra_1":                                "/authorization/groups/{group_id}/role_assignments/{role_assignment_id}",
+		"/sso/jwks/client_1":       "/sso/jwks/{client_id}",
+		"/authorization/resources": "/authorization/resources",
+		"/x/a/b/c":                 "/{id}/{id}/{id}/{id}",
 	}
 	for in, want := range tests {
 		if got := deriveRoute(in); got != want {
