@@ -27,8 +27,11 @@ type RoleAssignment struct {
 // AssignedResource is the resource of a [RoleAssignment] or
 // [GroupRoleAssignment].
 type AssignedResource struct {
-	ID               string `json:"id"`
-	ExternalID       string `json:"external_id"`
+	// ID is the WorkOS resource ID (authz_resource_…).
+	ID string `json:"id"`
+	// ExternalID is your identifier of the resource.
+	ExternalID string `json:"external_id"`
+	// ResourceTypeSlug is the resource's type, e.g. "workspace".
 	ResourceTypeSlug string `json:"resource_type_slug"`
 }
 
@@ -50,12 +53,21 @@ type AssignmentSource struct {
 	GroupRoleAssignmentID string `json:"group_role_assignment_id"`
 }
 
-// ListRoleAssignmentsOptions filter [Client.ListRoleAssignments]; each
-// filter may be used alone or with the others.
+// ListRoleAssignmentsOptions filter [Client.ListRoleAssignments]; the zero
+// value lists every assignment. Each filter may be used alone or with the
+// others (ResourceTypeSlug alone keeps the assignments on every resource
+// of that type), so they are the API's three query parameters rather than
+// one [Resource] reference.
 type ListRoleAssignmentsOptions struct {
-	ResourceID         string
+	// ResourceID keeps the assignments on the resource with this WorkOS ID
+	// (resource_id).
+	ResourceID string
+	// ResourceExternalID keeps the assignments on resources with this
+	// external ID (resource_external_id).
 	ResourceExternalID string
-	ResourceTypeSlug   string
+	// ResourceTypeSlug keeps the assignments on resources of this type
+	// (resource_type_slug).
+	ResourceTypeSlug string
 	ListOptions
 }
 

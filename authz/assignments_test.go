@@ -278,17 +278,17 @@ func TestManagementCallsInvalidateCache(t *testing.T) {
 			return c.RemoveRoleAssignment(ctx, "om_alice", "role_assignment_1")
 		}, 204, "", forgetAlice},
 		{"delete resource", func(ctx context.Context, c *authz.Client) error {
-			return c.DeleteResource(ctx, "authz_resource_eng", authz.DeleteResourceOptions{Cascade: true})
+			return c.DeleteResource(ctx, authz.ResourceID("authz_resource_eng"), authz.DeleteResourceOptions{Cascade: true})
 		}, 204, "", purge},
 		{"delete resource by external ID", func(ctx context.Context, c *authz.Client) error {
-			return c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "eng", authz.DeleteResourceOptions{})
+			return c.DeleteResource(ctx, authz.ExternalResource("workspace", "eng").InOrganization("org_acme"), authz.DeleteResourceOptions{})
 		}, 204, "", purge},
 		{"move resource", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.UpdateResource(ctx, "authz_resource_web", authz.UpdateResourceParams{Parent: &eng})
+			_, err := c.UpdateResource(ctx, authz.ResourceID("authz_resource_web"), authz.UpdateResourceParams{Parent: &eng})
 			return err
 		}, 200, resourceJSON, purge},
 		{"rename resource", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.UpdateResource(ctx, "authz_resource_web", authz.UpdateResourceParams{Name: ptr("Web")})
+			_, err := c.UpdateResource(ctx, authz.ResourceID("authz_resource_web"), authz.UpdateResourceParams{Name: ptr("Web")})
 			return err
 		}, 200, resourceJSON, nil},
 		{"set role permissions", func(ctx context.Context, c *authz.Client) error {
@@ -324,7 +324,7 @@ func TestManagementCallsInvalidateCache(t *testing.T) {
 			return c.RemoveGroupRoleAssignment(ctx, "group_1", "gra_1")
 		}, 204, "", purge},
 		{"read", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.GetResource(ctx, "authz_resource_eng")
+			_, err := c.GetResource(ctx, authz.ResourceID("authz_resource_eng"))
 			return err
 		}, 200, resourceJSON, nil},
 		{"invalid input makes no call and forgets nothing", func(ctx context.Context, c *authz.Client) error {

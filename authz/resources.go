@@ -30,7 +30,9 @@ type AuthorizationResource struct {
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
-// Ref returns a reference to r by its ID, in its organization.
+// Ref returns a reference to r by its ID, in its organization. The
+// organization comes from the API's own record, so the token layer may
+// answer checks on this reference (see [TokenLayer]).
 func (r AuthorizationResource) Ref() Resource {
 	return Resource{ID: r.ID, OrganizationID: r.OrganizationID}
 }
@@ -42,7 +44,10 @@ const (
 	maxDescriptionLen = 150
 )
 
-// CreateResourceParams are the fields of a new resource.
+// CreateResourceParams are the fields of a new resource. Like every struct
+// that mirrors the API's parameters, its names follow the API
+// (ResourceTypeSlug for resource_type_slug); the parent is a [Resource]
+// reference, as everywhere a parent is named.
 type CreateResourceParams struct {
 	// ExternalID (required) is your identifier: at most 128 ASCII
 	// characters, unique per organization and type, unchangeable.
@@ -51,12 +56,13 @@ type CreateResourceParams struct {
 	Name string
 	// Description is optional, at most 150 characters.
 	Description string
-	// TypeSlug (required) is the resource type, e.g. "project".
-	TypeSlug string
+	// ResourceTypeSlug (required) is the resource type, e.g. "project".
+	ResourceTypeSlug string
 	// OrganizationID (required) is the organization the resource belongs to.
 	OrganizationID string
-	// Parent is the parent resource, by ID or by type and external ID. The
-	// zero Resource makes the organization the parent.
+	// Parent is the parent resource, by ID or by type and external ID (the
+	// API looks it up in OrganizationID). The zero Resource makes the
+	// organization the parent.
 	Parent Resource
 }
 
@@ -78,15 +84,21 @@ type DeleteResourceOptions struct {
 	Cascade bool
 }
 
-// ListResourcesOptions filter [Client.ListResources]. The API may require
-// OrganizationID or TypeSlug (400 missing_organization_id_or_resource_type_slug).
+// ListResourcesOptions filter [Client.ListResources]; the zero value lists
+// without a filter. The API may require OrganizationID or ResourceTypeSlug
+// (400 missing_organization_id_or_resource_type_slug). Field names follow
+// the API's query parameters.
 type ListResourcesOptions struct {
-	// OrganizationID filters by organization (organization_id).
+	// OrganizationID keeps the resources of one organization
+	// (organization_id).
 	OrganizationID string
-	// TypeSlug filters by resource type (resource_type_slug).
-	TypeSlug string
-	// ExternalID filters by external ID (resource_external_id).
-	ExternalID string
+	// ResourceTypeSlug keeps the resources of one type
+	// (resource_type_slug).
+	ResourceTypeSlug string
+	// ResourceExternalID keeps the resources with this external ID
+	// (resource_external_id); with several organizations or types there
+	// may be more than one.
+	ResourceExternalID string
 	// Parent filters by parent: by ID (parent_resource_id), or by type and
 	// external ID (parent_resource_type_slug and parent_external_id). The
 	// zero Resource does not filter.
@@ -140,7 +152,7 @@ func (p CreateResourceParams) body() (*resourceWrite, error) {
 	for _, req := range []struct{ arg, v string }{
 		{"CreateResourceParams.ExternalID", p.ExternalID},
 		{"CreateResourceParams.Name", p.Name},
-		{"CreateResourceParams.TypeSlug", p.TypeSlug},
+		{"CreateResourceParams.ResourceTypeSlug", p.ResourceTypeSlug},
 		{"CreateResourceParams.OrganizationID", p.OrganizationID},
 	} {
 		if req.v == "" {
@@ -162,7 +174,7 @@ func (p CreateResourceParams) body() (*resourceWrite, error) {
 	w := &resourceWrite{
 		ExternalID:       p.ExternalID,
 		Name:             &p.Name,
-		ResourceTypeSlug: p.TypeSlug,
+		ResourceTypeSlug: p.ResourceTypeSlug,
 		OrganizationID:   p.OrganizationID,
 	}
 	if p.Description != "" {
@@ -199,13 +211,21 @@ func (p UpdateResourceParams) body() (*resourceWrite, error) {
 	return w, nil
 }
 
-func resourcePath(id string) (string, error) {
-	return buildPath("/authorization/resources/", "resource ID", id)
-}
-
-func externalResourcePath(org, typeSlug, externalID string) (string, error) {
-	return buildPath("/authorization/organizations/", "organization ID", org,
-		"/resources/", "resource type slug", typeSlug, "/", "external ID", externalID)
+// resourcePath is the path of resource r: /authorization/resources/{id},
+// or /authorization/organizations/{org}/resources/{type}/{external_id} for
+// a reference by external ID, which must name its organization.
+func resourcePath(r Resource) (string, error) {
+	if err := checkRef("resource", r); err != nil {
+		return "", err
+	}
+	if r.ID != "" {
+		return buildPath("/authorization/resources/", "resource ID", r.ID)
+	}
+	if r.OrganizationID == "" {
+		return "", badArg("resource", "by external ID needs OrganizationID (use Resource.InOrganization)")
+	}
+	return buildPath("/authorization/organizations/", "organization ID", r.OrganizationID,
+		"/resources/", "resource type slug", r.TypeSlug, "/", "external ID", r.ExternalID)
 }
 
 // CreateResource creates a resource: POST /authorization/resources, 201.
@@ -222,56 +242,33 @@ func (c *Client) CreateResource(ctx context.Context, p CreateResourceParams) (*A
 	return call[AuthorizationResource](ctx, c, request{method: "POST", path: "/authorization/resources", body: body, idempotent: true}, nil)
 }
 
-// GetResource returns the resource with WorkOS ID id: GET
-// /authorization/resources/{id}. Documented errors: 403, 404, 422.
-func (c *Client) GetResource(ctx context.Context, id string) (*AuthorizationResource, error) {
-	path, err := resourcePath(id)
+// GetResource returns resource r: GET /authorization/resources/{id} for a
+// reference by ID ([ResourceID]), or GET
+// /authorization/organizations/{org}/resources/{type}/{external_id} for a
+// reference by external ID, which must name its organization
+// (ExternalResource(type, extID).InOrganization(org)). An organization's
+// root is ExternalResource("organization", orgID).InOrganization(orgID).
+// Documented errors: 403, 404, 422.
+func (c *Client) GetResource(ctx context.Context, r Resource) (*AuthorizationResource, error) {
+	path, err := resourcePath(r)
 	if err != nil {
 		return nil, err
 	}
-	return c.getResource(ctx, path)
-}
-
-// GetResourceByExternalID returns the resource of organization org, type
-// typeSlug and external ID externalID: GET
-// /authorization/organizations/{org}/resources/{type}/{external_id}.
-// Documented errors: 403, 404.
-func (c *Client) GetResourceByExternalID(ctx context.Context, org, typeSlug, externalID string) (*AuthorizationResource, error) {
-	path, err := externalResourcePath(org, typeSlug, externalID)
-	if err != nil {
-		return nil, err
-	}
-	return c.getResource(ctx, path)
-}
-
-func (c *Client) getResource(ctx context.Context, path string) (*AuthorizationResource, error) {
 	return call[AuthorizationResource](ctx, c, request{method: "GET", path: path}, nil)
 }
 
-// UpdateResource changes the name, description or parent of the resource
-// with ID id: PATCH /authorization/resources/{id}. Documented errors: 400
-// lock_timeout, 403, 404, 409 resource_type_update_in_progress, 422 (for
-// example a parent of the wrong type or in another organization).
-func (c *Client) UpdateResource(ctx context.Context, id string, p UpdateResourceParams) (*AuthorizationResource, error) {
-	path, err := resourcePath(id)
-	if err != nil {
-		return nil, err
-	}
-	return c.updateResource(ctx, path, p)
-}
-
-// UpdateResourceByExternalID is [Client.UpdateResource] for the resource
-// named by organization, type and external ID: PATCH
+// UpdateResource changes the name, description or parent of resource r
+// (by ID, or by external ID in its organization, as for
+// [Client.GetResource]): PATCH /authorization/resources/{id} or
 // /authorization/organizations/{org}/resources/{type}/{external_id}.
-func (c *Client) UpdateResourceByExternalID(ctx context.Context, org, typeSlug, externalID string, p UpdateResourceParams) (*AuthorizationResource, error) {
-	path, err := externalResourcePath(org, typeSlug, externalID)
+// Documented errors: 400 lock_timeout, 403, 404, 409
+// resource_type_update_in_progress, 422 (for example a parent of the wrong
+// type or in another organization).
+func (c *Client) UpdateResource(ctx context.Context, r Resource, p UpdateResourceParams) (*AuthorizationResource, error) {
+	path, err := resourcePath(r)
 	if err != nil {
 		return nil, err
 	}
-	return c.updateResource(ctx, path, p)
-}
-
-func (c *Client) updateResource(ctx context.Context, path string, p UpdateResourceParams) (*AuthorizationResource, error) {
 	body, err := p.body()
 	if err != nil {
 		return nil, err
@@ -284,31 +281,19 @@ func (c *Client) updateResource(ctx context.Context, path string, p UpdateResour
 	return call[AuthorizationResource](ctx, c, request{method: "PATCH", path: path, body: body}, invalidate)
 }
 
-// DeleteResource deletes the resource with ID id: DELETE
-// /authorization/resources/{id}, 204. Without [DeleteResourceOptions.Cascade]
-// a resource with children or role assignments is kept and the call fails
-// with 409 resource_has_dependents. Documented errors: 400 lock_timeout, 403,
-// 404, 409 resource_has_dependents or resource_type_update_in_progress.
-func (c *Client) DeleteResource(ctx context.Context, id string, opts DeleteResourceOptions) error {
-	path, err := resourcePath(id)
+// DeleteResource deletes resource r (by ID, or by external ID in its
+// organization, as for [Client.GetResource]): DELETE
+// /authorization/resources/{id} or
+// /authorization/organizations/{org}/resources/{type}/{external_id}, 204.
+// Without [DeleteResourceOptions.Cascade] a resource with children or role
+// assignments is kept and the call fails with 409 resource_has_dependents.
+// Documented errors: 400 lock_timeout, 403, 404, 409
+// resource_has_dependents or resource_type_update_in_progress.
+func (c *Client) DeleteResource(ctx context.Context, r Resource, opts DeleteResourceOptions) error {
+	path, err := resourcePath(r)
 	if err != nil {
 		return err
 	}
-	return c.deleteResource(ctx, path, opts)
-}
-
-// DeleteResourceByExternalID is [Client.DeleteResource] for the resource
-// named by organization, type and external ID: DELETE
-// /authorization/organizations/{org}/resources/{type}/{external_id}.
-func (c *Client) DeleteResourceByExternalID(ctx context.Context, org, typeSlug, externalID string, opts DeleteResourceOptions) error {
-	path, err := externalResourcePath(org, typeSlug, externalID)
-	if err != nil {
-		return err
-	}
-	return c.deleteResource(ctx, path, opts)
-}
-
-func (c *Client) deleteResource(ctx context.Context, path string, opts DeleteResourceOptions) error {
 	var q url.Values
 	if opts.Cascade {
 		q = url.Values{"cascade_delete": {"true"}}
@@ -319,8 +304,8 @@ func (c *Client) deleteResource(ctx context.Context, path string, opts DeleteRes
 func (o ListResourcesOptions) query() (url.Values, error) {
 	q := url.Values{}
 	setIf(q, "organization_id", o.OrganizationID)
-	setIf(q, "resource_type_slug", o.TypeSlug)
-	setIf(q, "resource_external_id", o.ExternalID)
+	setIf(q, "resource_type_slug", o.ResourceTypeSlug)
+	setIf(q, "resource_external_id", o.ResourceExternalID)
 	if o.Parent != (Resource{}) {
 		if err := checkRef("ListResourcesOptions.Parent", o.Parent); err != nil {
 			return nil, err

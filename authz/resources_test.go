@@ -54,7 +54,7 @@ func TestResources(t *testing.T) {
 			name: "create under a parent by external ID",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
 				return c.CreateResource(ctx, authz.CreateResourceParams{
-					ExternalID: "web", Name: "Web", TypeSlug: "project", OrganizationID: "org_acme",
+					ExternalID: "web", Name: "Web", ResourceTypeSlug: "project", OrganizationID: "org_acme",
 					Parent: authz.ExternalResource("workspace", "eng"),
 				})
 			},
@@ -67,7 +67,7 @@ func TestResources(t *testing.T) {
 			name: "create under the organization with a description",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
 				return c.CreateResource(ctx, authz.CreateResourceParams{
-					ExternalID: "eng", Name: "Engineering", Description: "Builds things", TypeSlug: "workspace", OrganizationID: "org_acme",
+					ExternalID: "eng", Name: "Engineering", Description: "Builds things", ResourceTypeSlug: "workspace", OrganizationID: "org_acme",
 				})
 			},
 			wantMethod: "POST", wantPath: "/authorization/resources",
@@ -79,7 +79,7 @@ func TestResources(t *testing.T) {
 			name: "create under a parent by ID",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
 				return c.CreateResource(ctx, authz.CreateResourceParams{
-					ExternalID: "web", Name: "Web", TypeSlug: "project", OrganizationID: "org_acme",
+					ExternalID: "web", Name: "Web", ResourceTypeSlug: "project", OrganizationID: "org_acme",
 					Parent: authz.ResourceID("authz_resource_eng"),
 				})
 			},
@@ -91,7 +91,7 @@ func TestResources(t *testing.T) {
 		{
 			name: "get by ID escapes the segment",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.GetResource(ctx, "authz_resource_a/b c")
+				return c.GetResource(ctx, authz.ResourceID("authz_resource_a/b c"))
 			},
 			wantMethod: "GET", wantPath: "/authorization/resources/authz_resource_a%2Fb%20c",
 			status: 200, resp: resourceJSON, want: resourceWant,
@@ -99,7 +99,7 @@ func TestResources(t *testing.T) {
 		{
 			name: "get by external ID keeps ':' literal",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.GetResourceByExternalID(ctx, "org_acme", "project", "repo:web/main")
+				return c.GetResource(ctx, authz.ExternalResource("project", "repo:web/main").InOrganization("org_acme"))
 			},
 			wantMethod: "GET", wantPath: "/authorization/organizations/org_acme/resources/project/repo:web%2Fmain",
 			status: 200, resp: resourceJSON, want: resourceWant,
@@ -107,7 +107,7 @@ func TestResources(t *testing.T) {
 		{
 			name: "get the organization root, parent null",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.GetResourceByExternalID(ctx, "org_acme", "organization", "org_acme")
+				return c.GetResource(ctx, authz.ExternalResource("organization", "org_acme").InOrganization("org_acme"))
 			},
 			wantMethod: "GET", wantPath: "/authorization/organizations/org_acme/resources/organization/org_acme",
 			status: 200,
@@ -122,7 +122,7 @@ func TestResources(t *testing.T) {
 		{
 			name: "update name only",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.UpdateResource(ctx, "authz_resource_01HXYZ", authz.UpdateResourceParams{Name: ptr("Web app")})
+				return c.UpdateResource(ctx, authz.ResourceID("authz_resource_01HXYZ"), authz.UpdateResourceParams{Name: ptr("Web app")})
 			},
 			wantMethod: "PATCH", wantPath: "/authorization/resources/authz_resource_01HXYZ",
 			wantBody: `{"name":"Web app"}`,
@@ -132,7 +132,7 @@ func TestResources(t *testing.T) {
 			name: "update reparents by ID and clears the description",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
 				p := authz.ResourceID("authz_resource_ops")
-				return c.UpdateResource(ctx, "authz_resource_01HXYZ", authz.UpdateResourceParams{Description: ptr(""), Parent: &p})
+				return c.UpdateResource(ctx, authz.ResourceID("authz_resource_01HXYZ"), authz.UpdateResourceParams{Description: ptr(""), Parent: &p})
 			},
 			wantMethod: "PATCH", wantPath: "/authorization/resources/authz_resource_01HXYZ",
 			wantBody: `{"description":"","parent_resource_id":"authz_resource_ops"}`,
@@ -142,7 +142,7 @@ func TestResources(t *testing.T) {
 			name: "update by external ID reparents by external ID",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
 				p := authz.ExternalResource("workspace", "ops")
-				return c.UpdateResourceByExternalID(ctx, "org_acme", "project", "web", authz.UpdateResourceParams{Parent: &p})
+				return c.UpdateResource(ctx, authz.ExternalResource("project", "web").InOrganization("org_acme"), authz.UpdateResourceParams{Parent: &p})
 			},
 			wantMethod: "PATCH", wantPath: "/authorization/organizations/org_acme/resources/project/web",
 			wantBody: `{"parent_resource_external_id":"ops","parent_resource_type_slug":"workspace"}`,
@@ -151,7 +151,7 @@ func TestResources(t *testing.T) {
 		{
 			name: "delete",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return nil, c.DeleteResource(ctx, "authz_resource_01HXYZ", authz.DeleteResourceOptions{})
+				return nil, c.DeleteResource(ctx, authz.ResourceID("authz_resource_01HXYZ"), authz.DeleteResourceOptions{})
 			},
 			wantMethod: "DELETE", wantPath: "/authorization/resources/authz_resource_01HXYZ",
 			status: 204,
@@ -159,7 +159,7 @@ func TestResources(t *testing.T) {
 		{
 			name: "delete with cascade",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return nil, c.DeleteResource(ctx, "authz_resource_01HXYZ", authz.DeleteResourceOptions{Cascade: true})
+				return nil, c.DeleteResource(ctx, authz.ResourceID("authz_resource_01HXYZ"), authz.DeleteResourceOptions{Cascade: true})
 			},
 			wantMethod: "DELETE", wantPath: "/authorization/resources/authz_resource_01HXYZ",
 			wantQuery: url.Values{"cascade_delete": {"true"}},
@@ -168,7 +168,7 @@ func TestResources(t *testing.T) {
 		{
 			name: "delete by external ID with cascade",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return nil, c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "eng", authz.DeleteResourceOptions{Cascade: true})
+				return nil, c.DeleteResource(ctx, authz.ExternalResource("workspace", "eng").InOrganization("org_acme"), authz.DeleteResourceOptions{Cascade: true})
 			},
 			wantMethod: "DELETE", wantPath: "/authorization/organizations/org_acme/resources/workspace/eng",
 			wantQuery: url.Values{"cascade_delete": {"true"}},
@@ -178,7 +178,7 @@ func TestResources(t *testing.T) {
 			name: "list with every filter, parent by external ID",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
 				return c.ListResourcesPage(ctx, authz.ListResourcesOptions{
-					OrganizationID: "org_acme", TypeSlug: "project", ExternalID: "web",
+					OrganizationID: "org_acme", ResourceTypeSlug: "project", ResourceExternalID: "web",
 					Parent:      authz.ExternalResource("workspace", "eng"),
 					ListOptions: authz.ListOptions{Limit: 5},
 				})
@@ -212,7 +212,7 @@ func TestResourceErrors(t *testing.T) {
 		{
 			name: "create conflict",
 			call: func(ctx context.Context, c *authz.Client) error {
-				_, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "web", Name: "Web", TypeSlug: "project", OrganizationID: "org_acme"})
+				_, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "web", Name: "Web", ResourceTypeSlug: "project", OrganizationID: "org_acme"})
 				return err
 			},
 			status:   http.StatusConflict,
@@ -223,7 +223,7 @@ func TestResourceErrors(t *testing.T) {
 		{
 			name: "get not found",
 			call: func(ctx context.Context, c *authz.Client) error {
-				_, err := c.GetResource(ctx, "authz_resource_gone")
+				_, err := c.GetResource(ctx, authz.ResourceID("authz_resource_gone"))
 				return err
 			},
 			status: http.StatusNotFound, resp: `{"message":"Resource not found."}`,
@@ -233,7 +233,7 @@ func TestResourceErrors(t *testing.T) {
 			name: "update with a parent of the wrong type",
 			call: func(ctx context.Context, c *authz.Client) error {
 				p := authz.ResourceID("authz_resource_proj")
-				_, err := c.UpdateResource(ctx, "authz_resource_ws", authz.UpdateResourceParams{Parent: &p})
+				_, err := c.UpdateResource(ctx, authz.ResourceID("authz_resource_ws"), authz.UpdateResourceParams{Parent: &p})
 				return err
 			},
 			status: http.StatusUnprocessableEntity, resp: `{"message":"Validation failed."}`,
@@ -242,7 +242,7 @@ func TestResourceErrors(t *testing.T) {
 		{
 			name: "delete with dependents",
 			call: func(ctx context.Context, c *authz.Client) error {
-				return c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "eng", authz.DeleteResourceOptions{})
+				return c.DeleteResource(ctx, authz.ExternalResource("workspace", "eng").InOrganization("org_acme"), authz.DeleteResourceOptions{})
 			},
 			status:   http.StatusConflict,
 			resp:     `{"code":"resource_has_dependents","message":"The resource has children or role assignments."}`,
@@ -265,7 +265,7 @@ func TestResourceErrors(t *testing.T) {
 
 func TestResourceInputValidation(t *testing.T) {
 	t.Parallel()
-	valid := authz.CreateResourceParams{ExternalID: "web", Name: "Web", TypeSlug: "project", OrganizationID: "org_acme"}
+	valid := authz.CreateResourceParams{ExternalID: "web", Name: "Web", ResourceTypeSlug: "project", OrganizationID: "org_acme"}
 	create := func(mod func(*authz.CreateResourceParams)) func(context.Context, *authz.Client) error {
 		return func(ctx context.Context, c *authz.Client) error {
 			p := valid
@@ -277,7 +277,7 @@ func TestResourceInputValidation(t *testing.T) {
 	runInvalid(t, []invalidCase{
 		{"create without external ID", create(func(p *authz.CreateResourceParams) { p.ExternalID = "" })},
 		{"create without name", create(func(p *authz.CreateResourceParams) { p.Name = "" })},
-		{"create without type", create(func(p *authz.CreateResourceParams) { p.TypeSlug = "" })},
+		{"create without type", create(func(p *authz.CreateResourceParams) { p.ResourceTypeSlug = "" })},
 		{"create without organization", create(func(p *authz.CreateResourceParams) { p.OrganizationID = "" })},
 		{"external ID of 129 characters", create(func(p *authz.CreateResourceParams) { p.ExternalID = strings.Repeat("x", 129) })},
 		{"external ID not ASCII", create(func(p *authz.CreateResourceParams) { p.ExternalID = "café" })},
@@ -288,27 +288,43 @@ func TestResourceInputValidation(t *testing.T) {
 		})},
 		{"parent with external ID only", create(func(p *authz.CreateResourceParams) { p.Parent = authz.Resource{ExternalID: "eng"} })},
 		{"get empty ID", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.GetResource(ctx, "")
+			_, err := c.GetResource(ctx, authz.ResourceID(""))
 			return err
 		}},
 		{"get ID '..'", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.GetResource(ctx, "..")
+			_, err := c.GetResource(ctx, authz.ResourceID(".."))
 			return err
 		}},
 		{"get by external ID '.'", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.GetResourceByExternalID(ctx, "org_acme", "project", ".")
+			_, err := c.GetResource(ctx, authz.ExternalResource("project", ".").InOrganization("org_acme"))
 			return err
 		}},
 		{"update with empty name", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.UpdateResource(ctx, "authz_resource_1", authz.UpdateResourceParams{Name: ptr("")})
+			_, err := c.UpdateResource(ctx, authz.ResourceID("authz_resource_1"), authz.UpdateResourceParams{Name: ptr("")})
 			return err
 		}},
 		{"update with a zero parent", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.UpdateResource(ctx, "authz_resource_1", authz.UpdateResourceParams{Parent: &authz.Resource{}})
+			_, err := c.UpdateResource(ctx, authz.ResourceID("authz_resource_1"), authz.UpdateResourceParams{Parent: &authz.Resource{}})
 			return err
 		}},
 		{"delete by external ID without organization", func(ctx context.Context, c *authz.Client) error {
-			return c.DeleteResourceByExternalID(ctx, "", "project", "web", authz.DeleteResourceOptions{})
+			return c.DeleteResource(ctx, authz.ExternalResource("project", "web").InOrganization(""), authz.DeleteResourceOptions{})
+		}},
+		{"get by external ID without organization", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.GetResource(ctx, authz.ExternalResource("project", "web"))
+			return err
+		}},
+		{"update by external ID without organization", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.UpdateResource(ctx, authz.ExternalResource("project", "web"), authz.UpdateResourceParams{Name: ptr("Web")})
+			return err
+		}},
+		{"get the zero resource", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.GetResource(ctx, authz.Resource{})
+			return err
+		}},
+		{"get a resource named by ID and external ID", func(ctx context.Context, c *authz.Client) error {
+			_, err := c.GetResource(ctx, authz.Resource{ID: "authz_resource_1", TypeSlug: "project", ExternalID: "web", OrganizationID: "org_acme"})
+			return err
 		}},
 		{"list with a parent type but no external ID", func(ctx context.Context, c *authz.Client) error {
 			_, err := collect(c.ListResources(ctx, authz.ListResourcesOptions{Parent: authz.Resource{TypeSlug: "workspace"}}))
@@ -326,7 +342,7 @@ func TestCreateRetrySendsSameIdempotencyKey(t *testing.T) {
 		}
 		return 201, resourceJSON
 	}, authz.WithRetry(authz.RetryPolicy{MaxRetries: 1}))
-	got, err := c.CreateResource(t.Context(), authz.CreateResourceParams{ExternalID: "web", Name: "Web", TypeSlug: "project", OrganizationID: "org_acme"})
+	got, err := c.CreateResource(t.Context(), authz.CreateResourceParams{ExternalID: "web", Name: "Web", ResourceTypeSlug: "project", OrganizationID: "org_acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +361,7 @@ func TestCreateRetrySendsSameIdempotencyKey(t *testing.T) {
 	}
 
 	// A second create is a new operation with a new key.
-	if _, err := c.CreateResource(t.Context(), authz.CreateResourceParams{ExternalID: "api", Name: "API", TypeSlug: "project", OrganizationID: "org_acme"}); err != nil {
+	if _, err := c.CreateResource(t.Context(), authz.CreateResourceParams{ExternalID: "api", Name: "API", ResourceTypeSlug: "project", OrganizationID: "org_acme"}); err != nil {
 		t.Fatal(err)
 	}
 	if k := s.requests()[2].IdempotencyKey; k == "" || k == reqs[0].IdempotencyKey {
@@ -359,7 +375,7 @@ func TestResourcesAgainstFake(t *testing.T) {
 	ctx := t.Context()
 
 	api, err := a.c.CreateResource(ctx, authz.CreateResourceParams{
-		ExternalID: "api", Name: "API", Description: "Public API", TypeSlug: "project", OrganizationID: "org_acme",
+		ExternalID: "api", Name: "API", Description: "Public API", ResourceTypeSlug: "project", OrganizationID: "org_acme",
 		Parent: authz.ExternalResource("workspace", "eng"),
 	})
 	if err != nil {
@@ -368,17 +384,17 @@ func TestResourcesAgainstFake(t *testing.T) {
 	if api.ParentResourceID != a.eng || api.Description != "Public API" || api.OrganizationID != "org_acme" {
 		t.Errorf("created %+v, want parent %s", api, a.eng)
 	}
-	_, err = a.c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "api", Name: "API 2", TypeSlug: "project", OrganizationID: "org_acme", Parent: authz.ResourceID(a.eng)})
+	_, err = a.c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "api", Name: "API 2", ResourceTypeSlug: "project", OrganizationID: "org_acme", Parent: authz.ResourceID(a.eng)})
 	wantStatus(t, err, http.StatusConflict)
 
-	got, err := a.c.GetResourceByExternalID(ctx, "org_acme", "project", "api")
+	got, err := a.c.GetResource(ctx, authz.ExternalResource("project", "api").InOrganization("org_acme"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.ID != api.ID {
 		t.Errorf("by external ID got %s, want %s", got.ID, api.ID)
 	}
-	ws, err := a.c.GetResource(ctx, a.eng)
+	ws, err := a.c.GetResource(ctx, authz.ResourceID(a.eng))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,14 +404,14 @@ func TestResourcesAgainstFake(t *testing.T) {
 
 	// Move API from Engineering to Sales, then rename it by external ID.
 	sales := authz.ResourceID(a.sales)
-	moved, err := a.c.UpdateResource(ctx, api.ID, authz.UpdateResourceParams{Parent: &sales})
+	moved, err := a.c.UpdateResource(ctx, api.Ref(), authz.UpdateResourceParams{Parent: &sales})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if moved.ParentResourceID != a.sales {
 		t.Errorf("moved parent %s, want %s", moved.ParentResourceID, a.sales)
 	}
-	renamed, err := a.c.UpdateResourceByExternalID(ctx, "org_acme", "project", "api", authz.UpdateResourceParams{Name: ptr("Public API")})
+	renamed, err := a.c.UpdateResource(ctx, authz.ExternalResource("project", "api").InOrganization("org_acme"), authz.UpdateResourceParams{Name: ptr("Public API")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,13 +431,13 @@ func TestResourcesAgainstFake(t *testing.T) {
 	}
 
 	// Sales has children: a plain delete is refused, a cascade removes it all.
-	wantStatus(t, a.c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "sales", authz.DeleteResourceOptions{}), http.StatusConflict)
-	if err := a.c.DeleteResourceByExternalID(ctx, "org_acme", "workspace", "sales", authz.DeleteResourceOptions{Cascade: true}); err != nil {
+	wantStatus(t, a.c.DeleteResource(ctx, authz.ExternalResource("workspace", "sales").InOrganization("org_acme"), authz.DeleteResourceOptions{}), http.StatusConflict)
+	if err := a.c.DeleteResource(ctx, authz.ExternalResource("workspace", "sales").InOrganization("org_acme"), authz.DeleteResourceOptions{Cascade: true}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = a.c.GetResource(ctx, api.ID)
+	_, err = a.c.GetResource(ctx, api.Ref())
 	wantStatus(t, err, http.StatusNotFound)
-	if err := a.c.DeleteResource(ctx, a.web, authz.DeleteResourceOptions{}); err != nil {
+	if err := a.c.DeleteResource(ctx, authz.ResourceID(a.web), authz.DeleteResourceOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -443,7 +459,7 @@ func ExampleClient_ListResources() {
 	for i := range 250 {
 		_, err := client.CreateResource(ctx, authz.CreateResourceParams{
 			ExternalID: fmt.Sprintf("p%03d", i), Name: fmt.Sprintf("Project %d", i),
-			TypeSlug: "project", OrganizationID: "org_acme",
+			ResourceTypeSlug: "project", OrganizationID: "org_acme",
 		})
 		if err != nil {
 			fmt.Println(err)
@@ -453,7 +469,7 @@ func ExampleClient_ListResources() {
 	f.ResetCalls()
 
 	n := 0
-	for r, err := range client.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", TypeSlug: "project"}) {
+	for r, err := range client.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", ResourceTypeSlug: "project"}) {
 		if err != nil {
 			fmt.Println(err)
 			return
