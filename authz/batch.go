@@ -23,12 +23,16 @@ const (
 
 // RequireAll makes a batch stop at the first item that is denied or fails:
 // the caller only needs to know whether every item is allowed. Items left
-// unasked keep the zero [Decision] (not Allowed, [SourceNone]).
+// unasked keep the zero [Decision] (not Allowed, [SourceNone]): all are
+// allowed exactly when no error is returned and every Decision is Allowed.
 func RequireAll() CallOption { return func(c *callConfig) { c.mode = modeAll } }
 
 // RequireAny makes a batch stop at the first allowed item: the caller only
 // needs to know whether some item is allowed. Items left unasked keep the
-// zero [Decision] (not Allowed, [SourceNone]).
+// zero [Decision] (not Allowed, [SourceNone]), and items asked concurrently
+// may still be answered, so the allowed item is not necessarily the first
+// one: scan the decisions for one with Allowed rather than reading
+// decisions[0].
 func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 
 // UnderParent names the common parent of a batch's resources. With at least
@@ -40,7 +44,9 @@ func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 // checked one by one as usual (the listing holds only direct children of
 // the permission's resource type, so an absent item is not necessarily
 // denied). The listing is read for at most ceil(items/100)+1 pages, so it
-// never costs much more than it can save.
+// never costs much more than it can save. A Decision taken from the listing
+// reports [SourceAPI]: this caller's own API call (the listing) answered,
+// though no check call was made for that item.
 //
 // Use [ChildrenOf] instead when every item is a direct child of parent of
 // the permission's resource type: absent items are then denied without
@@ -53,7 +59,8 @@ func UnderParent(parent Resource) CallOption {
 // the batch is a direct child of parent whose resource type is the
 // permission's. When the listing was read to its end, items absent from it
 // are denied without a per-item call, so a batch of N children costs about
-// ceil(N/100) calls. A broken promise can only deny wrongly, never allow.
+// ceil(N/100) calls; such denials, like the listing's allows, report
+// [SourceAPI]. A broken promise can only deny wrongly, never allow.
 //
 // WIRE.md notes that WorkOS's documentation is ambiguous about whether the
 // real listing includes access inherited from ancestors; prefer

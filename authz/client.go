@@ -21,7 +21,8 @@ const version = "0.1.0"
 
 // Client talks to the WorkOS Authorization API. It is immutable after [New]
 // and safe for concurrent use by many goroutines. Call [Client.Close] when
-// done with it.
+// done with it. Only a Client returned by New is usable: the methods of a
+// nil *Client or of a zero Client panic.
 type Client struct {
 	cfg       config
 	key       redactor // the API key; only ever used through authHeader and redact
@@ -51,8 +52,11 @@ type Client struct {
 }
 
 // New returns a Client that authenticates with apiKey (a WorkOS secret key,
-// sk_…). It fails with an error matching [ErrInvalidInput] for an empty or
-// malformed key and for invalid option values.
+// sk_…). It fails with an error matching [ErrInvalidInput] for an empty key,
+// a key holding spaces or control characters (it could not travel in an
+// HTTP header), a nil option or an invalid option value. The key's content
+// is not checked further — any other prefix is accepted, for test keys and
+// fakes — so a wrong key shows up as [ErrUnauthorized] on the first call.
 func New(apiKey string, opts ...Option) (*Client, error) {
 	if apiKey == "" {
 		return nil, invalid("empty API key")

@@ -15,15 +15,25 @@ import (
 // permission ([Middleware.RequirePermission]) or a permission on the
 // resource the request names ([Middleware.RequireResource]).
 //
-// Answers: 401 for a missing or invalid session; 403 for a deny (also for a
-// session without a membership, or a resource or membership the API does
-// not know); 400 when the request names no valid resource; 503 when the
-// decision could not be made (the API or the key set unavailable, a
-// timeout). Bodies are the bare
-// status text; errors are never echoed. Allowed requests reach the handler
-// with the verified claims in their context ([ClaimsFromContext]) and a
-// request memo ([cache.WithMemo]), so repeated checks in the handler are
-// answered once.
+// Answers:
+//
+//   - 401 for a missing or invalid session;
+//   - 403 for a deny — and for everything that leaves nothing to allow: a
+//     session without a membership, a reference naming another
+//     organization ([ErrOrganizationMismatch]), and an API 404
+//     ([ErrNotFound]: the resource or membership does not exist in the
+//     session's organization, which is also how another organization's
+//     resource looks). A 403 rather than a 404 or a 503 tells the caller
+//     nothing about whether the resource exists, and an ID-guessing probe
+//     does not look like an outage;
+//   - 400 when the request names no valid resource;
+//   - 503 when the decision could not be made (the API or the key set
+//     unavailable, a timeout, an API error other than 404).
+//
+// Bodies are the bare status text; errors are never echoed (see [OnReject]
+// for the reasons). Allowed requests reach the handler with the verified
+// claims in their context ([ClaimsFromContext]) and a request memo
+// ([cache.WithMemo]), so repeated checks in the handler are answered once.
 type Middleware struct {
 	c        *Client
 	v        *token.Verifier
@@ -49,7 +59,16 @@ func TokenFromCookie(name string) MiddlewareOption {
 
 // OnReject sets a function told about every rejected request, with the
 // status sent and the reason (for logs and metrics). The error never holds
-// the token or the API key.
+// the token or the API key. Switch on it with [errors.Is]:
+//
+//   - [ErrNoSessionToken] (401): the request carries no token;
+//   - the token package's sentinels, such as token.ErrExpired (401) or
+//     token.ErrKeySetUnavailable (503): the token was rejected;
+//   - [ErrDenied] (403): the session may not use the permission;
+//   - token.ErrNoMembership, [ErrOrganizationMismatch], [ErrNotFound] (403);
+//   - [ErrInvalidInput] or the resource function's own error (400);
+//   - anything else (503): the check's error — [ErrUnavailable],
+//     [ErrServer], [ErrRateLimited], [ErrMalformedResponse], ctx.Err()….
 func OnReject(f func(r *http.Request, status int, err error)) MiddlewareOption {
 	return func(m *Middleware) { m.onReject = f }
 }
@@ -108,7 +127,7 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 				return
 			}
 			if !m.c.Token().HasPermission(ClaimsFromContext(r.Context()), permission) {
-				m.reject(w, r, http.StatusForbidden, errDenied)
+				m.reject(w, r, http.StatusForbidden, ErrDenied)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -143,7 +162,7 @@ func (m *Middleware) RequireResource(permission string, resource func(*http.Requ
 			case err == nil && d.Allowed:
 				next.ServeHTTP(w, r)
 			case err == nil:
-				m.reject(w, r, http.StatusForbidden, errDenied)
+				m.reject(w, r, http.StatusForbidden, ErrDenied)
 			case errors.Is(err, token.ErrNoMembership), errors.Is(err, ErrOrganizationMismatch), errors.Is(err, ErrNotFound):
 				// No membership, another organization's resource, or an
 				// unknown resource or membership: nothing to allow.
@@ -157,7 +176,15 @@ func (m *Middleware) RequireResource(permission string, resource func(*http.Requ
 	}
 }
 
-var errDenied = errors.New("authz: permission denied")
+// Reasons of a [Middleware] rejection, given to the [OnReject] function.
+var (
+	// ErrNoSessionToken: the request carries no session token (401).
+	ErrNoSessionToken = errors.New("authz: no session token")
+	// ErrDenied: the session may not use the permission (403). Only the
+	// Middleware reports a deny as an error; a check reports it as a
+	// [Decision] with Allowed false.
+	ErrDenied = errors.New("authz: permission denied")
+)
 
 // session verifies the request's token and returns the request with the
 // claims and a memo in its context, or answers 401/503 and returns false.
@@ -167,7 +194,7 @@ func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Requ
 	}
 	raw := m.tokenOf(r)
 	if raw == "" {
-		m.reject(w, r, http.StatusUnauthorized, errors.New("authz: no session token"))
+		m.reject(w, r, http.StatusUnauthorized, ErrNoSessionToken)
 		return r, false
 	}
 	claims, err := m.v.Verify(r.Context(), raw)

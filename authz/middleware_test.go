@@ -10,14 +10,25 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
+	"github.com/fgakit/fgakit/token"
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestMiddleware(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	// Globex, another tenant, with a project of its own; Erin, an Acme
+	// admin whose token holds settings:edit (an organization permission)
+	// and project:view.
+	w.f.AddOrganization("org_globex", "Globex")
+	research := w.f.AddResource(authztest.Resource{ExternalID: "research", TypeSlug: "workspace", OrganizationID: "org_globex"})
+	w.f.AddResource(authztest.Resource{ExternalID: "secret", TypeSlug: "project", OrganizationID: "org_globex", ParentID: research})
+	w.f.AddPermission("settings:edit", "organization")
+	w.f.AddRole("org-admin", "organization", "settings:edit", "project:view")
+	w.f.AddMembership("om_erin", "user_erin", org, "org-admin")
 	c := w.f.Client(authz.WithRetry(authz.RetryPolicy{}))
-	m := c.Middleware(w.f.Verifier())
+	var reason error // the last OnReject reason; subtests run one at a time
+	m := c.Middleware(w.f.Verifier(), authz.OnReject(func(_ *http.Request, _ int, err error) { reason = err }))
 
 	mux := http.NewServeMux()
 	ok := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -33,10 +44,23 @@ func TestMiddleware(t *testing.T) {
 	mux.Handle("GET /session", m.RequireSession(ok))
 	mux.Handle("GET /reports", m.RequirePermission("project:view")(ok))
 	mux.Handle("GET /projects/{id}", m.RequireResource("project:view", byPath)(ok))
+	// The multi-tenant pattern the token layer must not open to other
+	// tenants: an organization (root or workspace) named by the request.
+	mux.Handle("GET /orgs/{org}/settings", m.RequireResource("settings:edit", func(r *http.Request) (authz.Resource, error) {
+		return authz.ExternalResource("organization", r.PathValue("org")), nil
+	})(ok))
+	mux.Handle("GET /ext/projects/{ext}", m.RequireResource("project:view", func(r *http.Request) (authz.Resource, error) {
+		return authz.ExternalResource("project", r.PathValue("ext")), nil
+	})(ok))
+	// Wrong on purpose (the organization comes from the request): a
+	// mismatch with the session's organization is still refused.
+	mux.Handle("GET /orgs/{org}/projects/{ext}", m.RequireResource("project:view", func(r *http.Request) (authz.Resource, error) {
+		return authz.ExternalResource("project", r.PathValue("ext")).InOrganization(r.PathValue("org")), nil
+	})(ok))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	alice, carol := w.f.Session("om_alice"), w.f.Session("om_carol")
+	alice, carol, erin := w.f.Session("om_alice"), w.f.Session("om_carol"), w.f.Session("om_erin")
 	noMembership := w.f.Session("om_alice", authztest.SessionWithoutMembership())
 	ws1p, ws2p := w.projects["ws1"][0], w.projects["ws2"][0]
 	type result struct {
@@ -44,27 +68,33 @@ func TestMiddleware(t *testing.T) {
 		Body   string
 	}
 	tests := []struct {
-		name  string
-		path  string
-		token string
-		fault *authztest.Fault // injected on the API paths
-		want  result
+		name   string
+		path   string
+		token  string
+		fault  *authztest.Fault // injected on the API paths
+		want   result
+		reason error // what OnReject is told (nil: not rejected, or not checked)
 	}{
-		{"no token", "/session", "", nil, result{401, "Unauthorized\n"}},
-		{"garbage token", "/session", "not-a-jwt", nil, result{401, "Unauthorized\n"}},
-		{"valid session", "/session", alice, nil, result{200, "hello om_alice"}},
-		{"org permission granted by the token", "/reports", carol, nil, result{200, "hello om_carol"}},
-		{"org permission missing from the token", "/reports", alice, nil, result{403, "Forbidden\n"}},
-		{"resource allowed by the API", "/projects/" + ws1p, alice, nil, result{200, "hello om_alice"}},
-		{"resource denied", "/projects/" + ws2p, alice, nil, result{403, "Forbidden\n"}},
-		{"unknown resource", "/projects/authz_resource_nope", alice, nil, result{403, "Forbidden\n"}},
-		{"bad resource reference", "/projects/bad", alice, nil, result{400, "Bad Request\n"}},
-		{"session without membership", "/projects/" + ws1p, noMembership, nil, result{403, "Forbidden\n"}},
-		{"API failing", "/projects/" + ws1p, alice, &authztest.Fault{Status: 500}, result{503, "Service Unavailable\n"}},
-		{"API answer malformed", "/projects/" + ws1p, alice, &authztest.Fault{Malformed: true}, result{503, "Service Unavailable\n"}},
-		{"API answer 200 without authorized", "/projects/" + ws1p, alice, &authztest.Fault{Status: 200, Body: `{"authorised":true}`}, result{503, "Service Unavailable\n"}},
-		{"API rejects the key", "/projects/" + ws1p, alice, &authztest.Fault{Status: 401}, result{503, "Service Unavailable\n"}},
-		{"API connection dropped", "/projects/" + ws1p, alice, &authztest.Fault{Drop: true}, result{503, "Service Unavailable\n"}},
+		{"no token", "/session", "", nil, result{401, "Unauthorized\n"}, authz.ErrNoSessionToken},
+		{"garbage token", "/session", "not-a-jwt", nil, result{401, "Unauthorized\n"}, nil},
+		{"valid session", "/session", alice, nil, result{200, "hello om_alice"}, nil},
+		{"org permission granted by the token", "/reports", carol, nil, result{200, "hello om_carol"}, nil},
+		{"org permission missing from the token", "/reports", alice, nil, result{403, "Forbidden\n"}, authz.ErrDenied},
+		{"resource allowed by the API", "/projects/" + ws1p, alice, nil, result{200, "hello om_alice"}, nil},
+		{"resource denied", "/projects/" + ws2p, alice, nil, result{403, "Forbidden\n"}, authz.ErrDenied},
+		{"unknown resource", "/projects/authz_resource_nope", alice, nil, result{403, "Forbidden\n"}, authz.ErrNotFound},
+		{"bad resource reference", "/projects/bad", alice, nil, result{400, "Bad Request\n"}, nil},
+		{"session without membership", "/projects/" + ws1p, noMembership, nil, result{403, "Forbidden\n"}, token.ErrNoMembership},
+		{"own organization root, token grants", "/orgs/org_acme/settings", erin, nil, result{200, "hello om_erin"}, nil},
+		{"another organization's root, token grants in its own org", "/orgs/org_globex/settings", erin, nil, result{403, "Forbidden\n"}, authz.ErrNotFound},
+		{"own project by external ID, token grants: the API is asked", "/ext/projects/ws1-p000", erin, nil, result{200, "hello om_erin"}, nil},
+		{"another organization's project by external ID", "/ext/projects/secret", erin, nil, result{403, "Forbidden\n"}, authz.ErrNotFound},
+		{"reference naming another organization", "/orgs/org_globex/projects/secret", erin, nil, result{403, "Forbidden\n"}, authz.ErrOrganizationMismatch},
+		{"API failing", "/projects/" + ws1p, alice, &authztest.Fault{Status: 500}, result{503, "Service Unavailable\n"}, authz.ErrServer},
+		{"API answer malformed", "/projects/" + ws1p, alice, &authztest.Fault{Malformed: true}, result{503, "Service Unavailable\n"}, authz.ErrMalformedResponse},
+		{"API answer 200 without authorized", "/projects/" + ws1p, alice, &authztest.Fault{Status: 200, Body: `{"authorised":true}`}, result{503, "Service Unavailable\n"}, authz.ErrMalformedResponse},
+		{"API rejects the key", "/projects/" + ws1p, alice, &authztest.Fault{Status: 401}, result{503, "Service Unavailable\n"}, authz.ErrUnauthorized},
+		{"API connection dropped", "/projects/" + ws1p, alice, &authztest.Fault{Drop: true}, result{503, "Service Unavailable\n"}, authz.ErrUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +105,8 @@ func TestMiddleware(t *testing.T) {
 				w.f.InjectFault(f)
 				defer w.f.ClearFaults()
 			}
+			reason = nil
+			calls := len(w.f.Calls())
 			req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+tt.path, nil)
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
@@ -91,6 +123,15 @@ func TestMiddleware(t *testing.T) {
 			}
 			if resp.StatusCode == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("401 without WWW-Authenticate: Bearer")
+			}
+			if tt.reason != nil && !errors.Is(reason, tt.reason) {
+				t.Errorf("OnReject reason = %v, want %v", reason, tt.reason)
+			}
+			if tt.name == "own organization root, token grants" && len(w.f.Calls()) != calls {
+				t.Errorf("%d API calls; the token answers for its own organization's root", len(w.f.Calls())-calls)
+			}
+			if strings.HasPrefix(tt.name, "own project by external ID") && len(w.f.Calls()) != calls+1 {
+				t.Errorf("%d API calls, want 1: an external ID alone may be another tenant's", len(w.f.Calls())-calls)
 			}
 		})
 	}

@@ -72,7 +72,10 @@ const (
 	SourceNone Source = iota
 	// SourceToken: the session token granted the permission organization-wide.
 	SourceToken
-	// SourceAPI: this caller's own call to the Authorization API answered.
+	// SourceAPI: this caller's own call to the Authorization API answered:
+	// a check call, or, in a batch with [UnderParent] or [ChildrenOf], the
+	// discovery listing (an item found there is allowed; with ChildrenOf,
+	// an item absent from the complete listing is denied).
 	SourceAPI
 	// SourceShared: a concurrent identical call to the API answered, and this
 	// caller shared its result.
