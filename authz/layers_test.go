@@ -93,3 +93,48 @@ func BenchmarkTokenLayerAllows(b *testing.B) {
 		})
 	}
 }
+
+// FuzzTokenLayerStaysInItsOrganization feeds arbitrary references (as a
+// request could name them) and token organizations to the token layer.
+// Property: it answers true only when the token holds the permission and
+// the reference is known to be in the token's organization — it names that
+// organization, or it is that organization's root — never for a reference
+// whose organization is unknown or another.
+func FuzzTokenLayerStaysInItsOrganization(f *testing.F) {
+	for _, seed := range [][5]string{
+		{"org_acme", "", "project", "web", ""},
+		{"org_acme", "", "project", "web", "org_acme"},
+		{"org_acme", "", "project", "web", "org_globex"},
+		{"org_acme", "", "organization", "org_acme", ""},
+		{"org_acme", "", "organization", "org_globex", ""},
+		{"org_acme", "", "organization", "org_globex", "org_acme"},
+		{"org_acme", "authz_resource_1", "", "", "org_acme"},
+		{"org_acme", "authz_resource_1", "", "", ""},
+		{"", "", "organization", "", ""},
+		{"", "authz_resource_1", "", "", ""},
+		{"org_acme", "authz_resource_1", "project", "web", "org_acme"},
+	} {
+		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4])
+	}
+	f.Fuzz(func(t *testing.T, tokenOrg, id, typeSlug, externalID, refOrg string) {
+		claims := &token.Claims{OrganizationID: tokenOrg, Permissions: []string{"p"}}
+		r := Resource{ID: id, TypeSlug: typeSlug, ExternalID: externalID, OrganizationID: refOrg}
+		if !(TokenLayer{}).Allows(claims, "p", r) {
+			return
+		}
+		if tokenOrg == "" || r.Validate() != nil {
+			t.Fatalf("Allows(%+v, %+v): true for claims without an organization or an invalid reference", claims, r)
+		}
+		inOrg := refOrg == tokenOrg
+		ownRoot := id == "" && typeSlug == "organization" && externalID == tokenOrg && (refOrg == "" || refOrg == tokenOrg)
+		if typeSlug == "organization" && externalID != tokenOrg {
+			t.Fatalf("Allows(%+v, %+v): true for another organization's root", claims, r)
+		}
+		if !inOrg && !ownRoot {
+			t.Fatalf("Allows(%+v, %+v): true for a resource not known to be in %q", claims, r, tokenOrg)
+		}
+		if (TokenLayer{}).Allows(claims, "q", r) {
+			t.Fatalf("Allows: true for a permission the token does not hold")
+		}
+	})
+}
