@@ -62,10 +62,10 @@ func TokenFromCookie(name string) MiddlewareOption {
 // the token or the API key. Switch on it with [errors.Is]:
 //
 //   - [ErrNoSessionToken] (401): the request carries no token;
-//   - the token package's sentinels, such as token.ErrExpired (401) or
-//     token.ErrKeySetUnavailable (503): the token was rejected;
+//   - the token package's sentinels, such as [token.ErrExpired] (401) or
+//     [token.ErrKeySetUnavailable] (503): the token was rejected;
 //   - [ErrDenied] (403): the session may not use the permission;
-//   - token.ErrNoMembership, [ErrOrganizationMismatch], [ErrNotFound] (403);
+//   - [token.ErrNoMembership], [ErrOrganizationMismatch], [ErrNotFound] (403);
 //   - [ErrInvalidInput] or the resource function's own error (400);
 //   - anything else (503): the check's error — [ErrUnavailable],
 //     [ErrServer], [ErrRateLimited], [ErrMalformedResponse], ctx.Err()….
