@@ -26,7 +26,9 @@ func BenchmarkTokenLayer(b *testing.B) {
 		},
 	}
 	var tl authz.TokenLayer
-	r := authz.ExternalResource("project", "web")
+	// The token answers only for a resource whose organization the caller
+	// knows from its own records (InOrganization).
+	r := authz.ExternalResource("project", "web").InOrganization(org)
 	b.Run("op=Claims.HasPermission", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
