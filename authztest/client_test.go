@@ -161,7 +161,7 @@ func TestIterateResourcesThroughClient(t *testing.T) {
 	}
 	c := f.Client()
 	seen := map[string]bool{}
-	for r, err := range c.ListResources(t.Context(), authz.ListResourcesOptions{OrganizationID: "org_big", TypeSlug: "workspace", ListOptions: authz.ListOptions{Limit: 100}}) {
+	for r, err := range c.ListResources(t.Context(), authz.ListResourcesOptions{OrganizationID: "org_big", ResourceTypeSlug: "workspace", ListOptions: authz.ListOptions{Limit: 100}}) {
 		if err != nil {
 			t.Fatal(err)
 		}

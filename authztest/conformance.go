@@ -94,15 +94,15 @@ func Conformance(t *testing.T, env ConformanceEnv) {
 	rand.Read(sfx[:])
 	prefix := "fgakit-conformance-" + hex.EncodeToString(sfx[:]) + "-"
 	ws, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: prefix + "ws", Name: "Conformance workspace",
-		TypeSlug: env.WorkspaceType, OrganizationID: env.OrganizationID})
+		ResourceTypeSlug: env.WorkspaceType, OrganizationID: env.OrganizationID})
 	if err != nil {
 		t.Fatalf("create workspace: %v", err)
 	}
 	t.Cleanup(func() {
-		c.DeleteResource(context.WithoutCancel(ctx), ws.ID, authz.DeleteResourceOptions{Cascade: true})
+		c.DeleteResource(context.WithoutCancel(ctx), authz.ResourceID(ws.ID), authz.DeleteResourceOptions{Cascade: true})
 	})
 	project, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: prefix + "p0", Name: "Conformance project",
-		TypeSlug: env.ProjectType, OrganizationID: env.OrganizationID,
+		ResourceTypeSlug: env.ProjectType, OrganizationID: env.OrganizationID,
 		Parent: authz.ExternalResource(env.WorkspaceType, prefix+"ws")})
 	if err != nil {
 		t.Fatalf("create project: %v", err)
@@ -120,16 +120,16 @@ func Conformance(t *testing.T, env ConformanceEnv) {
 		if project.ParentResourceID != ws.ID || project.OrganizationID != env.OrganizationID || project.ResourceTypeSlug != env.ProjectType {
 			t.Errorf("created project = %+v", project)
 		}
-		got, err := c.GetResource(ctx, project.ID)
+		got, err := c.GetResource(ctx, authz.ResourceID(project.ID))
 		if err != nil || got.ExternalID != prefix+"p0" || got.Name != "Conformance project" {
 			t.Errorf("get by ID = %+v, %v", got, err)
 		}
-		got, err = c.GetResourceByExternalID(ctx, env.OrganizationID, env.ProjectType, prefix+"p0")
+		got, err = c.GetResource(ctx, authz.ExternalResource(env.ProjectType, prefix+"p0").InOrganization(env.OrganizationID))
 		if err != nil || got.ID != project.ID {
 			t.Errorf("get by external ID = %+v, %v", got, err)
 		}
 		name := "Renamed project"
-		got, err = c.UpdateResource(ctx, project.ID, authz.UpdateResourceParams{Name: &name})
+		got, err = c.UpdateResource(ctx, authz.ResourceID(project.ID), authz.UpdateResourceParams{Name: &name})
 		if err != nil || got.Name != name || got.ParentResourceID != ws.ID {
 			t.Errorf("update = %+v, %v", got, err)
 		}
@@ -222,7 +222,7 @@ func Conformance(t *testing.T, env ConformanceEnv) {
 		want := []string{project.ID}
 		for i := 1; i <= 3; i++ {
 			p, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: fmt.Sprintf("%sp%d", prefix, i), Name: "Page item",
-				TypeSlug: env.ProjectType, OrganizationID: env.OrganizationID, Parent: authz.ResourceID(ws.ID)})
+				ResourceTypeSlug: env.ProjectType, OrganizationID: env.OrganizationID, Parent: authz.ResourceID(ws.ID)})
 			if err != nil {
 				t.Fatalf("create: %v", err)
 			}
@@ -250,23 +250,23 @@ func Conformance(t *testing.T, env ConformanceEnv) {
 				t.Errorf("%s: %v, want status %d %s", what, err, status, code)
 			}
 		}
-		_, err := c.GetResource(ctx, "authz_resource_fgakit_conformance_missing")
+		_, err := c.GetResource(ctx, authz.ResourceID("authz_resource_fgakit_conformance_missing"))
 		wantAPI("get unknown", err, authz.ErrNotFound, 404, "")
 		_, err = c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: prefix + "ws", Name: "Duplicate",
-			TypeSlug: env.WorkspaceType, OrganizationID: env.OrganizationID})
+			ResourceTypeSlug: env.WorkspaceType, OrganizationID: env.OrganizationID})
 		wantAPI("duplicate external ID", err, authz.ErrConflict, 409, "authorization_resource_external_id_conflict")
-		err = c.DeleteResource(ctx, ws.ID, authz.DeleteResourceOptions{})
+		err = c.DeleteResource(ctx, authz.ResourceID(ws.ID), authz.DeleteResourceOptions{})
 		wantAPI("delete with children", err, authz.ErrConflict, 409, "resource_has_dependents")
 		_, err = c.Resource().Check(ctx, env.MembershipID, env.Permission, authz.ResourceID("authz_resource_fgakit_conformance_missing"))
 		wantAPI("check unknown resource", err, authz.ErrNotFound, 404, "")
 	})
 
 	t.Run("cascade delete", func(t *testing.T) {
-		if err := c.DeleteResource(ctx, ws.ID, authz.DeleteResourceOptions{Cascade: true}); err != nil {
+		if err := c.DeleteResource(ctx, authz.ResourceID(ws.ID), authz.DeleteResourceOptions{Cascade: true}); err != nil {
 			t.Fatalf("cascade delete: %v", err)
 		}
 		for _, id := range []string{ws.ID, project.ID} {
-			if _, err := c.GetResource(ctx, id); !errors.Is(err, authz.ErrNotFound) {
+			if _, err := c.GetResource(ctx, authz.ResourceID(id)); !errors.Is(err, authz.ErrNotFound) {
 				t.Errorf("get %s after cascade: %v, want not found", id, err)
 			}
 		}
