@@ -2,8 +2,9 @@ package token
 
 import "errors"
 
-// Sentinel errors returned (wrapped) by [Verifier.Verify]. Test them with
-// errors.Is. Error strings never contain the token itself.
+// Sentinel errors returned (wrapped) by [Verifier.Verify], except
+// [ErrNoMembership]. Test them with errors.Is. Error strings never contain the
+// token itself.
 var (
 	// ErrMalformed: the token is not a well-formed JWS (bad base64, bad JSON,
 	// wrong number of segments, oversized, missing required claims such as exp).
@@ -29,6 +30,8 @@ var (
 	// OAuth "scope" claim. Such tokens must not be accepted as a user session.
 	ErrNotSessionToken = errors.New("token: not an AuthKit session token")
 	// ErrNoMembership: the verified claims carry no organization membership ID,
-	// which the Authorization API needs as its subject.
+	// which the Authorization API needs as its subject. Verify never returns
+	// it — a session without an organization is a valid session — but the
+	// authz package does, wrapped, when it must ask the API for such claims.
 	ErrNoMembership = errors.New("token: no organization membership id in claims")
 )
