@@ -27,24 +27,34 @@ func (f *Fake) withMembership(h membershipHandler) func(*http.Request) (int, any
 
 func assignmentID(a *assignment) string { return a.id }
 
-// assign serves POST …/organization_memberships/{om}/role_assignments (#8).
-func (f *Fake) assign(r *http.Request, om *membership) (int, any, error) {
+// roleOnTarget reads the body shared by assign (#8) and unassignByBody (#9):
+// a role slug and exactly one resource target, resolved in om's organization.
+func (f *Fake) roleOnTarget(r *http.Request, om *membership) (string, *resource, error) {
 	body, err := decodeBody(r)
 	if err != nil {
-		return 0, nil, err
+		return "", nil, err
 	}
 	slug, err := body.str("role_slug")
 	if err != nil {
-		return 0, nil, err
+		return "", nil, err
 	}
 	if err := requireField("role_slug", slug); err != nil {
-		return 0, nil, err
+		return "", nil, err
 	}
 	t, err := body.target()
 	if err != nil {
-		return 0, nil, err
+		return "", nil, err
 	}
 	res, err := f.m.resolveTarget(om.orgID, t)
+	if err != nil {
+		return "", nil, err
+	}
+	return slug, res, nil
+}
+
+// assign serves POST …/organization_memberships/{om}/role_assignments (#8).
+func (f *Fake) assign(r *http.Request, om *membership) (int, any, error) {
+	slug, res, err := f.roleOnTarget(r, om)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -59,22 +69,7 @@ func (f *Fake) assign(r *http.Request, om *membership) (int, any, error) {
 // it removes the membership's direct assignment of the role on the
 // resource, or answers 404 when there is none.
 func (f *Fake) unassignByBody(r *http.Request, om *membership) (int, any, error) {
-	body, err := decodeBody(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	slug, err := body.str("role_slug")
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := requireField("role_slug", slug); err != nil {
-		return 0, nil, err
-	}
-	t, err := body.target()
-	if err != nil {
-		return 0, nil, err
-	}
-	res, err := f.m.resolveTarget(om.orgID, t)
+	slug, res, err := f.roleOnTarget(r, om)
 	if err != nil {
 		return 0, nil, err
 	}
