@@ -105,9 +105,9 @@ func defaultConfig() *config {
 }
 
 func (c *config) apply(opts []Option) error {
-	for _, opt := range opts {
+	for i, opt := range opts {
 		if opt == nil {
-			continue
+			return fmt.Errorf("token: option %d is nil", i)
 		}
 		if err := opt(c); err != nil {
 			return err

@@ -45,3 +45,15 @@ func TestKeyFetchDurationOptions(t *testing.T) {
 		})
 	}
 }
+
+// A nil option is a mistake in the caller's code, refused as authz.New and
+// cache.New refuse it, rather than silently ignored.
+func TestNilOptionIsRefused(t *testing.T) {
+	t.Parallel()
+	if _, err := NewVerifier("client_test", WithKeySet(NewStaticKeySet(nil)), nil); err == nil {
+		t.Fatal("NewVerifier with a nil option: got nil error")
+	}
+	if _, err := NewRemoteKeySet("https://example.invalid/jwks", nil); err == nil {
+		t.Fatal("NewRemoteKeySet with a nil option: got nil error")
+	}
+}
