@@ -57,6 +57,16 @@
 //     fault reaches the caller only when it lasts for every attempt
 //     (Times -1, or MaxRetries+1 = 4); one is absorbed by a retry.
 //   - Time: [Fake.Now], [Fake.SetTime], [Fake.Advance], [WithClock].
+//   - Control over HTTP, for tests in other languages (`fgakit serve`):
+//     POST /_fake/faults takes a [Fault] in snake_case,
+//     {"path", "method", "times", "status", "body", "retry_after",
+//     "delay_ms", "drop", "malformed"} → 204, e.g.
+//     {"status": 429, "retry_after": "0", "times": 1}; DELETE /_fake/faults
+//     clears them (204). POST /_fake/clock takes {"set": "2026-01-15T12:00:00Z"}
+//     or {"advance": "10m"} → 200 {"now": "…"}. An unknown key or a bad
+//     value is 422 {"message"} naming the field. With [WithAPIKey] these
+//     control endpoints demand the key (they change the answers of every
+//     client); POST /_fake/access_tokens and the JWKS stay public.
 //   - Conformance: [Conformance] runs one set of scenarios through an
 //     [authz.Client] against the fake ([ConformanceFixture],
 //     [Fake.ConformanceEnv]) or, with real credentials, against a WorkOS

@@ -66,8 +66,10 @@ type config struct {
 
 // WithAPIKey makes the fake demand "Authorization: Bearer key" on every
 // WorkOS API path; other requests get 401 {"message":"Unauthorized"}.
-// Without it any request is accepted. The JWKS and the /_fake/ paths are
-// always public. [Fake.Client] uses the key.
+// Without it any request is accepted. The control endpoints POST and
+// DELETE /_fake/faults and POST /_fake/clock demand the key too: they
+// change the answers of every client. The JWKS and POST
+// /_fake/access_tokens are always public. [Fake.Client] uses the key.
 func WithAPIKey(key string) Option {
 	return func(c *config) { c.apiKey, c.needKey = key, true }
 }
@@ -133,9 +135,10 @@ func New(tb testing.TB, opts ...Option) *Fake {
 // [Fake.URL] names the address the listener got; for an unspecified host
 // ("0.0.0.0", "[::]" or none, as in ":8080": every interface) it names
 // 127.0.0.1, which reaches the listener from the same machine. The fake
-// accepts any API key unless [WithAPIKey] is given and mints session tokens
-// for anyone at /_fake/access_tokens: listen on a loopback address unless
-// you mean to expose it.
+// accepts any API key unless [WithAPIKey] is given, mints session tokens
+// for anyone at /_fake/access_tokens, and without WithAPIKey lets anyone
+// inject faults (/_fake/faults) or move its clock (/_fake/clock): listen on
+// a loopback address unless you mean to expose it.
 func NewServer(addr string, opts ...Option) (*Fake, error) {
 	f, err := newFake(nil, opts)
 	if err != nil {
@@ -439,6 +442,7 @@ func (f *Fake) routes() *http.ServeMux {
 	f.resourceRoutes(mux)
 	f.assignmentRoutes(mux)
 	f.sessionRoutes(mux)
+	f.controlRoutes(mux)
 	f.discoveryRoutes(mux)
 	f.permissionRoutes(mux)
 	f.roleRoutes(mux)

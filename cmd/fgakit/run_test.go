@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fgakit/fgakit/authztest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -190,10 +191,10 @@ func TestExposure(t *testing.T) {
 	}{
 		{"every interface", "0.0.0.0:0", "http://127.0.0.1:5000", false,
 			[]string{"listening on every network interface (--addr 0.0.0.0:0); http://127.0.0.1:5000 is its loopback address",
-				"WARNING: other machines can reach this fake", "accepts any API key", "POST /_fake/access_tokens"}},
+				"WARNING: other machines can reach this fake", "accepts any API key", "/_fake/faults", "/_fake/clock", "POST /_fake/access_tokens"}},
 		{"a LAN address with a key", "192.168.1.10:0", "http://192.168.1.10:5000", true,
 			[]string{"listening on http://192.168.1.10:5000 (--addr 192.168.1.10:0), not a loopback address",
-				"WARNING", "demands --api-key on API paths", "POST /_fake/access_tokens"}},
+				"WARNING", "demands --api-key on API paths and on /_fake/faults and /_fake/clock", "POST /_fake/access_tokens"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -406,4 +407,75 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestServeSummaryControl: serve's summary tells how to inject faults and
+// move the clock, and says the control endpoints need the key when one is set.
+func TestServeSummaryControl(t *testing.T) {
+	t.Parallel()
+	f, err := authztest.NewServer("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tests := []struct {
+		name  string
+		keyed bool
+		want  []string // substrings, in order
+	}{
+		{"no key", false, []string{"POST " + f.URL() + "/_fake/faults", "DELETE clears them", "POST " + f.URL() + "/_fake/clock"}},
+		{"with a key", true, []string{"/_fake/faults and /_fake/clock control requests must carry the --api-key", "/_fake/faults", "/_fake/clock"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			e := &env{stdout: io.Discard, stderr: &stderr}
+			e.serveSummary(f, "", nil, tt.keyed)
+			rest := stderr.String()
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("summary does not say %q (in order):\n%s", w, stderr.String())
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+}
+
+// TestServeControlKey: under serve --api-key, injecting a fault needs the
+// key, and a fault injected with it answers the next check.
+func TestServeControlKey(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, "--fixture", "demo.json", "--api-key", secretKey)
+	post := func(key, body string) int {
+		req, err := http.NewRequestWithContext(t.Context(), "POST", s.url+"/_fake/faults", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post("", `{"status":403,"times":-1}`); got != http.StatusUnauthorized {
+		t.Errorf("without the key: status %d, want 401", got)
+	}
+	check := []string{"check", "--permission", "project:edit", "--resource", "project:web", "--membership", "om_alice"}
+	envs := map[string]string{"WORKOS_API_KEY": secretKey, "WORKOS_BASE_URL": s.url}
+	if r := runCLI(t, envs, "", check...); r.code != exitOK {
+		t.Fatalf("check after a refused fault: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got := post(secretKey, `{"status":403,"times":-1}`); got != http.StatusNoContent {
+		t.Fatalf("with the key: status %d, want 204", got)
+	}
+	if r := runCLI(t, envs, "", check...); r.code == exitOK {
+		t.Errorf("check under an injected 403: exit %d, want an error; stdout %q", r.code, r.stdout)
+	}
 }

@@ -23,7 +23,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	fs := newFlagSet(cmd, serveSynopsis)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`; port 0 picks a free port. Keep it a loopback address: the fake accepts any key and mints tokens for anyone, and a non-loopback address is warned about")
 	fixture := fs.String("fixture", "", "load the model from this JSON `FILE` (DESIGN.md fixture format)")
-	apiKey := fs.String("api-key", "", "answer 401 to requests without this bearer `KEY`")
+	apiKey := fs.String("api-key", "", "answer 401 to requests without this bearer `KEY`: API paths and the control endpoints /_fake/faults and /_fake/clock (POST /_fake/access_tokens and the JWKS stay public)")
 	clientID := fs.String("client-id", "", "AuthKit client `ID` the JWKS is served under (default the fixture's, else the fake's)")
 	rest, err := e.parseArgs(fs, args)
 	if err != nil {
@@ -111,9 +111,9 @@ func exposure(addr, url string, keyed bool) []string {
 	default:
 		lines = append(lines, fmt.Sprintf("listening on %s (--addr %s), not a loopback address", url, addr))
 	}
-	key := "accepts any API key (no --api-key was given)"
+	key := "accepts any API key (no --api-key was given), lets anyone inject faults (/_fake/faults) and move its clock (/_fake/clock)"
 	if keyed {
-		key = "demands --api-key on API paths, but serves the JWKS and /_fake/ to anyone"
+		key = "demands --api-key on API paths and on /_fake/faults and /_fake/clock, but serves the JWKS to anyone"
 	}
 	return append(lines,
 		"WARNING: other machines can reach this fake. It is a test double: it "+key+
@@ -131,10 +131,12 @@ func (e *env) serveSummary(f *authztest.Fake, path string, fx *authztest.Fixture
 		fmt.Fprintln(w, "  no fixture: an empty model (see --fixture)")
 	}
 	if keyed {
-		fmt.Fprintln(w, "  requests must carry the --api-key as 'Authorization: Bearer KEY'")
+		fmt.Fprintln(w, "  API requests and the /_fake/faults and /_fake/clock control requests must carry the --api-key as 'Authorization: Bearer KEY'")
 	}
 	fmt.Fprintf(w, "  JWKS:         %s/sso/jwks/%s\n", f.URL(), f.ClientID())
 	fmt.Fprintf(w, "  mint a token: fgakit token mint --url %s --membership om_…\n", f.URL())
+	fmt.Fprintf(w, "  faults:       POST %s/_fake/faults {\"status\":429,\"retry_after\":\"0\",\"times\":1}; DELETE clears them\n", f.URL())
+	fmt.Fprintf(w, "  clock:        POST %s/_fake/clock {\"advance\":\"10m\"} or {\"set\":\"2026-01-15T12:00:00Z\"}\n", f.URL())
 	fmt.Fprintf(w, "  check:        WORKOS_BASE_URL=%s WORKOS_API_KEY=… WORKOS_CLIENT_ID=%s fgakit check …\n", f.URL(), f.ClientID())
 	fmt.Fprintln(w, "  stop with Ctrl-C")
 }
