@@ -25,6 +25,8 @@ import {
   ConflictException,
   UnprocessableEntityException,
   UnauthorizedException,
+  GenericServerException,
+  RateLimitExceededException,
 } from '@workos-inc/node';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -120,14 +122,16 @@ function firstLine(child, timeoutMs) {
   });
 }
 
-// sdk returns the official client pointed at the local server.
-function sdk(key) {
+// sdk returns the official client pointed at the local server; extra adds
+// WorkOS options (e.g. { maxRetries: 0 }).
+function sdk(key, extra = {}) {
   const url = new URL(baseURL);
   return new WorkOS(key, {
     apiHostname: url.hostname,
     port: Number(url.port),
     https: false,
     clientId: CLIENT_ID,
+    ...extra,
   });
 }
 
@@ -1316,4 +1320,138 @@ test('errors: a wrong API key is UnauthorizedException with a request ID', async
     UnauthorizedException,
     { status: 401 },
   );
+});
+
+// ---------------------------------------------------------------- faults and clock over HTTP
+
+// control sends a request to one of the fake's control endpoints
+// (/_fake/faults, /_fake/clock) with plain fetch, and returns the status and
+// the parsed JSON body (null when there is none).
+async function control(method, path, body, key = API_KEY) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (key) headers.Authorization = `Bearer ${key}`;
+  const res = await fetch(baseURL + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+async function injectFault(fault) {
+  const { status, json } = await control('POST', '/_fake/faults', fault);
+  assert.equal(status, 204, `POST /_fake/faults ${JSON.stringify(fault)}: ${JSON.stringify(json)}`);
+}
+
+const clearFaults = async () => assert.equal((await control('DELETE', '/_fake/faults')).status, 204);
+
+const FAULT_CHECK = {
+  organizationMembershipId: 'om_alice',
+  permissionSlug: 'project:edit',
+  resourceId: 'authz_resource_web',
+};
+const FAULT_PATH = '/authorization/organization_memberships/om_alice/check';
+
+test('faults: 429s are retried by the SDK; one for every attempt is RateLimitExceededException with retryAfter', async () => {
+  const noRetry = sdk(API_KEY, { maxRetries: 0 });
+  try {
+    // Three 429s (Retry-After: 0, so no backoff wait) are absorbed by the
+    // SDK's three retries: the call succeeds.
+    await injectFault({ path: FAULT_PATH, method: 'POST', status: 429, retry_after: '0', times: 3 });
+    const started = Date.now();
+    assert.deepEqual(await workos.authorization.check(FAULT_CHECK), { authorized: true });
+    // All three were used up: a client without retries now gets the answer.
+    assert.deepEqual(await noRetry.authorization.check(FAULT_CHECK), { authorized: true });
+
+    // Four 429s outlast 1 try + 3 retries: the SDK gives up.
+    await injectFault({ path: FAULT_PATH, method: 'POST', status: 429, retry_after: '0', times: 4 });
+    await assert.rejects(workos.authorization.check(FAULT_CHECK), (err) => {
+      assert.ok(err instanceof RateLimitExceededException, `want RateLimitExceededException, got ${err && err.name}: ${err && err.message}`);
+      assert.equal(err.status, 429);
+      assert.equal(err.retryAfter, 0, 'retryAfter is the Retry-After header as a number');
+      assert.equal(err.message, 'Too many requests.');
+      assert.notEqual(err.requestID, '');
+      return true;
+    });
+    assert.deepEqual(await noRetry.authorization.check(FAULT_CHECK), { authorized: true });
+    assert.ok(Date.now() - started < 5_000, 'Retry-After: 0 means the SDK does not back off');
+  } finally {
+    await clearFaults();
+  }
+});
+
+test('faults: a 500 once is retried by the SDK; without retries it is GenericServerException', async () => {
+  const noRetry = sdk(API_KEY, { maxRetries: 0 });
+  try {
+    await injectFault({ path: FAULT_PATH, status: 500 });
+    await rejectsWith(noRetry.authorization.check(FAULT_CHECK), GenericServerException, { status: 500 });
+    // Spent: the next call is answered.
+    assert.deepEqual(await noRetry.authorization.check(FAULT_CHECK), { authorized: true });
+
+    // The same fault through the default client: one retry after its
+    // backoff (0.5–1.7 s) and the caller never sees the 500.
+    await injectFault({ path: FAULT_PATH, status: 500 });
+    assert.deepEqual(await workos.authorization.check(FAULT_CHECK), { authorized: true });
+    assert.deepEqual(await noRetry.authorization.check(FAULT_CHECK), { authorized: true });
+
+    // A fault until cleared; DELETE /_fake/faults clears it.
+    await injectFault({ path: FAULT_PATH, status: 503, times: -1 });
+    await rejectsWith(noRetry.authorization.check(FAULT_CHECK), GenericServerException, { status: 503 });
+    await clearFaults();
+    assert.deepEqual(await noRetry.authorization.check(FAULT_CHECK), { authorized: true });
+  } finally {
+    await clearFaults();
+  }
+});
+
+test('faults and clock: bad bodies are 422 naming the field; the API key is required under --api-key', async () => {
+  try {
+    assert.deepEqual(await control('POST', '/_fake/faults', { status: 500, retryAfter: '1' }), {
+      status: 422,
+      json: {
+        message:
+          'unknown field "retryAfter"; known fields: path, method, times, status, body, retry_after, delay_ms, drop, malformed',
+      },
+    });
+    assert.deepEqual(await control('POST', '/_fake/faults', { status: '500' }), {
+      status: 422,
+      json: { message: 'status must be a whole number' },
+    });
+    // Control endpoints change the answers of every client: they need the key.
+    for (const key of ['', 'sk_test_wrong']) {
+      assert.equal((await control('POST', '/_fake/faults', { status: 500, times: -1 }, key)).status, 401);
+      assert.equal((await control('DELETE', '/_fake/faults', undefined, key)).status, 401);
+      assert.equal((await control('POST', '/_fake/clock', { advance: '1h' }, key)).status, 401);
+    }
+    // Nothing above was injected.
+    assert.deepEqual(await sdk(API_KEY, { maxRetries: 0 }).authorization.check(FAULT_CHECK), { authorized: true });
+
+    const both = await control('POST', '/_fake/clock', { set: '2026-01-15T12:00:00Z', advance: '1m' });
+    assert.equal(both.status, 422);
+    assert.match(both.json.message, /exactly one of set .* and advance/);
+    assert.equal((await control('POST', '/_fake/clock', {})).status, 422);
+  } finally {
+    await clearFaults();
+  }
+});
+
+test('clock: set and advance over HTTP move the iat of minted session tokens', async () => {
+  const claims = async () => {
+    const { data } = await workos.post('/_fake/access_tokens', { organization_membership_id: 'om_bob' });
+    return JSON.parse(Buffer.from(data.access_token.split('.')[1], 'base64url').toString('utf8'));
+  };
+  const set = await control('POST', '/_fake/clock', { set: '2030-06-01T09:00:00Z' });
+  try {
+    assert.deepEqual(set, { status: 200, json: { now: '2030-06-01T09:00:00Z' } });
+    assert.equal((await claims()).iat, Date.parse('2030-06-01T09:00:00Z') / 1000);
+    assert.deepEqual(await control('POST', '/_fake/clock', { advance: '90m' }), {
+      status: 200,
+      json: { now: '2030-06-01T10:30:00Z' },
+    });
+    assert.equal((await claims()).iat, Date.parse('2030-06-01T10:30:00Z') / 1000);
+  } finally {
+    // Back to (a frozen copy of) the real time, so later session tokens verify.
+    await control('POST', '/_fake/clock', { set: new Date().toISOString() });
+  }
 });
