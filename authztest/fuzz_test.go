@@ -45,6 +45,9 @@ func FuzzRequests(f *testing.F) {
 		if err != nil || req.URL.Path == "" || req.URL.Path[0] != '/' {
 			return
 		}
+		if strings.HasPrefix(req.URL.Path, "/_fake/faults") {
+			return // a fault would change every later answer of the shared fake; see FuzzFaultBody
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
@@ -55,6 +58,55 @@ func FuzzRequests(f *testing.F) {
 		}
 		if b := rec.Body.Bytes(); len(b) > 0 && !json.Valid(b) {
 			t.Fatalf("%s %s: body is not JSON: %q", method, path, b)
+		}
+	})
+}
+
+// FuzzFaultBody feeds arbitrary bodies to POST /_fake/faults and POST
+// /_fake/clock, each on a fresh fake: the answer is 204/200 or a 4xx with a
+// JSON message, never a 500, and an accepted fault is one the fake can
+// serve (a status code in range, a bounded delay, at most one kind).
+func FuzzFaultBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"status":429,"retry_after":"0","times":3,"path":"/authorization/","method":"post"}`,
+		`{"status":503,"body":"{\"message\":\"down\"}","times":-1}`,
+		`{"malformed":true,"body":"{"}`,
+		`{"drop":true,"delay_ms":5}`,
+		`{"status":500,"retry_after":"Wed, 21 Oct 2026 07:28:00 GMT"}`,
+		`{"status":1e3}`,
+		`{"times":-2,"status":500}`,
+		`{"set":"2027-03-01T08:30:00Z"}`,
+		`{"advance":"-90m"}`,
+		`[]`,
+		`null`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var obj jsonObject
+		if json.Unmarshal([]byte(body), &obj) == nil && obj != nil {
+			if fault, err := parseFault(obj); err == nil {
+				if fault.Status != 0 && (fault.Status < 200 || fault.Status > 599) || fault.Delay < 0 || fault.Delay > maxFaultDelay ||
+					fault.Times < -1 || fault.Status == 0 && !fault.Drop && !fault.Malformed && fault.Delay == 0 {
+					t.Fatalf("accepted an unservable fault %+v from %s", fault, body)
+				}
+			} else if e, ok := err.(*apiError); !ok || e.status != http.StatusUnprocessableEntity {
+				t.Fatalf("refusal %v is not a 422", err)
+			}
+		}
+		fake, err := newFake(nil, []Option{WithClock(epoch)}) // the handler only: no listener per input
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/_fake/faults", "/_fake/clock"} {
+			rec := httptest.NewRecorder()
+			fake.ServeHTTP(rec, httptest.NewRequest("POST", path, strings.NewReader(body)))
+			if rec.Code >= 500 || rec.Code == http.StatusNoContent != (rec.Body.Len() == 0) {
+				t.Fatalf("POST %s %q: %d %s", path, body, rec.Code, rec.Body)
+			}
+			if b := rec.Body.Bytes(); len(b) > 0 && !json.Valid(b) {
+				t.Fatalf("POST %s: body is not JSON: %q", path, b)
+			}
 		}
 	})
 }
