@@ -54,11 +54,13 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	defer f.Close()
 
-	fmt.Fprintln(e.stdout, f.URL())
+	// stderr first: once a caller has read the URL line, the summary (and
+	// any warning) is already written.
 	for _, line := range exposure(*addr, f.URL(), *apiKey != "") {
 		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, line)
 	}
 	e.serveSummary(f, *fixture, fx, *apiKey != "")
+	fmt.Fprintln(e.stdout, f.URL())
 
 	<-ctx.Done()
 	fmt.Fprintf(e.stderr, "%s: stopping\n", cmd)
