@@ -68,7 +68,8 @@ func TokenFromCookie(name string) MiddlewareOption {
 //   - [token.ErrNoMembership], [ErrOrganizationMismatch], [ErrNotFound] (403);
 //   - [ErrInvalidInput] or the resource function's own error (400);
 //   - anything else (503): the check's error — [ErrUnavailable],
-//     [ErrServer], [ErrRateLimited], [ErrMalformedResponse], ctx.Err()….
+//     [ErrServer], [ErrRateLimited], [ErrMalformedResponse], [ErrClosed],
+//     ctx.Err()….
 func OnReject(f func(r *http.Request, status int, err error)) MiddlewareOption {
 	return func(m *Middleware) { m.onReject = f }
 }
@@ -118,12 +119,17 @@ func (m *Middleware) RequireSession(next http.Handler) http.Handler {
 }
 
 // RequirePermission lets through requests whose session grants permission
-// organization-wide (the token layer, no API call); others get 403.
+// organization-wide (the token layer, no API call); others get 403. Once the
+// Client is closed it answers 503 ([ErrClosed]), as every check does.
 func (m *Middleware) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r, ok := m.session(w, r)
 			if !ok {
+				return
+			}
+			if m.c.isClosed.Load() {
+				m.reject(w, r, http.StatusServiceUnavailable, ErrClosed)
 				return
 			}
 			if !m.c.Token().HasPermission(ClaimsFromContext(r.Context()), permission) {

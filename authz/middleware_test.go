@@ -205,3 +205,32 @@ func TestMiddlewareSetupMistakesPanic(t *testing.T) {
 		})
 	}
 }
+
+// A closed Client decides nothing, not even from the token: RequirePermission
+// answers 503 with ErrClosed, as Check returns ErrClosed.
+func TestRequirePermissionAfterClose(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	var reasons []error
+	mw := c.Middleware(w.f.Verifier(), authz.OnReject(func(_ *http.Request, _ int, err error) { reasons = append(reasons, err) }))
+	h := mw.RequirePermission("project:view")(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	serve := func() int {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Authorization", "Bearer "+w.f.Session("om_alice"))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	statuses := []int{serve()}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	statuses = append(statuses, serve())
+	if diff := cmp.Diff([]int{http.StatusOK, http.StatusServiceUnavailable}, statuses); diff != "" {
+		t.Errorf("statuses before and after Close (-want +got):\n%s", diff)
+	}
+	if len(reasons) != 1 || !errors.Is(reasons[0], authz.ErrClosed) {
+		t.Errorf("OnReject reasons = %v, want one ErrClosed", reasons)
+	}
+}
