@@ -217,7 +217,7 @@ func TestRequirePermissionAfterClose(t *testing.T) {
 	h := mw.RequirePermission("project:view")(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	serve := func() int {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.Header.Set("Authorization", "Bearer "+w.f.Session("om_alice"))
+		req.Header.Set("Authorization", "Bearer "+w.f.Session("om_carol"))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec.Code
