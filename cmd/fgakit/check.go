@@ -13,6 +13,12 @@ import (
 	"github.com/fgakit/fgakit/token"
 )
 
+// checkEnvironment is the environment check reads, for its -h.
+const checkEnvironment = `  WORKOS_API_KEY    API key (sk_…), required
+  WORKOS_CLIENT_ID  AuthKit client ID (client_…) whose JWKS verifies --token
+  WORKOS_BASE_URL   API base URL (default https://api.workos.com), also the JWKS's
+`
+
 const checkSynopsis = "fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID) (--token JWT | --membership OM) [--org ORG] [--json] [--timeout 30s]"
 
 // checkResult is the --json output of check: one line.
@@ -36,7 +42,7 @@ type checkResult struct {
 // resource's organization); with --membership only the API is asked.
 func (e *env) check(ctx context.Context, args []string) int {
 	const cmd = "fgakit check"
-	fs := newFlagSet(cmd, checkSynopsis)
+	fs := newFlagSet(cmd, checkSynopsis, checkEnvironment)
 	permission := fs.String("permission", "", "permission `slug` to check, e.g. project:edit (required)")
 	resourceID := fs.String("resource-id", "", "WorkOS resource `ID` (authz_resource_…)")
 	resourceRef := fs.String("resource", "", "resource as `TYPE:EXTERNAL_ID`, e.g. project:web")

@@ -35,7 +35,7 @@ const demoConcurrency = 100
 // when a step could not run.
 func (e *env) demo(ctx context.Context, args []string) int {
 	const cmd = "fgakit demo"
-	fs := newFlagSet(cmd, "fgakit demo")
+	fs := newFlagSet(cmd, "fgakit demo", "")
 	rest, err := e.parseArgs(fs, args)
 	if err != nil {
 		return e.exitFor(cmd, err)

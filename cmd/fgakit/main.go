@@ -7,12 +7,14 @@
 //
 //	fgakit serve [--addr 127.0.0.1:8080] [--fixture FILE] [--api-key KEY] [--client-id ID]
 //	fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID) (--token JWT | --membership OM) [--org ORG] [--json] [--timeout 30s]
-//	fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN
+//	fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-
 //	fgakit token mint --membership OM [--expires-in 5m] [--url URL]
 //	fgakit demo
 //
-// check, token verify and token mint read WORKOS_API_KEY, WORKOS_CLIENT_ID
-// and WORKOS_BASE_URL (default https://api.workos.com) from the environment.
+// check reads WORKOS_API_KEY, WORKOS_CLIENT_ID and WORKOS_BASE_URL (default
+// https://api.workos.com) from the environment; token verify reads
+// WORKOS_CLIENT_ID and WORKOS_BASE_URL; token mint reads WORKOS_BASE_URL
+// (the URL serve printed) and WORKOS_API_KEY.
 //
 // serve prints its base URL as the first line on stdout and warns on stderr
 // when --addr is not a loopback address: the fake accepts any API key unless

@@ -22,7 +22,8 @@ Usage:
   fgakit serve [--addr 127.0.0.1:8080] [--fixture FILE] [--api-key KEY] [--client-id ID]
       Run the offline fake of the WorkOS Authorization API. The first line on
       stdout is its base URL; everything else goes to stderr. Keep --addr a
-      loopback address: the fake accepts any key and mints tokens for anyone.
+      loopback address: the fake accepts any key (unless --api-key is given)
+      and mints tokens for anyone.
   fgakit check --permission P (--resource-id ID | --resource TYPE:EXTERNAL_ID)
                (--token JWT | --membership OM) [--org ORG] [--json] [--timeout 30s]
       Ask whether a membership may do P on a resource: the token first, then the API.
@@ -37,10 +38,11 @@ Usage:
   fgakit help [COMMAND]
       Print this help, or a command's flags, to stdout.
 
-Environment (check, token):
-  WORKOS_API_KEY    API key (sk_…), sent as a bearer token
-  WORKOS_CLIENT_ID  AuthKit client ID (client_…), names the JWKS
-  WORKOS_BASE_URL   API base URL (default https://api.workos.com)
+Environment:
+  WORKOS_API_KEY    API key (sk_…), sent as a bearer token (check, token mint)
+  WORKOS_CLIENT_ID  AuthKit client ID (client_…), names the JWKS (check, token verify)
+  WORKOS_BASE_URL   API base URL (default https://api.workos.com; check, token verify),
+                    or the URL 'fgakit serve' printed (token mint)
 
 Exit status: 0 allowed/verified, 1 denied/rejected, 2 could not decide or bad usage.
 `
@@ -136,14 +138,23 @@ func redact(s string, secrets ...string) string {
 }
 
 // newFlagSet returns a flag set for "fgakit <name>" that reports nothing by
-// itself: parse prints errors as one line and usage only on -h.
-func newFlagSet(name, synopsis string) *flag.FlagSet {
+// itself: parse prints errors as one line and usage only on -h. environment
+// lists the variables the command reads, one per line, or is empty.
+func newFlagSet(name, synopsis, environment string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "Usage:\n  %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(w, "Usage:\n  %s\n", synopsis)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprint(w, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
+		if environment != "" {
+			fmt.Fprintf(w, "\nEnvironment:\n%s", environment)
+		}
 	}
 	return fs
 }

@@ -31,13 +31,18 @@ func (e *env) readToken() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// verifyEnvironment is the environment token verify reads, for its -h.
+const verifyEnvironment = `  WORKOS_CLIENT_ID  AuthKit client ID (client_…) naming the JWKS, when no --client-id
+  WORKOS_BASE_URL   API base URL of the JWKS (default https://api.workos.com)
+`
+
 const verifySynopsis = "fgakit token verify [--jwks-url URL | --client-id ID] [--issuer ISS]... TOKEN|-"
 
 // tokenVerify verifies one token and prints its claims as indented JSON.
 // Exit 0 verified, 1 rejected, 2 bad usage or keys unavailable.
 func (e *env) tokenVerify(ctx context.Context, args []string) int {
 	const cmd = "fgakit token verify"
-	fs := newFlagSet(cmd, verifySynopsis)
+	fs := newFlagSet(cmd, verifySynopsis, verifyEnvironment)
 	jwksURL := fs.String("jwks-url", "", "fetch keys from this JWKS `URL` instead of {WORKOS_BASE_URL}/sso/jwks/{client ID}")
 	clientID := fs.String("client-id", "", "AuthKit client `ID` naming the JWKS (default $WORKOS_CLIENT_ID)")
 	var issuers stringList
@@ -101,6 +106,11 @@ func (e *env) tokenVerify(ctx context.Context, args []string) int {
 	return exitOK
 }
 
+// mintEnvironment is the environment token mint reads, for its -h.
+const mintEnvironment = `  WORKOS_BASE_URL   the URL 'fgakit serve' printed, when no --url
+  WORKOS_API_KEY    sent as the bearer key, when set
+`
+
 const mintSynopsis = "fgakit token mint --membership OM [--expires-in 5m] [--url URL]"
 
 // mintTimeout bounds the whole request to a running fgakit serve.
@@ -110,7 +120,7 @@ const mintTimeout = 10 * time.Second
 // membership and prints it alone on stdout.
 func (e *env) tokenMint(ctx context.Context, args []string) int {
 	const cmd = "fgakit token mint"
-	fs := newFlagSet(cmd, mintSynopsis)
+	fs := newFlagSet(cmd, mintSynopsis, mintEnvironment)
 	membership := fs.String("membership", "", "organization membership `ID` (om_…) the token is for (required)")
 	expiresIn := fs.Duration("expires-in", 5*time.Minute, "token lifetime")
 	url := fs.String("url", "", "base `URL` of a running 'fgakit serve' (default $WORKOS_BASE_URL)")
