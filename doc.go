@@ -13,7 +13,9 @@
 // WorkOS Authorization API answers them, and it is always current.
 //
 // "Can this person edit this project?" — first the token: does it grant
-// project:edit across the organization the project belongs to? Then no call.
+// project:edit organization-wide, and is the project known to be in the
+// token's organization (the reference names it with Resource.InOrganization,
+// taken from your own records, or is the organization's root)? Then no call.
 // Otherwise, ask the API about this project. Client.Check in package authz
 // does exactly that.
 //

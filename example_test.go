@@ -46,8 +46,10 @@ const acmeFixture = `{
 
 // This example is the whole path of a request: verify the session token, then
 // ask "can Alice do X on Y?". The token answers organization-wide permissions
-// without an API call; resource roles are asked of the Authorization API. It
-// runs against the in-memory fake, so the same code works in your tests.
+// without an API call for a resource named in Alice's organization
+// (InOrganization, from your own records); everything else, resource roles
+// included, is asked of the Authorization API. It runs against the in-memory
+// fake, so the same code works in your tests.
 func Example() {
 	ctx := context.Background()
 	fx, err := authztest.ParseFixture(strings.NewReader(acmeFixture))
