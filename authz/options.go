@@ -241,9 +241,15 @@ func WithRateLimit(perMinute, burst int) Option {
 // Cache is the decision cache a Client may use ([WithCache]); [*cache.LRU]
 // implements it. It must be safe for concurrent use.
 type Cache interface {
+	// Get returns the cached answer for k; ok is false when there is none.
 	Get(k cache.Key) (allowed bool, ok bool)
+	// Add stores an answer the API gave for k (never an error).
 	Add(k cache.Key, allowed bool)
+	// ForgetMembership drops every answer for membership om; the Client
+	// calls it after changing that membership's role assignments.
 	ForgetMembership(om string)
+	// Purge drops every answer; the Client calls it after a change whose
+	// effect is not limited to one membership.
 	Purge()
 }
 
