@@ -97,8 +97,9 @@ func invalid(format string, args ...any) error {
 }
 
 // WithBaseURL sets the API base URL (default [DefaultBaseURL]), e.g. the URL
-// of an [authztest] fake. It must be an absolute http or https URL without
-// user info, query or fragment; a path prefix is kept.
+// of a [github.com/fgakit/fgakit/authztest] fake. It must be an absolute
+// http or https URL without user info, query or fragment; a path prefix is
+// kept.
 func WithBaseURL(u string) Option {
 	return func(c *config) error {
 		p, err := url.Parse(u)
