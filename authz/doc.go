@@ -29,7 +29,9 @@
 // permission organization-wide and the resource is known to be in the
 // token's organization; otherwise the API is asked, which scopes an
 // external ID to the membership's organization and answers 404 for another
-// organization's resource. A [Decision] says whether access is allowed and
+// organization's resource. An external reference that names another
+// organization than the session's fails with [ErrOrganizationMismatch]
+// without a call. A [Decision] says whether access is allowed and
 // which layer answered ([Source]). Name resources with [ResourceID] or
 // [ExternalResource]. Pass the claims that
 // [github.com/fgakit/fgakit/token.Verifier.Verify] returned for the current
