@@ -38,8 +38,8 @@ type checkResult struct {
 }
 
 // check answers one authorization question. With --token the token layer
-// answers first (no API call when it grants the permission for the
-// resource's organization); with --membership only the API is asked.
+// answers first (no API call when it grants the permission and --org names
+// the token's organization); with --membership only the API is asked.
 func (e *env) check(ctx context.Context, args []string) int {
 	const cmd = "fgakit check"
 	fs := newFlagSet(cmd, checkSynopsis, checkEnvironment)
@@ -48,7 +48,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 	resourceRef := fs.String("resource", "", "resource as `TYPE:EXTERNAL_ID`, e.g. project:web")
 	rawToken := fs.String("token", "", "AuthKit access token (`JWT`), or - to read it from stdin; verified with WORKOS_CLIENT_ID's JWKS")
 	membership := fs.String("membership", "", "organization membership `ID` (om_…) to ask the API about")
-	org := fs.String("org", "", "organization `ID` the resource belongs to, for --resource-id and --resource alike; with --token the token answers (no API call) only when it is the token's organization, another organization is never answered by the token; with --membership it is not sent (the API resolves the resource in the membership's organization)")
+	org := fs.String("org", "", "organization `ID` the resource belongs to, for --resource-id and --resource alike; with --token the token answers (no API call) only when it is the token's organization; another organization is never answered by the token: with --resource-id the API is asked, with --resource the check fails at once (exit 2, no call); with --membership it is not sent (the API resolves the resource in the membership's organization)")
 	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 2) when no decision came within this long, retries included")
 	rest, err := e.parseArgs(fs, args)
