@@ -22,7 +22,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	const cmd = "fgakit serve"
 	fs := newFlagSet(cmd, serveSynopsis, "")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`; port 0 picks a free port. Keep it a loopback address: the fake accepts any key (unless --api-key is given) and mints tokens for anyone, and a non-loopback address is warned about")
-	fixture := fs.String("fixture", "", "load the model from this JSON `FILE` (DESIGN.md fixture format)")
+	fixture := fs.String("fixture", "", "load the model from this JSON `FILE` (the authztest fixture format: go doc github.com/fgakit/fgakit/authztest.Fixture)")
 	apiKey := fs.String("api-key", "", "answer 401 to requests without this bearer `KEY`: API paths and the control endpoints /_fake/faults and /_fake/clock (POST /_fake/access_tokens and the JWKS stay public)")
 	clientID := fs.String("client-id", "", "AuthKit client `ID` the JWKS is served under (default the fixture's, else the fake's)")
 	rest, err := e.parseArgs(fs, args)
