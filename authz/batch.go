@@ -62,8 +62,8 @@ func UnderParent(parent Resource) CallOption {
 // ceil(N/100) calls; such denials, like the listing's allows, report
 // [SourceAPI]. A broken promise can only deny wrongly, never allow.
 //
-// WIRE.md notes that WorkOS's documentation is ambiguous about whether the
-// real listing includes access inherited from ancestors; prefer
+// WorkOS's documentation is ambiguous about whether the real listing
+// includes access inherited from ancestors; prefer
 // [UnderParent] if you see denials that per-item checks would allow.
 func ChildrenOf(parent Resource) CallOption {
 	return func(c *callConfig) { c.parent, c.directChildren = &parent, true }

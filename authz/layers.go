@@ -41,7 +41,7 @@ import (
 // type each permission belongs to. Checking a permission on a resource of
 // another type (say workspace:view on a project) may be answered true by
 // the token, while the API answers false (a permission of another type
-// grants nothing, WIRE.md §7.5). Check the permission that matches the
+// grants nothing). Check the permission that matches the
 // resource's type.
 //
 // Claims are trusted as given: Allows does not re-check the signature or
