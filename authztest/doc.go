@@ -85,7 +85,7 @@
 // # Known differences from the real API
 //
 // Where the WorkOS documentation is silent or contradicts itself, the fake
-// chooses as follows (WIRE.md §7 of the fgakit repository):
+// chooses as follows:
 //
 //   - Effective permissions by resource ID are served on both paths, the
 //     documented /organization_memberships/{om}/resources/{id}/permissions
@@ -135,7 +135,7 @@
 //     bad_request; a field of the wrong JSON type is 422.
 //   - A POST with an Idempotency-Key that already succeeded on the same path
 //     answers the same again without applying it twice.
-//   - Input limits are checked as WIRE.md §1 states them (external_id at
+//   - Input limits are checked as WorkOS documents them (external_id at
 //     most 128 ASCII characters, name 48, description 150, slugs 48).
 //   - Names default: a permission's or role's name to its slug, a resource
 //     set up in Go or a fixture to its external ID (the API requires name).

@@ -11,9 +11,10 @@ import (
 	"strings"
 )
 
-// Fixture is a whole scenario in the API's own vocabulary (DESIGN.md,
-// "Fixture format"). Every key is optional. Load it with [Fake.Load] or
-// [WithFixture]; read it with [ParseFixture] or [LoadFixtureFile].
+// Fixture is a whole scenario in the API's own vocabulary: the JSON keys
+// and values of the API's own bodies. Every key is optional. Load it with
+// [Fake.Load] or [WithFixture]; read it with [ParseFixture] or
+// [LoadFixtureFile].
 //
 //	{
 //	  "client_id": "client_test",
