@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync/atomic"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/fgakit/fgakit/cache"
 	"github.com/fgakit/fgakit/token"
@@ -106,9 +107,10 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 //
 // Which caller gets SourceAPI: singleflight's Result.Shared is true for every
 // caller of a shared call, the starter included, so it cannot tell them
-// apart. Instead each caller passes its own closure, and only the starter's
-// closure runs: the caller whose closure ran gets SourceAPI, every other
-// caller SourceShared.
+// apart. Instead join, holding flightsMu, both registers the caller and
+// calls DoChan, so the caller that finds no flight for the key is the one
+// whose DoChan starts the call: it gets SourceAPI, every other caller
+// SourceShared (see join for the rare case of a finished call).
 func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return Decision{}, err
@@ -123,14 +125,8 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 		}
 	}
 	gen := c.gen.Load()
-	key := k.flightKey(gen)
-	f := c.join(key)
-	defer c.leave(key, f)
-	var started atomic.Bool
-	ch := c.flight.DoChan(key, func() (any, error) {
-		started.Store(true)
-		return c.sharedCheck(ctx, k, gen, f)
-	})
+	f, ch, starter, started := c.join(ctx, k, gen)
+	defer c.leave(f)
 	if c.cfg.onWait != nil {
 		c.cfg.onWait()
 	}
@@ -149,40 +145,66 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 			c.remember(memo, k, gen, allowed)
 		}
 		src := SourceShared
-		if started.Load() {
+		if starter || (started != nil && started.Load()) {
 			src = SourceAPI
 		}
 		return Decision{Allowed: allowed, Source: src}, nil
 	}
 }
 
-// flight counts the callers waiting on the shared call of one merge key, so
-// that the call is cancelled when the last of them has left (for example
-// because every caller's deadline passed): an abandoned call does not run
-// on until the call timeout.
+// flight is the shared call of one merge key. It counts the callers waiting
+// on it, so that the call is cancelled when the last of them has left (for
+// example because every caller's deadline passed): an abandoned call does
+// not run on until the call timeout.
 type flight struct {
-	waiters   int                // guarded by Client.flightsMu
-	cancel    context.CancelFunc // the running call's; nil before it starts
-	abandoned bool               // every waiter left; the call must stop
+	key       string              // the merge key (see checkKey.appendFlightKey)
+	run       func() (any, error) // the starter's call, passed to DoChan by every joiner
+	waiters   int                 // guarded by Client.flightsMu
+	cancel    context.CancelFunc  // the running call's; nil before it starts
+	abandoned bool                // every waiter left; the call must stop
+	done      bool                // a call of this flight has returned: DoChan may start another (guarded too)
 }
 
-// join registers a caller of the shared call of key.
-func (c *Client) join(key string) *flight {
+// join registers a caller of the shared call of k at generation gen and
+// returns the flight, the caller's result channel, and whether this caller
+// started the call: starter, or — when started is not nil — whether started
+// is set once the answer has come.
+//
+// DoChan runs while flightsMu is held, so the flights map and singleflight
+// agree: a key absent from the map has no call in singleflight (leave
+// removes both together), so the caller that creates the flight starts the
+// call; a flight whose call has not returned yet (done false) still has its
+// call in singleflight, so a later caller joins it. Only once a call has
+// returned while callers still wait on the flight can DoChan either join
+// the finishing call or start a new one; such a caller passes its own
+// closure, which records whether it ran.
+func (c *Client) join(ctx context.Context, k checkKey, gen uint64) (*flight, <-chan singleflight.Result, bool, *atomic.Bool) {
+	var buf [128]byte
+	key := k.appendFlightKey(buf[:0], gen)
 	c.flightsMu.Lock()
 	defer c.flightsMu.Unlock()
-	f := c.flights[key]
-	if f == nil {
-		f = &flight{}
-		c.flights[key] = f
+	if f := c.flights[string(key)]; f != nil { // no allocation for the lookup
+		f.waiters++
+		if !f.done {
+			return f, c.flight.DoChan(f.key, f.run), false, nil // joins the running call
+		}
+		started := new(atomic.Bool)
+		ch := c.flight.DoChan(f.key, func() (any, error) {
+			started.Store(true)
+			return c.sharedCheck(ctx, k, gen, f)
+		})
+		return f, ch, false, started
 	}
-	f.waiters++
-	return f
+	nf := &flight{key: string(key), waiters: 1}
+	nf.run = func() (any, error) { return c.sharedCheck(ctx, k, gen, nf) }
+	c.flights[nf.key] = nf
+	return nf, c.flight.DoChan(nf.key, nf.run), true, nil
 }
 
 // leave unregisters a caller. The last one to leave cancels the call (a
 // no-op when it has finished) and makes singleflight forget it, so a later
 // identical check starts a new call instead of joining a cancelled one.
-func (c *Client) leave(key string, f *flight) {
+func (c *Client) leave(f *flight) {
 	c.flightsMu.Lock()
 	defer c.flightsMu.Unlock()
 	f.waiters--
@@ -193,10 +215,10 @@ func (c *Client) leave(key string, f *flight) {
 	if f.cancel != nil {
 		f.cancel()
 	}
-	if c.flights[key] == f {
-		delete(c.flights, key)
+	if c.flights[f.key] == f {
+		delete(c.flights, f.key)
 	}
-	c.flight.Forget(key)
+	c.flight.Forget(f.key)
 }
 
 // lookup answers k from the request memo or the cache, if either holds it.
@@ -262,6 +284,7 @@ func (c *Client) remember(to answerStore, k checkKey, gen uint64, allowed bool) 
 // RoundTripper) is recovered into a *PanicError for every waiter —
 // singleflight itself would re-panic and crash the process.
 func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f *flight) (v any, err error) {
+	defer c.landed(f) // deferred first, so it runs last: before singleflight sees the call return
 	if !c.acquire() {
 		return nil, ErrClosed
 	}
@@ -299,21 +322,26 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 	return res.authorized, nil
 }
 
-// flightKey encodes k and the invalidation generation for singleflight,
-// which needs a string. Each field is length-prefixed, so the encoding is
-// injective: two different checks never share a call, whatever characters
-// their fields hold.
-func (k checkKey) flightKey(gen uint64) string {
-	var b strings.Builder
-	b.Grow(len(k.membership) + len(k.permission) + len(k.resourceID) + len(k.typeSlug) + len(k.externalID) + 32)
-	b.WriteString(strconv.FormatUint(gen, 10))
+// landed marks that a call of f has returned (see join).
+func (c *Client) landed(f *flight) {
+	c.flightsMu.Lock()
+	f.done = true
+	c.flightsMu.Unlock()
+}
+
+// appendFlightKey appends to b the encoding of k and the invalidation
+// generation that merges checks in singleflight, which needs a string. Each
+// field is length-prefixed, so the encoding is injective: two different
+// checks never share a call, whatever characters their fields hold.
+func (k checkKey) appendFlightKey(b []byte, gen uint64) []byte {
+	b = strconv.AppendUint(b, gen, 10)
 	for _, f := range [...]string{k.membership, k.permission, k.resourceID, k.typeSlug, k.externalID} {
-		b.WriteByte('|')
-		b.WriteString(strconv.Itoa(len(f)))
-		b.WriteByte(':')
-		b.WriteString(f)
+		b = append(b, '|')
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
 	}
-	return b.String()
+	return b
 }
 
 // checkResult is the answer of the check call.

@@ -313,6 +313,61 @@ func TestConcurrentIdenticalChecksShareOneCall(t *testing.T) {
 	}
 }
 
+// A check that arrives after the shared call has answered, while a caller
+// of that call has not collected its answer yet, starts a call of its own
+// and gets SourceAPI — not the finished call's answer, nor SourceShared.
+func TestCheckAfterSharedCallAnsweredStartsItsOwnCall(t *testing.T) {
+	t.Parallel()
+	var hooks atomic.Int32
+	aJoined, aGo, cJoined := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	c, mux := setup(t, withOnWait(func() {
+		switch hooks.Add(1) {
+		case 1: // a: starts the call, then is held before it collects the answer
+			close(aJoined)
+			<-aGo
+		case 2: // c: joins a's call
+			close(cJoined)
+		}
+	}))
+	h := newHeldServer()
+	mux.Handle("/", h)
+	check := func() (Decision, error) {
+		return c.Resource().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+	}
+
+	var a, cc, b Decision
+	var aErr, cErr, bErr error
+	var aDone, cDone sync.WaitGroup
+	aDone.Go(func() { a, aErr = check() })
+	<-aJoined
+	cDone.Go(func() { cc, cErr = check() })
+	<-cJoined
+	close(h.release)
+	cDone.Wait() // the call has answered: singleflight no longer holds it
+	b, bErr = check()
+	close(aGo)
+	aDone.Wait()
+
+	for _, err := range []error{aErr, cErr, bErr} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := []Decision{a, cc, b}
+	want := []Decision{{true, SourceAPI}, {true, SourceShared}, {true, SourceAPI}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decisions of a, c, b (-want +got):\n%s", diff)
+	}
+	if got := h.calls.Load(); got != 2 {
+		t.Errorf("server saw %d calls, want 2", got)
+	}
+	c.flightsMu.Lock()
+	defer c.flightsMu.Unlock()
+	if len(c.flights) != 0 {
+		t.Errorf("%d flights left after every caller returned, want 0", len(c.flights))
+	}
+}
+
 func TestDifferentChecksAreNotMerged(t *testing.T) {
 	t.Parallel()
 	// Keys whose fields would collide if they were joined with a separator.
