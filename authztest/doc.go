@@ -63,7 +63,10 @@
 //     "delay_ms", "drop", "malformed"} → 204, e.g.
 //     {"status": 429, "retry_after": "0", "times": 1}; DELETE /_fake/faults
 //     clears them (204). POST /_fake/clock takes {"set": "2026-01-15T12:00:00Z"}
-//     or {"advance": "10m"} → 200 {"now": "…"}. An unknown key or a bad
+//     or {"advance": "10m"} → 200 {"now": "…"}; tokens minted after moving
+//     the clock carry its iat and exp, so a verifier on the real clock (such
+//     as `fgakit check`) rejects them once the two clocks differ by more than
+//     its leeway — verify with the fake's clock instead. An unknown key or a bad
 //     value is 422 {"message"} naming the field. With [WithAPIKey] these
 //     control endpoints demand the key (they change the answers of every
 //     client); POST /_fake/access_tokens and the JWKS stay public.
