@@ -103,7 +103,7 @@ func TestFaultDrop(t *testing.T) {
 	f := newTestFake(t)
 	f.InjectFault(Fault{Drop: true})
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", f.URL()+"/authorization/resources/authz_resource_eng", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err == nil {
 		resp.Body.Close()
 		t.Fatalf("got status %d, want a dropped connection", resp.StatusCode)
@@ -121,7 +121,7 @@ func TestFaultDelayHonoursContext(t *testing.T) {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", f.URL()+"/authorization/resources/authz_resource_eng", nil)
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err == nil {
 		resp.Body.Close()
 	}
@@ -159,7 +159,7 @@ func TestAPIKeyAndCallLog(t *testing.T) {
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestIdempotencyKey(t *testing.T) {
 		req, _ := http.NewRequestWithContext(t.Context(), "POST", f.URL()+"/authorization/resources",
 			strings.NewReader(`{"external_id":"ops","name":"Ops","resource_type_slug":"workspace","organization_id":"org_acme"}`))
 		req.Header.Set("Idempotency-Key", key)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := testClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

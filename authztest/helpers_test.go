@@ -85,7 +85,7 @@ func call(t *testing.T, f *Fake, method, path, body string) (int, string, *http.
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,13 +155,19 @@ const salesJSON = `{"object":"authorization_resource","id":"authz_resource_sales
 	"description":null,"resource_type_slug":"workspace","organization_id":"org_acme","parent_resource_id":null,
 	"created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"}`
 
+// testClient sends the tests' raw requests without keeping connections
+// alive: parallel tests start and close many fakes, a closed fake's port can
+// be reused by the next one, and a pooled connection to the old server would
+// fail a request now and then.
+var testClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
 // callNoT is call for setup functions without a *testing.T.
 func callNoT(f *Fake, method, path string) (int, string, error) {
 	req, err := http.NewRequest(method, f.URL()+path, nil)
 	if err != nil {
 		return 0, "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		return 0, "", err
 	}

@@ -102,8 +102,8 @@ func TestPaginationErrors(t *testing.T) {
 			`{"object":"list","data":[` + salesJSON + `],"list_metadata":{"before":null,"after":"authz_resource_sales"}}`},
 	}, func(f *Fake) {
 		id := f.AddResource(Resource{ID: "authz_resource_deleted", ExternalID: "tmp", TypeSlug: "workspace", OrganizationID: "org_acme"})
-		if status, body, _ := callNoT(f, "DELETE", "/authorization/resources/"+id); status != 204 {
-			panic(body)
+		if status, body, err := callNoT(f, "DELETE", "/authorization/resources/"+id); status != 204 {
+			panic(fmt.Sprintf("DELETE %s: status %d, body %q, error %v", id, status, body, err))
 		}
 	})
 }
