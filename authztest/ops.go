@@ -92,24 +92,34 @@ type permissionInput struct {
 	system         bool
 }
 
+// normalizeScoped applies the rules permissions and roles share: the name
+// defaults to the slug, name and description within their limits, and the
+// resource type (default organization) must exist.
+func (m *model) normalizeScoped(slug string, name *string, description *string, typeSlug *string) error {
+	if *name == "" {
+		*name = slug
+	}
+	if err := checkName(*name, true); err != nil {
+		return err
+	}
+	if err := checkDescription(description); err != nil {
+		return err
+	}
+	if *typeSlug == "" {
+		*typeSlug = orgType
+	}
+	if m.types[*typeSlug] == nil {
+		return errNotFound("resource type %q not found", *typeSlug)
+	}
+	return nil
+}
+
 func (m *model) addPermission(in permissionInput) (*permission, error) {
 	if !validChars(in.slug, "-_:.*") || len(in.slug) > maxSlug {
 		return nil, errInvalid("permission slug %q must be 1-%d lowercase letters, digits, '-', '_', ':', '.' or '*'", in.slug, maxSlug)
 	}
-	if in.name == "" {
-		in.name = in.slug
-	}
-	if err := checkName(in.name, true); err != nil {
+	if err := m.normalizeScoped(in.slug, &in.name, in.description, &in.typeSlug); err != nil {
 		return nil, err
-	}
-	if err := checkDescription(in.description); err != nil {
-		return nil, err
-	}
-	if in.typeSlug == "" {
-		in.typeSlug = orgType
-	}
-	if m.types[in.typeSlug] == nil {
-		return nil, errNotFound("resource type %q not found", in.typeSlug)
 	}
 	if m.perms[in.slug] != nil {
 		return nil, errConflict("permission_slug_conflict", "a permission with slug %q already exists", in.slug)
@@ -163,20 +173,8 @@ func (m *model) addRole(in roleInput) (*role, error) {
 	} else if !validChars(in.slug, "-_:.") || len(in.slug) > maxSlug {
 		return nil, errInvalid("role slug %q must be 1-%d lowercase letters, digits, '-', '_', ':' or '.'", in.slug, maxSlug)
 	}
-	if in.name == "" {
-		in.name = in.slug
-	}
-	if err := checkName(in.name, true); err != nil {
+	if err := m.normalizeScoped(in.slug, &in.name, in.description, &in.typeSlug); err != nil {
 		return nil, err
-	}
-	if err := checkDescription(in.description); err != nil {
-		return nil, err
-	}
-	if in.typeSlug == "" {
-		in.typeSlug = orgType
-	}
-	if m.types[in.typeSlug] == nil {
-		return nil, errNotFound("resource type %q not found", in.typeSlug)
 	}
 	perms := dedupe(in.permissions)
 	if err := m.checkRolePermissions(in.typeSlug, perms); err != nil {
