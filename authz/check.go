@@ -90,8 +90,12 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if c.isClosed.Load() {
 		return Decision{}, ErrClosed // even where the token alone would answer: Close means no more answers
 	}
-	if c.Token().Allows(claims, permission, r) {
-		return Decision{Allowed: true, Source: SourceToken}, nil
+	stale := false
+	if tokenAllows(claims, permission, r) {
+		if f := c.cfg.freshness; f == nil || !f.Stale(claims, permission) {
+			return Decision{Allowed: true, Source: SourceToken}, nil
+		}
+		stale = true // a change since iat: ask the API
 	}
 	if namesOtherOrganization(claims, r) {
 		return Decision{}, ErrOrganizationMismatch
@@ -99,7 +103,9 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if claims.OrganizationMembershipID == "" {
 		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
 	}
-	return c.res.Check(ctx, claims.OrganizationMembershipID, permission, r, opts...)
+	d, err := c.res.Check(ctx, claims.OrganizationMembershipID, permission, r, opts...)
+	d.TokenStale = stale
+	return d, err
 }
 
 // check answers k from the request memo, the cache, or the API — the API
@@ -227,6 +233,7 @@ func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
 	if memo == nil && c.cfg.cache == nil {
 		return Decision{}, false
 	}
+	c.observeMemo(memo)
 	gen := c.gen.Load()
 	ck := c.cacheKey(k)
 	if allowed, ok := memo.Get(ck); ok {

@@ -120,7 +120,10 @@ func (m *Middleware) RequireSession(next http.Handler) http.Handler {
 
 // RequirePermission lets through requests whose session grants permission
 // organization-wide (the token layer, no API call); others get 403. Once the
-// Client is closed it answers 503 ([ErrClosed]), as every check does.
+// Client is closed it answers 503 ([ErrClosed]), as every check does. With
+// a [Freshness] that calls the token stale, the API is asked (one call) for
+// the permission on the organization's root resource, and the request is
+// answered as [Middleware.RequireResource] would.
 func (m *Middleware) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -132,8 +135,15 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 				m.reject(w, r, http.StatusServiceUnavailable, ErrClosed)
 				return
 			}
-			if !m.c.Token().HasPermission(ClaimsFromContext(r.Context()), permission) {
+			claims := ClaimsFromContext(r.Context())
+			if !claims.HasPermission(permission) {
 				m.reject(w, r, http.StatusForbidden, ErrDenied)
+				return
+			}
+			if m.c.Token().stale(claims, permission) {
+				// A change since the token was issued: ask the API about
+				// the organization root, as Check does.
+				m.check(w, r, next, permission, ExternalResource(orgRootType, claims.OrganizationID))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -170,22 +180,28 @@ func (m *Middleware) RequireResource(permission string, resource func(*http.Requ
 				m.reject(w, r, http.StatusBadRequest, err)
 				return
 			}
-			d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
-			switch {
-			case err == nil && d.Allowed:
-				next.ServeHTTP(w, r)
-			case err == nil:
-				m.reject(w, r, http.StatusForbidden, ErrDenied)
-			case errors.Is(err, token.ErrNoMembership), errors.Is(err, ErrOrganizationMismatch), errors.Is(err, ErrNotFound):
-				// No membership, another organization's resource, or an
-				// unknown resource or membership: nothing to allow.
-				m.reject(w, r, http.StatusForbidden, err)
-			case errors.Is(err, ErrInvalidInput):
-				m.reject(w, r, http.StatusBadRequest, err)
-			default:
-				m.reject(w, r, http.StatusServiceUnavailable, err)
-			}
+			m.check(w, r, next, permission, res)
 		})
+	}
+}
+
+// check lets r through to next when [Client.Check] allows permission on
+// res, and answers 403, 400 or 503 otherwise.
+func (m *Middleware) check(w http.ResponseWriter, r *http.Request, next http.Handler, permission string, res Resource) {
+	d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
+	switch {
+	case err == nil && d.Allowed:
+		next.ServeHTTP(w, r)
+	case err == nil:
+		m.reject(w, r, http.StatusForbidden, ErrDenied)
+	case errors.Is(err, token.ErrNoMembership), errors.Is(err, ErrOrganizationMismatch), errors.Is(err, ErrNotFound):
+		// No membership, another organization's resource, or an
+		// unknown resource or membership: nothing to allow.
+		m.reject(w, r, http.StatusForbidden, err)
+	case errors.Is(err, ErrInvalidInput):
+		m.reject(w, r, http.StatusBadRequest, err)
+	default:
+		m.reject(w, r, http.StatusServiceUnavailable, err)
 	}
 }
 

@@ -25,6 +25,7 @@ type config struct {
 	concurrency int
 	rateLimit   *rateLimiter
 	cache       Cache
+	freshness   Freshness
 
 	// Test seams (unexported, set by tests of this package only).
 	now    func() time.Time

@@ -116,6 +116,11 @@ type Decision struct {
 	// Source says which layer answered; [SourceNone] for an item a batch
 	// left unasked or could not decide.
 	Source Source
+	// TokenStale is true when the session token granted the permission
+	// but a [Freshness] ([WithFreshness]) called it stale — a change to
+	// its membership, roles, permission, organization or user since it was
+	// issued — so another layer (the API) answered instead.
+	TokenStale bool
 }
 
 // Validate reports whether r names exactly one resource: either an ID alone,

@@ -16,6 +16,7 @@ import (
 type Memo struct {
 	mu      sync.Mutex
 	answers map[Key]bool
+	epoch   uint64 // the last epoch given to Observe
 }
 
 type memoKey struct{}
@@ -92,4 +93,22 @@ func (m *Memo) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.answers)
+}
+
+// Observe forgets every answer remembered when epoch differs from the
+// epoch of the previous call (the first call with a non-zero epoch forgets
+// too), and records epoch. A Client with a freshness source
+// (authz.WithFreshness) calls it before using the memo, with a counter that
+// every change bumps: an answer remembered before a change learnt from
+// WorkOS events is not served after it, in any request.
+func (m *Memo) Observe(epoch uint64) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.epoch != epoch {
+		m.epoch = epoch
+		clear(m.answers)
+	}
 }
