@@ -437,9 +437,7 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			all = true
 		}
 	}
-	if applied > 0 || all {
-		s.publish(&next, false)
-	}
+	s.publish(&next, false) // also moves the horizon and drops old changes when due
 	watchers := s.watcherList()
 	s.mu.Unlock()
 	notify(watchers, all, oms)
