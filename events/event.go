@@ -119,7 +119,7 @@ func validID(s string) bool {
 
 // page is one page of GET /events.
 type page struct {
-	Object       *string           `json:"object"`
+	Object       *string            `json:"object"`
 	Data         *[]json.RawMessage `json:"data"`
 	ListMetadata *struct {
 		After *string `json:"after"`
