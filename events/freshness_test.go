@@ -342,3 +342,27 @@ func TestDuplicateHarmless(t *testing.T) {
 		t.Errorf("stats %+v, %d notifications; want 1 applied, 1 duplicate, 1 notification", st, calls)
 	}
 }
+
+// TestCheckManyStale: in a batch, items the stale token would have
+// answered are asked of the API and marked TokenStale.
+func TestCheckManyStale(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.fake.Advance(10 * time.Second)
+	claims := e.session(t)
+	e.fake.Advance(time.Minute)
+	e.fake.SetMembershipRoles(om, "viewer")
+	e.apply(t, "state", e.event(t, "event_1", "organization_membership.updated", map[string]any{"id": om}))
+	e.fake.ResetCalls()
+	ds, err := e.client.CheckMany(t.Context(), claims, permission, []authz.Resource{e.eng, e.eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []authz.Decision{{Source: authz.SourceAPI, TokenStale: true}, {Source: authz.SourceAPI, TokenStale: true}}
+	if diff := cmp.Diff(want, ds); diff != "" {
+		t.Errorf("decisions (-want +got):\n%s", diff)
+	}
+	if n := len(e.fake.Calls()); n != 1 {
+		t.Errorf("%d API calls, want 1", n)
+	}
+}

@@ -104,6 +104,9 @@ type snapshot struct {
 
 	horizon int64 // tokens with iat <= horizon are stale (unknown history)
 	newest  int64 // max of every value above and horizon
+	// newestOf is the max value of each kind's map (indexed by kind), so
+	// that a lookup is skipped when nothing of its kind is newer than iat.
+	newestOf [kindSession]int64
 	trust   bool  // lagging under TrustTokens: horizon ignored
 	askAll  bool  // lagging under AskAPI: everything stale
 }
@@ -218,12 +221,12 @@ func (s *State) Stale(claims *token.Claims, permission string) bool {
 	if !sn.trust && iat <= sn.horizon {
 		return true
 	}
-	return touched(sn.memberships, claims.OrganizationMembershipID, iat) ||
-		touched(sn.permissions, permission, iat) ||
-		touched(sn.roles, claims.Role, iat) ||
-		touchedAny(sn.roles, claims.Roles, iat) ||
-		touched(sn.organizations, claims.OrganizationID, iat) ||
-		touched(sn.users, claims.Subject, iat)
+	n := &sn.newestOf
+	return iat <= n[kindMembership] && touched(sn.memberships, claims.OrganizationMembershipID, iat) ||
+		iat <= n[kindPermission] && touched(sn.permissions, permission, iat) ||
+		iat <= n[kindRole] && (touched(sn.roles, claims.Role, iat) || touchedAny(sn.roles, claims.Roles, iat)) ||
+		iat <= n[kindOrganization] && touched(sn.organizations, claims.OrganizationID, iat) ||
+		iat <= n[kindUser] && touched(sn.users, claims.Subject, iat)
 }
 
 func touched(m map[string]int64, id string, iat int64) bool {
@@ -424,6 +427,7 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			at = ev.CreatedAt.Unix()
 		} else {
 			next.newest = max(next.newest, at)
+			next.newestOf[t.kind] = max(next.newestOf[t.kind], at)
 		}
 		m[t.id] = max(m[t.id], at)
 		s.seen[ev.ID] = ev.CreatedAt
@@ -528,9 +532,11 @@ func (s *State) publish(next *snapshot, force bool) {
 				maps.DeleteFunc(m, func(_ string, at int64) bool { return at < limit })
 				next.setMap(k, m)
 			}
+			next.newestOf[k] = 0
 			for _, at := range m {
-				next.newest = max(next.newest, at)
+				next.newestOf[k] = max(next.newestOf[k], at)
 			}
+			next.newest = max(next.newest, next.newestOf[k])
 		}
 		if hasOlder(next.sessions, cutoff.Unix()) {
 			next.sessions = maps.Clone(next.sessions)
