@@ -107,8 +107,8 @@ type snapshot struct {
 	// newestOf is the max value of each kind's map (indexed by kind), so
 	// that a lookup is skipped when nothing of its kind is newer than iat.
 	newestOf [kindSession]int64
-	trust   bool  // lagging under TrustTokens: horizon ignored
-	askAll  bool  // lagging under AskAPI: everything stale
+	trust    bool // lagging under TrustTokens: horizon ignored
+	askAll   bool // lagging under AskAPI: everything stale
 }
 
 // StateOption configures a [State].
