@@ -99,6 +99,16 @@
 // ([ListOptions]). Creates send an Idempotency-Key, so a retried create is
 // applied once.
 //
+// # Freshness
+//
+// A token's claims are as old as its iat. [WithFreshness] takes a
+// [Freshness] —
+// [github.com/fgakit/fgakit/events.State], fed by WorkOS events — and the
+// token layer then declines claims issued at or before a change that
+// touches them: the API is asked (one call) and the [Decision] says
+// TokenStale. A change also forgets cache and memo answers it may have
+// made wrong. Without one, the token is trusted until it expires.
+//
 // # HTTP middleware
 //
 // [Client.Middleware] guards net/http handlers: it verifies the session

@@ -68,6 +68,11 @@
 //     When the JWKS endpoint is down, the last keys fetched keep working for
 //     [DefaultKeyMaxAge]; after that, verification fails with
 //     [ErrKeySetUnavailable]. Close stops every goroutine it started.
+//   - Revoked sessions: WorkOS keeps a revoked session's tokens valid until
+//     exp. With [WithRevocationCheck] (for example the Revoked method of
+//     github.com/fgakit/fgakit/events.State, fed by session.revoked events)
+//     they are refused with [ErrSessionRevoked]. This package imports
+//     nothing of events.
 //
 // # The verified-token cache
 //
