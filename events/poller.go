@@ -377,6 +377,10 @@ func (p *Poller) run(ctx context.Context) {
 		cur = Cursor{} // older than any valid token: read the window instead
 	}
 	covered := false // the State was told where its knowledge starts
+	coverFrom := rangeStart
+	if cur.After != "" {
+		coverFrom = cur.CreatedAt
+	}
 	failures := 0
 	readyOnce := sync.OnceFunc(func() { close(p.ready) })
 	p.setStatus(func(s *PollerStatus) { s.Cursor = cur })
@@ -391,6 +395,7 @@ func (p *Poller) run(ctx context.Context) {
 			if cur.After != "" && errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusUnprocessableEntity) {
 				p.report(fmt.Errorf("%w (read again from range_start): %w", ErrCursorUnknown, err))
 				cur, covered, rangeStart = Cursor{}, false, now.Add(-p.state.maxLifetime)
+				coverFrom = rangeStart
 				if serr := p.store.Save(ctx, cur); serr != nil {
 					p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 				}
@@ -416,16 +421,14 @@ func (p *Poller) run(ctx context.Context) {
 		}
 		failures = 0
 		lastOK = now
-		if !covered {
-			from := rangeStart
-			if cur.After != "" {
-				from = cur.CreatedAt
-			}
-			p.state.cover(from)
-			covered = true
-		}
 		if _, aerr := p.state.ApplyAll(evs); aerr != nil {
 			p.report(aerr)
+		}
+		if !covered && len(evs) < pageSize {
+			// Caught up: the State now knows every change since where
+			// this read began.
+			p.state.cover(coverFrom)
+			covered = true
 		}
 		if len(evs) > 0 {
 			last := evs[len(evs)-1]

@@ -150,6 +150,18 @@ func TestPollerRequests(t *testing.T) {
 		if st := s.Stats(); st.Applied != 150 {
 			t.Errorf("%d applied, want 150", st.Applied)
 		}
+		// The read-back covers the token lifetime: a token issued before
+		// the State but within the lifetime is trusted again (its
+		// membership did not change); one older than the lifetime is not.
+		within := &token.Claims{OrganizationMembershipID: "om_alice", IssuedAt: start.Add(-2 * time.Minute)}
+		older := &token.Claims{OrganizationMembershipID: "om_alice", IssuedAt: start.Add(-20 * time.Minute)}
+		if s.Stale(within, permission) || !s.Stale(older, permission) {
+			t.Errorf("after the read-back: stale(within) = %v, stale(older) = %v; want false, true", s.Stale(within, permission), s.Stale(older, permission))
+		}
+		touched := &token.Claims{OrganizationMembershipID: "om_7", IssuedAt: start.Add(-2 * time.Minute)}
+		if !s.Stale(touched, permission) {
+			t.Error("a token whose membership changed after its iat is not stale")
+		}
 		c, _ := store.Load(t.Context())
 		if c.After != "event_149" {
 			t.Errorf("stored cursor %+v", c)
@@ -356,4 +368,34 @@ func TestPollerErrorsHideKey(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPollerStalenessWindow measures the window from a change to its
+// enforcement with the Poller: at most one poll interval.
+func TestPollerStalenessWindow(t *testing.T) {
+	t.Parallel()
+	for _, interval := range []time.Duration{time.Second, events.DefaultPollInterval, 30 * time.Second} {
+		t.Run(interval.String(), func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				api := &eventsAPI{}
+				s, _ := events.NewState()
+				p, _ := events.NewPoller("sk_test", s, events.WithHTTPClient(inMemory(api)), events.WithPollInterval(interval), events.WithMaxLag(time.Hour))
+				defer p.Close()
+				<-p.Ready()
+				time.Sleep(interval / 3) // the change lands between two polls
+				claims := &token.Claims{OrganizationMembershipID: "om_1", IssuedAt: time.Now().Add(-time.Second)}
+				changed := time.Now()
+				api.add("event_1", "organization_membership.deleted", map[string]any{"id": "om_1"}, changed)
+				for !s.Stale(claims, permission) {
+					time.Sleep(100 * time.Millisecond)
+				}
+				if window := time.Since(changed); window > interval {
+					t.Errorf("stale after %v, want at most the interval %v", window, interval)
+				} else {
+					t.Logf("interval %v: enforced %v after the change", interval, window)
+				}
+			})
+		})
+	}
 }
