@@ -224,7 +224,7 @@ func (s *State) Stale(claims *token.Claims, permission string) bool {
 	n := &sn.newestOf
 	return iat <= n[kindMembership] && touched(sn.memberships, claims.OrganizationMembershipID, iat) ||
 		iat <= n[kindPermission] && touched(sn.permissions, permission, iat) ||
-		iat <= n[kindRole] && (touched(sn.roles, claims.Role, iat) || touchedAny(sn.roles, claims.Roles, iat)) ||
+		iat <= n[kindRole] && touchedRoles(sn.roles, claims.Role, claims.Roles, iat) ||
 		iat <= n[kindOrganization] && touched(sn.organizations, claims.OrganizationID, iat) ||
 		iat <= n[kindUser] && touched(sn.users, claims.Subject, iat)
 }
@@ -234,9 +234,14 @@ func touched(m map[string]int64, id string, iat int64) bool {
 	return ok && iat <= at
 }
 
-func touchedAny(m map[string]int64, ids []string, iat int64) bool {
-	for _, id := range ids {
-		if touched(m, id, iat) {
+// touchedRoles looks up role, then each of roles other than role (AuthKit
+// repeats the first role in both claims).
+func touchedRoles(m map[string]int64, role string, roles []string, iat int64) bool {
+	if role != "" && touched(m, role, iat) {
+		return true
+	}
+	for _, id := range roles {
+		if id != role && touched(m, id, iat) {
 			return true
 		}
 	}
