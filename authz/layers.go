@@ -91,29 +91,31 @@ const orgRootType = "organization"
 // means "the token cannot tell", not "denied" — also when a [Freshness]
 // calls the claims stale.
 func (l TokenLayer) Allows(claims *token.Claims, permission string, r Resource) bool {
-	return tokenAllows(claims, permission, r) && !l.stale(claims, permission)
+	if claims == nil || claims.OrganizationID == "" || !claims.HasPermission(permission) {
+		return false
+	}
+	var known bool // r's organization is known to be the token's
+	switch {
+	case r.ID != "":
+		known = r.TypeSlug == "" && r.ExternalID == "" && r.OrganizationID == claims.OrganizationID
+	case r.TypeSlug == "" || r.ExternalID == "":
+		return false // not a valid reference
+	case r.TypeSlug == orgRootType:
+		// The organization root: its external ID is its organization. A
+		// reference that says otherwise (another org's root "in" this org)
+		// contradicts itself and is left to the API.
+		known = r.ExternalID == claims.OrganizationID &&
+			(r.OrganizationID == "" || r.OrganizationID == claims.OrganizationID)
+	default:
+		known = r.OrganizationID == claims.OrganizationID
+	}
+	return known && (l.f == nil || !l.f.Stale(claims, permission))
 }
 
 // tokenAllows is [TokenLayer.Allows] without freshness: what the claims
 // alone grant.
 func tokenAllows(claims *token.Claims, permission string, r Resource) bool {
-	if claims == nil || claims.OrganizationID == "" || !claims.HasPermission(permission) {
-		return false
-	}
-	if r.ID != "" {
-		return r.TypeSlug == "" && r.ExternalID == "" && r.OrganizationID == claims.OrganizationID
-	}
-	if r.TypeSlug == "" || r.ExternalID == "" {
-		return false // not a valid reference
-	}
-	if r.TypeSlug == orgRootType {
-		// The organization root: its external ID is its organization. A
-		// reference that says otherwise (another org's root "in" this org)
-		// contradicts itself and is left to the API.
-		return r.ExternalID == claims.OrganizationID &&
-			(r.OrganizationID == "" || r.OrganizationID == claims.OrganizationID)
-	}
-	return r.OrganizationID == claims.OrganizationID
+	return TokenLayer{}.Allows(claims, permission, r)
 }
 
 // namesOtherOrganization reports whether r is a reference by external ID
