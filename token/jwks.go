@@ -118,7 +118,7 @@ func parseJWKS(data []byte) (*StaticKeySet, error) {
 		return nil, &jwksError{msg: "invalid JSON: " + err.Error()}
 	}
 	if _, _, err := jwksNames.check(data); err != nil {
-		return nil, &jwksError{msg: "ambiguous document: " + err.Error()}
+		return nil, &jwksError{msg: "ambiguous document: " + memberWording(err)}
 	}
 	if doc.Keys == nil {
 		return nil, &jwksError{msg: `no "keys" array`}
@@ -194,6 +194,12 @@ func describeSkipped(entries int, skipped []SkippedKey) string {
 	return b.String()
 }
 
+// memberWording turns an error of [claimNames.check], which speaks of
+// claims, into one about JSON members.
+func memberWording(err error) string {
+	return strings.ReplaceAll(err.Error(), "claim ", "")
+}
+
 // parseJWK returns the entry's kid and RSA public key, or the reason it
 // cannot be used (kid is then whatever could be read, possibly empty).
 func parseJWK(raw json.RawMessage) (kid string, pub *rsa.PublicKey, reason string) {
@@ -202,7 +208,7 @@ func parseJWK(raw json.RawMessage) (kid string, pub *rsa.PublicKey, reason strin
 		return "", nil, "not a JSON object"
 	}
 	if _, _, err := jwkNames.check(raw); err != nil {
-		return "", nil, "ambiguous entry: " + err.Error()
+		return "", nil, "ambiguous entry: " + memberWording(err)
 	}
 	var k jsonWebKey
 	if err := json.Unmarshal(raw, &k); err != nil {

@@ -168,8 +168,8 @@ func unusableEntries() []struct {
 		one("x5c a string", entry("kty", "RSA", "kid", "x5cs", "n", nB, "e", "AQAB", "x5c", certB64(kidB)), "x5cs", `member "x5c"`),
 		one("x5c of another key", entry("kty", "RSA", "kid", "mix", "n", nB, "e", "AQAB", "x5c", []string{certB64(kidA)}), "mix", "x5c certificate holds another key than n and e"),
 		one("x5t#S256 of another certificate", entry("kty", "RSA", "kid", "x5t", "n", nB, "e", "AQAB", "x5c", []string{certB64(kidB)}, "x5t#S256", thumbprint(kidA)), "x5t", "x5t#S256 is not the thumbprint"),
-		one("member in another case", `{"kty":"RSA","kid":"case","N":"`+nB+`","e":"AQAB"}`, "", `matches claim "n" only case-insensitively`),
-		one("member twice", `{"kty":"RSA","kid":"twice","n":"`+nB+`","n":"`+modulus(kidA)+`","e":"AQAB"}`, "", `claim "n" appears twice`),
+		one("member in another case", `{"kty":"RSA","kid":"case","N":"`+nB+`","e":"AQAB"}`, "", `member name matches "n" only case-insensitively`),
+		one("member twice", `{"kty":"RSA","kid":"twice","n":"`+nB+`","n":"`+modulus(kidA)+`","e":"AQAB"}`, "", `ambiguous entry: "n" appears twice`),
 		{"one kid, two keys", []string{entry("kty", "RSA", "kid", "dup", "n", nB, "e", "AQAB"), entry("kty", "RSA", "kid", "dup", "n", small, "e", "AQAB")}, "dup", ""}, // the second is too small: only one is taken, nothing ambiguous
 		{"one kid, two usable keys", []string{entry("kty", "RSA", "kid", "dup", "n", nB, "e", "AQAB"), entry("kty", "RSA", "kid", "dup", "n", modulus(kidAttacker), "e", "AQAB")}, "dup", "kid names 2 different keys"},
 		{"good key repeated", []string{goodEntry()}, kidA, "repeats keys[0] (same kid, same key)"},

@@ -129,8 +129,9 @@ var errClosed = errors.New("key set closed")
 
 // Key returns the key with ID kid, fetching the JWKS when needed (see
 // [RemoteKeySet]). Errors wrap [ErrUnknownKey] (the fetched set has no such
-// key), [ErrKeySetUnavailable] (no usable keys: fetch failed, set closed), and
-// ctx's error when ctx ends while waiting for a fetch.
+// key), [ErrKeySetUnavailable] (no usable keys: fetch failed, set closed;
+// together with [ErrNoUsableKey] when the JWKS served had no usable entry),
+// and ctx's error when ctx ends while waiting for a fetch.
 func (r *RemoteKeySet) Key(ctx context.Context, kid string) (crypto.PublicKey, error) {
 	r.mu.Lock()
 	if r.closed {
