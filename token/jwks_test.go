@@ -398,3 +398,18 @@ func namesKid(entries []json.RawMessage, kid string) bool {
 	}
 	return false
 }
+
+func TestSkippedStringsBounded(t *testing.T) {
+	t.Parallel()
+	many := make([]SkippedKey, 25)
+	for i := range many {
+		many[i] = SkippedKey{Index: i, Reason: "not a JSON object"}
+	}
+	got := skippedStrings(many)
+	if len(got) != maxSkippedLogged+1 || got[0] != "keys[0]: not a JSON object" || got[maxSkippedLogged] != "and 15 more" {
+		t.Errorf("skippedStrings = %q", got)
+	}
+	if got := skippedStrings(many[:2]); len(got) != 2 {
+		t.Errorf("skippedStrings of 2 = %q", got)
+	}
+}

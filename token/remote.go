@@ -293,7 +293,7 @@ func (r *RemoteKeySet) startFetch(now time.Time) *fetchCall {
 			}
 			if !slices.Equal(prevSkipped, keys.skipped) && len(keys.skipped) > 0 {
 				r.log().Warn("token: JWKS entries skipped; tokens signed by the other keys verify",
-					"url", r.url, "skipped", skippedStrings(keys.skipped), "keys", len(keys.keys))
+					"url", r.url, "skipped", skippedStrings(keys.skipped), "skipped_count", len(keys.skipped), "keys", len(keys.keys))
 			}
 		}
 	}()
@@ -307,10 +307,19 @@ func (r *RemoteKeySet) log() *slog.Logger {
 	return slog.Default()
 }
 
+// maxSkippedLogged bounds the skipped entries one log record lists; a
+// document of 256 KiB could otherwise name a hundred thousand.
+const maxSkippedLogged = 10
+
+// skippedStrings describes skipped entries for a log record.
 func skippedStrings(s []SkippedKey) []string {
-	out := make([]string, len(s))
+	out := make([]string, 0, min(len(s), maxSkippedLogged+1))
 	for i, k := range s {
-		out[i] = k.String()
+		if i == maxSkippedLogged {
+			out = append(out, fmt.Sprintf("and %d more", len(s)-i))
+			break
+		}
+		out = append(out, k.String())
 	}
 	return out
 }
