@@ -240,6 +240,9 @@ func (f *Fake) Client(opts ...authz.Option) *authz.Client {
 
 // Verifier returns a token verifier for the fake's sessions: it fetches the
 // fake's JWKS and uses the fake's clock, so [Fake.Advance] expires tokens.
+// It accepts this fake's tokens only: a token minted by another fake is
+// rejected with [token.ErrUnknownKey], since each fake signs under kids of
+// its own (see [Fake.KeyID]).
 // Lifetime and errors are handled as for [Fake.Client].
 func (f *Fake) Verifier(opts ...token.Option) *token.Verifier {
 	f.helper()

@@ -60,7 +60,7 @@ func (h *recordingHandler) messages() []string {
 // selfSigned returns a DER certificate for key, as x5c carries it.
 var selfSigned = sync.OnceValue(func() map[string][]byte {
 	out := map[string][]byte{}
-	for _, kid := range []string{kidA, kidB} {
+	for _, kid := range []string{kidA, kidB, kidAttacker} {
 		tmpl := &x509.Certificate{
 			SerialNumber: big.NewInt(1),
 			Subject:      pkix.Name{CommonName: kid},
