@@ -102,8 +102,10 @@ func TestMembershipManagement(t *testing.T) {
 			want: &authz.Page[authz.Group]{Data: []authz.Group{groupWant}},
 		},
 		{
-			name:       "revoke a session",
-			call:       func(ctx context.Context, c *authz.Client) (any, error) { return nil, c.RevokeSession(ctx, "session_01") },
+			name: "revoke a session",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return nil, c.RevokeSession(ctx, "session_01")
+			},
 			wantMethod: "POST", wantPath: "/user_management/sessions/revoke", wantBody: `{"session_id":"session_01"}`, status: 200,
 		},
 		{
@@ -143,8 +145,10 @@ func TestGroupManagement(t *testing.T) {
 			wantMethod: "GET", wantPath: base + "/group_01", status: 200, resp: groupJSON, want: &groupWant,
 		},
 		{
-			name:       "delete",
-			call:       func(ctx context.Context, c *authz.Client) (any, error) { return nil, c.DeleteGroup(ctx, "org_01", "group_01") },
+			name: "delete",
+			call: func(ctx context.Context, c *authz.Client) (any, error) {
+				return nil, c.DeleteGroup(ctx, "org_01", "group_01")
+			},
 			wantMethod: "DELETE", wantPath: base + "/group_01", status: 204,
 		},
 		{
