@@ -397,3 +397,26 @@ func TestJWTTemplateRenderedLimit(t *testing.T) {
 		t.Errorf("minting past the limit: %d %s", status, body)
 	}
 }
+
+func TestInactiveMembershipDiscovery(t *testing.T) {
+	t.Parallel()
+	paths := []string{
+		"/authorization/resources/authz_resource_eng/organization_memberships?permission_slug=workspace:view&assignment=direct",
+		"/authorization/resources/authz_resource_web/organization_memberships?permission_slug=project:edit&assignment=indirect",
+		"/authorization/organization_memberships/om_alice/resources?permission_slug=project:edit&parent_resource_id=authz_resource_eng",
+		"/authorization/organization_memberships/om_alice/resources/authz_resource_web/permissions",
+	}
+	for _, inactive := range []bool{false, true} {
+		f := newTestFake(t)
+		if inactive {
+			f.DeactivateMembership("om_alice")
+		}
+		for _, path := range paths {
+			status, body, _ := call(t, f, "GET", path, "")
+			empty := strings.Contains(body, `"data":[]`)
+			if status != 200 || empty != inactive {
+				t.Errorf("inactive=%v: %s: %d %s", inactive, path, status, body)
+			}
+		}
+	}
+}
