@@ -1,8 +1,10 @@
 package authztest
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
@@ -419,4 +421,24 @@ func TestInactiveMembershipDiscovery(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestRenderSession(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t)
+	f.Session("om_alice", SessionTTL(time.Minute))
+	f.Session("om_bob", SessionTTL(time.Hour))
+	f.RevokeSession("session_000002")
+	f.Advance(2 * time.Minute)
+	f.mu.Lock()
+	got := []sessionJSON{renderSession(f.sessions["session_000001"], f.Now()), renderSession(f.sessions["session_000002"], f.Now())}
+	f.mu.Unlock()
+	b, _ := json.Marshal(got)
+	equalJSON(t, string(b), `[
+	{"object":"session","id":"session_000001","ip_address":null,"user_agent":null,"user_id":"user_alice","organization_id":"org_acme",
+	 "auth_method":"unknown","status":"expired","expires_at":"2026-01-15T12:01:00.000Z","ended_at":"2026-01-15T12:01:00.000Z",
+	 "created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"},
+	{"object":"session","id":"session_000002","ip_address":null,"user_agent":null,"user_id":"user_bob","organization_id":"org_acme",
+	 "auth_method":"unknown","status":"revoked","expires_at":"2026-01-15T13:00:00.000Z","ended_at":"2026-01-15T12:00:00.000Z",
+	 "created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"}]`)
 }

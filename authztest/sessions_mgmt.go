@@ -23,8 +23,45 @@ type session struct {
 	omID      string
 	created   time.Time
 	expires   time.Time
+	updated   time.Time
 	revoked   bool
 	revokedAt time.Time
+}
+
+// sessionJSON is a session as the session.* events carry it (the official
+// spec's session.revoked data).
+type sessionJSON struct {
+	Object         string  `json:"object"`
+	ID             string  `json:"id"`
+	IPAddress      *string `json:"ip_address"`
+	UserAgent      *string `json:"user_agent"`
+	UserID         string  `json:"user_id"`
+	OrganizationID string  `json:"organization_id"`
+	AuthMethod     string  `json:"auth_method"`
+	Status         string  `json:"status"`
+	ExpiresAt      string  `json:"expires_at"`
+	EndedAt        *string `json:"ended_at"`
+	CreatedAt      string  `json:"created_at"`
+	UpdatedAt      string  `json:"updated_at"`
+}
+
+// renderSession renders s at time now: status revoked, expired (past its
+// token's exp) or active. The fake knows no sign-in method ("unknown"),
+// IP address or user agent.
+func renderSession(s *session, now time.Time) sessionJSON {
+	out := sessionJSON{Object: "session", ID: s.id, UserID: s.userID, OrganizationID: s.orgID, AuthMethod: "unknown",
+		Status: "active", ExpiresAt: ts(s.expires), CreatedAt: ts(s.created), UpdatedAt: ts(s.updated)}
+	switch {
+	case s.revoked:
+		out.Status = "revoked"
+		ended := ts(s.revokedAt)
+		out.EndedAt = &ended
+	case !now.Before(s.expires):
+		out.Status = "expired"
+		ended := ts(s.expires)
+		out.EndedAt = &ended
+	}
+	return out
 }
 
 // openSession records the session of a token being minted; f.mu is held.
@@ -32,7 +69,7 @@ func (f *Fake) openSession(id string, om *membership, now, exp time.Time) {
 	if f.sessions == nil {
 		f.sessions = map[string]*session{}
 	}
-	f.sessions[id] = &session{id: id, userID: om.userID, orgID: om.orgID, omID: om.id, created: now, expires: exp}
+	f.sessions[id] = &session{id: id, userID: om.userID, orgID: om.orgID, omID: om.id, created: now, updated: now, expires: exp}
 }
 
 // revokeSession ends session id; f.mu is held. Revoking a revoked session
@@ -46,7 +83,8 @@ func (f *Fake) revokeSession(id string) (revoked bool, err error) {
 	if s.revoked {
 		return false, nil
 	}
-	s.revoked, s.revokedAt = true, f.Now()
+	now := f.Now()
+	s.revoked, s.revokedAt, s.updated = true, now, now
 	return true, nil
 }
 
