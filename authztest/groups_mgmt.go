@@ -15,21 +15,6 @@ import (
 // maxGroupName is the longest group name (CreateGroupDto maxLength).
 const maxGroupName = 256
 
-type groupJSON struct {
-	Object         string  `json:"object"`
-	ID             string  `json:"id"`
-	OrganizationID string  `json:"organization_id"`
-	Name           string  `json:"name"`
-	Description    *string `json:"description"`
-	CreatedAt      string  `json:"created_at"`
-	UpdatedAt      string  `json:"updated_at"`
-}
-
-func renderGroup(g *group) groupJSON {
-	return groupJSON{Object: "group", ID: g.id, OrganizationID: g.orgID, Name: g.name, Description: g.description,
-		CreatedAt: ts(g.created), UpdatedAt: ts(g.updated)}
-}
-
 func groupID(g *group) string { return g.id }
 
 func checkGroupName(name string) error {
@@ -66,7 +51,7 @@ func (m *model) updateGroup(g *group, name *string, description *string, descrip
 // deleteGroup removes a group, its role assignments and what they granted
 // its members (WIRE.md §1.7).
 func (m *model) deleteGroup(g *group) {
-	for _, ga := range m.groupAssignments {
+	for _, ga := range sorted(m, m.groupAssignments, groupAssignmentID) {
 		if ga.groupID == g.id {
 			m.unassignGroup(ga)
 		}

@@ -169,7 +169,7 @@ func (m *model) setMembershipStatus(om *membership, active bool) (changed bool, 
 // deleteMembership removes om with its role assignments (direct and from
 // groups) and its group memberships (WIRE.md §1.5).
 func (m *model) deleteMembership(om *membership) {
-	for _, g := range m.groups {
+	for _, g := range sorted(m, m.groups, groupID) { // in a stable order, for what follows each removal
 		if slices.Contains(g.members, om.id) {
 			m.removeGroupMember(g, om.id)
 		}
