@@ -232,7 +232,9 @@ type JWTTemplate struct {
 	Object string `json:"object"`
 	// Content is the template, a JSON object as text, e.g.
 	// {"organization_membership_id": "{{ organization_membership.id }}"}.
-	Content   string `json:"content"`
+	Content string `json:"content"`
+	// CreatedAt and UpdatedAt are the API's timestamps as sent (the spec
+	// declares them plain strings, not date-times).
 	CreatedAt string `json:"created_at"`
 	UpdatedAt string `json:"updated_at"`
 }
