@@ -157,12 +157,12 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 // gives 400. It panics at once when resource is nil.
 //
 // The token answers without an API call only for a reference that names
-// the session's organization ([Resource.InOrganization]); take that
+// the session's organization ([ResourceRef.InOrganization]); take that
 // organization from your own record of the resource, never from the
 // request — ExternalResource(t, r.PathValue("id")).InOrganization(r.PathValue("org"))
 // would let the caller choose it. A reference without it is asked of the
 // API, which looks it up in the session's organization.
-func (m *Middleware) RequireResource(permission string, resource func(*http.Request) (Resource, error)) func(http.Handler) http.Handler {
+func (m *Middleware) RequireResource(permission string, resource func(*http.Request) (ResourceRef, error)) func(http.Handler) http.Handler {
 	if resource == nil {
 		panic("authz: RequireResource with a nil resource function")
 	}
@@ -187,7 +187,7 @@ func (m *Middleware) RequireResource(permission string, resource func(*http.Requ
 
 // check lets r through to next when [Client.Check] allows permission on
 // res, and answers 403, 400 or 503 otherwise.
-func (m *Middleware) check(w http.ResponseWriter, r *http.Request, next http.Handler, permission string, res Resource) {
+func (m *Middleware) check(w http.ResponseWriter, r *http.Request, next http.Handler, permission string, res ResourceRef) {
 	d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
 	switch {
 	case err == nil && d.Allowed:

@@ -33,7 +33,7 @@ func ExampleState() {
 	f.AddRole("viewer", "organization")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_alice", "user_alice", "org_acme", "admin")
-	eng := authz.ResourceID(f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})).InOrganization("org_acme")
+	eng := authz.ResourceID(f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})).InOrganization("org_acme")
 
 	// The wiring: one State, fed by webhooks (and/or a Poller), read by
 	// the Client and the Verifier.

@@ -80,7 +80,7 @@ func TestChangeMakesTokenAskTheAPI(t *testing.T) {
 				if n := len(e.fake.Calls()); n != 1 {
 					t.Errorf("%d API calls, want 1", n)
 				}
-				api, apiErr := e.client.Resource().Check(ctx, om, permission, e.eng, authz.Fresh())
+				api, apiErr := e.client.API().Check(ctx, om, permission, e.eng, authz.Fresh())
 				if tc.gone {
 					if !errors.Is(err, authz.ErrNotFound) || d.Allowed {
 						t.Fatalf("after the change: %+v, %v; want the API's 404", d, err)
@@ -354,7 +354,7 @@ func TestCheckManyStale(t *testing.T) {
 	e.fake.SetMembershipRoles(om, "viewer")
 	e.apply(t, "state", e.event(t, "event_1", "organization_membership.updated", map[string]any{"id": om}))
 	e.fake.ResetCalls()
-	ds, err := e.client.CheckMany(t.Context(), claims, permission, []authz.Resource{e.eng, e.eng})
+	ds, err := e.client.CheckMany(t.Context(), claims, permission, []authz.ResourceRef{e.eng, e.eng})
 	if err != nil {
 		t.Fatal(err)
 	}

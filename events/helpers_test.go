@@ -34,7 +34,7 @@ type env struct {
 	state    *events.State
 	client   *authz.Client
 	verifier *token.Verifier
-	eng      authz.Resource
+	eng      authz.ResourceRef
 }
 
 func setup(t *testing.T, opts ...events.StateOption) *env {
@@ -46,7 +46,7 @@ func setup(t *testing.T, opts ...events.StateOption) *env {
 	f.AddRole("viewer", "organization")
 	f.AddOrganization(org, "Acme")
 	f.AddMembership(om, user, org, "admin")
-	eng := f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", TypeSlug: "workspace", OrganizationID: org})
+	eng := f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", ResourceTypeSlug: "workspace", OrganizationID: org})
 	s, err := events.NewState(append([]events.StateOption{events.WithTimeFunc(f.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
