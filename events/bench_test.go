@@ -100,3 +100,25 @@ func BenchmarkRevoked(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkApplyWebhookBurst applies 10,000 membership events one at a
+// time, as a burst of webhooks (a directory sync) delivers them: the cost
+// of the copy-on-write state per event.
+func BenchmarkApplyWebhookBurst(b *testing.B) {
+	now := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	evs := make([]events.Event, 10000)
+	for i := range evs {
+		evs[i] = events.Event{ID: fmt.Sprintf("event_%d", i), Event: "organization_membership.created",
+			Data: fmt.Appendf(nil, `{"id":"om_%d"}`, i), CreatedAt: now}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s, _ := events.NewState(events.WithTimeFunc(func() time.Time { return now }))
+		for _, ev := range evs {
+			if _, err := s.Apply(ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(evs)), "ns/event")
+}

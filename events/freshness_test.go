@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -364,5 +365,45 @@ func TestCheckManyStale(t *testing.T) {
 	}
 	if n := len(e.fake.Calls()); n != 1 {
 		t.Errorf("%d API calls, want 1", n)
+	}
+}
+
+// TestManyChangesOneByOne: changes applied one at a time (as webhooks
+// arrive) are all kept, across the State's internal merges, and each
+// declines exactly the tokens it touches.
+func TestManyChangesOneByOne(t *testing.T) {
+	t.Parallel()
+	now := t0
+	s, err := events.NewState(events.WithTimeFunc(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(time.Minute)
+	const n = 1000
+	for i := range n {
+		ev := events.Event{ID: fmt.Sprintf("event_%d", i), Event: "organization_membership.updated",
+			Data: fmt.Appendf(nil, `{"id":"om_%d"}`, i), CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}
+		if _, err := s.Apply(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.Stats().Entries; got != n {
+		t.Errorf("%d entries, want %d", got, n)
+	}
+	iat := now.Add(-time.Second)
+	for i := range n {
+		if !s.Stale(&token.Claims{OrganizationMembershipID: fmt.Sprintf("om_%d", i), IssuedAt: iat}, permission) {
+			t.Fatalf("om_%d not stale", i)
+		}
+	}
+	if s.Stale(&token.Claims{OrganizationMembershipID: "om_other", IssuedAt: iat}, permission) {
+		t.Error("an untouched membership is stale")
+	}
+	// The same membership changed again: the later time counts.
+	if _, err := s.Apply(events.Event{ID: "event_again", Event: "organization_membership.updated", Data: []byte(`{"id":"om_3"}`), CreatedAt: now.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Stale(&token.Claims{OrganizationMembershipID: "om_3", IssuedAt: now.Add(30 * time.Second)}, permission) {
+		t.Error("the later change of om_3 is lost")
 	}
 }

@@ -93,23 +93,58 @@ type State struct {
 
 // snapshot is an immutable view of the state. Times are Unix seconds of a
 // change's created_at plus the margin: a token with iat <= the value was
-// possibly issued before the change.
+// possibly issued before the change (for sessions: the revocation's
+// created_at).
 type snapshot struct {
-	memberships   map[string]int64
-	roles         map[string]int64
-	permissions   map[string]int64
-	organizations map[string]int64
-	users         map[string]int64
-	sessions      map[string]int64 // revoked sessions, created_at of the event (seconds)
+	layers [numKinds]layer // indexed by kind
 
 	horizon int64 // tokens with iat <= horizon are stale (unknown history)
-	newest  int64 // max of every value above and horizon
-	// newestOf is the max value of each kind's map (indexed by kind), so
-	// that a lookup is skipped when nothing of its kind is newer than iat.
-	newestOf [kindSession]int64
-	trust    bool // lagging under TrustTokens: horizon ignored
-	askAll   bool // lagging under AskAPI: everything stale
+	newest  int64 // max of every layer's newest and horizon
+	trust   bool  // lagging under TrustTokens: horizon ignored
+	askAll  bool  // lagging under AskAPI: everything stale
 }
+
+// layer holds the changes of one kind: a large base, rebuilt rarely, and a
+// small delta of the latest changes, copied on each write. A write so
+// copies at most maxDelta entries, and the base is merged once per
+// maxDelta writes: applying n events one at a time (webhooks) costs
+// O(n × (maxDelta + size/maxDelta)), not O(n × size).
+type layer struct {
+	base, delta             map[string]int64
+	newestBase, newestDelta int64 // the max value of each map
+}
+
+// maxDelta is the size at which a layer's delta is merged into its base.
+const maxDelta = 256
+
+// at returns the time of the last change of id, if any.
+func (l *layer) at(id string) (int64, bool) {
+	if v, ok := l.delta[id]; ok {
+		return v, true // the delta's value is the newer one (merges keep the max)
+	}
+	v, ok := l.base[id]
+	return v, ok
+}
+
+// touched reports whether id changed at or after iat (a change at or
+// after iat has a value >= iat).
+func (l *layer) touched(id string, iat int64) bool {
+	if iat <= l.newestDelta {
+		if v, ok := l.delta[id]; ok && iat <= v {
+			return true
+		}
+	}
+	if iat <= l.newestBase {
+		if v, ok := l.base[id]; ok && iat <= v {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *layer) newest() int64 { return max(l.newestBase, l.newestDelta) }
+
+func (l *layer) len() int { return len(l.base) + len(l.delta) }
 
 // StateOption configures a [State].
 type StateOption func(*State) error
@@ -189,10 +224,11 @@ func NewState(opts ...StateOption) (*State, error) {
 		}
 	}
 	s.known = s.now()
-	s.snap.Store(&snapshot{
-		memberships: map[string]int64{}, roles: map[string]int64{}, permissions: map[string]int64{},
-		organizations: map[string]int64{}, users: map[string]int64{}, sessions: map[string]int64{},
-	})
+	empty := &snapshot{}
+	for k := range empty.layers {
+		empty.layers[k] = layer{base: map[string]int64{}, delta: map[string]int64{}}
+	}
+	s.snap.Store(empty)
 	s.mu.Lock()
 	s.publish(s.snap.Load(), true)
 	s.mu.Unlock()
@@ -221,27 +257,25 @@ func (s *State) Stale(claims *token.Claims, permission string) bool {
 	if !sn.trust && iat <= sn.horizon {
 		return true
 	}
-	n := &sn.newestOf
-	return iat <= n[kindMembership] && touched(sn.memberships, claims.OrganizationMembershipID, iat) ||
-		iat <= n[kindPermission] && touched(sn.permissions, permission, iat) ||
-		iat <= n[kindRole] && touchedRoles(sn.roles, claims.Role, claims.Roles, iat) ||
-		iat <= n[kindOrganization] && touched(sn.organizations, claims.OrganizationID, iat) ||
-		iat <= n[kindUser] && touched(sn.users, claims.Subject, iat)
-}
-
-func touched(m map[string]int64, id string, iat int64) bool {
-	at, ok := m[id]
-	return ok && iat <= at
+	l := &sn.layers
+	return l[kindMembership].touched(claims.OrganizationMembershipID, iat) ||
+		l[kindPermission].touched(permission, iat) ||
+		touchedRoles(&l[kindRole], claims.Role, claims.Roles, iat) ||
+		l[kindOrganization].touched(claims.OrganizationID, iat) ||
+		l[kindUser].touched(claims.Subject, iat)
 }
 
 // touchedRoles looks up role, then each of roles other than role (AuthKit
 // repeats the first role in both claims).
-func touchedRoles(m map[string]int64, role string, roles []string, iat int64) bool {
-	if role != "" && touched(m, role, iat) {
+func touchedRoles(l *layer, role string, roles []string, iat int64) bool {
+	if iat > l.newest() {
+		return false
+	}
+	if role != "" && l.touched(role, iat) {
 		return true
 	}
 	for _, id := range roles {
-		if id != role && touched(m, id, iat) {
+		if id != role && l.touched(id, iat) {
 			return true
 		}
 	}
@@ -254,7 +288,7 @@ func touchedRoles(m map[string]int64, role string, roles []string, iat int64) bo
 // token is then refused with [token.ErrSessionRevoked] until it expires.
 // A revocation is kept for the token lifetime ([WithMaxTokenLifetime]).
 func (s *State) Revoked(sessionID string, issuedAt time.Time) bool {
-	_, ok := s.snap.Load().sessions[sessionID]
+	_, ok := s.snap.Load().layers[kindSession].at(sessionID)
 	return ok
 }
 
@@ -301,7 +335,7 @@ func (s *State) Stats() Stats {
 	s.mu.Unlock()
 	return Stats{
 		Applied: s.applied.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(), Unreadable: s.unreadable.Load(),
-		Entries: len(sn.memberships) + len(sn.roles) + len(sn.permissions) + len(sn.organizations) + len(sn.users) + len(sn.sessions),
+		Entries: sn.entries(),
 		Lagging: lagging,
 	}
 }
@@ -317,6 +351,7 @@ const (
 	kindOrganization
 	kindUser
 	kindSession
+	numKinds
 )
 
 // target is what one event touches: its kind, the ID, and the membership
@@ -396,7 +431,7 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 	cutoff := now.Add(-s.maxLifetime)
 	old := s.snap.Load()
 	next := *old
-	cloned := map[kind]bool{}
+	var cloned [numKinds]bool
 	var oms []string
 	all := false
 	for _, ev := range evs {
@@ -421,10 +456,9 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			s.ignored.Add(1)
 			continue
 		}
-		m := next.mapOf(t.kind)
+		l := &next.layers[t.kind]
 		if !cloned[t.kind] {
-			m = maps.Clone(m)
-			next.setMap(t.kind, m)
+			l.delta = maps.Clone(l.delta)
 			cloned[t.kind] = true
 		}
 		at := s.staleThrough(ev.CreatedAt)
@@ -432,9 +466,10 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			at = ev.CreatedAt.Unix()
 		} else {
 			next.newest = max(next.newest, at)
-			next.newestOf[t.kind] = max(next.newestOf[t.kind], at)
 		}
-		m[t.id] = max(m[t.id], at)
+		prev, _ := l.at(t.id)
+		l.delta[t.id] = max(prev, at)
+		l.newestDelta = max(l.newestDelta, at)
 		s.seen[ev.ID] = ev.CreatedAt
 		s.applied.Add(1)
 		applied++
@@ -444,6 +479,11 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			oms = append(oms, t.om)
 		default:
 			all = true
+		}
+	}
+	for k, c := range cloned {
+		if c && len(next.layers[k].delta) >= maxDelta {
+			next.layers[k].merge()
 		}
 	}
 	s.publish(&next, false) // also moves the horizon and drops old changes when due
@@ -482,38 +522,45 @@ func (s *State) staleThrough(t time.Time) int64 {
 	return t.Add(s.margin).Unix()
 }
 
-func (sn *snapshot) mapOf(k kind) map[string]int64 {
-	switch k {
-	case kindMembership:
-		return sn.memberships
-	case kindRole:
-		return sn.roles
-	case kindPermission:
-		return sn.permissions
-	case kindOrganization:
-		return sn.organizations
-	case kindUser:
-		return sn.users
-	default:
-		return sn.sessions
+// merge moves l's delta into a new base.
+func (l *layer) merge() {
+	base := maps.Clone(l.base)
+	for id, at := range l.delta {
+		base[id] = max(base[id], at)
+	}
+	l.base, l.delta = base, map[string]int64{}
+	l.newestBase, l.newestDelta = max(l.newestBase, l.newestDelta), 0
+}
+
+// prune drops l's changes before limit; it copies only maps that hold one.
+func (l *layer) prune(limit int64) {
+	drop := func(_ string, at int64) bool { return at < limit }
+	if hasOlder(l.base, limit) {
+		l.base = maps.Clone(l.base)
+		maps.DeleteFunc(l.base, drop)
+		l.newestBase = maxValue(l.base)
+	}
+	if hasOlder(l.delta, limit) {
+		l.delta = maps.Clone(l.delta)
+		maps.DeleteFunc(l.delta, drop)
+		l.newestDelta = maxValue(l.delta)
 	}
 }
 
-func (sn *snapshot) setMap(k kind, m map[string]int64) {
-	switch k {
-	case kindMembership:
-		sn.memberships = m
-	case kindRole:
-		sn.roles = m
-	case kindPermission:
-		sn.permissions = m
-	case kindOrganization:
-		sn.organizations = m
-	case kindUser:
-		sn.users = m
-	default:
-		sn.sessions = m
+func maxValue(m map[string]int64) int64 {
+	var n int64
+	for _, at := range m {
+		n = max(n, at)
 	}
+	return n
+}
+
+func (sn *snapshot) entries() int {
+	n := 0
+	for k := range sn.layers {
+		n += sn.layers[k].len()
+	}
+	return n
 }
 
 // pruneEvery is how often at most publish drops old changes.
@@ -530,23 +577,11 @@ func (s *State) publish(next *snapshot, force bool) {
 		s.lastPrune = now
 		limit := s.staleThrough(cutoff)
 		next.newest = 0
-		for _, k := range []kind{kindMembership, kindRole, kindPermission, kindOrganization, kindUser} {
-			m := next.mapOf(k)
-			if hasOlder(m, limit) {
-				m = maps.Clone(m)
-				maps.DeleteFunc(m, func(_ string, at int64) bool { return at < limit })
-				next.setMap(k, m)
-			}
-			next.newestOf[k] = 0
-			for _, at := range m {
-				next.newestOf[k] = max(next.newestOf[k], at)
-			}
-			next.newest = max(next.newest, next.newestOf[k])
+		for k := kindMembership; k < kindSession; k++ {
+			next.layers[k].prune(limit)
+			next.newest = max(next.newest, next.layers[k].newest())
 		}
-		if hasOlder(next.sessions, cutoff.Unix()) {
-			next.sessions = maps.Clone(next.sessions)
-			maps.DeleteFunc(next.sessions, func(_ string, at int64) bool { return at < cutoff.Unix() })
-		}
+		next.layers[kindSession].prune(cutoff.Unix())
 		maps.DeleteFunc(s.seen, func(_ string, at time.Time) bool { return at.Before(cutoff) })
 	}
 	// Tokens issued before the State's knowledge begins, or longer ago
