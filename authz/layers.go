@@ -77,7 +77,7 @@ func (l TokenLayer) HasPermission(claims *token.Claims, permission string) bool 
 
 // stale reports whether l's Freshness declines claims for permission.
 func (l TokenLayer) stale(claims *token.Claims, permission string) bool {
-	return l.f != nil && l.f.Stale(claims, permission)
+	return !l.fresh(claims, permission)
 }
 
 // orgRootType is the resource type of an organization's root resource,
@@ -91,31 +91,38 @@ const orgRootType = "organization"
 // means "the token cannot tell", not "denied" — also when a [Freshness]
 // calls the claims stale.
 func (l TokenLayer) Allows(claims *token.Claims, permission string, r ResourceRef) bool {
-	if claims == nil || claims.OrganizationID == "" || !claims.HasPermission(permission) {
-		return false
+	if l.f != nil && claims != nil && l.f.Stale(claims, permission) {
+		return false // a Freshness is consulted first: it answers in a few ns
 	}
-	var known bool // r's organization is known to be the token's
-	switch {
-	case r.ID != "":
-		known = r.ResourceTypeSlug == "" && r.ExternalID == "" && r.OrganizationID == claims.OrganizationID
-	case r.ResourceTypeSlug == "" || r.ExternalID == "":
-		return false // not a valid reference
-	case r.ResourceTypeSlug == orgRootType:
-		// The organization root: its external ID is its organization. A
-		// reference that says otherwise (another org's root "in" this org)
-		// contradicts itself and is left to the API.
-		known = r.ExternalID == claims.OrganizationID &&
-			(r.OrganizationID == "" || r.OrganizationID == claims.OrganizationID)
-	default:
-		known = r.OrganizationID == claims.OrganizationID
-	}
-	return known && (l.f == nil || !l.f.Stale(claims, permission))
+	return tokenAllows(claims, permission, r)
 }
 
 // tokenAllows is [TokenLayer.Allows] without freshness: what the claims
 // alone grant.
 func tokenAllows(claims *token.Claims, permission string, r ResourceRef) bool {
-	return TokenLayer{}.Allows(claims, permission, r)
+	if claims == nil || claims.OrganizationID == "" || !claims.HasPermission(permission) {
+		return false
+	}
+	if r.ID != "" {
+		return r.ResourceTypeSlug == "" && r.ExternalID == "" && r.OrganizationID == claims.OrganizationID
+	}
+	if r.ResourceTypeSlug == "" || r.ExternalID == "" {
+		return false // not a valid reference
+	}
+	if r.ResourceTypeSlug == orgRootType {
+		// The organization root: its external ID is its organization. A
+		// reference that says otherwise (another org's root "in" this org)
+		// contradicts itself and is left to the API.
+		return r.ExternalID == claims.OrganizationID &&
+			(r.OrganizationID == "" || r.OrganizationID == claims.OrganizationID)
+	}
+	return r.OrganizationID == claims.OrganizationID
+}
+
+// fresh reports whether l's Freshness, if any, trusts claims for
+// permission.
+func (l TokenLayer) fresh(claims *token.Claims, permission string) bool {
+	return l.f == nil || !l.f.Stale(claims, permission)
 }
 
 // namesOtherOrganization reports whether r is a reference by external ID
