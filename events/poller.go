@@ -38,6 +38,8 @@ const (
 	DefaultCloseTimeout = 10 * time.Second
 	// pageSize is the Events API's largest page.
 	pageSize = 100
+	// isoMillis is the layout of the API's timestamps.
+	isoMillis = "2006-01-02T15:04:05.000Z07:00"
 	// maxPageBody caps a page body: 100 events of a few KiB each.
 	maxPageBody = 8 << 20
 )
@@ -495,7 +497,9 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 	if cur.After != "" {
 		q.Set("after", cur.After)
 	} else {
-		q.Set("range_start", rangeStart.UTC().Format(time.RFC3339Nano))
+		// ISO-8601 with milliseconds, as the API's own timestamps; rounded
+		// down, so that nothing at the start is left out.
+		q.Set("range_start", rangeStart.UTC().Truncate(time.Millisecond).Format(isoMillis))
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()

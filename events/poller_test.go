@@ -140,7 +140,7 @@ func TestPollerRequests(t *testing.T) {
 			t.Fatalf("%d requests, want 3: %v", len(q), q)
 		}
 		want := []url.Values{
-			{"events": {strings.Join(events.Types, ",")}, "order": {"asc"}, "limit": {"100"}, "range_start": {start.Add(-events.DefaultMaxTokenLifetime).UTC().Format(time.RFC3339Nano)}},
+			{"events": {strings.Join(events.Types, ",")}, "order": {"asc"}, "limit": {"100"}, "range_start": {start.Add(-events.DefaultMaxTokenLifetime).UTC().Format("2006-01-02T15:04:05.000Z")}},
 			{"events": {strings.Join(events.Types, ",")}, "order": {"asc"}, "limit": {"100"}, "after": {"event_099"}},
 			{"events": {strings.Join(events.Types, ",")}, "order": {"asc"}, "limit": {"100"}, "after": {"event_149"}},
 		}
