@@ -38,7 +38,7 @@ func ExampleState() {
 	// The wiring: one State, fed by webhooks (and/or a Poller), read by
 	// the Client and the Verifier.
 	state, _ := events.NewState(events.WithTimeFunc(f.Now))
-	hook, _ := events.NewWebhook(state, "whsec_example", events.WithWebhookClock(f.Now))
+	hook, _ := events.NewWebhook(state, "whsec_example")
 	client := f.Client(authz.WithFreshness(state))
 	defer client.Close()
 	verifier := f.Verifier(token.WithRevocationCheck(state.Revoked))

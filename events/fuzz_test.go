@@ -88,7 +88,7 @@ func FuzzWebhook(f *testing.F) {
 	f.Add([]byte(`{}`), "t=, v1=,v1=", false)
 	f.Fuzz(func(t *testing.T, body []byte, header string, resign bool) {
 		s, _ := NewState(WithTimeFunc(func() time.Time { return fuzzNow }))
-		w, err := NewWebhook(s, secret, WithWebhookClock(func() time.Time { return fuzzNow }), WithMaxBodySize(4096))
+		w, err := NewWebhook(s, secret, WithMaxBodySize(4096))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,7 +98,7 @@ func (e *env) apply(t *testing.T, via string, body []byte) {
 			t.Fatal(err)
 		}
 	case "webhook":
-		h, err := events.NewWebhook(e.state, secret, events.WithWebhookClock(e.fake.Now))
+		h, err := events.NewWebhook(e.state, secret)
 		if err != nil {
 			t.Fatal(err)
 		}

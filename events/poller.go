@@ -142,7 +142,6 @@ type Poller struct {
 	maxWait  time.Duration
 	timeout  time.Duration
 	closeIn  time.Duration
-	now      func() time.Time
 	onError  func(error)
 
 	cancel    context.CancelFunc
@@ -257,19 +256,6 @@ func WithCloseTimeout(d time.Duration) PollerOption {
 	}
 }
 
-// WithClock sets the Poller's clock (default [time.Now]): range_start and
-// the lag are computed with it. Waits use the runtime's timers (tests move
-// them with testing/synctest).
-func WithClock(now func() time.Time) PollerOption {
-	return func(p *Poller) error {
-		if now == nil {
-			return errors.New("events: WithClock: nil function")
-		}
-		p.now = now
-		return nil
-	}
-}
-
 // WithErrorHandler sets a function told about every failed poll, refused
 // cursor ([ErrCursorUnknown]), unreadable event, store error, and the
 // start of a lag ([ErrLagging]) — for logs and metrics. It runs on the
@@ -295,7 +281,7 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 	p := &Poller{
 		state: state, key: apiKey, authHdr: "Bearer " + apiKey, baseURL: authz.DefaultBaseURL,
 		http: http.DefaultClient, store: &MemoryStore{}, interval: DefaultPollInterval, maxLag: DefaultMaxLag,
-		maxWait: DefaultMaxBackoff, timeout: DefaultRequestTimeout, closeIn: DefaultCloseTimeout, now: time.Now,
+		maxWait: DefaultMaxBackoff, timeout: DefaultRequestTimeout, closeIn: DefaultCloseTimeout,
 		done: make(chan struct{}), ready: make(chan struct{}),
 	}
 	for i, o := range opts {
@@ -340,7 +326,7 @@ func (p *Poller) Close() error {
 type PollerStatus struct {
 	// Cursor is the position reached.
 	Cursor Cursor
-	// LastSuccess is when a poll last succeeded (the Poller's clock).
+	// LastSuccess is when a poll last succeeded (the State's clock).
 	LastSuccess time.Time
 	// Lagging is true while no poll has succeeded for longer than the max
 	// lag.
@@ -367,7 +353,7 @@ func (p *Poller) report(err error) {
 // run is the Poller's goroutine.
 func (p *Poller) run(ctx context.Context) {
 	defer close(p.done)
-	start := p.now()
+	start := p.state.now()
 	lastOK := start
 	cur, err := p.store.Load(ctx)
 	if err != nil {
@@ -391,7 +377,7 @@ func (p *Poller) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		now := p.now()
+		now := p.state.now()
 		if err != nil {
 			var ae *authz.APIError
 			if cur.After != "" && errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusUnprocessableEntity) {

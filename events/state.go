@@ -191,8 +191,11 @@ func WithLagPolicy(p LagPolicy) StateOption {
 	}
 }
 
-// WithTimeFunc sets the State's clock (default [time.Now]), used to drop
-// changes older than the token lifetime and to stamp when it started.
+// WithTimeFunc sets the clock (default [time.Now]) of the State and of the
+// [Poller] and [Webhook] that feed it: it drops changes older than the
+// token lifetime, stamps when the State started, sets the Poller's
+// range_start and lag, and checks webhook timestamps. The Poller's waits
+// use the runtime's timers (tests move them with testing/synctest).
 func WithTimeFunc(now func() time.Time) StateOption {
 	return func(s *State) error {
 		if now == nil {

@@ -115,7 +115,6 @@ type Webhook struct {
 	secret    string
 	tolerance time.Duration
 	maxBody   int64
-	now       func() time.Time
 	onError   func(error)
 
 	accepted, ignored, duplicates, forged, expired, malformed, oversized atomic.Uint64
@@ -147,18 +146,6 @@ func WithMaxBodySize(n int64) WebhookOption {
 	}
 }
 
-// WithWebhookClock sets the clock the timestamp is checked against
-// (default [time.Now]).
-func WithWebhookClock(now func() time.Time) WebhookOption {
-	return func(w *Webhook) error {
-		if now == nil {
-			return errors.New("events: WithWebhookClock: nil function")
-		}
-		w.now = now
-		return nil
-	}
-}
-
 // WithWebhookErrors sets a function told about every rejected delivery
 // (for logs); the error never holds the secret or the body.
 func WithWebhookErrors(f func(error)) WebhookOption {
@@ -177,7 +164,7 @@ func NewWebhook(state *State, secret string, opts ...WebhookOption) (*Webhook, e
 	if secret == "" {
 		return nil, errors.New("events: NewWebhook: empty secret")
 	}
-	w := &Webhook{state: state, secret: secret, tolerance: DefaultTolerance, maxBody: DefaultMaxBodySize, now: time.Now}
+	w := &Webhook{state: state, secret: secret, tolerance: DefaultTolerance, maxBody: DefaultMaxBodySize}
 	for i, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("events: NewWebhook: option %d is nil", i)
@@ -238,7 +225,7 @@ func (w *Webhook) handle(r *http.Request) (int, error) {
 		w.malformed.Add(1)
 		return http.StatusBadRequest, fmt.Errorf("%w: want one %s header, got %d", ErrMalformed, SignatureHeader, len(hdr))
 	}
-	if err := VerifySignature(hdr[0], body, w.secret, w.now(), w.tolerance); err != nil {
+	if err := VerifySignature(hdr[0], body, w.secret, w.state.now(), w.tolerance); err != nil {
 		switch {
 		case errors.Is(err, ErrSignature):
 			w.forged.Add(1)

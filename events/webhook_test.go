@@ -54,8 +54,7 @@ func TestWebhook(t *testing.T) {
 				t.Fatal(err)
 			}
 			var reported error
-			h, err := events.NewWebhook(s, secret, events.WithWebhookClock(func() time.Time { return now }),
-				events.WithMaxBodySize(1024), events.WithWebhookErrors(func(err error) { reported = err }))
+			h, err := events.NewWebhook(s, secret, events.WithMaxBodySize(1024), events.WithWebhookErrors(func(err error) { reported = err }))
 			if err != nil {
 				t.Fatal(err)
 			}
