@@ -77,3 +77,22 @@ func ExampleState() {
 	// webhook: 200
 	// revoked session: true
 }
+
+// Sign makes the WorkOS-Signature header of a payload, for your own tests;
+// VerifySignature checks one as the Webhook handler does.
+func ExampleSign() {
+	body := []byte(`{"object":"event","id":"event_1","event":"session.revoked","data":{"id":"session_1"},"created_at":"2026-01-15T12:00:00.000Z"}`)
+	at := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	header := events.Sign("whsec_test", body, at)
+	fmt.Println(header[:16])
+	fmt.Println(events.VerifySignature(header, body, "whsec_test", at.Add(time.Minute), events.DefaultTolerance))
+	err := events.VerifySignature(header, body, "whsec_other", at, events.DefaultTolerance)
+	fmt.Println(errors.Is(err, events.ErrSignature))
+	err = events.VerifySignature(header, body, "whsec_test", at.Add(time.Hour), events.DefaultTolerance)
+	fmt.Println(errors.Is(err, events.ErrTimestamp))
+	// Output:
+	// t=1768478400000,
+	// <nil>
+	// true
+	// true
+}

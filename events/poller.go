@@ -170,8 +170,10 @@ func WithBaseURL(u string) PollerOption {
 	}
 }
 
-// WithHTTPClient sets the HTTP client (default [http.DefaultClient]); each
-// request is bounded by [WithRequestTimeout] anyway.
+// WithHTTPClient sets the HTTP client; each request is bounded by
+// [WithRequestTimeout] anyway. By default the Poller uses a client of its
+// own that follows no redirect (a 3xx answer is an [*authz.APIError]): the
+// Events API does not redirect.
 func WithHTTPClient(h *http.Client) PollerOption {
 	return func(p *Poller) error {
 		if h == nil {
@@ -280,7 +282,7 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 	}
 	p := &Poller{
 		state: state, key: apiKey, authHdr: "Bearer " + apiKey, baseURL: authz.DefaultBaseURL,
-		http: http.DefaultClient, store: &MemoryStore{}, interval: DefaultPollInterval, maxLag: DefaultMaxLag,
+		http: &http.Client{CheckRedirect: noRedirects}, store: &MemoryStore{}, interval: DefaultPollInterval, maxLag: DefaultMaxLag,
 		maxWait: DefaultMaxBackoff, timeout: DefaultRequestTimeout, closeIn: DefaultCloseTimeout,
 		done: make(chan struct{}), ready: make(chan struct{}),
 	}
@@ -300,6 +302,9 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 	go p.run(ctx)
 	return p, nil
 }
+
+// noRedirects makes the default client return a redirect as the answer.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Ready returns a channel closed once the Poller has read up to the end of
 // the stream the first time (the read-back included).

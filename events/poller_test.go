@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -397,5 +398,36 @@ func TestPollerStalenessWindow(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestPollerNoRedirect: by default a redirect is an error, not followed
+// (the API key would travel wherever it points).
+func TestPollerNoRedirect(t *testing.T) {
+	t.Parallel()
+	var followed atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/elsewhere", http.StatusFound) })
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) { followed.Store(true) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	errs := make(chan error, 10)
+	s, _ := events.NewState()
+	p, err := events.NewPoller("sk_test", s, events.WithBaseURL(srv.URL), events.WithErrorHandler(func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var ae *authz.APIError
+	if err := <-errs; !errors.As(err, &ae) || ae.StatusCode != http.StatusFound {
+		t.Errorf("reported %v, want the 302 as an APIError", err)
+	}
+	if followed.Load() {
+		t.Error("the redirect was followed")
 	}
 }
