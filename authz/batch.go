@@ -119,7 +119,9 @@ func (e *BatchError) Unwrap() []error {
 // CheckMany answers [Client.Check] for every resource in rs, in input
 // order: decisions[i] is the answer for rs[i].
 //
-//   - The token layer answers first; identical items are asked once.
+//   - The token layer answers first (unless a [Freshness] calls the
+//     claims stale: those items are asked of the API and marked
+//     TokenStale); identical items are asked once.
 //   - The cache and the request memo answer next, unless [Fresh].
 //   - The rest are asked of the API with bounded concurrency
 //     ([WithConcurrency], [Concurrency]), each merged with concurrent

@@ -31,6 +31,10 @@ import (
 // this request: Check does not verify them again, nor look at their
 // expiry.
 //
+// With [WithFreshness], the token layer does not answer for claims the
+// [Freshness] calls stale (a change since they were issued): the API is
+// asked instead, and the Decision has TokenStale set.
+//
 // A deny is a Decision with Allowed false and a nil error. An error means
 // the question could not be decided, and the Decision is then never
 // Allowed. Errors, to test with [errors.Is] or [errors.As]:
