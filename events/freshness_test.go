@@ -407,3 +407,25 @@ func TestManyChangesOneByOne(t *testing.T) {
 		t.Error("the later change of om_3 is lost")
 	}
 }
+
+// TestUnreadableEvent: an event of a known type without the ID it needs is
+// an error, counted, and — its scope unknown — declines every token issued
+// at or before it, and no later one.
+func TestUnreadableEvent(t *testing.T) {
+	t.Parallel()
+	now := t0
+	s, _ := events.NewState(events.WithTimeFunc(func() time.Time { return now }))
+	now = t0.Add(time.Minute)
+	_, err := s.Apply(events.Event{ID: "event_1", Event: "role.updated", Data: []byte(`{"name":"Admin"}`), CreatedAt: now})
+	if !errors.Is(err, events.ErrMalformed) {
+		t.Fatalf("Apply: %v, want ErrMalformed", err)
+	}
+	before := &token.Claims{Subject: "user_a", IssuedAt: now.Add(-10 * time.Second).Truncate(time.Second)}
+	after := &token.Claims{Subject: "user_a", IssuedAt: now.Add(5 * time.Second).Truncate(time.Second)}
+	if !s.Stale(before, permission) || s.Stale(after, permission) {
+		t.Errorf("stale(before) = %v, stale(after) = %v; want true, false", s.Stale(before, permission), s.Stale(after, permission))
+	}
+	if st := s.Stats(); st.Unreadable != 1 || st.Applied != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}

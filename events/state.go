@@ -99,7 +99,8 @@ type snapshot struct {
 	layers [numKinds]layer // indexed by kind
 
 	horizon int64 // tokens with iat <= horizon are stale (unknown history)
-	newest  int64 // max of every layer's newest and horizon
+	global  int64 // tokens with iat <= global are stale (an unreadable event)
+	newest  int64 // max of every layer's newest, horizon and global
 	trust   bool  // lagging under TrustTokens: horizon ignored
 	askAll  bool  // lagging under AskAPI: everything stale
 }
@@ -257,7 +258,7 @@ func (s *State) Stale(claims *token.Claims, permission string) bool {
 	if iat > sn.newest {
 		return false // the common case: nothing changed since the token was issued
 	}
-	if !sn.trust && iat <= sn.horizon {
+	if !sn.trust && iat <= sn.horizon || iat <= sn.global {
 		return true
 	}
 	l := &sn.layers
@@ -451,7 +452,7 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			}
 			s.global = max(s.global, s.staleThrough(ev.CreatedAt))
 			next.newest = max(next.newest, s.global)
-			next.horizon = max(next.horizon, s.global)
+			next.global = s.global
 			all = true
 			continue
 		}
@@ -589,8 +590,9 @@ func (s *State) publish(next *snapshot, force bool) {
 	}
 	// Tokens issued before the State's knowledge begins, or longer ago
 	// than the token lifetime, or before an unreadable event: stale.
-	next.horizon = max(s.staleThrough(s.known), s.staleThrough(cutoff), s.global)
-	next.newest = max(next.newest, next.horizon)
+	next.horizon = max(s.staleThrough(s.known), s.staleThrough(cutoff))
+	next.global = s.global
+	next.newest = max(next.newest, next.horizon, next.global)
 	next.trust = s.lagging && s.policy == TrustTokens
 	next.askAll = s.lagging && s.policy == AskAPI
 	s.snap.Store(next)
