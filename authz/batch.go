@@ -60,7 +60,10 @@ func UnderParent(parent ResourceRef) CallOption {
 // permission's. When the listing was read to its end, items absent from it
 // are denied without a per-item call, so a batch of N children costs about
 // ceil(N/100) calls; such denials, like the listing's allows, report
-// [SourceAPI]. A broken promise can only deny wrongly, never allow.
+// [SourceAPI]. A broken promise can only deny wrongly, never allow. The
+// listing cannot tell a child that does not exist from one that is denied:
+// both are denied, with NotFound false (per-item checks, as with
+// [UnderParent], set NotFound for a missing one at the cost of a call each).
 //
 // WorkOS's documentation is ambiguous about whether the real listing
 // includes access inherited from ancestors; prefer
@@ -127,7 +130,9 @@ func (e *BatchError) Unwrap() []error {
 //     discovery listing first.
 //   - [RequireAll] and [RequireAny] stop early.
 //
-// An item that cannot be decided fails closed — its Decision is not
+// An item the API answers with 404 is denied with NotFound set
+// ([Decision.NotFound]), as in [Client.Check]: a missing resource never
+// fails the batch. An item that cannot be decided fails closed — its Decision is not
 // Allowed — and is listed in the returned [*BatchError]; the other items
 // are still answered. nil claims, an empty permission or an invalid option
 // fail the whole batch with [ErrInvalidInput] and no call; so does a closed

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 
@@ -31,9 +32,16 @@ import (
 // this request: Check does not verify them again, nor look at their
 // expiry.
 //
-// A deny is a Decision with Allowed false and a nil error. An error means
-// the question could not be decided, and the Decision is then never
-// Allowed. Errors, to test with [errors.Is] or [errors.As]:
+// A deny is a Decision with Allowed false and a nil error. A 404 of the
+// check call is a deny too, with NotFound set ([Decision.NotFound]): the
+// membership, the resource or the permission does not exist in the
+// membership's organization — an unknown ID or external ID, or another
+// organization's resource. It costs the same one call as any API answer
+// and is never cached. [Client.CheckMany] and [Filter] answer it the same
+// way, item by item.
+//
+// An error means the question could not be decided, and the Decision is
+// then never Allowed. Errors, to test with [errors.Is] or [errors.As]:
 //
 //   - nil claims or invalid arguments: [ErrInvalidInput], no call;
 //   - claims without an organization membership ID:
@@ -42,12 +50,8 @@ import (
 //     [ErrOrganizationMismatch], no call;
 //   - a closed Client: [ErrClosed] (also where the token alone would
 //     answer);
-//   - the API answered with an error: [*APIError], matching [ErrNotFound],
-//     [ErrRateLimited], [ErrServer]…. A 404 ([ErrNotFound]) means the
-//     membership or the resource does not exist in this organization —
-//     an unknown ID or external ID, or another organization's resource —
-//     and callers typically answer it like a deny (the [Middleware] sends
-//     403), so a probe for IDs learns nothing;
+//   - the API answered with an error other than 404: [*APIError],
+//     matching [ErrRateLimited], [ErrServer], [ErrUnauthorized]…;
 //   - the API could not be reached (connection refused or reset, dropped
 //     connection, an attempt timing out): [ErrUnavailable];
 //   - a malformed or oversized answer: [ErrMalformedResponse],
@@ -137,18 +141,18 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 		if res.Err != nil {
 			return Decision{}, res.Err
 		}
-		allowed, ok := res.Val.(bool)
+		o, ok := res.Val.(outcome)
 		if !ok {
 			return Decision{}, ErrMalformedResponse
 		}
-		if memo != nil {
-			c.remember(memo, k, gen, allowed)
+		if memo != nil && o != outNotFound {
+			c.remember(memo, k, gen, o == outAllowed)
 		}
 		src := SourceShared
 		if starter || (started != nil && started.Load()) {
 			src = SourceAPI
 		}
-		return Decision{Allowed: allowed, Source: src}, nil
+		return Decision{Allowed: o == outAllowed, NotFound: o == outNotFound, Source: src}, nil
 	}
 }
 
@@ -308,6 +312,12 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 
 	var res checkResult
 	if err := c.send(ctx, ctx, k.request(), &res); err != nil {
+		if ae := (*APIError)(nil); errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+			// The API's answer, not a failure: nothing of that name
+			// exists for the membership (see Decision.NotFound). Not
+			// cached: the resource may be created a moment later.
+			return outNotFound, nil
+		}
 		if c.base.Err() != nil {
 			return nil, ErrClosed
 		}
@@ -319,8 +329,21 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		return nil, err
 	}
 	c.remember(c.cfg.cache, k, gen, res.authorized)
-	return res.authorized, nil
+	if res.authorized {
+		return outAllowed, nil
+	}
+	return outDenied, nil
 }
+
+// outcome is the answer of a shared check call. It is a single byte, so
+// boxing it in singleflight's result does not allocate.
+type outcome uint8
+
+const (
+	outDenied   outcome = iota // {"authorized": false}
+	outAllowed                 // {"authorized": true}
+	outNotFound                // 404: see Decision.NotFound
+)
 
 // landed marks that a call of f has returned (see join).
 func (c *Client) landed(f *flight) {

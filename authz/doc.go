@@ -56,9 +56,14 @@
 // [errors.Is]), an API that could not be reached ([ErrUnavailable]), a
 // malformed or oversized answer ([ErrMalformedResponse],
 // [ErrResponseTooLarge]), a panic in the call ([ErrPanic]), a closed Client
-// ([ErrClosed]) or the caller's ctx.Err(). A 404 ([ErrNotFound]) from a
-// check means the membership or the resource does not exist in the
-// session's organization; answer it like a deny. No error text contains
+// ([ErrClosed]) or the caller's ctx.Err().
+//
+// A resource that does not exist is denied, not an error: a check the API
+// answers with 404 returns a Decision with Allowed false and NotFound true
+// ([Decision.NotFound]: "denied: not found" — the resource, the membership
+// or the permission does not exist in the membership's organization), at
+// the cost of that one call, in [Client.Check], [ResourceLayer.Check],
+// [Client.CheckMany] and [Filter] alike. No error text contains
 // the API key. Failed calls are retried per [RetryPolicy], never past the caller's
 // deadline; [WithRateLimit] keeps a Client under WorkOS's request rate;
 // [WithObserver] reports every HTTP attempt.

@@ -125,7 +125,8 @@ const checkRoute = "/authorization/organization_memberships/{om}/check"
 //
 // Concurrent identical checks on one Client share a single call (see
 // [Client.Check]). Empty arguments or an invalid r fail with
-// [ErrInvalidInput] before any call. Any error returns a Decision that is
+// [ErrInvalidInput] before any call. A 404 of the API is a deny with
+// NotFound set ([Decision.NotFound]). Any error returns a Decision that is
 // not Allowed.
 //
 // The cache, the request memo and [Fresh] work as for [Client.Check].
