@@ -285,6 +285,7 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 // discover answers pending items from the discovery listing under the
 // batch's parent and returns the items still to ask.
 func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group) []*group {
+	st := b.c.stamp(b.claims.OrganizationMembershipID) // before gen: see rememberMemo
 	gen := b.c.gen.Load()
 	byID := map[string]*group{}
 	byExt := map[[2]string]*group{}
@@ -310,7 +311,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 					found[g] = true
 					b.c.remember(b.c.cfg.cache, g.key, gen, true)
 					if memo != nil {
-						b.c.remember(memo, g.key, gen, true)
+						b.c.rememberMemo(memo, g.key, gen, st, true)
 					}
 					b.answer(g.indexes, Decision{Allowed: true, Source: SourceAPI})
 				}

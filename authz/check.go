@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -128,6 +129,10 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 			return d, nil
 		}
 	}
+	var st uint64
+	if memo != nil {
+		st = c.stamp(k.membership) // before gen: see rememberMemo
+	}
 	gen := c.gen.Load()
 	f, ch, starter, started := c.join(ctx, k, gen)
 	defer c.leave(f)
@@ -146,7 +151,7 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 			return Decision{}, ErrMalformedResponse
 		}
 		if memo != nil && o != outNotFound {
-			c.remember(memo, k, gen, o == outAllowed)
+			c.rememberMemo(memo, k, gen, st, o == outAllowed)
 		}
 		src := SourceShared
 		if starter || (started != nil && started.Load()) {
@@ -226,25 +231,56 @@ func (c *Client) leave(f *flight) {
 }
 
 // lookup answers k from the request memo or the cache, if either holds it.
-// A cache hit is also put in the memo.
+// A memo answer counts only while this Client has made no change touching
+// k's membership since it was given (its stamp) and it is younger than the
+// memo maximum age. A cache hit is also put in the memo.
 func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
 	if memo == nil && c.cfg.cache == nil {
 		return Decision{}, false
 	}
+	var st uint64
+	if memo != nil {
+		st = c.stamp(k.membership) // before gen: see rememberMemo
+	}
 	gen := c.gen.Load()
 	ck := c.cacheKey(k)
-	if allowed, ok := memo.Get(ck); ok {
-		return Decision{Allowed: allowed, Source: SourceMemo}, true
+	if e, ok := memo.Lookup(ck); ok && e.Stamp == st && c.memoFresh(e.At) {
+		return Decision{Allowed: e.Allowed, Source: SourceMemo}, true
 	}
 	if c.cfg.cache != nil {
 		if allowed, ok := c.cfg.cache.Get(ck); ok {
 			if memo != nil {
-				c.remember(memo, k, gen, allowed)
+				c.rememberMemo(memo, k, gen, st, allowed)
 			}
 			return Decision{Allowed: allowed, Source: SourceCache}, true
 		}
 	}
 	return Decision{}, false
+}
+
+// memoFresh reports whether a memo answer given at at is younger than the
+// memo maximum age. A time in the future (a clock set back) is not fresh.
+func (c *Client) memoFresh(at time.Time) bool {
+	age := c.cfg.now().Sub(at)
+	return age >= 0 && age < c.cfg.memoMaxAge
+}
+
+// rememberMemo puts in memo an answer obtained at generation gen with k's
+// membership at stamp st, unless an invalidation happened since gen.
+//
+// Why a stale answer never carries a current stamp: a change bumps the
+// generation, forgets the cache, then bumps the stamp (invalidateMembership,
+// invalidateAll), and callers read the stamp before the generation. A
+// caller that read the new stamp thus read the new generation, so its
+// answer comes from a call started after the change (the generation is in
+// the merge key) or from the cache after it was forgotten. A caller that
+// read the old stamp stores an entry that lookup rejects once the stamp
+// has moved.
+func (c *Client) rememberMemo(memo *cache.Memo, k checkKey, gen, st uint64, allowed bool) {
+	if c.gen.Load() != gen {
+		return
+	}
+	memo.Put(c.cacheKey(k), cache.MemoEntry{Allowed: allowed, Stamp: st, At: c.cfg.now()})
 }
 
 // cacheKey is k as a cache key, tagged with this Client's API-key hash.
