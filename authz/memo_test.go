@@ -57,7 +57,9 @@ func TestMemoAcrossLongRequests(t *testing.T) {
 			},
 			Decision{Allowed: true, Source: SourceAPI}, 2},
 		{"just under the default maximum age", nil,
-			func(_ *testing.T, _ *Client, clk *fakeClock, _ context.Context) { clk.advance(DefaultMemoMaxAge - time.Nanosecond) },
+			func(_ *testing.T, _ *Client, clk *fakeClock, _ context.Context) {
+				clk.advance(DefaultMemoMaxAge - time.Nanosecond)
+			},
 			Decision{Allowed: true, Source: SourceMemo}, 1},
 		{"the default maximum age reached", nil,
 			func(_ *testing.T, _ *Client, clk *fakeClock, _ context.Context) { clk.advance(DefaultMemoMaxAge) },
