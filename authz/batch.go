@@ -158,6 +158,9 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 		if err := cc.parent.Validate(); err != nil {
 			return decisions, fmt.Errorf("parent: %w", err)
 		}
+		if namesOtherOrganization(claims, *cc.parent) {
+			return decisions, fmt.Errorf("parent: %w", ErrOrganizationMismatch)
+		}
 	}
 	if c.isClosed.Load() {
 		return decisions, ErrClosed
@@ -301,7 +304,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 	budget := (len(pending)+MaxPageSize-1)/MaxPageSize + 1
 	after := ""
 	for range budget {
-		page, err := b.c.ListResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
+		page, err := b.c.listResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
 		if err != nil {
 			break // fall back to per-item checks, which report their own errors
 		}

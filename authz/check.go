@@ -104,7 +104,10 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if claims.OrganizationMembershipID == "" {
 		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
 	}
-	return c.res.Check(ctx, claims.OrganizationMembershipID, permission, r, opts...)
+	// r names the claims' organization or none (namesOtherOrganization), and
+	// the claims' membership is in the claims' organization: no need to
+	// learn the membership's organization.
+	return c.res.checkSameOrg(ctx, claims.OrganizationMembershipID, permission, r, opts)
 }
 
 // check answers k from the request memo, the cache, or the API — the API

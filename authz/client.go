@@ -41,6 +41,9 @@ type Client struct {
 	// request memos, which may outlive a change (see stamp).
 	memberGens [memberGenStripes]atomic.Uint64
 	allGen     atomic.Uint64
+	// memberOrgs is the organization of each membership the Client had to
+	// learn (see sameOrganization).
+	memberOrgs membershipOrgs
 	// cacheID identifies the API key in cache keys: a hash, never the key.
 	cacheID string
 

@@ -170,7 +170,8 @@
 //
 // Not served (404): resource types (the real API has no endpoint either),
 // organizations and organization memberships (/organizations,
-// /user_management/...), users, group CRUD and group membership endpoints
+// /user_management/...) except GET
+// /user_management/organization_memberships/{id}, users, group CRUD and group membership endpoints
 // (set groups up in Go or in a fixture), removing one permission from an
 // environment role (DELETE /authorization/roles/{slug}/permissions/{p} is
 // not in the API; use PUT), the role priority endpoint, and everything

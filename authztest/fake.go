@@ -447,6 +447,7 @@ func (f *Fake) routes() *http.ServeMux {
 	f.permissionRoutes(mux)
 	f.roleRoutes(mux)
 	f.groupRoutes(mux)
+	f.membershipGetRoute(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

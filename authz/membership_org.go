@@ -1,0 +1,104 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+)
+
+// A call that names a membership and, by type and external ID, a resource
+// "in" an organization ([ResourceRef.InOrganization]) must act in that
+// organization or not at all: the API looks an external ID up in the
+// membership's organization, so for a membership of another organization
+// it would act on that organization's resource of the same external ID.
+// The Client therefore checks the membership's organization first and
+// fails with ErrOrganizationMismatch before anything is sent. A
+// membership's organization never changes, so it is learned once (one GET
+// of the membership) and kept.
+
+// maxMembershipOrgs bounds the memberships whose organization a Client
+// keeps. Past it, an arbitrary entry is dropped: it costs one more GET if
+// that membership is named again.
+const maxMembershipOrgs = 10_000
+
+// membershipOrgs maps membership IDs to their organization IDs.
+type membershipOrgs struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+func (o *membershipOrgs) get(om string) (string, bool) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	org, ok := o.m[om]
+	return org, ok
+}
+
+func (o *membershipOrgs) put(om, org string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = make(map[string]string)
+	}
+	if _, ok := o.m[om]; !ok && len(o.m) >= maxMembershipOrgs {
+		for k := range o.m { // drop one arbitrary entry
+			delete(o.m, k)
+			break
+		}
+	}
+	o.m[om] = org
+}
+
+// membershipOrganization returns the organization of membership om: from
+// what the Client learned before, or with one GET
+// /user_management/organization_memberships/{om}.
+func (c *Client) membershipOrganization(ctx context.Context, om string) (string, error) {
+	if org, ok := c.memberOrgs.get(om); ok {
+		return org, nil
+	}
+	path, err := buildPath("/user_management/organization_memberships/", "membership ID", om)
+	if err != nil {
+		return "", err
+	}
+	var m OrganizationMembership
+	if err := c.do(ctx, request{method: "GET", path: path, route: "/user_management/organization_memberships/{om}"}, &m); err != nil {
+		return "", fmt.Errorf("authz: learning the organization of membership %s: %w", truncate(om, 100), err)
+	}
+	if m.OrganizationID == "" {
+		return "", fmt.Errorf("%w: membership without organization_id", ErrMalformedResponse)
+	}
+	c.memberOrgs.put(om, m.OrganizationID)
+	return m.OrganizationID, nil
+}
+
+// sameOrganization fails with ErrOrganizationMismatch when r is a reference
+// by external ID that names an organization other than membership om's. It
+// costs nothing for any other reference, and at most one GET per
+// membership over the Client's life (see membershipOrganization). An error
+// learning the organization is returned as is: nothing is sent then.
+func (c *Client) sameOrganization(ctx context.Context, om string, r ResourceRef) error {
+	if !r.IsExternal() || r.OrganizationID == "" || om == "" {
+		return nil
+	}
+	org, err := c.membershipOrganization(ctx, om)
+	if err != nil {
+		return err
+	}
+	if org != r.OrganizationID {
+		return ErrOrganizationMismatch
+	}
+	return nil
+}
+
+// guardSeq yields the error of guard, if any, before iterating over seq.
+func guardSeq[T any](guard func() error, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		if err := guard(); err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		seq(yield)
+	}
+}
