@@ -110,8 +110,21 @@
 // ([github.com/fgakit/fgakit/token.Verifier]), then requires a session ([Middleware.RequireSession]),
 // an organization-wide permission ([Middleware.RequirePermission]) or a
 // permission on the resource the request names
-// ([Middleware.RequireResource]). Answers are 401, 403, 400 or 503 (could
-// not decide); handlers get the claims with [ClaimsFromContext].
+// ([Middleware.RequireResource]). Answers are 401, 403, 404 (the resource
+// function said so, no API call), 400 or 503 (could not decide, with the
+// API's Retry-After); [WithErrorHandler] sets how they are written
+// ([WriteTextError] by default, [WriteJSONError] for an API), from a
+// [*RejectError] with the status and the reason. Handlers, and already the
+// resource function, get the claims with [ClaimsFromContext]. Nested
+// Middlewares each hold the request to their own verifier.
+//
+// # Request memos over long requests
+//
+// A request memo never outlives a change the Client knows of: a management
+// call of the Client that touches a membership, made from any request,
+// retires that membership's memo answers everywhere, and no memo answer is
+// used after [WithMemoMaxAge] ([DefaultMemoMaxAge] by default) — so a
+// stream behind the Middleware asks again after a role was removed.
 //
 // # Testing
 //
