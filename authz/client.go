@@ -44,7 +44,8 @@ type Client struct {
 	// memberOrgs is the organization of each membership the Client had to
 	// learn (see sameOrganization).
 	memberOrgs membershipOrgs
-	// cacheID identifies the API key in cache keys: a hash, never the key.
+	// cacheID identifies the API key and base URL in cache keys: a hash,
+	// never the key.
 	cacheID string
 
 	// base is cancelled by Close; shared calls and transport calls stop on it.
@@ -98,7 +99,10 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	}
 	c.res.c = c
 	c.flights = map[string]*flight{}
-	sum := sha256.Sum256([]byte(apiKey))
+	// The base URL too: two environments (a staging fake and production,
+	// two fakes in one test) may share a key, and a request memo or a cache
+	// shared by their Clients must not answer one with the other's answers.
+	sum := sha256.Sum256([]byte(cfg.baseURL + "\x00" + apiKey))
 	c.cacheID = hex.EncodeToString(sum[:8])
 	c.base, c.cancelBase = context.WithCancel(context.Background())
 	return c, nil

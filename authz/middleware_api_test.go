@@ -9,6 +9,7 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
+	"github.com/fgakit/fgakit/cache"
 	"github.com/fgakit/fgakit/token"
 	"github.com/google/go-cmp/cmp"
 )
@@ -181,5 +182,28 @@ func TestNestedMiddlewaresEachVerify(t *testing.T) {
 				t.Errorf("status = %d (%q), want %d", got.Status, got.Body, tt.want)
 			}
 		})
+	}
+}
+
+// One request memo seen by the Clients of two environments that share an
+// API key (two fakes here) never answers one Client with the other's
+// answer: the memo key holds the base URL too.
+func TestMemoSharedByTwoEnvironments(t *testing.T) {
+	t.Parallel()
+	prod, staging := newWorld(t), newWorld(t) // same default API key, same names
+	staging.f.Assign("om_dave", "workspace-viewer", staging.ws["ws1"])
+	ctx := cache.WithMemo(t.Context())
+	r := authz.ExternalResource("project", "ws1-p000")
+	var got []authz.Decision
+	for _, w := range []*world{prod, staging} {
+		d, err := w.f.Client().Check(ctx, claimsFor("om_dave"), "project:view", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, d)
+	}
+	want := []authz.Decision{{Source: authz.SourceAPI}, {Allowed: true, Source: authz.SourceAPI}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decisions prod, staging (-want +got):\n%s", diff)
 	}
 }

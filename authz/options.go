@@ -269,7 +269,8 @@ type Cache interface {
 // expire: keep the TTL short (see package cache).
 //
 // Entries are keyed by every input of a check, including a hash of this
-// Client's API key, so Clients with different keys may share one cache.
+// Client's API key and base URL, so Clients with different keys or of
+// different environments may share one cache (or one request memo).
 func WithCache(c Cache) Option {
 	return func(cfg *config) error {
 		if c == nil {
