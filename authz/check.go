@@ -264,7 +264,7 @@ func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
 // memoFresh reports whether a memo answer given at at is younger than the
 // memo maximum age. A time in the future (a clock set back) is not fresh.
 func (c *Client) memoFresh(at time.Time) bool {
-	age := c.cfg.now().Sub(at)
+	age := c.cfg.since(at)
 	return age >= 0 && age < c.cfg.memoMaxAge
 }
 

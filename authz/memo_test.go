@@ -76,7 +76,10 @@ func TestMemoAcrossLongRequests(t *testing.T) {
 			t.Parallel()
 			clk := &fakeClock{}
 			clk.t.Store(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC).UnixNano())
-			withClock := func(c *config) error { c.now = clk.now; return nil }
+			withClock := func(c *config) error {
+				c.now, c.since = clk.now, func(t time.Time) time.Duration { return clk.now().Sub(t) }
+				return nil
+			}
 			c, mux := setup(t, append([]Option{withClock}, tt.opts...)...)
 			var allowed atomic.Bool
 			allowed.Store(true)
