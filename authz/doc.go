@@ -102,7 +102,12 @@
 // and yields one error at most, then stops) and its XxxPage twin
 // ([Client.ListResourcesPage]) that returns one [Page] with its cursors
 // ([ListOptions]). Creates send an Idempotency-Key, so a retried create is
-// applied once.
+// applied once. A call that names a membership and a resource by external
+// ID in an organization ([Client.AssignRole], [Client.RemoveRole],
+// [ResourceLayer.Check], [Client.EffectivePermissions]…) fails with
+// [ErrOrganizationMismatch] before anything is sent when the membership
+// belongs to another organization; the Client learns a membership's
+// organization with one GET the first time and keeps it.
 //
 // # HTTP middleware
 //

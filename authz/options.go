@@ -30,7 +30,7 @@ type config struct {
 	// Test seams (unexported, set by tests of this package only).
 	now    func() time.Time
 	since  func(time.Time) time.Duration // time since a time of now; cheaper than now().Sub on a memo hit
-	onWait func() // called by a merged check after it joined the flight, before waiting
+	onWait func()                        // called by a merged check after it joined the flight, before waiting
 }
 
 func defaultConfig() config {

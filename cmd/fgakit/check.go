@@ -213,13 +213,6 @@ func undecidedReason(err error) string {
 	return msg
 }
 
-func verdict(allowed bool) string {
-	if allowed {
-		return "allowed"
-	}
-	return "denied"
-}
-
 // baseURL is WORKOS_BASE_URL without a trailing slash, or the real API.
 func (e *env) baseURL() string {
 	if b := strings.TrimRight(e.getenv("WORKOS_BASE_URL"), "/"); b != "" {

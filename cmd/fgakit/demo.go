@@ -270,7 +270,9 @@ resource role. Globex, another organization, owns workspace Research.
 // discovery listing under Engineering.
 func (d *demoRun) filter(ctx context.Context, alice *token.Claims) error {
 	d.questions += len(demoProjects)
-	ref := func(p string) authz.ResourceRef { return authz.ExternalResource("project", p).InOrganization("org_acme") }
+	ref := func(p string) authz.ResourceRef {
+		return authz.ExternalResource("project", p).InOrganization("org_acme")
+	}
 	editable, err := authz.Filter(ctx, d.client, alice, "project:edit", demoProjects, ref,
 		authz.ChildrenOf(engineering.InOrganization("org_acme")))
 	if err != nil {
