@@ -51,18 +51,14 @@ func (o *membershipOrgs) put(om, org string) {
 }
 
 // membershipOrganization returns the organization of membership om: from
-// what the Client learned before, or with one GET
-// /user_management/organization_memberships/{om}.
+// what the Client learned before, or with one [Client.GetMembership] (GET
+// /user_management/organization_memberships/{om}).
 func (c *Client) membershipOrganization(ctx context.Context, om string) (string, error) {
 	if org, ok := c.memberOrgs.get(om); ok {
 		return org, nil
 	}
-	path, err := buildPath("/user_management/organization_memberships/", "membership ID", om)
+	m, err := c.GetMembership(ctx, om)
 	if err != nil {
-		return "", err
-	}
-	var m OrganizationMembership
-	if err := c.do(ctx, request{method: "GET", path: path, route: "/user_management/organization_memberships/{om}"}, &m); err != nil {
 		return "", fmt.Errorf("authz: learning the organization of membership %s: %w", truncate(om, 100), err)
 	}
 	if m.OrganizationID == "" {

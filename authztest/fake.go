@@ -48,7 +48,9 @@ type Fake struct {
 	tokens      int
 	keys        []*signer // current first; see RotateKey
 	idempotent  map[string]*replay
-	closed      bool // Close was called: setup methods refuse
+	sessions    map[string]*session // by ID (sid); see sessions_mgmt.go
+	jwtTemplate *jwtTemplate        // nil: DefaultJWTTemplate
+	closed      bool                // Close was called: setup methods refuse
 	closeOnce   sync.Once
 }
 
@@ -240,6 +242,9 @@ func (f *Fake) Client(opts ...authz.Option) *authz.Client {
 
 // Verifier returns a token verifier for the fake's sessions: it fetches the
 // fake's JWKS and uses the fake's clock, so [Fake.Advance] expires tokens.
+// It accepts this fake's tokens only: a token minted by another fake is
+// rejected with [token.ErrUnknownKey], since each fake signs under kids of
+// its own (see [Fake.KeyID]).
 // Lifetime and errors are handled as for [Fake.Client].
 func (f *Fake) Verifier(opts ...token.Option) *token.Verifier {
 	f.helper()
@@ -447,7 +452,9 @@ func (f *Fake) routes() *http.ServeMux {
 	f.permissionRoutes(mux)
 	f.roleRoutes(mux)
 	f.groupRoutes(mux)
-	f.membershipGetRoute(mux)
+	f.membershipRoutes(mux)
+	f.groupManagementRoutes(mux)
+	f.userManagementSessionRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
