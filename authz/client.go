@@ -44,6 +44,7 @@ type Client struct {
 	// memberOrgs is the organization of each membership the Client had to
 	// learn (see sameOrganization).
 	memberOrgs membershipOrgs
+	groupOrgs  membershipOrgs // the same for groups (see groupInOrganization)
 	// cacheID identifies the API key and base URL in cache keys: a hash,
 	// never the key.
 	cacheID string

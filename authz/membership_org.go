@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -22,7 +23,7 @@ import (
 // that membership is named again.
 const maxMembershipOrgs = 10_000
 
-// membershipOrgs maps membership IDs to their organization IDs.
+// membershipOrgs maps membership (or group) IDs to their organization IDs.
 type membershipOrgs struct {
 	mu sync.RWMutex
 	m  map[string]string
@@ -97,4 +98,37 @@ func guardSeq[T any](guard func() error, seq iter.Seq2[T, error]) iter.Seq2[T, e
 		}
 		seq(yield)
 	}
+}
+
+// groupInOrganization is sameOrganization for a group's role assignments:
+// a target by external ID that names an organization must name the
+// group's, because the API looks the external ID up in the group's
+// organization. A group never changes organization, so it is learned once:
+// GET /organizations/{org}/groups/{group} ([Client.GetGroup]) with the
+// organization r names answers whether the group is there. A 404 there
+// fails with ErrOrganizationMismatch (it also matches ErrNotFound: the
+// group may not exist at all).
+func (c *Client) groupInOrganization(ctx context.Context, group string, r ResourceRef) error {
+	if !r.IsExternal() || r.OrganizationID == "" || group == "" {
+		return nil
+	}
+	org, ok := c.groupOrgs.get(group)
+	if !ok {
+		g, err := c.GetGroup(ctx, r.OrganizationID, group)
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("%w: group %s is not in organization %s: %w", ErrOrganizationMismatch, truncate(group, 100), truncate(r.OrganizationID, 100), err)
+		}
+		if err != nil {
+			return fmt.Errorf("authz: learning the organization of group %s: %w", truncate(group, 100), err)
+		}
+		org = g.OrganizationID
+		if org == "" {
+			org = r.OrganizationID // the API found it under that organization
+		}
+		c.groupOrgs.put(group, org)
+	}
+	if org != r.OrganizationID {
+		return ErrOrganizationMismatch
+	}
+	return nil
 }

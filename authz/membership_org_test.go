@@ -190,3 +190,74 @@ func TestBatchParentInAnotherOrganization(t *testing.T) {
 		t.Errorf("%d calls, want 0", n)
 	}
 }
+
+// The same for a group's role assignments: a group of Globex never gets,
+// or loses, a role on Acme's eng, and Globex's own eng is untouched.
+func TestGroupExternalReferenceInAnotherOrganization(t *testing.T) {
+	t.Parallel()
+	acmeEng := authz.ExternalResource("workspace", "eng").InOrganization("org_acme")
+	tests := []struct {
+		name string
+		call func(ctx context.Context, c *authz.Client, group string) error
+	}{
+		{"AssignGroupRole", func(ctx context.Context, c *authz.Client, group string) error {
+			_, err := c.AssignGroupRole(ctx, group, "workspace-admin", acmeEng)
+			return err
+		}},
+		{"RemoveGroupRole", func(ctx context.Context, c *authz.Client, group string) error {
+			return c.RemoveGroupRole(ctx, group, "workspace-admin", acmeEng)
+		}},
+		{"ReplaceGroupRoleAssignments", func(ctx context.Context, c *authz.Client, group string) error {
+			_, err := c.ReplaceGroupRoleAssignments(ctx, group, []authz.GroupRole{{RoleSlug: "workspace-admin", Resource: acmeEng}})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, globexEng := orgsWorld(t)
+			group := f.AddGroup("", "org_globex", "Engineers")
+			f.AddGroupMember(group, "om_gina")
+			c := f.Client()
+			f.ResetCalls()
+			if err := tt.call(t.Context(), c, group); !errors.Is(err, authz.ErrOrganizationMismatch) {
+				t.Fatalf("err = %v, want ErrOrganizationMismatch", err)
+			}
+			for _, call := range f.Calls() {
+				if call.Method != http.MethodGet {
+					t.Errorf("a write was sent: %s %s", call.Method, call.Path)
+				}
+			}
+			// Gina still holds exactly her direct role on Globex's eng.
+			n := 0
+			for a, err := range c.ListResourceRoleAssignments(t.Context(), authz.ResourceID(globexEng), authz.ListResourceRoleAssignmentsOptions{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.OrganizationMembershipID == "om_gina" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("Globex's eng has %d assignments of om_gina, want 1 (untouched)", n)
+			}
+			// Its own organization is accepted, learned once.
+			f.ResetCalls()
+			globexRef := authz.ExternalResource("workspace", "eng").InOrganization("org_globex")
+			for range 2 {
+				if _, err := c.AssignGroupRole(t.Context(), group, "workspace-admin", globexRef); err != nil && !errors.Is(err, authz.ErrConflict) {
+					t.Fatalf("AssignGroupRole in the group's organization: %v", err)
+				}
+			}
+			gets := 0
+			for _, call := range f.Calls() {
+				if call.Method == http.MethodGet {
+					gets++
+				}
+			}
+			if gets != 1 {
+				t.Errorf("%d GETs of the group, want 1 (kept)", gets)
+			}
+		})
+	}
+}
