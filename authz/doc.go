@@ -56,17 +56,37 @@
 // [errors.Is]), an API that could not be reached ([ErrUnavailable]), a
 // malformed or oversized answer ([ErrMalformedResponse],
 // [ErrResponseTooLarge]), a panic in the call ([ErrPanic]), a closed Client
-// ([ErrClosed]) or the caller's ctx.Err().
-//
-// A resource that does not exist is denied, not an error: a check the API
-// answers with 404 returns a Decision with Allowed false and NotFound true
-// ([Decision.NotFound]: "denied: not found" — the resource, the membership
-// or the permission does not exist in the membership's organization), at
-// the cost of that one call, in [Client.Check], [ResourceLayer.Check],
-// [Client.CheckMany] and [Filter] alike. No error text contains
-// the API key. Failed calls are retried per [RetryPolicy], never past the caller's
+// ([ErrClosed]) or the caller's ctx.Err(). No error text contains the API
+// key. Failed calls are retried per [RetryPolicy], never past the caller's
 // deadline; [WithRateLimit] keeps a Client under WorkOS's request rate;
 // [WithObserver] reports every HTTP attempt.
+//
+// # A resource that does not exist
+//
+// A resource that does not exist is denied, not an error, whichever way it
+// is asked: "denied: not found" ([Decision.NotFound]) means the API
+// answered 404 — the resource, the membership or the permission does not
+// exist in the membership's organization, which is also how another
+// organization's resource looks. What each call returns for it, and what
+// it costs:
+//
+//   - [Client.Check], [ResourceLayer.Check]: Decision{Source: SourceAPI,
+//     NotFound: true} and a nil error; the one check call. Never cached
+//     nor memoized.
+//   - [Client.CheckMany], [Filter], per-item (no parent named, fewer than
+//     four items left, or an item [UnderParent]'s listing did not hold):
+//     the same Decision for that item, no [*BatchError]; one check call
+//     per missing item. [Filter] leaves the item out.
+//   - [ChildrenOf]: denied with NotFound false (the listing cannot tell a
+//     missing child from a denied one), inside the listing's ceil(N/100)
+//     calls.
+//   - [Middleware.RequireResource]: 403, with a reason matching both
+//     [ErrDenied] and [ErrNotFound]; or 404 with no API call when the
+//     resource function returns [ErrNotFound].
+//   - Management and discovery calls ([Client.GetResource],
+//     [Client.EffectivePermissions]…): an [*APIError] matching
+//     [ErrNotFound].
+//   - fgakit check: "denied: not found (api)", exit status 1.
 //
 // # Merging
 //
