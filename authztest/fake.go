@@ -46,10 +46,14 @@ type Fake struct {
 	faults      []*faultState
 	requests    int
 	tokens      int
-	keys        []*signer // current first; see RotateKey
-	idempotent  map[string]*replay
-	closed      bool // Close was called: setup methods refuse
-	closeOnce   sync.Once
+	keys        []*signer              // current first; see RotateKey
+	idempotent  map[string]*idempotent // by Idempotency-Key; see idempotency.go
+	// idempotentOrder holds the keys in the order first received, for
+	// expiry and the bound; it may hold keys already forgotten.
+	idempotentOrder []*idempotent
+	idempotentCap   int  // maxIdempotencyKeys; smaller in tests
+	closed          bool // Close was called: setup methods refuse
+	closeOnce       sync.Once
 }
 
 // Option configures a Fake.
@@ -96,7 +100,7 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 		o(&cfg)
 	}
 	f := &Fake{tb: tb, apiKey: cfg.apiKey, needKey: cfg.needKey, clientID: cfg.clientID,
-		idempotent: map[string]*replay{}}
+		idempotent: map[string]*idempotent{}, idempotentCap: maxIdempotencyKeys}
 	if cfg.start != nil {
 		f.clock.set(*cfg.start)
 	}
@@ -332,12 +336,14 @@ func (f *Fake) JWKSFetches() int {
 	return f.jwksFetches
 }
 
-// statusRecorder remembers the status and body a handler answered with,
-// and reports the status (onStatus) before any of the answer is sent.
+// statusRecorder remembers the status a handler answered with (and its
+// body when keepBody is set), and reports the status (onStatus) before any
+// of the answer is sent.
 type statusRecorder struct {
 	http.ResponseWriter
 	onStatus func(int)
 	status   int
+	keepBody bool
 	body     bytes.Buffer
 }
 
@@ -353,7 +359,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.WriteHeader(http.StatusOK)
 	}
-	s.body.Write(b)
+	if s.keepBody {
+		s.body.Write(b)
+	}
 	return s.ResponseWriter.Write(b)
 }
 
@@ -408,13 +416,16 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, done := f.applyFault(w, r, true, record); done {
 		return
 	}
-	if _, done := f.replayIdempotent(w, r, record); done {
+	claim, done := f.beginIdempotent(w, r, body, record)
+	if done {
 		return
 	}
-	rec := &statusRecorder{ResponseWriter: w, onStatus: record}
+	rec := &statusRecorder{ResponseWriter: w, onStatus: record, keepBody: claim != nil}
+	if claim != nil {
+		defer f.endIdempotent(claim, rec) // also if the handler panics
+	}
 	f.mux.ServeHTTP(rec, r)
 	record(rec.status) // a handler that wrote nothing (cannot happen today)
-	f.rememberIdempotent(r, rec)
 }
 
 // handle registers an endpoint. fn runs with the model locked and returns
