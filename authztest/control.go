@@ -46,19 +46,20 @@ var faultMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, htt
 // /_fake/clock. With [WithAPIKey] they demand the key, as the API paths do:
 // they change the answers of every client of the fake.
 func (f *Fake) controlRoutes(mux *http.ServeMux) {
-	f.control(mux, "POST /_fake/faults", f.postFault)
+	f.control(mux, "POST /_fake/faults", f.postFault, true)
 	f.control(mux, "DELETE /_fake/faults", func(*http.Request) (int, any, error) {
 		f.ClearFaults()
 		return http.StatusNoContent, nil, nil
-	})
-	f.control(mux, "POST /_fake/clock", f.postClock)
+	}, true)
+	f.control(mux, "POST /_fake/clock", f.postClock, true)
 }
 
-// control registers a control endpoint: the API key when the fake demands
-// one, then fn, which (unlike [Fake.handle]) runs without f.mu held.
-func (f *Fake) control(mux *http.ServeMux, pattern string, fn func(r *http.Request) (int, any, error)) {
+// control registers a /_fake/ endpoint: the API key when the fake demands
+// one and keyed is set, then fn, which (unlike [Fake.handle]) runs without
+// f.mu held and takes it itself where it needs it.
+func (f *Fake) control(mux *http.ServeMux, pattern string, fn func(r *http.Request) (int, any, error), keyed bool) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey {
+		if keyed && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey {
 			writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
 			return
 		}

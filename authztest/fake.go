@@ -37,6 +37,7 @@ type Fake struct {
 	clock   clock
 	apiKey  string
 	needKey bool
+	limits  ServerLimits // of the server New and NewServer start
 
 	mu          sync.Mutex // guards everything below
 	clientID    string
@@ -51,8 +52,9 @@ type Fake struct {
 	// idempotentOrder holds the keys in the order first received, for
 	// expiry and the bound; it may hold keys already forgotten.
 	idempotentOrder []*idempotent
-	idempotentCap   int  // maxIdempotencyKeys; smaller in tests
-	closed          bool // Close was called: setup methods refuse
+	idempotentCap   int    // maxIdempotencyKeys; smaller in tests
+	closed          bool   // Close was called: setup methods refuse
+	signHook        func() // tests: runs in mint after f.mu is released, before signing
 	closeOnce       sync.Once
 }
 
@@ -69,6 +71,7 @@ type config struct {
 	logCalls    int
 	logBody     int
 	logSet      bool
+	limits      ServerLimits
 }
 
 // WithAPIKey makes the fake demand "Authorization: Bearer key" on every
@@ -106,7 +109,7 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Fake{tb: tb, apiKey: cfg.apiKey, needKey: cfg.needKey, clientID: cfg.clientID, calls: log,
+	f := &Fake{tb: tb, apiKey: cfg.apiKey, needKey: cfg.needKey, clientID: cfg.clientID, calls: log, limits: cfg.limits.withDefaults(),
 		idempotent: map[string]*idempotent{}, idempotentCap: maxIdempotencyKeys}
 	if cfg.start != nil {
 		f.clock.set(*cfg.start)
@@ -133,7 +136,8 @@ func New(tb testing.TB, opts ...Option) *Fake {
 	if err != nil {
 		tb.Fatalf("authztest.New: %v", err)
 	}
-	f.srv = httptest.NewServer(f)
+	f.srv = f.newHTTPServer()
+	f.srv.Start()
 	f.url = f.srv.URL
 	tb.Cleanup(f.Close)
 	return f
@@ -159,7 +163,7 @@ func NewServer(addr string, opts ...Option) (*Fake, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authztest: %w", err)
 	}
-	f.srv = httptest.NewUnstartedServer(f)
+	f.srv = f.newHTTPServer()
 	f.srv.Listener.Close()
 	f.srv.Listener = l
 	f.srv.Start()
