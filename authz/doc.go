@@ -14,12 +14,12 @@
 //     no I/O. A permission in the token counts only for the token's own
 //     organization, and the token cannot tell which organization a resource
 //     belongs to — so it answers only when the reference names the token's
-//     organization ([Resource.InOrganization], with the organization your
+//     organization ([ResourceRef.InOrganization], with the organization your
 //     own records hold for the resource, never one from the request) or is
 //     that organization's root (ExternalResource("organization", orgID)).
 //     The token carries permission slugs, not their resource types: check
 //     the permission that matches the resource's type. See [TokenLayer].
-//   - The resource layer ([Client.Resource], [ResourceLayer]) asks the
+//   - The resource layer ([Client.API], [ResourceLayer]) asks the
 //     Authorization API (POST
 //     /authorization/organization_memberships/{om}/check), which is always
 //     current: roles on the resource, on its ancestors, and the

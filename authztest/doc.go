@@ -13,8 +13,8 @@
 //		f.AddRole("workspace-admin", "workspace", "project:edit")
 //		f.AddOrganization("org_acme", "Acme")
 //		f.AddMembership("om_alice", "user_alice", "org_acme", "")
-//		eng := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
-//		web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
+//		eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+//		web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
 //		f.Assign("om_alice", "workspace-admin", eng)
 //
 //		claims, _ := f.Verifier().Verify(t.Context(), f.Session("om_alice"))

@@ -133,9 +133,11 @@ func (f *Fake) AddMembership(id, userID, orgID, roleSlug string) string {
 	return om.id
 }
 
-// Resource describes a resource for [Fake.AddResource]. Name the parent by
-// ParentID, or by ParentExternalID and ParentTypeSlug; without a parent the
-// resource hangs under its organization's root. An empty ID is generated
+// Resource describes a resource for [Fake.AddResource], with the API's field
+// names (as [FixtureResource] and [authz.AuthorizationResource] have them).
+// Name the parent by ParentResourceID, or by ParentResourceExternalID and
+// ParentResourceTypeSlug; without a parent the resource hangs under its
+// organization's root. An empty ID is generated
 // ("authz_resource_…"); an empty Name defaults to ExternalID.
 type Resource struct {
 	// ID is the resource ID; empty generates one ("authz_resource_…").
@@ -147,18 +149,18 @@ type Resource struct {
 	Name string
 	// Description is answered as given; "" is JSON null.
 	Description string
-	// TypeSlug is the resource's type, declared with
+	// ResourceTypeSlug is the resource's type, declared with
 	// [Fake.AddResourceType] (required).
-	TypeSlug string
+	ResourceTypeSlug string
 	// OrganizationID is the organization the resource belongs to (required).
 	OrganizationID string
-	// ParentID names the parent by resource ID.
-	ParentID string
-	// ParentExternalID names the parent by external ID, with
-	// ParentTypeSlug, within the same organization.
-	ParentExternalID string
-	// ParentTypeSlug is the parent's type, with ParentExternalID.
-	ParentTypeSlug string
+	// ParentResourceID names the parent by resource ID.
+	ParentResourceID string
+	// ParentResourceExternalID names the parent by external ID, with
+	// ParentResourceTypeSlug, within the same organization.
+	ParentResourceExternalID string
+	// ParentResourceTypeSlug is the parent's type, with ParentResourceExternalID.
+	ParentResourceTypeSlug string
 }
 
 // AddResource creates a resource and returns its ID.
@@ -172,8 +174,8 @@ func (f *Fake) AddResource(r Resource) string {
 	}
 	f.mu.Lock()
 	res, err := f.m.createResource(resourceInput{id: r.ID, externalID: r.ExternalID, name: r.Name,
-		description: optional(r.Description), typeSlug: r.TypeSlug, orgID: r.OrganizationID,
-		parent: parentRef{id: r.ParentID, externalID: r.ParentExternalID, typeSlug: r.ParentTypeSlug}})
+		description: optional(r.Description), typeSlug: r.ResourceTypeSlug, orgID: r.OrganizationID,
+		parent: parentRef{id: r.ParentResourceID, externalID: r.ParentResourceExternalID, typeSlug: r.ParentResourceTypeSlug}})
 	f.mu.Unlock()
 	if err != nil {
 		f.fail("AddResource "+r.ExternalID, err)
