@@ -131,14 +131,14 @@ func TestChecksProceedWhileMinting(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), connDeadline)
 	defer cancel()
-	d, err := f.Client(authz.WithRetry(authz.RetryPolicy{})).Resource().Check(ctx, "om_alice", "project:edit", authz.ResourceID("authz_resource_web"))
+	d, err := f.Client(authz.WithRetry(authz.RetryPolicy{})).API().Check(ctx, "om_alice", "project:edit", authz.ResourceID("authz_resource_web"))
 	if err != nil || !d.Allowed {
 		t.Errorf("check while a mint is signing: %+v, %v; want allowed", d, err)
 	}
 	if status, body, _ := call(t, f, "GET", "/sso/jwks/client_test", ""); status != 200 {
 		t.Errorf("JWKS while a mint is signing: %d %s", status, body)
 	}
-	f.AddResource(Resource{ExternalID: "ops", TypeSlug: "workspace", OrganizationID: "org_acme"})
+	f.AddResource(Resource{ExternalID: "ops", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
 
 	close(release)
 	select {
