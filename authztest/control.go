@@ -260,11 +260,17 @@ func boolField(body jsonObject, key string) (bool, error) {
 	return b, nil
 }
 
+// maxRetryAfterDigits bounds the delay-seconds of retry_after. RFC 9110
+// allows any number of digits, and a client must cope with a value beyond
+// what it will wait (e.g. 99999999999999999999, past int64), so such
+// values may be injected; the fake only sends the header, never reads it.
+const maxRetryAfterDigits = 30
+
 // validRetryAfter reports whether v is a Retry-After value: delay seconds
-// or an HTTP date.
+// (1 to maxRetryAfterDigits ASCII digits) or an HTTP date.
 func validRetryAfter(v string) bool {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n >= 0 && strconv.Itoa(n) == v
+	if v != "" && len(v) <= maxRetryAfterDigits && strings.Trim(v, "0123456789") == "" {
+		return true
 	}
 	_, err := http.ParseTime(v)
 	return err == nil

@@ -31,6 +31,7 @@ func TestControlFaultThenAPICall(t *testing.T) {
 		{"other path does not match", `{"path":"/authorization/resources","status":500}`, []int{200}, allowed, "", false},
 		{"malformed", `{"malformed":true}`, []int{200, 200}, "", "", false},
 		{"latency only", `{"delay_ms":1}`, []int{200}, allowed, "", false},
+		{"retry_after beyond int64", `{"status":429,"retry_after":"99999999999999999999"}`, []int{429, 200}, `{"code":"rate_limit_exceeded","message":"Too many requests."}`, "99999999999999999999", false},
 		{"forever until cleared", `{"status":502,"times":-1}`, []int{502, 200}, `{"message":"Bad Gateway"}`, "", true},
 	}
 	for _, tc := range tests {
@@ -105,6 +106,8 @@ func TestControlFaultErrors(t *testing.T) {
 		{"method unknown", "POST", path, `{"status":500,"method":"FETCH"}`, 422, `{"message":"method must be one of GET, POST, PUT, PATCH, DELETE (empty matches any)"}`},
 		{"retry_after not seconds", "POST", path, `{"status":429,"retry_after":"soon"}`, 422, `{"message":"retry_after must be a whole number of seconds or an HTTP date, e.g. \"1\" or \"Wed, 21 Oct 2026 07:28:00 GMT\""}`},
 		{"retry_after negative", "POST", path, `{"status":429,"retry_after":"-1"}`, 422, `{"message":"retry_after must be a whole number of seconds or an HTTP date, e.g. \"1\" or \"Wed, 21 Oct 2026 07:28:00 GMT\""}`},
+		{"retry_after of 31 digits", "POST", path, `{"status":429,"retry_after":"` + strings.Repeat("9", 31) + `"}`, 422, `{"message":"retry_after must be a whole number of seconds or an HTTP date, e.g. \"1\" or \"Wed, 21 Oct 2026 07:28:00 GMT\""}`},
+		{"retry_after with a sign", "POST", path, `{"status":429,"retry_after":"+5"}`, 422, `{"message":"retry_after must be a whole number of seconds or an HTTP date, e.g. \"1\" or \"Wed, 21 Oct 2026 07:28:00 GMT\""}`},
 		{"retry_after a number", "POST", path, `{"status":429,"retry_after":1}`, 422, `{"message":"retry_after must be a string"}`},
 		{"retry_after without status", "POST", path, `{"drop":true,"retry_after":"1"}`, 422, `{"message":"retry_after needs status"}`},
 		{"body without status", "POST", path, `{"delay_ms":5,"body":"x"}`, 422, `{"message":"body needs status or malformed"}`},

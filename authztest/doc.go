@@ -74,7 +74,10 @@
 //     its leeway — verify with the fake's clock instead. An unknown key or a bad
 //     value is 422 {"message"} naming the field, and so is every number out
 //     of its range, checked before it is used (never wrapped or clamped):
-//     status 200–599, times -1 or 0–1000000, delay_ms 0–60000, a clock
+//     status 200–599, times -1 or 0–1000000, delay_ms 0–60000,
+//     retry_after 1–30 digits (sent as it is, so a value past what a client
+//     will wait, such as "99999999999999999999", can be tested) or an HTTP
+//     date, a clock
 //     from 1970-01-01T00:00:00Z to 9998-01-01T00:00:00Z (set, or after
 //     advance), at most 1000 faults waiting. With [WithAPIKey] these
 //     control endpoints demand the key (they change the answers of every
