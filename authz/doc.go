@@ -92,6 +92,17 @@
 // ([Client.AssignGroupRole]…), environment and organization roles,
 // permissions, and discovery ([Client.ListResourcesForMembership],
 // [Client.ListMembershipsForResource], [Client.EffectivePermissions]).
+// It also wraps the user management calls that create the subjects of
+// every check: organization memberships ([Client.CreateMembership],
+// [Client.UpdateMembership] to change the organization role,
+// [Client.DeactivateMembership], [Client.ReactivateMembership],
+// [Client.DeleteMembership], [Client.ListMemberships]), groups and their
+// members ([Client.CreateGroup], [Client.AddGroupMember],
+// [Client.RemoveGroupMember], [Client.DeleteGroup]…), session revocation
+// ([Client.RevokeSession]) and the JWT template ([Client.GetJWTTemplate],
+// [Client.UpdateJWTTemplate]). Each is one API call; those that change what
+// a membership may do forget the Client's remembered decisions of it (of
+// everyone for [Client.CreateMembership] and [Client.DeleteGroup]).
 // Every paginated list comes as a pair: an iterator (for example
 // [Client.ListResources], an [iter.Seq2] that fetches pages as you range
 // and yields one error at most, then stops) and its XxxPage twin

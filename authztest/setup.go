@@ -1,7 +1,5 @@
 package authztest
 
-import "slices"
-
 // Setup in Go. Each method changes the model at once (no HTTP) and fails
 // the test on misuse — an unknown reference or a rule the API would refuse
 // — through tb.Fatalf (or panics under NewServer).
@@ -342,11 +340,7 @@ func (f *Fake) SetMembershipRoles(om string, roleSlugs ...string) {
 	f.mu.Lock()
 	m, err := f.m.membership(om)
 	if err == nil {
-		err = f.m.checkOrgRoles(m.orgID, dedupe(roleSlugs))
-	}
-	if err == nil {
-		m.roles = dedupe(roleSlugs)
-		m.updated = f.m.now()
+		err = f.m.updateMembershipRoles(m, roleSlugs)
 	}
 	f.mu.Unlock()
 	if err != nil {
@@ -362,19 +356,9 @@ func (f *Fake) RemoveMembership(om string) {
 		return
 	}
 	f.mu.Lock()
-	_, err := f.m.membership(om)
+	m, err := f.m.membership(om)
 	if err == nil {
-		for _, g := range f.m.groups {
-			if slices.Contains(g.members, om) {
-				f.m.removeGroupMember(g, om)
-			}
-		}
-		for id, a := range f.m.assignments {
-			if a.om == om {
-				delete(f.m.assignments, id)
-			}
-		}
-		delete(f.m.members, om)
+		f.m.deleteMembership(m)
 	}
 	f.mu.Unlock()
 	if err != nil {
