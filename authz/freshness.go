@@ -3,7 +3,6 @@ package authz
 import (
 	"context"
 
-	"github.com/fgakit/fgakit/cache"
 	"github.com/fgakit/fgakit/token"
 )
 
@@ -56,23 +55,15 @@ func WithFreshness(f Freshness) Option {
 }
 
 // freshnessChanged is the Client's [Freshness.Watch] callback: a change
-// learnt from the Freshness forgets what it may have made wrong. It bumps
-// the generation first (so checks in flight do not store their possibly
-// older answers, see remember), then forgets cache entries; request memos
-// compare their epoch with the generation on their next use
-// ([cache.Memo.Observe]), so every memo of every request forgets too.
+// learnt from the Freshness forgets what it may have made wrong, as a
+// management call of this Client does (invalidateMembership,
+// invalidateAll): checks in flight do not store their possibly older
+// answers, the cache forgets, and the memos of every request stop using
+// the answers (the membership's stamp moves).
 func (c *Client) freshnessChanged(om string) {
 	if om != "" {
 		c.invalidateMembership(context.Background(), om)
 		return
 	}
 	c.invalidateAll(context.Background())
-}
-
-// observeMemo makes memo forget every answer remembered before the last
-// change learnt from the Freshness (a no-op without one).
-func (c *Client) observeMemo(memo *cache.Memo) {
-	if c.cfg.freshness != nil && memo != nil {
-		memo.Observe(c.gen.Load())
-	}
 }

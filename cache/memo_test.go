@@ -146,23 +146,3 @@ func TestMemoConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
-
-// TestMemoObserve: a new epoch forgets every answer; the same epoch keeps
-// them; a nil Memo ignores it.
-func TestMemoObserve(t *testing.T) {
-	t.Parallel()
-	m := MemoFrom(WithMemo(t.Context()))
-	k := Key{MembershipID: "om_1", Permission: "p", ResourceID: "r"}
-	m.Observe(1)
-	m.Add(k, true)
-	m.Observe(1)
-	if _, ok := m.Get(k); !ok {
-		t.Error("the same epoch forgot the answer")
-	}
-	m.Observe(2)
-	if _, ok := m.Get(k); ok {
-		t.Error("a new epoch kept the answer")
-	}
-	var nilMemo *Memo
-	nilMemo.Observe(3)
-}
