@@ -307,7 +307,8 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Ready returns a channel closed once the Poller has read up to the end of
-// the stream the first time (the read-back included).
+// the stream the first time (the read-back included). It is never closed
+// when no poll succeeds: wait on it together with your own deadline.
 func (p *Poller) Ready() <-chan struct{} { return p.ready }
 
 // Close stops the Poller: the poll in flight is cancelled and Close waits

@@ -196,6 +196,25 @@ func TestPollerResumes(t *testing.T) {
 			t.Errorf("stats %+v, want 2 applied", st)
 		}
 
+		// A new State resuming from the stored cursor knows the changes
+		// since the cursor's event only: a token issued before it is
+		// asked of the API, one issued after it is trusted.
+		cursorAt := time.Now()
+		time.Sleep(time.Minute)
+		fresh, _ := events.NewState()
+		p, _ = events.NewPoller("sk_test", fresh, opts...)
+		<-p.Ready()
+		p.Close()
+		q = api.queries()
+		if got := q[len(q)-1].Get("after"); got != "event_2" {
+			t.Errorf("a new State's Poller asked after %q, want event_2", got)
+		}
+		beforeCursor := &token.Claims{Subject: "user_1", IssuedAt: cursorAt.Add(-30 * time.Second)}
+		afterCursor := &token.Claims{Subject: "user_1", IssuedAt: cursorAt.Add(30 * time.Second)}
+		if !fresh.Stale(beforeCursor, permission) || fresh.Stale(afterCursor, permission) {
+			t.Errorf("stale(before the cursor) = %v, stale(after) = %v; want true, false", fresh.Stale(beforeCursor, permission), fresh.Stale(afterCursor, permission))
+		}
+
 		time.Sleep(time.Hour) // the cursor is now older than any valid token
 		p, _ = events.NewPoller("sk_test", s, opts...)
 		<-p.Ready()
