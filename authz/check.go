@@ -307,7 +307,13 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 	c.flightsMu.Unlock()
 
 	var res checkResult
-	if err := c.send(ctx, ctx, k.request(), &res); err != nil {
+	req := k.request()
+	if dl, ok := startCtx.Deadline(); ok {
+		// A rate-limiter slot past the starter's deadline fails the call
+		// at once (ErrThrottled) rather than after the starter left.
+		req.slotDeadline = dl
+	}
+	if err := c.send(ctx, ctx, req, &res); err != nil {
 		if c.base.Err() != nil {
 			return nil, ErrClosed
 		}

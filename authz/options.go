@@ -23,7 +23,8 @@ type config struct {
 	observer    func(Attempt)
 	userAgent   string
 	concurrency int
-	rateLimit   *rateLimiter
+	limiter     Limiter
+	retryBudget RetryBudget
 	cache       Cache
 
 	// Test seams (unexported, set by tests of this package only).
@@ -35,6 +36,7 @@ func defaultConfig() config {
 	return config{
 		baseURL:     DefaultBaseURL,
 		retry:       DefaultRetryPolicy(),
+		retryBudget: DefaultRetryBudget(),
 		callTimeout: DefaultCallTimeout,
 		concurrency: DefaultConcurrency,
 		now:         time.Now,
@@ -53,7 +55,19 @@ const DefaultCallTimeout = 10 * time.Second
 // MaxBackoff, multiplied by a random jitter in [0.5, 1.5). A Retry-After
 // header (seconds or HTTP date) replaces the computed wait; when it asks for
 // more than MaxRetryAfter the call is not retried and its [*APIError] (with
-// RetryAfter set) is returned at once.
+// RetryAfter set, and a text saying why) is returned at once; Retry-After:
+// 0 or a date in the past retries at once. A Retry-After that is not a
+// number of seconds or an HTTP date is ignored.
+//
+// A request that went out on a reused keep-alive connection which the
+// server had already closed, and failed before any byte of an answer came,
+// is sent again at once on a new connection (at most twice per call): that
+// is not a retry, costs no backoff and does not count against MaxRetries or
+// the [RetryBudget]. It needs MaxRetries > 0 and a request that may be sent
+// twice (every request fgakit sends is: checks and reads by nature, creates
+// by their Idempotency-Key, updates and deletes by their meaning).
+//
+// Retries are also limited Client-wide by the [RetryBudget].
 type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt; 0 turns
 	// retries off.
@@ -211,30 +225,6 @@ func WithConcurrency(n int) Option {
 			return invalid("concurrency must be between 1 and %d, got %d", maxConcurrency, n)
 		}
 		c.concurrency = n
-		return nil
-	}
-}
-
-// WorkOSRateLimit is the documented general rate limit of the WorkOS API:
-// 6,000 requests per minute (per API key).
-const WorkOSRateLimit = 6000
-
-// WithRateLimit makes every HTTP attempt of this Client (retries included)
-// take a token from a client-wide token bucket refilled at perMinute tokens
-// per minute and holding at most burst; an attempt with no token waits for
-// one, or fails at once with an error matching context.DeadlineExceeded
-// when the wait would pass the caller's deadline. Off by default.
-//
-// WorkOS allows [WorkOSRateLimit] requests per minute per API key, so
-// WithRateLimit(WorkOSRateLimit, 100) keeps a large batch just under it: it
-// slows down rather than earning 429s. The bucket is per Client; share one
-// Client per API key.
-func WithRateLimit(perMinute, burst int) Option {
-	return func(c *config) error {
-		if perMinute < 1 || burst < 1 {
-			return invalid("rate limit and burst must be positive")
-		}
-		c.rateLimit = newRateLimiter(perMinute, burst, time.Now)
 		return nil
 	}
 }
