@@ -2,11 +2,11 @@ package authz
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -32,7 +32,7 @@ type Client struct {
 	cred      *credential // the Authorization header; see credential
 	userAgent string
 	http      *http.Client
-	ownsHTTP  bool // the Client built http and closes its idle connections
+	ownsHTTP  bool         // the Client built http and closes its idle connections
 	budget    *retryBucket // the RetryBudget; nil when off
 
 	res    ResourceLayer      // returned by Resource

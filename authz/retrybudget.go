@@ -17,9 +17,10 @@ import (
 // retry over a reused keep-alive connection that turned out to be dead is
 // free: the API never saw the request.
 //
-// With the default budget (10 tokens, 0.1 back per answer) a Client that
-// meets a permanent outage retries about five times in all, then asks once
-// per question; after the outage, 50 answers earn a retry back.
+// With the default budget (100 tokens, 0.1 back per answer) a Client that
+// meets a permanent outage retries about 50 times in all — a dozen
+// questions with their retries — then asks once per question; after the
+// outage, every 10 answers earn a retry back.
 type RetryBudget struct {
 	// MaxTokens is the size of the bucket; 0 turns the budget off (every
 	// call may retry as its RetryPolicy says).
@@ -28,9 +29,10 @@ type RetryBudget struct {
 	TokenRatio float64
 }
 
-// DefaultRetryBudget returns the budget of a new Client: MaxTokens 10,
-// TokenRatio 0.1 (gRPC's example values).
-func DefaultRetryBudget() RetryBudget { return RetryBudget{MaxTokens: 10, TokenRatio: 0.1} }
+// DefaultRetryBudget returns the budget of a new Client: MaxTokens 100,
+// TokenRatio 0.1 (gRPC's token ratio; a bucket large enough that
+// occasional failures never meet it).
+func DefaultRetryBudget() RetryBudget { return RetryBudget{MaxTokens: 100, TokenRatio: 0.1} }
 
 // WithRetryBudget replaces the Client-wide [RetryBudget] (default
 // [DefaultRetryBudget]); RetryBudget{} turns it off. MaxTokens and
