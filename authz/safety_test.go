@@ -246,11 +246,14 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 	t.Parallel()
 	jar, _ := cookiejar.New(nil)
 	clients := map[string]*http.Client{
-		"default":                      nil,
-		"timeout only":                 {Timeout: 5 * time.Second},
-		"CheckRedirect follows all":    {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }},
-		"CheckRedirect copies the key": {CheckRedirect: func(r *http.Request, via []*http.Request) error { r.Header.Set("Authorization", via[0].Header.Get("Authorization")); return nil }},
-		"cookie jar":                   {Jar: jar},
+		"default":                   nil,
+		"timeout only":              {Timeout: 5 * time.Second},
+		"CheckRedirect follows all": {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }},
+		"CheckRedirect copies the key": {CheckRedirect: func(r *http.Request, via []*http.Request) error {
+			r.Header.Set("Authorization", via[0].Header.Get("Authorization"))
+			return nil
+		}},
+		"cookie jar": {Jar: jar},
 	}
 	for name, hc := range clients {
 		for _, status := range []int{301, 302, 303, 307, 308} {
