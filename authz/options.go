@@ -30,6 +30,9 @@ type config struct {
 	// Test seams (unexported, set by tests of this package only).
 	now    func() time.Time
 	onWait func() // called by a merged check after it joined the flight, before waiting
+	// noStaleResend turns off the immediate resend after a dead keep-alive
+	// connection (the behaviour before it existed, for benchmarks).
+	noStaleResend bool
 }
 
 func defaultConfig() config {

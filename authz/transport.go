@@ -145,7 +145,7 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		}
 		lastErr = err
 		var te *transportError
-		if errors.As(err, &te) && te.stale && replayable && maxRetries > 0 && stale < maxStaleRetries {
+		if errors.As(err, &te) && te.stale && replayable && maxRetries > 0 && stale < maxStaleRetries && !c.cfg.noStaleResend {
 			// The request went out on a pooled connection the server had
 			// already closed: the API never answered it. Send it again at
 			// once on a fresh connection; this is no retry of a failure.
