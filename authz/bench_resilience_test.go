@@ -47,4 +47,3 @@ func onOff(b bool) string {
 	}
 	return "off"
 }
-
