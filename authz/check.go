@@ -49,7 +49,10 @@ import (
 //     and callers typically answer it like a deny (the [Middleware] sends
 //     403), so a probe for IDs learns nothing;
 //   - the API could not be reached (connection refused or reset, dropped
-//     connection, an attempt timing out): [ErrUnavailable];
+//     connection, an attempt timing out, no answer within
+//     [WithCallTimeout]): [ErrUnavailable];
+//   - the Client's rate limiter ([WithRateLimit], [WithLimiter]) had no
+//     request slot before the deadline: [ErrThrottled], at once;
 //   - a malformed or oversized answer: [ErrMalformedResponse],
 //     [ErrResponseTooLarge];
 //   - a panic in the call (for example in a custom RoundTripper):
@@ -58,8 +61,8 @@ import (
 //     [context.DeadlineExceeded]), possibly wrapped with the last
 //     attempt's error.
 //
-// Errors after retries ([RetryPolicy]) wrap the last attempt's error. No
-// error text contains the API key.
+// Errors after retries ([RetryPolicy], [RetryBudget]) wrap the last
+// attempt's error. No error text contains the API key or a piece of it.
 //
 // Merging: concurrent identical checks (same membership, permission and
 // resource) on one Client share one API call. The shared call runs on a

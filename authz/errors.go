@@ -82,7 +82,8 @@ type APIError struct {
 	// support.
 	RequestID string
 	// RetryAfter is the wait the server asked for with Retry-After (seconds
-	// or HTTP date), zero if none.
+	// or HTTP date), zero if none, if invalid or for a date in the past. A
+	// number of seconds too large for a Duration is the largest Duration.
 	RetryAfter time.Duration
 	// Errors are the field-level validation errors of a 422 body, when present.
 	Errors []FieldError
@@ -166,8 +167,8 @@ func (e *APIError) temporary() bool {
 // PanicError is the error every waiter of a shared API call gets when that
 // call panicked. It matches [ErrPanic].
 type PanicError struct {
-	// Value is the panic value, with the API key removed when it was a
-	// string or error; at most 200 bytes of it are kept.
+	// Value is the panic value as text, without any piece of the API key
+	// of 8 bytes or more; at most 200 bytes of it are kept.
 	Value string
 }
 

@@ -46,8 +46,8 @@ func defaultConfig() config {
 	}
 }
 
-// DefaultCallTimeout is the default time limit of one merged API check (all
-// attempts and waits included); see [WithCallTimeout].
+// DefaultCallTimeout is the default time limit of one API call, all
+// attempts and waits included; see [WithCallTimeout].
 const DefaultCallTimeout = 10 * time.Second
 
 // RetryPolicy says how a failed API call is retried. Calls are retried on
@@ -137,12 +137,14 @@ func WithBaseURL(u string) Option {
 	}
 }
 
-// WithHTTPClient sets the HTTP client the Client sends with. Its Timeout, if
-// any, limits each attempt; its CheckRedirect decides about redirects. By
-// default the Client uses its own transport (a clone of
-// [http.DefaultTransport] keeping up to 64 idle connections per host),
-// whose idle connections [Client.Close] closes, and follows no redirect (a
-// 3xx answer is an [*APIError]).
+// WithHTTPClient sets the HTTP client the Client sends with. Its Transport,
+// Timeout (a limit on each attempt) and Jar are used; its CheckRedirect is
+// not: the Client sends with a copy of h (h itself is not changed) that
+// follows no redirect, so the API key only ever goes to the base URL and a
+// 3xx answer is an [*APIError] — never a decision. By default the Client
+// uses its own transport (a clone of [http.DefaultTransport] keeping up to
+// 64 idle connections per host), whose idle connections [Client.Close]
+// closes.
 func WithHTTPClient(h *http.Client) Option {
 	return func(c *config) error {
 		if h == nil {
@@ -170,12 +172,16 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// WithCallTimeout sets the time limit of one merged API check, retries
-// included (default [DefaultCallTimeout]). A merged call is shared by every
-// concurrent identical check and so runs detached from each caller's
-// context; this timeout is what bounds it (it is also cancelled when every
-// caller waiting on it has left). Each caller still returns as soon as its
-// own context is done.
+// WithCallTimeout sets the time limit of every API call, retries and
+// waits included (default [DefaultCallTimeout]): checks, management calls,
+// and each page of a list. A call that runs out of it fails with an error
+// matching [ErrUnavailable] and [context.DeadlineExceeded]; a caller's ctx
+// with an earlier deadline ends the call earlier.
+//
+// A merged check is shared by every concurrent identical check and so runs
+// detached from each caller's context; this timeout is what bounds it (it
+// is also cancelled when every caller waiting on it has left). Each caller
+// still returns as soon as its own context is done.
 func WithCallTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
