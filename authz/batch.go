@@ -57,7 +57,7 @@ func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 // Use [ChildrenOf] instead when every item is a direct child of parent of
 // the permission's resource type: absent items are then denied without
 // further calls.
-func UnderParent(parent Resource) CallOption {
+func UnderParent(parent ResourceRef) CallOption {
 	return func(c *callConfig) { c.parent, c.directChildren = &parent, false }
 }
 
@@ -66,12 +66,15 @@ func UnderParent(parent Resource) CallOption {
 // permission's. When the listing was read to its end, items absent from it
 // are denied without a per-item call, so a batch of N children costs about
 // ceil(N/100) calls; such denials, like the listing's allows, report
-// [SourceAPI]. A broken promise can only deny wrongly, never allow.
+// [SourceAPI]. A broken promise can only deny wrongly, never allow. The
+// listing cannot tell a child that does not exist from one that is denied:
+// both are denied, with NotFound false (per-item checks, as with
+// [UnderParent], set NotFound for a missing one at the cost of a call each).
 //
 // WorkOS's documentation is ambiguous about whether the real listing
 // includes access inherited from ancestors; prefer
 // [UnderParent] if you see denials that per-item checks would allow.
-func ChildrenOf(parent Resource) CallOption {
+func ChildrenOf(parent ResourceRef) CallOption {
 	return func(c *callConfig) { c.parent, c.directChildren = &parent, true }
 }
 
@@ -133,14 +136,16 @@ func (e *BatchError) Unwrap() []error {
 //     discovery listing first.
 //   - [RequireAll] and [RequireAny] stop early.
 //
-// An item that cannot be decided fails closed — its Decision is not
+// An item the API answers with 404 is denied with NotFound set
+// ([Decision.NotFound]), as in [Client.Check]: a missing resource never
+// fails the batch. An item that cannot be decided fails closed — its Decision is not
 // Allowed — and is listed in the returned [*BatchError]; the other items
 // are still answered. nil claims, an empty permission or an invalid option
 // fail the whole batch with [ErrInvalidInput] and no call; so does a closed
 // Client, with [ErrClosed]. No Decision returned with an error is Allowed
 // unless that error is a [*BatchError] and the item is not among its
 // Failures.
-func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []Resource, opts ...CallOption) ([]Decision, error) {
+func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
 	cc := callOptions(opts)
 	decisions := make([]Decision, len(rs))
 	if claims == nil {
@@ -158,6 +163,9 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 	if cc.parent != nil {
 		if err := cc.parent.Validate(); err != nil {
 			return decisions, fmt.Errorf("parent: %w", err)
+		}
+		if namesOtherOrganization(claims, *cc.parent) {
+			return decisions, fmt.Errorf("parent: %w", ErrOrganizationMismatch)
 		}
 	}
 	if c.isClosed.Load() {
@@ -181,11 +189,11 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 // order (an empty, non-nil slice when none). ref names each item's resource. It is [Client.CheckMany] on the
 // items' resources and takes the same options; with a [*BatchError] it
 // returns the allowed items and the error (failed items are left out).
-func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permission string, items []T, ref func(T) Resource, opts ...CallOption) ([]T, error) {
+func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permission string, items []T, ref func(T) ResourceRef, opts ...CallOption) ([]T, error) {
 	if ref == nil {
 		return nil, invalid("nil ref function")
 	}
-	rs := make([]Resource, len(items))
+	rs := make([]ResourceRef, len(items))
 	for i, it := range items {
 		rs[i] = ref(it)
 	}
@@ -222,7 +230,7 @@ type group struct {
 	indexes []int
 }
 
-func (b *batch) run(ctx context.Context, rs []Resource) {
+func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 	om := b.claims.OrganizationMembershipID
 	var groups []*group
 	byKey := map[checkKey]*group{}
@@ -243,7 +251,7 @@ func (b *batch) run(ctx context.Context, rs []Resource) {
 			b.fail([]int{i}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership))
 			continue
 		}
-		k := checkKey{membership: om, permission: b.permission, resourceID: r.ID, typeSlug: r.TypeSlug, externalID: r.ExternalID}
+		k := checkKey{membership: om, permission: b.permission, resourceID: r.ID, typeSlug: r.ResourceTypeSlug, externalID: r.ExternalID}
 		g := byKey[k]
 		if g == nil {
 			g = &group{key: k}
@@ -286,6 +294,7 @@ func (b *batch) run(ctx context.Context, rs []Resource) {
 // discover answers pending items from the discovery listing under the
 // batch's parent and returns the items still to ask.
 func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group) []*group {
+	st := b.c.stamp(b.claims.OrganizationMembershipID) // before gen: see rememberMemo
 	gen := b.c.gen.Load()
 	byID := map[string]*group{}
 	byExt := map[[2]string]*group{}
@@ -301,7 +310,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 	budget := (len(pending)+MaxPageSize-1)/MaxPageSize + 1
 	after := ""
 	for range budget {
-		page, err := b.c.ListResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
+		page, err := b.c.listResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
 		if err != nil {
 			if outage(ctx, err) {
 				// Per-item checks would fail the same way, one request
@@ -321,7 +330,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 					found[g] = true
 					b.c.remember(b.c.cfg.cache, g.key, gen, true)
 					if memo != nil {
-						b.c.remember(memo, g.key, gen, true)
+						b.c.rememberMemo(memo, g.key, gen, st, true)
 					}
 					b.answer(g.indexes, Decision{Allowed: true, Source: SourceAPI})
 				}

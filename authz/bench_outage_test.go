@@ -26,11 +26,11 @@ func BenchmarkOutageRequestsPerQuestion(b *testing.B) {
 	}
 	questions := map[string]func(*testing.B, *Client) error{
 		"check": func(b *testing.B, c *Client) error {
-			_, err := c.Resource().Check(b.Context(), "om_1", "p", ResourceID("r"), Fresh())
+			_, err := c.API().Check(b.Context(), "om_1", "p", ResourceID("r"), Fresh())
 			return err
 		},
 		"filter100": func(b *testing.B, c *Client) error {
-			_, err := Filter(b.Context(), c, noToken, "p", items, func(s string) Resource { return ResourceID(s) }, ChildrenOf(ResourceID("parent")), Fresh())
+			_, err := Filter(b.Context(), c, noToken, "p", items, func(s string) ResourceRef { return ResourceID(s) }, ChildrenOf(ResourceID("parent")), Fresh())
 			return err
 		},
 	}

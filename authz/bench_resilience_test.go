@@ -28,7 +28,7 @@ func BenchmarkCheckClosingServer(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
 			for b.Loop() {
 				start := time.Now()
-				if _, err := c.Resource().Check(b.Context(), "om_1", "p", ResourceID("r"), Fresh()); err != nil {
+				if _, err := c.API().Check(b.Context(), "om_1", "p", ResourceID("r"), Fresh()); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(start))

@@ -24,10 +24,10 @@ func exampleFake() (*authztest.Fake, []string) {
 	f.AddRole("member", "organization")
 	f.AddRole("project-viewer", "project", "project:view")
 	f.AddOrganization("org_acme", "Acme")
-	ws := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
+	ws := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
 	var ids []string
 	for _, p := range []string{"p1", "p2", "p3", "p4"} {
-		ids = append(ids, f.AddResource(authztest.Resource{ExternalID: p, TypeSlug: "project", OrganizationID: "org_acme", ParentID: ws}))
+		ids = append(ids, f.AddResource(authztest.Resource{ExternalID: p, ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: ws}))
 	}
 	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
 	f.Assign("om_alice", "project-viewer", ids[0])
@@ -51,23 +51,20 @@ func ExampleClient_Check() {
 	ctx := context.Background()
 	for _, p := range []string{"p1", "p2", "p9"} {
 		d, err := client.Check(ctx, aliceClaims, "project:view", authz.ExternalResource("project", p))
-		switch {
-		case errors.Is(err, authz.ErrNotFound):
-			// No such resource (or membership) in Alice's organization —
-			// also what another organization's resource looks like. Answer
-			// it like a deny (403 or 404), not as an outage.
-			fmt.Printf("%s: not found in this organization: denied\n", p)
-		case err != nil:
+		if err != nil {
 			// Could not decide: fail closed (d.Allowed is false), e.g. 503.
 			log.Print(err)
-		default:
-			fmt.Printf("%s: allowed=%v (answered by %s)\n", p, d.Allowed, d.Source)
+			continue
 		}
+		// d.NotFound: no such resource (or membership) in Alice's
+		// organization — also what another organization's resource looks
+		// like. It is a deny; d.String() says "denied: not found".
+		fmt.Printf("%s: %v (answered by %s)\n", p, d, d.Source)
 	}
 	// Output:
-	// p1: allowed=true (answered by api)
-	// p2: allowed=false (answered by api)
-	// p9: not found in this organization: denied
+	// p1: allowed (answered by api)
+	// p2: denied (answered by api)
+	// p9: denied: not found (answered by api)
 }
 
 func ExampleFilter() {
@@ -82,7 +79,7 @@ func ExampleFilter() {
 	type project struct{ Key, Name string }
 	projects := []project{{"p1", "Web"}, {"p2", "API"}, {"p3", "Docs"}, {"p4", "Infra"}}
 	visible, err := authz.Filter(context.Background(), client, aliceClaims, "project:view", projects,
-		func(p project) authz.Resource { return authz.ExternalResource("project", p.Key) })
+		func(p project) authz.ResourceRef { return authz.ExternalResource("project", p.Key) })
 	if err != nil {
 		log.Print(err) // some items could not be decided; they are left out
 	}
@@ -105,7 +102,7 @@ func ExampleChildrenOf() {
 	}
 	defer client.Close()
 
-	var rs []authz.Resource
+	var rs []authz.ResourceRef
 	for _, id := range ids {
 		rs = append(rs, authz.ResourceID(id))
 	}
@@ -136,7 +133,7 @@ func ExampleAPIError() {
 	}
 	defer client.Close()
 
-	_, err = client.Resource().Check(context.Background(), "om_nobody", "project:view", authz.ExternalResource("project", "p1"))
+	_, err = client.GetResource(context.Background(), authz.ResourceID("authz_resource_nobody"))
 	var apiErr *authz.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, errors.Is(err, authz.ErrNotFound))

@@ -33,7 +33,7 @@ type GroupRole struct {
 	RoleSlug string
 	// Resource is the target (by ID, or by type and external ID). The zero
 	// Resource means the organization itself.
-	Resource Resource
+	Resource ResourceRef
 }
 
 func groupAssignmentsPath(groupID string) (string, error) {
@@ -67,13 +67,24 @@ func (c *Client) ListGroupRoleAssignments(ctx context.Context, groupID string, o
 // Idempotency-Key. The real API may apply it to the members
 // asynchronously. Documented errors: 403, 404, 409
 // duplicate_group_role_assignment, 422.
-func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, target Resource) (*GroupRoleAssignment, error) {
+//
+// A target by external ID that names its organization
+// ([ResourceRef.InOrganization]) must name the group's: otherwise the call
+// fails with [ErrOrganizationMismatch] and sends nothing (the API would
+// look the external ID up in the group's organization). The first such
+// call for a group costs one [Client.GetGroup]; the answer is kept. The
+// same holds for [Client.RemoveGroupRole] and
+// [Client.ReplaceGroupRoleAssignments].
+func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, target ResourceRef) (*GroupRoleAssignment, error) {
 	path, err := groupAssignmentsPath(groupID)
 	if err != nil {
 		return nil, err
 	}
 	body, err := roleTarget(roleSlug, target, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.groupInOrganization(ctx, groupID, target); err != nil {
 		return nil, err
 	}
 	return call[GroupRoleAssignment](ctx, c, request{method: "POST", path: path, body: body, idempotent: true}, c.invalidateAll)
@@ -100,6 +111,11 @@ func (c *Client) ReplaceGroupRoleAssignments(ctx context.Context, groupID string
 		}
 		entries = append(entries, e)
 	}
+	for i, r := range roles {
+		if err := c.groupInOrganization(ctx, groupID, r.Resource); err != nil {
+			return nil, fmt.Errorf("roles[%d]: %w", i, err)
+		}
+	}
 	body := struct {
 		RoleAssignments []roleTargetBody `json:"role_assignments"`
 	}{entries}
@@ -119,13 +135,16 @@ func (c *Client) ReplaceGroupRoleAssignments(ctx context.Context, groupID string
 // the organization itself) away from a group: DELETE
 // /authorization/groups/{group_id}/role_assignments with a JSON body, 204;
 // 404 if no assignment matches. Documented errors: 403, 404, 422.
-func (c *Client) RemoveGroupRole(ctx context.Context, groupID, roleSlug string, target Resource) error {
+func (c *Client) RemoveGroupRole(ctx context.Context, groupID, roleSlug string, target ResourceRef) error {
 	path, err := groupAssignmentsPath(groupID)
 	if err != nil {
 		return err
 	}
 	body, err := roleTarget(roleSlug, target, true)
 	if err != nil {
+		return err
+	}
+	if err := c.groupInOrganization(ctx, groupID, target); err != nil {
 		return err
 	}
 	return c.mutate(ctx, request{method: "DELETE", path: path, body: body}, nil, c.invalidateAll)

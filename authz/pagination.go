@@ -164,6 +164,12 @@ func listPage[T any](ctx context.Context, c *Client, path string, inputErr error
 // error (invalid input, a failed call, a malformed page) is yielded once,
 // with the zero T, and ends the iteration. Breaking out of the loop stops it
 // without another request. inputErr is as for listPage.
+//
+// A list whose after cursors go round in a cycle (c_A, c_B, c_A, …) would
+// page for ever: the iterator remembers every cursor it requested and ends
+// with [ErrMalformedResponse] instead of requesting one again. The memory
+// is one cursor per page fetched, so it grows only as the caller consumes
+// pages (each of up to [MaxPageSize] items the caller already holds).
 func listAll[T any](ctx context.Context, c *Client, path string, inputErr error, q url.Values, opts ListOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -176,6 +182,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 			yield(zero, err)
 			return
 		}
+		requested := map[string]struct{}{q.Get("after"): {}}
 		for {
 			page, err := getPage[T](ctx, c, path, q)
 			if err != nil {
@@ -194,6 +201,11 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, c.clean(page.After, 100)))
 				return
 			}
+			if _, again := requested[page.After]; again {
+				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, page.After))
+				return
+			}
+			requested[page.After] = struct{}{}
 			q = cloneValues(q)
 			q.Set("after", page.After)
 		}
@@ -250,16 +262,16 @@ func buildPath(parts ...string) (string, error) {
 
 // checkRef reports whether r names exactly one resource: by ID, or by type
 // slug and external ID.
-func checkRef(arg string, r Resource) error {
+func checkRef(arg string, r ResourceRef) error {
 	switch {
-	case r.ID == "" && r.TypeSlug == "" && r.ExternalID == "":
-		return badArg(arg, "names no resource (set ID, or TypeSlug and ExternalID)")
-	case r.ID != "" && (r.TypeSlug != "" || r.ExternalID != ""):
-		return badArg(arg, "sets both ID and TypeSlug/ExternalID")
-	case r.ID == "" && r.TypeSlug == "":
-		return badArg(arg, "has ExternalID but no TypeSlug")
+	case r.ID == "" && r.ResourceTypeSlug == "" && r.ExternalID == "":
+		return badArg(arg, "names no resource (set ID, or ResourceTypeSlug and ExternalID)")
+	case r.ID != "" && (r.ResourceTypeSlug != "" || r.ExternalID != ""):
+		return badArg(arg, "sets both ID and ResourceTypeSlug/ExternalID")
+	case r.ID == "" && r.ResourceTypeSlug == "":
+		return badArg(arg, "has ExternalID but no ResourceTypeSlug")
 	case r.ID == "" && r.ExternalID == "":
-		return badArg(arg, "has TypeSlug but no ExternalID")
+		return badArg(arg, "has ResourceTypeSlug but no ExternalID")
 	}
 	return nil
 }
@@ -275,8 +287,8 @@ type resourceTarget struct {
 
 // targetOf validates r and returns it as a body target. With orgIfZero, the
 // zero Resource is allowed and yields the empty target.
-func targetOf(arg string, r Resource, orgIfZero bool) (resourceTarget, error) {
-	if orgIfZero && r == (Resource{}) {
+func targetOf(arg string, r ResourceRef, orgIfZero bool) (resourceTarget, error) {
+	if orgIfZero && r == (ResourceRef{}) {
 		return resourceTarget{}, nil
 	}
 	if err := checkRef(arg, r); err != nil {
@@ -285,7 +297,7 @@ func targetOf(arg string, r Resource, orgIfZero bool) (resourceTarget, error) {
 	if r.ID != "" {
 		return resourceTarget{ResourceID: r.ID}, nil
 	}
-	return resourceTarget{ResourceExternalID: r.ExternalID, ResourceTypeSlug: r.TypeSlug}, nil
+	return resourceTarget{ResourceExternalID: r.ExternalID, ResourceTypeSlug: r.ResourceTypeSlug}, nil
 }
 
 // badResponse returns an error matching [ErrMalformedResponse].

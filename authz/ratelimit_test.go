@@ -33,11 +33,11 @@ func TestRateLimitFailsFast(t *testing.T) {
 			return d.Allowed, err
 		}},
 		{"ResourceLayer.Check", func(ctx context.Context, c *Client) (bool, error) {
-			d, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+			d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 			return d.Allowed, err
 		}},
 		{"CheckMany", func(ctx context.Context, c *Client) (bool, error) {
-			ds, err := c.CheckMany(ctx, claims, "p", []Resource{ResourceID("r1"), ResourceID("r2")})
+			ds, err := c.CheckMany(ctx, claims, "p", []ResourceRef{ResourceID("r1"), ResourceID("r2")})
 			return ds[0].Allowed || ds[1].Allowed, err
 		}},
 		{"GetResource", func(ctx context.Context, c *Client) (bool, error) {
@@ -162,3 +162,9 @@ func TestRateLimitPacesAttemptsInFakeTime(t *testing.T) {
 		}
 	})
 }
+
+// fakeClock is a settable clock.
+type fakeClock struct{ t atomic.Int64 }
+
+func (c *fakeClock) now() time.Time          { return time.Unix(0, c.t.Load()) }
+func (c *fakeClock) advance(d time.Duration) { c.t.Add(int64(d)) }

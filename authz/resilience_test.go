@@ -123,7 +123,7 @@ func TestDeadKeepAliveConnectionResentAtOnce(t *testing.T) {
 			const checks = 6
 			for i := range checks {
 				ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-				d, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"), Fresh())
+				d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"), Fresh())
 				cancel()
 				switch {
 				case i%2 == 1 && tt.wantErr:
@@ -184,11 +184,12 @@ func TestRetryBudget(t *testing.T) {
 			for i, s := range tt.steps {
 				status.Store(int32(s.status))
 				n.Store(0)
-				d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"), Fresh())
+				d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"), Fresh())
 				if got := int(n.Load()); got != s.wantAttempts {
 					t.Errorf("step %d (%d): %d attempts, want %d", i, s.status, got, s.wantAttempts)
 				}
-				if (err == nil) != (s.status == 200) || d.Allowed != (s.status == 200) {
+				// 200 allows; 404 denies (not found) without an error; the rest fail.
+				if (err == nil) != (s.status == 200 || s.status == 404) || d.Allowed != (s.status == 200) {
 					t.Errorf("step %d (%d): %+v, %v", i, s.status, d, err)
 				}
 				if s.wantAttempts == 1 && s.status >= 500 && !strings.Contains(fmt.Sprint(err), "retry budget is spent") {
@@ -241,7 +242,7 @@ func TestFailedListingDoesNotFanOut(t *testing.T) {
 			for i := range items {
 				items[i] = fmt.Sprintf("r%d", i)
 			}
-			got, err := Filter(t.Context(), c, claims, "project:view", items, func(s string) Resource { return ResourceID(s) }, ChildrenOf(ResourceID("parent")))
+			got, err := Filter(t.Context(), c, claims, "project:view", items, func(s string) ResourceRef { return ResourceID(s) }, ChildrenOf(ResourceID("parent")))
 			if int(listings.Load()) != tt.wantListings || int(checks.Load()) != tt.wantChecks {
 				t.Errorf("%d listing requests and %d checks, want %d and %d", listings.Load(), checks.Load(), tt.wantListings, tt.wantChecks)
 			}

@@ -119,7 +119,7 @@ func FuzzErrorTextsHoldNoKeyPiece(f *testing.F) {
 		}
 		for _, call := range []func(*Client) error{
 			func(c *Client) error {
-				d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+				d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 				if d.Allowed && err != nil {
 					t.Fatal("allowed with an error")
 				}
@@ -190,7 +190,7 @@ func TestEchoedKeyCutByTruncation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+			_, err = c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 			c.Close()
 			if !errors.Is(err, ErrUnauthorized) {
 				t.Fatalf("err = %v, want ErrUnauthorized", err)
@@ -225,7 +225,7 @@ func TestClientFormatsWithoutKey(t *testing.T) {
 		"holder %v": fmt.Sprintf("%v", h), "holder %+v": fmt.Sprintf("%+v", h), "holder %#v": fmt.Sprintf("%#v", h),
 		"&holder %+v": fmt.Sprintf("%+v", &h), "config %#v": fmt.Sprintf("%#v", c.cfg), "Println": fmt.Sprintln(c, h),
 		"slog text": text.String(), "slog JSON": js.String(), "json": string(jm),
-		"ResourceLayer %+v": fmt.Sprintf("%+v", c.Resource()), "ResourceLayer %#v": fmt.Sprintf("%#v", *c.Resource()),
+		"ResourceLayer %+v": fmt.Sprintf("%+v", c.API()), "ResourceLayer %#v": fmt.Sprintf("%#v", *c.API()),
 		"credential %+v": fmt.Sprintf("%+v", c.cred), "redactor %#v": fmt.Sprintf("%#v", c.key),
 	}
 	for name, out := range outs {
@@ -276,7 +276,7 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 				mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 					http.Redirect(w, r, evil.URL+r.URL.Path, status)
 				})
-				d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+				d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 				var ae *APIError
 				if d.Allowed || !errors.As(err, &ae) || ae.StatusCode != status {
 					t.Errorf("Check = %+v, %v; want not allowed, an *APIError with status %d", d, err, status)
@@ -318,7 +318,7 @@ func TestEveryCallIsBoundedByDefault(t *testing.T) {
 			return err
 		},
 		"Check": func(ctx context.Context, c *Client) error {
-			_, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+			_, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 			return err
 		},
 	}

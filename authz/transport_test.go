@@ -227,7 +227,13 @@ func TestAPIErrorMapping(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			d, err := c.Resource().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+			var d Decision
+			var err error
+			if tt.status == http.StatusNotFound { // a check's 404 is a deny (Decision.NotFound): ask another call
+				_, err = c.GetResource(t.Context(), ResourceID("authz_resource_1"))
+			} else {
+				d, err = c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+			}
 			if d.Allowed {
 				t.Errorf("Decision allowed on an error answer")
 			}
@@ -327,7 +333,7 @@ func TestRetryAfterLimits(t *testing.T) {
 			mux.Handle("/", seq)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // an hour of backoff would pass it at once
 			defer cancel()
-			d, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+			d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 			if n := seq.attempts(); n != tt.wantCalls {
 				t.Errorf("attempts = %d, want %d", n, tt.wantCalls)
 			}
@@ -467,7 +473,7 @@ func TestRetryAfterPastDeadlineStopsAtOnce(t *testing.T) {
 	mux.Handle("/", seq)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	d, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 	if d.Allowed {
 		t.Error("allowed on error")
 	}
@@ -534,7 +540,7 @@ func TestNetworkErrorsAreRetriedAndNeverHoldTheKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	if err == nil || d.Allowed {
 		t.Fatalf("Check = %+v, %v; want an error, not allowed", d, err)
 	}
@@ -603,7 +609,7 @@ func TestNetworkFailuresMatchErrUnavailable(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+			d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 			if d.Allowed || !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("Check = %+v, %v; want ErrUnavailable", d, err)
 			}
@@ -646,7 +652,7 @@ func TestOversizedBodies(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, big)
 			})
-			d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+			d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 			if d.Allowed || !errors.Is(err, tt.want) {
 				t.Fatalf("Check = %+v, %v; want not allowed, %v", d, err, tt.want)
 			}
@@ -721,7 +727,7 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	if err := c.do(t.Context(), request{method: "GET", path: "/x"}, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("do after Close = %v, want ErrClosed", err)
 	}
-	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	if d.Allowed || !errors.Is(err, ErrClosed) {
 		t.Errorf("Check after Close = %+v, %v; want ErrClosed", d, err)
 	}
@@ -731,10 +737,10 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	if d, err := c.Check(t.Context(), claims, "p", r); d.Allowed || !errors.Is(err, ErrClosed) {
 		t.Errorf("Client.Check after Close = %+v, %v; want ErrClosed", d, err)
 	}
-	if ds, err := c.CheckMany(t.Context(), claims, "p", []Resource{r, ResourceID("r")}); ds[0].Allowed || ds[1].Allowed || !errors.Is(err, ErrClosed) {
+	if ds, err := c.CheckMany(t.Context(), claims, "p", []ResourceRef{r, ResourceID("r")}); ds[0].Allowed || ds[1].Allowed || !errors.Is(err, ErrClosed) {
 		t.Errorf("CheckMany after Close = %+v, %v; want ErrClosed", ds, err)
 	}
-	if got, err := Filter(t.Context(), c, claims, "p", []Resource{r}, func(r Resource) Resource { return r }); len(got) != 0 || !errors.Is(err, ErrClosed) {
+	if got, err := Filter(t.Context(), c, claims, "p", []ResourceRef{r}, func(r ResourceRef) ResourceRef { return r }); len(got) != 0 || !errors.Is(err, ErrClosed) {
 		t.Errorf("Filter after Close = %+v, %v; want ErrClosed", got, err)
 	}
 	if n := calls.Load(); n != 0 {

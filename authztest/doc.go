@@ -13,8 +13,8 @@
 //		f.AddRole("workspace-admin", "workspace", "project:edit")
 //		f.AddOrganization("org_acme", "Acme")
 //		f.AddMembership("om_alice", "user_alice", "org_acme", "")
-//		eng := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
-//		web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
+//		eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+//		web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
 //		f.Assign("om_alice", "workspace-admin", eng)
 //
 //		claims, _ := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
@@ -36,18 +36,47 @@
 //     [Fake.SetMembershipRoles], [Fake.RemoveMembership], [Fake.AddResource],
 //     [Fake.ResourceID], [Fake.Assign], [Fake.Unassign], groups
 //     ([Fake.AddGroup], [Fake.AddGroupMember], [Fake.RemoveGroupMember],
-//     [Fake.AssignGroup]). Each fails the test on misuse, with the error the
-//     API would give.
+//     [Fake.AssignGroup], [Fake.DeleteGroup]), membership life cycle
+//     ([Fake.CreateMembership], [Fake.DeactivateMembership],
+//     [Fake.ReactivateMembership], [Fake.MembershipStatus]), sessions
+//     ([Fake.RevokeSession], [Fake.SessionRevoked]) and the JWT template
+//     ([Fake.SetJWTTemplate]). Each fails the test on misuse, with the
+//     error the API would give.
+//   - User management over HTTP, as the official spec describes it:
+//     organization memberships (/user_management/organization_memberships:
+//     list by user_id or organization_id and statuses, create, get, update
+//     with role_slug or role_slugs, delete (200), deactivate, reactivate,
+//     /{id}/groups), groups (/organizations/{org}/groups: create, list,
+//     get, PATCH, delete, and their organization-memberships: add, list,
+//     remove), POST /user_management/sessions/revoke and GET/PUT
+//     /user_management/jwt_template. A membership created over HTTP is
+//     checkable at once; a group's members gain and lose its role
+//     assignments as they join and leave, and when it is deleted.
 //   - Sessions: [Fake.Session] mints an RS256 token whose role, roles and
-//     permissions come from the membership's organization roles; the JWKS
+//     permissions come from the membership's organization roles (as they
+//     are when it is minted), with the claims of the JWT template
+//     ([DefaultJWTTemplate] until one is set: organization_membership_id);
+//     each token opens a session whose ID is its sid claim, which POST
+//     /user_management/sessions/revoke and [Fake.RevokeSession] end; the JWKS
 //     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
 //     the fake's clock. POST /_fake/access_tokens mints one over HTTP:
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
-//     {"access_token": "…"}. One 2048-bit RSA key is generated per process
-//     (at the first session or JWKS request) and shared by every fake, to
-//     keep tests fast; [Fake.RotateKey] switches a fake to a new key.
+//     {"access_token": "…"} (expires_in from 1 to 31622400 seconds). One
+//     2048-bit RSA key is generated per process (at the first session or
+//     JWKS request) and shared by every fake, to keep tests fast, but each
+//     fake serves it under a kid of its own ([Fake.KeyID]): a token minted
+//     by one fake is rejected by another fake's verifier with
+//     [token.ErrUnknownKey], as a token of another WorkOS environment is in
+//     production. [Fake.RotateKey] switches a fake to a newly generated
+//     key. The JWKS carries every member the official spec requires, x5c (a
+//     self-signed certificate for the key) and x5t#S256 included. Tokens
+//     are signed outside the lock checks take, so minting never holds up
+//     checks.
 //   - Inspection: [Fake.Calls] logs every WorkOS API request (not JWKS or
-//     /_fake/ requests) with its status and X-Request-ID;
+//     /_fake/ requests) with its method, path, query, status, X-Request-ID
+//     and body. The log is bounded: the most recent [DefaultCallLogSize]
+//     calls, each body cut at [DefaultCallBodyLimit] bytes
+//     ([Call.BodyTruncated]); [WithCallLog] changes both.
 //     [Fake.JWKSFetches] counts key fetches.
 //   - Faults: [Fake.InjectFault] and [Fake.FailNext] answer status codes
 //     with Retry-After, add latency, drop connections or send malformed
@@ -67,9 +96,21 @@
 //     the clock carry its iat and exp, so a verifier on the real clock (such
 //     as `fgakit check`) rejects them once the two clocks differ by more than
 //     its leeway — verify with the fake's clock instead. An unknown key or a bad
-//     value is 422 {"message"} naming the field. With [WithAPIKey] these
+//     value is 422 {"message"} naming the field, and so is every number out
+//     of its range, checked before it is used (never wrapped or clamped):
+//     status 200–599, times -1 or 0–1000000, delay_ms 0–60000,
+//     retry_after 1–30 digits (sent as it is, so a value past what a client
+//     will wait, such as "99999999999999999999", can be tested) or an HTTP
+//     date, a clock
+//     from 1970-01-01T00:00:00Z to 9998-01-01T00:00:00Z (set, or after
+//     advance), at most 1000 faults waiting. With [WithAPIKey] these
 //     control endpoints demand the key (they change the answers of every
 //     client); POST /_fake/access_tokens and the JWKS stay public.
+//   - Server limits: the server [New] and [NewServer] start cuts off slow
+//     and idle clients ([DefaultServerLimits]: headers within 5 s and
+//     64 KiB, a request within 30 s, idle connections after 60 s;
+//     [WithServerLimits] changes them). A request without the API key
+//     ([WithAPIKey]) is refused before its body is read.
 //   - Conformance: [Conformance] runs one set of scenarios through an
 //     [authz.Client] against the fake ([ConformanceFixture],
 //     [Fake.ConformanceEnv]) or, with real credentials, against a WorkOS
@@ -136,8 +177,19 @@
 //     Authorization header.
 //   - Unknown request body fields are ignored; a malformed JSON body is 400
 //     bad_request; a field of the wrong JSON type is 422.
-//   - A POST with an Idempotency-Key that already succeeded on the same path
-//     answers the same again without applying it twice.
+//   - Idempotency-Key (WorkOS documents the header on creates, "each
+//     subsequent request matching this unique string will return the same
+//     response", keys expiring after 24 hours, and nothing about a key
+//     reused for another request): the fake honours it on every POST that
+//     writes. A key belongs to the first request that carried it (method,
+//     path and body, byte for byte): that request again answers the same
+//     2xx without applying it twice, also when the two arrive at once (the
+//     second waits for the first); another request with the key is 422
+//     idempotency_key_reused and applies nothing. A request that did not
+//     end in a 2xx leaves the key free. Keys expire 24 hours after first
+//     use on the fake's clock; at most 10,000 are kept (the oldest go
+//     first). A check (POST …/check, which only reads) is answered anew
+//     every time, whatever key it carries.
 //   - Input limits are checked as WorkOS documents them (external_id at
 //     most 128 ASCII characters, name 48, description 150, slugs 48).
 //   - Names default: a permission's or role's name to its slug, a resource
@@ -147,7 +199,14 @@
 //     role_…, group_…, gra_…). Timestamps are ISO-8601 with milliseconds
 //     from the fake's clock.
 //   - Session tokens: iss is {URL}/user_management/{client_id}; kid is
-//     "sso_oidc_key_pair_" + a digest of the key; sid and jti are counters.
+//     "sso_oidc_key_pair_" + 26 random characters of the ULID alphabet, new
+//     for each fake and each rotation; sid and jti are counters. The fakes
+//     of a process share one key (under different kids) until rotated.
+//   - JWKS: x5c holds one self-signed certificate for the key (CN
+//     "authztest session signing key", valid 2000–2100), not a chain;
+//     x5t#S256 is the base64url SHA-256 digest of it (RFC 7517 §4.9). The
+//     spec's example value looks like a base64 hex digest instead;
+//     token.ParseJWKS accepts both forms.
 //   - Resources a membership can access: without a parent, or with both
 //     parent forms, 400 bad_request; without permission_slug, 422.
 //     Memberships with access: without permission_slug or with an
@@ -163,17 +222,53 @@
 //   - PUT of a group's role assignments answers every assignment of the
 //     group as a list with null cursors; entries already present keep their
 //     IDs, and a bad entry changes nothing.
-//   - A membership's status is not considered by checks.
+//   - An inactive membership (deactivated) is denied every check — check
+//     answers {"authorized": false}, discovery lists nothing for it — while
+//     its roles and role assignments stay, and [Fake.Session] and
+//     /_fake/access_tokens refuse to mint a token for it (422); reactivating
+//     restores its access. The docs say only that deactivation removes
+//     access. A pending membership is checked like an active one.
+//   - Users are implicit: any user_id is accepted when creating a
+//     membership (the real API answers 404 for an unknown user); the nested
+//     user has email {user_id}@example.com unless a fixture names one, and
+//     null external_id and last_sign_in_at.
+//   - Creating a membership without role_slug or role_slugs gives it the
+//     environment role "member" (WorkOS's default role); without such a role
+//     the create is 422 invalid_role. Creating one for a user who already
+//     has an active membership in the organization is 422
+//     invalid_request_parameters; one with a pending membership is 400
+//     cannot_reactivate_pending_organization_membership. A membership set up
+//     in Go without a role answers "role": null.
+//   - An unknown membership role is 422 invalid_role (also for
+//     [Fake.AddMembership] and fixtures); multiple roles are always allowed
+//     (never 422 multiple_roles_not_enabled).
+//   - GET /user_management/organization_memberships with a status other
+//     than active, inactive or pending is 400 invalid_request_parameters.
+//   - Adding a membership of another organization to a group is 404;
+//     adding a member twice is no change; removing a non-member is 404.
+//     Group names are at most 256 characters; no group_membership_limit.
+//   - Revoking an unknown session is 400 {"message"} (the only error status
+//     the spec declares for it); revoking twice is no error. A revoked
+//     session's tokens keep verifying until they expire, as AuthKit's do.
+//   - The JWT template: GET answers the current one ([DefaultJWTTemplate]
+//     until a PUT); PUT refuses (422 invalid_request_parameters) content
+//     that is not a JSON object, longer than 3072 bytes, or with a reserved
+//     claim (iss sub exp iat nbf jti), and renders only {{ variable }}
+//     expressions over user.*, organization.* and organization_membership.*
+//     (no filters). An unknown variable renders null; a top-level claim
+//     that renders null is dropped; a token whose rendered claims exceed
+//     3072 bytes is not minted (422). Template claims never replace the
+//     standard ones (sub, sid, org_id, role, roles, permissions, …).
 //   - [WithClientID] wins over a fixture's client_id.
 //
 // # Unsupported
 //
 // Not served (404): resource types (the real API has no endpoint either),
-// organizations and organization memberships (/organizations,
-// /user_management/...), users, group CRUD and group membership endpoints
-// (set groups up in Go or in a fixture), removing one permission from an
+// organizations (/organizations and /organizations/{id}; their groups are
+// served), users and the rest of /user_management (memberships, session
+// revocation and the JWT template are served), removing one permission from an
 // environment role (DELETE /authorization/roles/{slug}/permissions/{p} is
 // not in the API; use PUT), the role priority endpoint, and everything
-// outside /authorization. The faults lock_timeout and
+// else outside /authorization. The faults lock_timeout and
 // resource_type_update_in_progress happen only when injected.
 package authztest

@@ -32,10 +32,10 @@ func ExampleFake_Session() {
 	f.AddRole("workspace-admin", "workspace", "workspace:view", "project:edit")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
-	eng := f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	sales := f.AddResource(authztest.Resource{ExternalID: "sales", Name: "Sales", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
-	crm := f.AddResource(authztest.Resource{ExternalID: "crm", TypeSlug: "project", OrganizationID: "org_acme", ParentID: sales})
+	eng := f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	sales := f.AddResource(authztest.Resource{ExternalID: "sales", Name: "Sales", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
+	crm := f.AddResource(authztest.Resource{ExternalID: "crm", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: sales})
 	f.Assign("om_alice", "workspace-admin", eng)
 
 	ctx := context.Background()
@@ -50,7 +50,7 @@ func ExampleFake_Session() {
 	defer client.Close()
 	for _, q := range []struct {
 		permission string
-		resource   authz.Resource
+		resource   authz.ResourceRef
 	}{
 		{"workspace:view", authz.ResourceID(sales).InOrganization("org_acme")},
 		{"project:edit", authz.ResourceID(web)},
@@ -96,7 +96,7 @@ func ExampleParseFixture() {
 	defer f.Close()
 	client := f.Client()
 	defer client.Close()
-	d, err := client.Resource().Check(context.Background(), "om_alice", "project:edit", authz.ExternalResource("project", "web"))
+	d, err := client.API().Check(context.Background(), "om_alice", "project:edit", authz.ExternalResource("project", "web"))
 	fmt.Println(d.Allowed, err)
 
 	bad, _ := authztest.ParseFixture(strings.NewReader(`{"resources": [{"external_id": "api",
@@ -124,7 +124,7 @@ func ExampleFake_InjectFault() {
 	f.AddRole("project-admin", "project", "project:edit")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_alice", "user_alice", "org_acme", "")
-	web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme"})
+	web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme"})
 	f.Assign("om_alice", "project-admin", web)
 
 	client := f.Client()
@@ -132,7 +132,7 @@ func ExampleFake_InjectFault() {
 	ctx := context.Background()
 	check := func(what string) {
 		f.ResetCalls()
-		d, err := client.Resource().Check(ctx, "om_alice", "project:edit", authz.ResourceID(web))
+		d, err := client.API().Check(ctx, "om_alice", "project:edit", authz.ResourceID(web))
 		fmt.Printf("%s: allowed=%v, %d calls, ErrServer=%v\n", what, d.Allowed, len(f.Calls()), errors.Is(err, authz.ErrServer))
 	}
 
@@ -145,4 +145,34 @@ func ExampleFake_InjectFault() {
 	// Output:
 	// 500 until cleared: allowed=false, 4 calls, ErrServer=true
 	// one 500: allowed=true, 2 calls, ErrServer=false
+}
+
+// The call log is bounded: here it keeps the last two calls and the first
+// 24 bytes of each body. A test asserts on what it keeps — method, path,
+// status and the start of the body — and BodyTruncated says a body was cut.
+func ExampleWithCallLog() {
+	f, err := authztest.NewServer("127.0.0.1:0", authztest.WithCallLog(2, 24))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	f.AddResourceType("workspace", "organization")
+	f.AddPermission("workspace:view", "workspace")
+	f.AddOrganization("org_acme", "Acme")
+	f.AddMembership("om_alice", "user_alice", "org_acme", "")
+	eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+
+	client := f.Client()
+	defer client.Close()
+	ctx := context.Background()
+	for range 3 {
+		client.API().Check(ctx, "om_alice", "workspace:view", authz.ResourceID(eng))
+	}
+	for _, c := range f.Calls() {
+		fmt.Println(c.Method, c.Path, c.Status, string(c.Body), c.BodyTruncated)
+	}
+	// Output:
+	// POST /authorization/organization_memberships/om_alice/check 200 {"permission_slug":"work true
+	// POST /authorization/organization_memberships/om_alice/check 200 {"permission_slug":"work true
 }
