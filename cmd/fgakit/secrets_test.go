@@ -26,7 +26,7 @@ func TestCheckOutputHoldsNoKeyPiece(t *testing.T) {
 		bodies = append(bodies, secretKey[:cut]+"\n"+secretKey[cut:])
 	}
 	for _, body := range bodies {
-		for _, status := range []int{401, 404} { // not retried: one request each
+		for _, status := range []int{401, 403} { // not retried: one request each
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("X-Request-ID", r.Header.Get("Authorization"))
 				w.WriteHeader(status)
