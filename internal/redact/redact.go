@@ -12,6 +12,13 @@
 // Redact before truncating: a cut made first can leave a prefix of the
 // secret that the redaction of the whole secret would miss (Redact catches
 // such a prefix too, when it is Window bytes or longer).
+//
+// Redact works on the text it is given. When redacted pieces are later
+// joined with other text, a piece of a secret could in principle span the
+// join; that takes a secret holding the joining characters. The errors of
+// package authz join server text to their own only through spaces and
+// punctuation — "(", ")", ":", "[", "]", quotes — none of which a WorkOS
+// key (sk_test_/sk_live_ and letters and digits) holds.
 package redact
 
 import (
