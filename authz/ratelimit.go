@@ -44,7 +44,8 @@ const WorkOSRateLimit = 6000
 //
 // The deadline is the caller's ctx deadline, bounded by [WithCallTimeout];
 // for a merged check ([Client.Check]) it is that of the check that started
-// the shared call.
+// the shared call. (A check that joins a shared call already waiting for
+// its slot waits with it, until the answer or its own ctx is done.)
 //
 // WorkOS allows [WorkOSRateLimit] requests per minute per API key, so
 // WithRateLimit(WorkOSRateLimit, 100) keeps a large batch just under it: it
