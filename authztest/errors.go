@@ -13,6 +13,7 @@ type apiError struct {
 	status  int
 	code    string // empty for {"message"} bodies
 	message string
+	errs    []fieldError // the "errors" list some 422s carry
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -39,8 +40,9 @@ func errBadRequest(format string, args ...any) *apiError {
 
 // errorBody is the JSON body of every error answer.
 type errorBody struct {
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message"`
+	Code    string       `json:"code,omitempty"`
+	Message string       `json:"message"`
+	Errors  []fieldError `json:"errors,omitempty"`
 }
 
 // writeJSON answers status with v encoded as JSON.
@@ -61,7 +63,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if !ok {
 		e = &apiError{status: http.StatusInternalServerError, message: "authztest: " + err.Error()}
 	}
-	writeJSON(w, e.status, errorBody{Code: e.code, Message: e.message})
+	writeJSON(w, e.status, errorBody{Code: e.code, Message: e.message, Errors: e.errs})
 }
 
 // writeNoContent answers 204 without a body.

@@ -48,6 +48,7 @@ type Fake struct {
 	tokens      int
 	keys        []*signer // current first; see RotateKey
 	idempotent  map[string]*replay
+	wh          webhookWorker
 	closed      bool // Close was called: setup methods refuse
 	closeOnce   sync.Once
 }
@@ -62,6 +63,11 @@ type config struct {
 	clientIDSet bool
 	fixture     *Fixture
 	start       *time.Time
+
+	webhooks      [][2]string // WithWebhook: URL, secret
+	retries       []time.Duration
+	retriesSet    bool
+	webhookClient *http.Client
 }
 
 // WithAPIKey makes the fake demand "Authorization: Bearer key" on every
@@ -101,9 +107,27 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 		f.clock.set(*cfg.start)
 	}
 	f.m = newModel(f.Now)
+	f.m.onEvent = func() { poke(f.wh.wake) } // f.mu is held by whoever emits
+	f.wh.client, f.wh.retries = cfg.webhookClient, cfg.retries
+	if f.wh.client == nil {
+		f.wh.client = &http.Client{Timeout: DefaultWebhookTimeout}
+	}
+	if !cfg.retriesSet {
+		f.wh.retries = DefaultWebhookRetries()
+	}
+	for _, w := range cfg.webhooks {
+		if w[1] == "" {
+			return nil, fmt.Errorf("authztest: WithWebhook %s: the secret is empty", w[0])
+		}
+		if _, err := f.addWebhookLocked(w[0], w[1], nil, true); err != nil {
+			f.stopWebhooks()
+			return nil, fmt.Errorf("authztest: WithWebhook %s: %w", w[0], err)
+		}
+	}
 	f.mux = f.routes()
 	if cfg.fixture != nil {
 		if err := f.Load(cfg.fixture); err != nil {
+			f.stopWebhooks()
 			return nil, err
 		}
 		if cfg.clientIDSet {
@@ -146,6 +170,7 @@ func NewServer(addr string, opts ...Option) (*Fake, error) {
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
+		f.stopWebhooks()
 		return nil, fmt.Errorf("authztest: %w", err)
 	}
 	f.srv = httptest.NewUnstartedServer(f)
@@ -181,6 +206,7 @@ func (f *Fake) Close() {
 		f.mu.Lock()
 		f.closed = true
 		f.mu.Unlock()
+		f.stopWebhooks()
 		if f.srv != nil {
 			f.srv.Close()
 		}
@@ -447,6 +473,8 @@ func (f *Fake) routes() *http.ServeMux {
 	f.permissionRoutes(mux)
 	f.roleRoutes(mux)
 	f.groupRoutes(mux)
+	f.eventRoutes(mux)
+	f.webhookRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

@@ -45,9 +45,11 @@ type role struct {
 }
 
 type organization struct {
-	id     string
-	name   string
-	rootID string // its organization resource
+	id      string
+	name    string
+	rootID  string // its organization resource
+	created time.Time
+	updated time.Time
 }
 
 type membership struct {
@@ -123,6 +125,14 @@ type model struct {
 	assignments      map[string]*assignment
 	groups           map[string]*group
 	groupAssignments map[string]*groupAssignment
+	webhooks         map[string]*webhookEndpoint
+
+	// events is the event log, oldest first (events.go); eventAt finds an
+	// event's position by ID. onEvent, when set, is called after each
+	// emission with the lock held (it must not block).
+	events  []*event
+	eventAt map[string]int
+	onEvent func()
 
 	// seqOf orders every ID the model ever issued or accepted, deleted ones
 	// included, so lists sort by creation and a cursor naming a deleted
@@ -145,6 +155,8 @@ func newModel(now func() time.Time) *model {
 		assignments:      map[string]*assignment{},
 		groups:           map[string]*group{},
 		groupAssignments: map[string]*groupAssignment{},
+		webhooks:         map[string]*webhookEndpoint{},
+		eventAt:          map[string]int{},
 		seqOf:            map[string]int64{},
 		counters:         map[string]int{},
 	}
@@ -159,6 +171,9 @@ func (m *model) clone() *model {
 		seqOf:    maps.Clone(m.seqOf),
 		counters: maps.Clone(m.counters),
 		external: maps.Clone(m.external),
+		events:   slices.Clone(m.events),
+		eventAt:  maps.Clone(m.eventAt),
+		onEvent:  m.onEvent,
 	}
 	c.types = cloneMap(m.types, func(v resourceType) resourceType { v.parents = slices.Clone(v.parents); return v })
 	c.perms = cloneMap(m.perms, func(v permission) permission { return v })
@@ -169,6 +184,7 @@ func (m *model) clone() *model {
 	c.assignments = cloneMap(m.assignments, func(v assignment) assignment { return v })
 	c.groups = cloneMap(m.groups, func(v group) group { v.members = slices.Clone(v.members); return v })
 	c.groupAssignments = cloneMap(m.groupAssignments, func(v groupAssignment) groupAssignment { return v })
+	c.webhooks = cloneMap(m.webhooks, func(v webhookEndpoint) webhookEndpoint { v.events = slices.Clone(v.events); return v })
 	return c
 }
 

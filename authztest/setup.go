@@ -93,6 +93,7 @@ func (m *model) setRolePermissions(orgID, slug string, permissions []string) err
 	}
 	ro.permissions = perms
 	ro.updated = m.now()
+	m.emitRole("updated", ro)
 	return nil
 }
 
@@ -345,6 +346,7 @@ func (f *Fake) SetMembershipRoles(om string, roleSlugs ...string) {
 	if err == nil {
 		m.roles = dedupe(roleSlugs)
 		m.updated = f.m.now()
+		f.m.emit("organization_membership.updated", renderMembershipEvent(m))
 	}
 	f.mu.Unlock()
 	if err != nil {
@@ -360,9 +362,9 @@ func (f *Fake) RemoveMembership(om string) {
 		return
 	}
 	f.mu.Lock()
-	_, err := f.m.membership(om)
+	m, err := f.m.membership(om)
 	if err == nil {
-		for _, g := range f.m.groups {
+		for _, g := range sorted(f.m, f.m.groups, func(g *group) string { return g.id }) {
 			if slices.Contains(g.members, om) {
 				f.m.removeGroupMember(g, om)
 			}
@@ -373,6 +375,7 @@ func (f *Fake) RemoveMembership(om string) {
 			}
 		}
 		delete(f.m.members, om)
+		f.m.emit("organization_membership.deleted", renderMembershipEvent(m))
 	}
 	f.mu.Unlock()
 	if err != nil {
