@@ -19,30 +19,30 @@ var specEventData = map[string]struct {
 	object   string
 	required []string
 }{
-	"group.created": {"group", []string{"object", "id", "organization_id", "name", "description", "created_at", "updated_at"}},
-	"group.deleted": {"group", []string{"object", "id", "organization_id", "name", "description", "created_at", "updated_at"}},
-	"group.member_added": {"", []string{"group_id", "organization_membership_id"}},
-	"group.member_removed": {"", []string{"group_id", "organization_membership_id"}},
-	"group.updated": {"group", []string{"object", "id", "organization_id", "name", "description", "created_at", "updated_at"}},
-	"organization.created": {"organization", []string{"object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"}},
-	"organization.deleted": {"organization", []string{"object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"}},
+	"group.created":                   {"group", []string{"object", "id", "organization_id", "name", "description", "created_at", "updated_at"}},
+	"group.deleted":                   {"group", []string{"object", "id", "organization_id", "name", "description", "created_at", "updated_at"}},
+	"group.member_added":              {"", []string{"group_id", "organization_membership_id"}},
+	"group.member_removed":            {"", []string{"group_id", "organization_membership_id"}},
+	"group.updated":                   {"group", []string{"object", "id", "organization_id", "name", "description", "created_at", "updated_at"}},
+	"organization.created":            {"organization", []string{"object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"}},
+	"organization.deleted":            {"organization", []string{"object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"}},
 	"organization_membership.created": {"organization_membership", []string{"object", "id", "user_id", "organization_id", "status", "role", "custom_attributes", "directory_managed", "created_at", "updated_at"}},
 	"organization_membership.deleted": {"organization_membership", []string{"object", "id", "user_id", "organization_id", "status", "role", "custom_attributes", "directory_managed", "created_at", "updated_at"}},
 	"organization_membership.updated": {"organization_membership", []string{"object", "id", "user_id", "organization_id", "status", "role", "custom_attributes", "directory_managed", "created_at", "updated_at"}},
-	"organization_role.created": {"organization_role", []string{"object", "organization_id", "slug", "name", "description", "resource_type_slug", "permissions", "created_at", "updated_at"}},
-	"organization_role.deleted": {"organization_role", []string{"object", "organization_id", "slug", "name", "description", "resource_type_slug", "permissions", "created_at", "updated_at"}},
-	"organization_role.updated": {"organization_role", []string{"object", "organization_id", "slug", "name", "description", "resource_type_slug", "permissions", "created_at", "updated_at"}},
-	"organization.updated": {"organization", []string{"object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"}},
-	"permission.created": {"permission", []string{"object", "id", "slug", "name", "description", "system", "resource_type_slug", "created_at", "updated_at"}},
-	"permission.deleted": {"permission", []string{"object", "id", "slug", "name", "description", "system", "resource_type_slug", "created_at", "updated_at"}},
-	"permission.updated": {"permission", []string{"object", "id", "slug", "name", "description", "system", "resource_type_slug", "created_at", "updated_at"}},
-	"role.created": {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
-	"role.deleted": {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
-	"role.updated": {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
-	"session.revoked": {"session", []string{"object", "id", "ip_address", "user_agent", "user_id", "auth_method", "status", "expires_at", "ended_at", "created_at", "updated_at"}},
-	"user.created": {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
-	"user.deleted": {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
-	"user.updated": {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
+	"organization_role.created":       {"organization_role", []string{"object", "organization_id", "slug", "name", "description", "resource_type_slug", "permissions", "created_at", "updated_at"}},
+	"organization_role.deleted":       {"organization_role", []string{"object", "organization_id", "slug", "name", "description", "resource_type_slug", "permissions", "created_at", "updated_at"}},
+	"organization_role.updated":       {"organization_role", []string{"object", "organization_id", "slug", "name", "description", "resource_type_slug", "permissions", "created_at", "updated_at"}},
+	"organization.updated":            {"organization", []string{"object", "id", "name", "domains", "metadata", "external_id", "created_at", "updated_at"}},
+	"permission.created":              {"permission", []string{"object", "id", "slug", "name", "description", "system", "resource_type_slug", "created_at", "updated_at"}},
+	"permission.deleted":              {"permission", []string{"object", "id", "slug", "name", "description", "system", "resource_type_slug", "created_at", "updated_at"}},
+	"permission.updated":              {"permission", []string{"object", "id", "slug", "name", "description", "system", "resource_type_slug", "created_at", "updated_at"}},
+	"role.created":                    {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
+	"role.deleted":                    {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
+	"role.updated":                    {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
+	"session.revoked":                 {"session", []string{"object", "id", "ip_address", "user_agent", "user_id", "auth_method", "status", "expires_at", "ended_at", "created_at", "updated_at"}},
+	"user.created":                    {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
+	"user.deleted":                    {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
+	"user.updated":                    {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
 }
 
 // checkEventShape fails unless e is a well-formed event of the spec: a
@@ -276,7 +276,7 @@ func eventsFake(t *testing.T) (*Fake, []Event) {
 		f.AddPermission(fmt.Sprintf("p%d", i), "") // 12:01 … 12:05
 	}
 	f.Advance(time.Minute)
-	f.AddOrganization("org_b", "B")                           // 12:06
+	f.AddOrganization("org_b", "B")                         // 12:06
 	f.AddOrganizationRole("org_b", "org-r", "organization") // 12:06
 	return f, f.Events()
 }
