@@ -5,6 +5,7 @@ package authztest_test
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"sync"
@@ -33,10 +34,10 @@ func alice(t *testing.T, opts ...authztest.Option) (f *authztest.Fake, web, crm 
 	f.AddRole("workspace-admin", "workspace", "workspace:view", "project:edit")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
-	eng := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	sales := f.AddResource(authztest.Resource{ExternalID: "sales", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	web = f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
-	crm = f.AddResource(authztest.Resource{ExternalID: "crm", TypeSlug: "project", OrganizationID: "org_acme", ParentID: sales})
+	eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	sales := f.AddResource(authztest.Resource{ExternalID: "sales", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	web = f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
+	crm = f.AddResource(authztest.Resource{ExternalID: "crm", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: sales})
 	f.Assign("om_alice", "workspace-admin", eng)
 	claims, err := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
 	if err != nil {
@@ -51,7 +52,7 @@ func TestClientAgainstFake(t *testing.T) {
 	c := f.Client()
 	ctx := t.Context()
 	for _, tc := range []struct {
-		resource authz.Resource
+		resource authz.ResourceRef
 		want     authz.Decision
 	}{
 		{authz.ResourceID(web), authz.Decision{Allowed: true, Source: authz.SourceAPI}},
@@ -157,7 +158,7 @@ func TestIterateResourcesThroughClient(t *testing.T) {
 	f.AddOrganization("org_big", "Big")
 	want := map[string]bool{}
 	for i := range 1050 {
-		want[f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("ws-%d", i), TypeSlug: "workspace", OrganizationID: "org_big"})] = true
+		want[f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("ws-%d", i), ResourceTypeSlug: "workspace", OrganizationID: "org_big"})] = true
 	}
 	c := f.Client()
 	seen := map[string]bool{}
@@ -277,5 +278,59 @@ func TestClientRetriesFast(t *testing.T) {
 				t.Errorf("the check took %v: the client backed off as in production", elapsed)
 			}
 		})
+	}
+}
+
+// Two fakes stand for two environments (client_staging, client_prod). They
+// share one RSA key to keep tests fast, but a token minted by one is
+// rejected by the other's verifier — as an unknown key, the way a
+// production verifier rejects a token of another WorkOS environment — and
+// each fake's own tokens still verify.
+func TestFakesRejectEachOthersTokens(t *testing.T) {
+	t.Parallel()
+	newEnv := func(clientID string) *authztest.Fake {
+		f := authztest.New(t, authztest.WithClientID(clientID))
+		f.AddOrganization("org_acme", "Acme")
+		f.AddMembership("om_alice", "user_alice", "org_acme", "")
+		return f
+	}
+	staging, prod := newEnv("client_staging"), newEnv("client_prod")
+	if !staging.PublicKey().Equal(prod.PublicKey()) {
+		t.Error("the fakes of one process no longer share their key: each fake generates one, which is slow")
+	}
+	if staging.KeyID() == prod.KeyID() {
+		t.Fatalf("both fakes sign under kid %s", prod.KeyID())
+	}
+
+	tests := []struct {
+		name    string
+		verify  *authztest.Fake
+		minted  *authztest.Fake
+		wantErr error
+	}{
+		{"staging token, prod verifier", prod, staging, token.ErrUnknownKey},
+		{"prod token, staging verifier", staging, prod, token.ErrUnknownKey},
+		{"prod token, prod verifier", prod, prod, nil},
+		{"staging token, staging verifier", staging, staging, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := tt.verify.Verifier().Verify(t.Context(), tt.minted.Session("om_alice"))
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Errorf("Verify = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+
+	// The same with a static key set built from the other fake's JWKS.
+	ks := token.NewStaticKeySet(map[string]crypto.PublicKey{prod.KeyID(): prod.PublicKey()})
+	v, err := token.NewVerifier("", token.WithKeySet(ks), token.WithTimeFunc(prod.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Verify(t.Context(), staging.Session("om_alice")); !errors.Is(err, token.ErrUnknownKey) {
+		t.Errorf("staging token against prod's static keys: %v, want ErrUnknownKey", err)
 	}
 }

@@ -144,22 +144,6 @@ func (m *model) emitRole(what string, r *role) {
 		Permissions: api.Permissions, CreatedAt: api.CreatedAt, UpdatedAt: api.UpdatedAt})
 }
 
-// groupJSON is a group (the data of group.created|updated|deleted).
-type groupJSON struct {
-	Object         string  `json:"object"`
-	ID             string  `json:"id"`
-	OrganizationID string  `json:"organization_id"`
-	Name           string  `json:"name"`
-	Description    *string `json:"description"`
-	CreatedAt      string  `json:"created_at"`
-	UpdatedAt      string  `json:"updated_at"`
-}
-
-func renderGroup(g *group) groupJSON {
-	return groupJSON{Object: "group", ID: g.id, OrganizationID: g.orgID, Name: g.name, Description: g.description,
-		CreatedAt: ts(g.created), UpdatedAt: ts(g.updated)}
-}
-
 // groupMemberEventJSON is the data of group.member_added|member_removed.
 type groupMemberEventJSON struct {
 	GroupID                  string `json:"group_id"`
@@ -192,7 +176,7 @@ type membershipEventJSON struct {
 	UserID           string            `json:"user_id"`
 	OrganizationID   string            `json:"organization_id"`
 	Status           string            `json:"status"`
-	Role             slugJSON          `json:"role"`
+	Role             *slugJSON         `json:"role"`
 	Roles            []slugJSON        `json:"roles"`
 	CustomAttributes map[string]string `json:"custom_attributes"`
 	DirectoryManaged bool              `json:"directory_managed"`
@@ -201,7 +185,8 @@ type membershipEventJSON struct {
 }
 
 // renderMembershipEvent renders om for its events. Its role is its first
-// organization role ("" when it has none, which only the fake allows).
+// organization role; null when it has none (a membership set up in Go
+// without a role), as the fake's membership answers say.
 func renderMembershipEvent(om *membership) membershipEventJSON {
 	out := membershipEventJSON{Object: "organization_membership", ID: om.id, UserID: om.userID,
 		OrganizationID: om.orgID, Status: om.status, Roles: []slugJSON{}, CustomAttributes: map[string]string{},
@@ -209,8 +194,8 @@ func renderMembershipEvent(om *membership) membershipEventJSON {
 	for _, s := range om.roles {
 		out.Roles = append(out.Roles, slugJSON{s})
 	}
-	if len(om.roles) > 0 {
-		out.Role = slugJSON{om.roles[0]}
+	if len(out.Roles) > 0 {
+		out.Role = &out.Roles[0]
 	}
 	return out
 }

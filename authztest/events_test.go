@@ -39,6 +39,7 @@ var specEventData = map[string]struct {
 	"role.created":                    {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
 	"role.deleted":                    {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
 	"role.updated":                    {"role", []string{"object", "slug", "resource_type_slug", "created_at", "updated_at"}},
+	"session.created":                 {"session", []string{"object", "id", "ip_address", "user_agent", "user_id", "auth_method", "status", "expires_at", "ended_at", "created_at", "updated_at"}},
 	"session.revoked":                 {"session", []string{"object", "id", "ip_address", "user_agent", "user_id", "auth_method", "status", "expires_at", "ended_at", "created_at", "updated_at"}},
 	"user.created":                    {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
 	"user.deleted":                    {"user", []string{"object", "id", "first_name", "last_name", "profile_picture_url", "email", "email_verified", "external_id", "last_sign_in_at", "created_at", "updated_at"}},
@@ -147,6 +148,49 @@ func TestEventsEmittedByWrites(t *testing.T) {
 			f.RemoveMembership("om_bob") // leaves the group first
 		}, want: []string{"group.created", "group.member_added", "group.member_removed", "group.member_added",
 			"group.member_removed", "organization_membership.deleted"}, org: "org_acme"},
+		{name: "HTTP create membership", action: httpStep("POST", "/user_management/organization_memberships",
+			`{"user_id":"user_dan","organization_id":"org_acme","role_slug":"member"}`, 201),
+			want: []string{"organization_membership.created"}, org: "org_acme"},
+		{name: "HTTP update membership roles", action: httpStep("PUT", "/user_management/organization_memberships/om_alice",
+			`{"role_slugs":["member","org-auditor"]}`, 200),
+			want: []string{"organization_membership.updated"}, org: "org_acme"},
+		{name: "HTTP deactivate and reactivate membership", action: func(t *testing.T, f *Fake) {
+			httpStep("PUT", "/user_management/organization_memberships/om_alice/deactivate", "", 200)(t, f)
+			httpStep("PUT", "/user_management/organization_memberships/om_alice/deactivate", "", 200)(t, f) // no change
+			httpStep("PUT", "/user_management/organization_memberships/om_alice/reactivate", "", 200)(t, f)
+		}, want: []string{"organization_membership.updated", "organization_membership.updated"}, org: "org_acme"},
+		{name: "HTTP re-create an inactive membership reactivates it", action: func(t *testing.T, f *Fake) {
+			f.DeactivateMembership("om_bob")
+			httpStep("POST", "/user_management/organization_memberships",
+				`{"user_id":"user_bob","organization_id":"org_acme","role_slug":"member"}`, 201)(t, f)
+		}, want: []string{"organization_membership.updated", "organization_membership.updated"}, org: "org_acme"},
+		{name: "HTTP delete membership", action: httpStep("DELETE", "/user_management/organization_memberships/om_bob", "", 200),
+			want: []string{"organization_membership.deleted"}, org: "org_acme"},
+		{name: "HTTP groups and members", action: func(t *testing.T, f *Fake) {
+			httpStep("POST", "/organizations/org_acme/groups", `{"name":"Eng"}`, 201)(t, f)
+			g := f.Events()[len(f.Events())-1]
+			var gd struct{ ID string }
+			json.Unmarshal(g.Data, &gd)
+			base := "/organizations/org_acme/groups/" + gd.ID
+			httpStep("PATCH", base, `{"description":"Engineers"}`, 200)(t, f)
+			httpStep("POST", base+"/organization-memberships", `{"organization_membership_id":"om_alice"}`, 200)(t, f)
+			httpStep("DELETE", base+"/organization-memberships/om_alice", "", 204)(t, f)
+			httpStep("DELETE", base, "", 204)(t, f)
+		}, want: []string{"group.created", "group.updated", "group.member_added", "group.member_removed", "group.deleted"}, org: "org_acme"},
+		{name: "sessions: minted, revoked over HTTP, revoked again", action: func(t *testing.T, f *Fake) {
+			f.Session("om_alice")
+			created := f.Events()[len(f.Events())-1]
+			var sd struct{ ID string }
+			json.Unmarshal(created.Data, &sd)
+			httpStep("POST", "/user_management/sessions/revoke", `{"session_id":"`+sd.ID+`"}`, 200)(t, f)
+			httpStep("POST", "/user_management/sessions/revoke", `{"session_id":"`+sd.ID+`"}`, 200)(t, f) // no change
+		}, want: []string{"session.created", "session.revoked"}, org: "org_acme"},
+		{name: "Go RevokeSession", action: func(t *testing.T, f *Fake) {
+			f.Session("om_bob")
+			var sd struct{ ID string }
+			json.Unmarshal(f.Events()[len(f.Events())-1].Data, &sd)
+			f.RevokeSession(sd.ID)
+		}, want: []string{"session.created", "session.revoked"}, org: "org_acme"},
 		// Writes WorkOS emits no event for: role assignments (there is no
 		// such event type), resources, refused writes.
 		{name: "HTTP role assignment", action: httpStep("POST", "/authorization/organization_memberships/om_bob/role_assignments",
@@ -234,6 +278,19 @@ func TestEventPayloads(t *testing.T) {
 				"status":"active","role":{"slug":"member"},"roles":[{"slug":"member"},{"slug":"org-auditor"}],
 				"custom_attributes":{},"directory_managed":false,
 				"created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:01:00.000Z"}`},
+		{name: "session.revoked", action: func(f *Fake) {
+			f.Session("om_alice", SessionTTL(5*time.Minute))
+			var sd struct{ ID string }
+			json.Unmarshal(f.Events()[len(f.Events())-1].Data, &sd)
+			f.Advance(time.Minute)
+			f.RevokeSession(sd.ID)
+		}, want: `{"object":"session","id":"session_000001","ip_address":null,"user_agent":null,"user_id":"user_alice",
+				"organization_id":"org_acme","auth_method":"unknown","status":"revoked","expires_at":"2026-01-15T12:06:00.000Z",
+				"ended_at":"2026-01-15T12:02:00.000Z","created_at":"2026-01-15T12:01:00.000Z","updated_at":"2026-01-15T12:02:00.000Z"}`},
+		{name: "organization_membership.created", action: func(f *Fake) { f.AddMembership("om_dan", "user_dan", "org_acme", "") },
+			want: `{"object":"organization_membership","id":"om_dan","user_id":"user_dan","organization_id":"org_acme",
+				"status":"active","role":null,"roles":[],"custom_attributes":{},"directory_managed":false,
+				"created_at":"2026-01-15T12:01:00.000Z","updated_at":"2026-01-15T12:01:00.000Z"}`},
 		{name: "group.member_added", action: func(f *Fake) { f.AddGroupMember(f.AddGroup("group_eng", "org_acme", "Eng"), "om_bob") },
 			want: `{"group_id":"group_eng","organization_membership_id":"om_bob"}`},
 		{name: "group.created", action: func(f *Fake) { f.AddGroup("group_eng", "org_acme", "Eng") },
