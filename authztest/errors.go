@@ -42,9 +42,9 @@ func errBadRequest(format string, args ...any) *apiError {
 
 // errorBody is the JSON body of every error answer.
 type errorBody struct {
-	Code     string       `json:"code,omitempty"`
-	Message  string       `json:"message"`
-	Errors   []fieldError `json:"errors,omitempty"`
+	Code    string       `json:"code,omitempty"`
+	Message string       `json:"message"`
+	Errors  []fieldError `json:"errors,omitempty"`
 	// RoleSlug names the refused role of sub_resource_scoped_role_not_allowed.
 	RoleSlug string `json:"role_slug,omitempty"`
 }
