@@ -1651,6 +1651,37 @@ test('events: listEvents returns the event of a change made through the SDK, pag
   await rejectsWith(workos.events.listEvents({ events: ['permission.created'], after: 'event_nope' }), UnprocessableEntityException, { status: 422 });
 });
 
+test('events: a demotion and a session revocation made through the SDK are listed with the SDK\'s own types', async () => {
+  const um = workos.userManagement;
+  const om = await um.createOrganizationMembership({ userId: 'user_events', organizationId: ORG });
+  await um.updateOrganizationMembership(om.id, { roleSlug: 'member' });
+  const { data } = await workos.post('/_fake/access_tokens', { organization_membership_id: om.id });
+  const sid = JSON.parse(Buffer.from(data.access_token.split('.')[1], 'base64url').toString()).sid;
+  await um.revokeSession({ sessionId: sid });
+
+  const list = await workos.events.listEvents({
+    events: ['organization_membership.created', 'organization_membership.updated', 'session.created', 'session.revoked'],
+    organizationId: ORG,
+    limit: 4,
+  });
+  assert.deepEqual(
+    list.data.map((e) => e.event),
+    ['session.revoked', 'session.created', 'organization_membership.updated', 'organization_membership.created'],
+  );
+  const [revoked, , updated] = list.data;
+  assert.equal(revoked.data.object, 'session');
+  assert.equal(revoked.data.id, sid);
+  assert.equal(revoked.data.userId, 'user_events');
+  assert.equal(revoked.data.status, 'revoked');
+  assert.match(revoked.data.endedAt, ISO_MILLIS);
+  assert.equal(updated.data.object, 'organization_membership');
+  assert.equal(updated.data.id, om.id);
+  assert.equal(updated.data.organizationId, ORG);
+  assert.deepEqual(updated.data.role, { slug: 'member' });
+  assert.equal(updated.data.status, 'active');
+  await um.deleteOrganizationMembership(om.id);
+});
+
 test('webhooks: an endpoint created through the SDK receives signed events that webhooks.constructEvent accepts', async () => {
   // A receiver on this machine (the fake allows http on loopback hosts).
   const received = [];
