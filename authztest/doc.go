@@ -294,9 +294,11 @@
 //     organization_id the fake never had is 400. range_start is inclusive,
 //     range_end exclusive. Events are ordered as they were emitted (their
 //     IDs count up); moving the clock backward makes created_at go back
-//     too. The log is kept in memory for the fake's life (WorkOS keeps
-//     events for a limited time). list_metadata carries before as well as
-//     after.
+//     too. Events are kept [EventRetention] (30 days, as the Events API
+//     returns) on the fake's clock and at most [MaxEvents]; an expired
+//     event is no longer listed and its ID as a cursor is 422, the case a
+//     consumer must survive. list_metadata carries before as well as after.
+//     The delivery log keeps the last [MaxWebhookDeliveries] attempts.
 //   - Event payloads follow the spec's event schemas field for field
 //     (role.* carries object, slug, resource_type_slug, permissions and the
 //     timestamps; organization_role.* adds organization_id, name and

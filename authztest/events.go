@@ -97,10 +97,38 @@ func (m *model) emit(eventType string, data any) {
 		}
 	}
 	e := &event{id: m.newID("event_"), typ: eventType, orgID: orgID, created: m.now().Truncate(time.Millisecond), data: raw}
-	m.eventAt[e.id] = len(m.events)
+	m.eventAt[e.id] = m.eventBase + len(m.events)
 	m.events = append(m.events, e)
+	m.pruneEvents()
 	if m.onEvent != nil {
 		m.onEvent()
+	}
+}
+
+// EventRetention is how long the fake keeps an event, on its clock: the
+// Events API returns events up to 30 days old (workos.com/docs/events).
+// At most [MaxEvents] are kept besides, so a long-running `fgakit serve`
+// stays bounded.
+const EventRetention = 30 * 24 * time.Hour
+
+// MaxEvents bounds the event log: beyond it, the oldest events are dropped
+// as if they had aged out.
+const MaxEvents = 100_000
+
+// pruneEvents drops, from the oldest, events older than EventRetention on
+// the fake's clock and those beyond MaxEvents. A dropped event is no
+// longer listed, and its ID is no longer a cursor.
+func (m *model) pruneEvents() {
+	cutoff := m.now().Add(-EventRetention)
+	n := 0
+	for n < len(m.events) && (m.events[n].created.Before(cutoff) || len(m.events)-n > MaxEvents) {
+		delete(m.eventAt, m.events[n].id)
+		m.events[n] = nil // let it go before append reallocates
+		n++
+	}
+	if n > 0 {
+		m.events = m.events[n:]
+		m.eventBase += n
 	}
 }
 
@@ -206,6 +234,7 @@ func renderMembershipEvent(om *membership) membershipEventJSON {
 func (f *Fake) Events() []Event {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.m.pruneEvents()
 	out := make([]Event, len(f.m.events))
 	for i, e := range f.m.events {
 		out[i] = Event{ID: e.id, Event: e.typ, OrganizationID: e.orgID, CreatedAt: e.created, Data: slices.Clone(e.data)}
@@ -263,6 +292,7 @@ func parseEventTime(field, s string) (time.Time, error) {
 func (f *Fake) listEvents(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	m := f.m
+	m.pruneEvents()
 	types, err := eventFilter(q)
 	if err != nil {
 		return 0, nil, err
@@ -294,9 +324,9 @@ func (f *Fake) listEvents(r *http.Request) (int, any, error) {
 			if lq.before != "" {
 				field = "before"
 			}
-			return 0, nil, errEventsParam("invalid", field, "%s cursor %q does not name an event", field, c)
+			return 0, nil, errEventsParam("invalid", field, "%s cursor %q does not name an event of the last 30 days", field, c)
 		}
-		cursor = i
+		cursor = i - m.eventBase
 	}
 	// Matching events, oldest first, with their positions in the log.
 	var idx []int

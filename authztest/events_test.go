@@ -494,8 +494,8 @@ func TestListEventsErrors(t *testing.T) {
 		{"limit 101", "events=role.created&limit=101", 422, `{"message":"limit must be an integer between 1 and 100","errors":[{"code":"invalid","field":"limit"}]}`},
 		{"bad order", "events=role.created&order=up", 422, `{"message":"order must be asc, desc or normal","errors":[{"code":"invalid","field":"order"}]}`},
 		{"both cursors", "events=role.created&after=" + all[1].ID + "&before=" + all[3].ID, 422, `{"message":"give before or after, not both","errors":[{"code":"invalid","field":"before"}]}`},
-		{"unknown cursor", "events=role.created&after=event_999999", 422, `{"message":"after cursor \"event_999999\" does not name an event","errors":[{"code":"invalid","field":"after"}]}`},
-		{"not an event ID", "events=role.created&before=org_a", 422, `{"message":"before cursor \"org_a\" does not name an event","errors":[{"code":"invalid","field":"before"}]}`},
+		{"unknown cursor", "events=role.created&after=event_999999", 422, `{"message":"after cursor \"event_999999\" does not name an event of the last 30 days","errors":[{"code":"invalid","field":"after"}]}`},
+		{"not an event ID", "events=role.created&before=org_a", 422, `{"message":"before cursor \"org_a\" does not name an event of the last 30 days","errors":[{"code":"invalid","field":"before"}]}`},
 		{"bad range_start", "events=role.created&range_start=yesterday", 422, `{"message":"range_start must be an ISO-8601 date-time, e.g. 2026-01-15T12:00:00.000Z","errors":[{"code":"invalid","field":"range_start"}]}`},
 		{"unknown organization", "events=role.created&organization_id=org_nope", 400, `{"message":"Organization not found: 'org_nope'."}`},
 	}
@@ -508,5 +508,48 @@ func TestListEventsErrors(t *testing.T) {
 			}
 			equalJSON(t, body, tt.want)
 		})
+	}
+}
+
+// TestEventRetention: an event older than 30 days on the fake's clock is
+// neither listed nor a cursor (422), as the Events API keeps 30 days.
+func TestEventRetention(t *testing.T) {
+	t.Parallel()
+	f := New(t, WithClock(epoch))
+	f.AddPermission("old", "")
+	old := f.Events()[0].ID
+	f.Advance(EventRetention)
+	f.AddPermission("new", "")
+	list := func() []string {
+		t.Helper()
+		status, body, _ := call(t, f, "GET", "/events?events=permission.created&order=asc", "")
+		if status != 200 {
+			t.Fatalf("status %d: %s", status, body)
+		}
+		var page struct{ Data []struct{ ID string } }
+		json.Unmarshal([]byte(body), &page)
+		var ids []string
+		for _, e := range page.Data {
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
+	if got := list(); len(got) != 2 || got[0] != old {
+		t.Fatalf("at exactly 30 days: %v, want the old event still listed", got)
+	}
+	f.Advance(time.Millisecond)
+	got := list()
+	if len(got) != 1 || got[0] == old {
+		t.Fatalf("after 30 days: %v, want only the new event", got)
+	}
+	if n := len(f.Events()); n != 1 {
+		t.Errorf("Events() holds %d events, want 1", n)
+	}
+	if status, body, _ := call(t, f, "GET", "/events?events=permission.created&after="+old, ""); status != 422 {
+		t.Errorf("cursor of an expired event: %d %s, want 422", status, body)
+	}
+	// A cursor still known keeps working across the pruning.
+	if status, body, _ := call(t, f, "GET", "/events?events=permission.created&order=asc&after="+got[0], ""); status != 200 || !strings.Contains(body, `"data":[]`) {
+		t.Errorf("cursor of the newest event: %d %s", status, body)
 	}
 }

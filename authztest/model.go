@@ -127,12 +127,15 @@ type model struct {
 	groupAssignments map[string]*groupAssignment
 	webhooks         map[string]*webhookEndpoint
 
-	// events is the event log, oldest first (events.go); eventAt finds an
-	// event's position by ID. onEvent, when set, is called after each
-	// emission with the lock held (it must not block).
-	events  []*event
-	eventAt map[string]int
-	onEvent func()
+	// events is the event log, oldest first (events.go): events[i] is the
+	// event at position eventBase+i, counted from the first event ever
+	// emitted (older ones were pruned). eventAt finds an event's position
+	// by ID. onEvent, when set, is called after each emission with the lock
+	// held (it must not block).
+	events    []*event
+	eventBase int
+	eventAt   map[string]int
+	onEvent   func()
 
 	// seqOf orders every ID the model ever issued or accepted, deleted ones
 	// included, so lists sort by creation and a cursor naming a deleted
@@ -171,7 +174,8 @@ func (m *model) clone() *model {
 		seqOf:    maps.Clone(m.seqOf),
 		counters: maps.Clone(m.counters),
 		external: maps.Clone(m.external),
-		events:   slices.Clone(m.events),
+		events:    slices.Clone(m.events),
+		eventBase: m.eventBase,
 		eventAt:  maps.Clone(m.eventAt),
 		onEvent:  m.onEvent,
 	}

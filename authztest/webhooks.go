@@ -40,7 +40,7 @@ type webhookEndpoint struct {
 	events  []string // subscribed types; nil means every type (Go setup only)
 	created time.Time
 	updated time.Time
-	next    int // position in the event log of the first event not yet queued for it
+	next    int // position (model.eventAt) of the first event not yet queued for it
 }
 
 func (e *webhookEndpoint) wants(typ string) bool {
@@ -209,8 +209,9 @@ func (f *Fake) stopWebhooks() {
 // queueLocked turns the events no endpoint has seen yet into deliveries.
 func (f *Fake) queueLocked(now time.Time) {
 	for _, ep := range sorted(f.m, f.m.webhooks, func(e *webhookEndpoint) string { return e.id }) {
-		for ; ep.next < len(f.m.events); ep.next++ {
-			if e := f.m.events[ep.next]; ep.wants(e.typ) {
+		ep.next = max(ep.next, f.m.eventBase) // events pruned before it saw them are gone
+		for ; ep.next < f.m.eventBase+len(f.m.events); ep.next++ {
+			if e := f.m.events[ep.next-f.m.eventBase]; ep.wants(e.typ) {
 				f.wh.queue = append(f.wh.queue, &delivery{event: e, endpoint: ep.id, attempt: 1, due: now})
 			}
 		}
@@ -325,7 +326,14 @@ func (f *Fake) attempt(ctx context.Context, d *delivery) {
 		}
 	}
 	f.wh.log = append(f.wh.log, rec)
+	if len(f.wh.log) > MaxWebhookDeliveries+MaxWebhookDeliveries/4 { // trimmed now and then, not at every append
+		f.wh.log = slices.Clone(f.wh.log[len(f.wh.log)-MaxWebhookDeliveries:])
+	}
 }
+
+// MaxWebhookDeliveries bounds the delivery log: [Fake.WebhookDeliveries]
+// returns at most the most recent MaxWebhookDeliveries attempts.
+const MaxWebhookDeliveries = 10_000
 
 // DeliverWebhooks waits until every delivery due on the fake's clock has
 // been attempted — the events emitted so far, and retries whose time has
@@ -352,11 +360,11 @@ func (f *Fake) DeliverWebhooks(ctx context.Context) error {
 }
 
 // WebhookDeliveries returns a copy of the delivery log: every attempt, in
-// the order it finished.
+// the order it finished (the most recent [MaxWebhookDeliveries]).
 func (f *Fake) WebhookDeliveries() []WebhookDelivery {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.wh.log)
+	return slices.Clone(f.wh.log[max(0, len(f.wh.log)-MaxWebhookDeliveries):])
 }
 
 // AddWebhook registers a webhook endpoint at url with the signing secret
@@ -449,7 +457,7 @@ func (f *Fake) addWebhookLocked(url, secret string, events []string, all bool) (
 	}
 	now := f.m.now()
 	ep := &webhookEndpoint{id: id, url: url, secret: secret, enabled: true, events: slices.Clone(events),
-		created: now, updated: now, next: len(f.m.events)}
+		created: now, updated: now, next: f.m.eventBase + len(f.m.events)}
 	if all {
 		ep.events = nil
 	} else if ep.events == nil {
