@@ -169,15 +169,15 @@ func newModel(now func() time.Time) *model {
 // clone returns a deep copy, used to apply a fixture all or nothing.
 func (m *model) clone() *model {
 	c := &model{
-		now:      m.now,
-		seq:      m.seq,
-		seqOf:    maps.Clone(m.seqOf),
-		counters: maps.Clone(m.counters),
-		external: maps.Clone(m.external),
+		now:       m.now,
+		seq:       m.seq,
+		seqOf:     maps.Clone(m.seqOf),
+		counters:  maps.Clone(m.counters),
+		external:  maps.Clone(m.external),
 		events:    slices.Clone(m.events),
 		eventBase: m.eventBase,
-		eventAt:  maps.Clone(m.eventAt),
-		onEvent:  m.onEvent,
+		eventAt:   maps.Clone(m.eventAt),
+		onEvent:   m.onEvent,
 	}
 	c.types = cloneMap(m.types, func(v resourceType) resourceType { v.parents = slices.Clone(v.parents); return v })
 	c.perms = cloneMap(m.perms, func(v permission) permission { return v })
