@@ -1642,9 +1642,13 @@ test('events: listEvents returns the event of a change made through the SDK, pag
   assert.deepEqual([...seen].sort(), seen, 'ascending IDs');
   assert.equal(seen.at(-1), ev.id, 'the walk ends at the newest');
 
-  // Filtered by organization: the fixture's organization.created of org_acme.
-  const org = await workos.events.listEvents({ events: ['organization.created'], organizationId: ORG });
-  assert.deepEqual(org.data.map((e) => e.data.id), [ORG]);
+  // Filtered by organization: a custom role of org_acme is listed there and
+  // not under another organization.
+  await workos.authorization.createOrganizationRole(ORG, { slug: 'org-events-probe', name: 'Probe', resourceTypeSlug: 'organization' });
+  const org = await workos.events.listEvents({ events: ['organization_role.created'], organizationId: ORG, limit: 1 });
+  assert.deepEqual(org.data.map((e) => [e.event, e.data.organizationId, e.data.slug]), [['organization_role.created', ORG, 'org-events-probe']]);
+  const other = await workos.events.listEvents({ events: ['organization_role.created'], organizationId: 'org_globex', limit: 100 });
+  assert.ok(other.data.every((e) => e.data.organizationId === 'org_globex'));
 
   await rejectsWith(workos.events.listEvents({ events: ['permission.created'], limit: 101 }), UnprocessableEntityException, { status: 422 });
   await rejectsWith(workos.events.listEvents({}), UnprocessableEntityException, { status: 422 });
