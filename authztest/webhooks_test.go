@@ -353,3 +353,41 @@ func TestSignWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWebhookRetryOnTheRunningClock: without a frozen clock the retry is
+// due after real time passes, and the delivery goroutine's timer sends it
+// without anyone calling DeliverWebhooks.
+func TestWebhookRetryOnTheRunningClock(t *testing.T) {
+	t.Parallel()
+	second := make(chan struct{})
+	var mu sync.Mutex
+	n := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		if k == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		if k == 2 {
+			close(second)
+		}
+	}))
+	t.Cleanup(hook.Close)
+	f := New(t, WithWebhookRetries(20*time.Millisecond))
+	f.AddWebhook(hook.URL, "s")
+	f.AddPermission("p1", "")
+	select {
+	case <-second:
+	case <-time.After(10 * time.Second): // a bound, not a wait for time: the retry is due after 20ms
+		t.Fatal("the retry never came")
+	}
+	deliver(t, f)
+	log := f.WebhookDeliveries()
+	if len(log) != 2 || log[0].Status != 502 || log[1].Status != 200 || log[1].At.Sub(log[0].At) < 20*time.Millisecond {
+		t.Fatalf("deliveries %+v: want a 502, then a 200 at least 20ms later", log)
+	}
+}
