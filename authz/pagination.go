@@ -198,7 +198,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				return
 			}
 			if page.After == q.Get("after") {
-				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, page.After))
+				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, c.clean(page.After, 100)))
 				return
 			}
 			if _, again := requested[page.After]; again {
