@@ -1,28 +1,25 @@
 package events
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/fgakit/fgakit/internal/webhooksig"
 )
 
 // SignatureHeader is the header that carries a webhook's signature.
-const SignatureHeader = "WorkOS-Signature"
+const SignatureHeader = webhooksig.Header
 
 // Defaults of a [Webhook].
 const (
 	// DefaultTolerance is how far a webhook's signed timestamp may be from
 	// the receiver's clock: 180 s, the official Node SDK's
 	// (webhooks.constructEvent, tolerance 180000 ms).
-	DefaultTolerance = 180 * time.Second
+	DefaultTolerance = webhooksig.DefaultTolerance
 	// DefaultMaxBodySize caps a webhook body. A WorkOS event is a few KiB.
 	DefaultMaxBodySize = 256 << 10
 )
@@ -41,62 +38,35 @@ var (
 )
 
 // Sign returns the WorkOS-Signature header value for body signed with
-// secret at t: "t=<unix ms>, v1=<hex HMAC-SHA256(secret, "<t>.<body>")>".
-// Use it in tests to post webhooks your handler accepts, as WorkOS signs
-// them.
+// secret at t: "t=<unix ms>, v1=<hex HMAC-SHA256(secret, "<t>.<body>")>",
+// as WorkOS signs its webhooks (and authztest.SignWebhook, the same
+// scheme). Use it in tests to post webhooks your handler accepts.
 func Sign(secret string, body []byte, t time.Time) string {
-	ts := strconv.FormatInt(t.UnixMilli(), 10)
-	return "t=" + ts + ", v1=" + hex.EncodeToString(mac(secret, ts, body))
-}
-
-func mac(secret, ts string, body []byte) []byte {
-	h := hmac.New(sha256.New, []byte(secret))
-	h.Write([]byte(ts))
-	h.Write([]byte{'.'})
-	h.Write(body)
-	return h.Sum(nil)
+	return webhooksig.Sign(secret, t, body)
 }
 
 // VerifySignature checks header (the WorkOS-Signature value) against body
-// and secret at now: the header must hold exactly one t (Unix
-// milliseconds) and one v1 (hex), other keys are ignored; the timestamp
-// must be within tolerance of now, either way; v1 must equal
-// HMAC-SHA256(secret, "<t>.<body>"), compared in constant time. Errors wrap
-// [ErrMalformed] (no usable header), [ErrTimestamp] or [ErrSignature]; they
-// never contain the secret or the signature.
+// and secret at now, as the official Node SDK does: the header must be
+// "t=<unix ms>, v1=<64 hex digits>" ([ErrMalformed]); v1 must equal
+// HMAC-SHA256(secret, "<t>.<body>"), compared in constant time
+// ([ErrSignature], checked first, so a forged header is always that); the
+// timestamp must be within tolerance of now, either way ([ErrTimestamp]).
+// Errors never contain the secret or the signature.
 func VerifySignature(header string, body []byte, secret string, now time.Time, tolerance time.Duration) error {
-	var ts, sig string
-	var nts, nsig int
-	for part := range strings.SplitSeq(header, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return fmt.Errorf("%w: %s header: a part is not key=value", ErrMalformed, SignatureHeader)
-		}
-		switch k {
-		case "t":
-			ts, nts = v, nts+1
-		case "v1":
-			sig, nsig = v, nsig+1
-		}
+	if tolerance <= 0 {
+		return fmt.Errorf("%w: tolerance %v, want > 0", ErrMalformed, tolerance)
 	}
-	if nts != 1 || nsig != 1 {
-		return fmt.Errorf("%w: %s header: want one t and one v1", ErrMalformed, SignatureHeader)
-	}
-	ms, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || ms < 0 || len(ts) > 16 {
-		return fmt.Errorf("%w: %s header: t is not Unix milliseconds", ErrMalformed, SignatureHeader)
-	}
-	got, err := hex.DecodeString(sig)
-	if err != nil || len(got) != sha256.Size {
-		return fmt.Errorf("%w: %s header: v1 is not a hex SHA-256", ErrMalformed, SignatureHeader)
-	}
-	if d := now.Sub(time.UnixMilli(ms)); d > tolerance || d < -tolerance {
-		return fmt.Errorf("%w: signed %v from now, tolerance %v", ErrTimestamp, d.Round(time.Second), tolerance)
-	}
-	if !hmac.Equal(got, mac(secret, ts, body)) {
+	t, err := webhooksig.Verify(secret, header, body, now, tolerance)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, webhooksig.ErrSignature):
 		return ErrSignature
+	case errors.Is(err, webhooksig.ErrTimestamp):
+		return fmt.Errorf("%w: signed %v from now, tolerance %v", ErrTimestamp, now.Sub(t).Round(time.Second), tolerance)
+	default:
+		return fmt.Errorf("%w: %s header: want \"t=<unix ms>, v1=<hex HMAC-SHA256>\"", ErrMalformed, SignatureHeader)
 	}
-	return nil
 }
 
 // Webhook is an [http.Handler] that receives WorkOS webhooks and applies

@@ -95,7 +95,8 @@ func TestVerifySignatureErrors(t *testing.T) {
 	}{
 		{"valid", events.Sign(secret, body, now), nil},
 		{"no spaces after the comma", strings.ReplaceAll(events.Sign(secret, body, now), ", ", ","), nil},
-		{"unknown key ignored", events.Sign(secret, body, now) + ", v0=ab", nil},
+		{"an extra part", events.Sign(secret, body, now) + ", v0=ab", events.ErrMalformed},
+		{"forged and old", events.Sign("x", body, now.Add(-time.Hour)), events.ErrSignature},
 		{"forged", events.Sign("x", body, now), events.ErrSignature},
 		{"old", events.Sign(secret, body, now.Add(-time.Hour)), events.ErrTimestamp},
 		{"empty", "", events.ErrMalformed},
