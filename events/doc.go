@@ -77,6 +77,16 @@
 // Webhooks alone cannot tell silence from an outage: pair them with a
 // Poller to detect a lag.
 //
+// # Testing
+//
+// [github.com/fgakit/fgakit/authztest] emits the events WorkOS would for
+// every change made to the fake, serves them at GET /events and delivers
+// them as signed webhooks: point a Poller at it (WithBaseURL(fake.URL()),
+// its API key) and wait for [Poller.Ready], or register a Webhook's URL
+// with fake.AddWebhook and call fake.DeliverWebhooks — then the next check
+// sees the change, without sleeping. [Sign] signs payloads for a handler's
+// own tests.
+//
 // # Bad input
 //
 // A webhook with a forged or expired signature is answered 401; a
