@@ -55,7 +55,7 @@ func ExampleState() {
 		body := fmt.Sprintf(`{"object":"event","id":"event_%s","event":%q,"data":%s,"created_at":%q}`,
 			typ, typ, data, f.Now().Format(time.RFC3339Nano))
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/workos", strings.NewReader(body))
-		req.Header.Set(events.SignatureHeader, events.Sign("whsec_example", []byte(body), f.Now()))
+		req.Header.Set(events.SignatureHeader, events.Sign("whsec_example", f.Now(), []byte(body)))
 		rec := httptest.NewRecorder()
 		hook.ServeHTTP(rec, req)
 		fmt.Println("webhook:", rec.Code)
@@ -83,7 +83,7 @@ func ExampleState() {
 func ExampleSign() {
 	body := []byte(`{"object":"event","id":"event_1","event":"session.revoked","data":{"id":"session_1"},"created_at":"2026-01-15T12:00:00.000Z"}`)
 	at := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
-	header := events.Sign("whsec_test", body, at)
+	header := events.Sign("whsec_test", at, body)
 	fmt.Println(header[:16])
 	fmt.Println(events.VerifySignature(header, body, "whsec_test", at.Add(time.Minute), events.DefaultTolerance))
 	err := events.VerifySignature(header, body, "whsec_other", at, events.DefaultTolerance)

@@ -81,8 +81,8 @@ func FuzzParsePage(f *testing.F) {
 func FuzzWebhook(f *testing.F) {
 	const secret = "whsec_fuzz"
 	for _, s := range eventSeeds {
-		f.Add([]byte(s), Sign(secret, []byte(s), fuzzNow), true)
-		f.Add([]byte(s), Sign("other", []byte(s), fuzzNow), false)
+		f.Add([]byte(s), Sign(secret, fuzzNow, []byte(s)), true)
+		f.Add([]byte(s), Sign("other", fuzzNow, []byte(s)), false)
 	}
 	f.Add([]byte(`{}`), "t=1, v1=00", false)
 	f.Add([]byte(`{}`), "t=, v1=,v1=", false)
@@ -93,7 +93,7 @@ func FuzzWebhook(f *testing.F) {
 			t.Fatal(err)
 		}
 		if resign {
-			header = Sign(secret, body, fuzzNow)
+			header = Sign(secret, fuzzNow, body)
 		}
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		req.Header.Set(SignatureHeader, header)

@@ -104,7 +104,7 @@ func (e *env) apply(t *testing.T, via string, body []byte) {
 		}
 		srv := httptest.NewServer(h)
 		defer srv.Close()
-		if code := post(t, srv.URL, body, events.Sign(secret, body, e.fake.Now())); code != http.StatusOK {
+		if code := post(t, srv.URL, body, events.Sign(secret, e.fake.Now(), body)); code != http.StatusOK {
 			t.Fatalf("webhook answered %d", code)
 		}
 	default:

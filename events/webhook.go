@@ -41,7 +41,7 @@ var (
 // secret at t: "t=<unix ms>, v1=<hex HMAC-SHA256(secret, "<t>.<body>")>",
 // as WorkOS signs its webhooks (and authztest.SignWebhook, the same
 // scheme). Use it in tests to post webhooks your handler accepts.
-func Sign(secret string, body []byte, t time.Time) string {
+func Sign(secret string, t time.Time, body []byte) string {
 	return webhooksig.Sign(secret, t, body)
 }
 

@@ -30,19 +30,19 @@ func TestWebhook(t *testing.T) {
 		want    events.WebhookStats
 		applied uint64
 	}{
-		{"valid", http.MethodPost, body, events.Sign(secret, body, now), 200, events.WebhookStats{Accepted: 1}, 1},
-		{"unknown type", http.MethodPost, unknown, events.Sign(secret, unknown, now), 200, events.WebhookStats{Ignored: 1}, 0},
-		{"forged: other secret", http.MethodPost, body, events.Sign("whsec_other", body, now), 401, events.WebhookStats{Forged: 1}, 0},
-		{"forged: body changed", http.MethodPost, bytes.Replace(body, []byte("om_1"), []byte("om_2"), 1), events.Sign(secret, body, now), 401, events.WebhookStats{Forged: 1}, 0},
-		{"expired", http.MethodPost, body, events.Sign(secret, body, now.Add(-181*time.Second)), 401, events.WebhookStats{Expired: 1}, 0},
-		{"from the future", http.MethodPost, body, events.Sign(secret, body, now.Add(181*time.Second)), 401, events.WebhookStats{Expired: 1}, 0},
-		{"within tolerance", http.MethodPost, body, events.Sign(secret, body, now.Add(-179*time.Second)), 200, events.WebhookStats{Accepted: 1}, 1},
+		{"valid", http.MethodPost, body, events.Sign(secret, now, body), 200, events.WebhookStats{Accepted: 1}, 1},
+		{"unknown type", http.MethodPost, unknown, events.Sign(secret, now, unknown), 200, events.WebhookStats{Ignored: 1}, 0},
+		{"forged: other secret", http.MethodPost, body, events.Sign("whsec_other", now, body), 401, events.WebhookStats{Forged: 1}, 0},
+		{"forged: body changed", http.MethodPost, bytes.Replace(body, []byte("om_1"), []byte("om_2"), 1), events.Sign(secret, now, body), 401, events.WebhookStats{Forged: 1}, 0},
+		{"expired", http.MethodPost, body, events.Sign(secret, now.Add(-181*time.Second), body), 401, events.WebhookStats{Expired: 1}, 0},
+		{"from the future", http.MethodPost, body, events.Sign(secret, now.Add(181*time.Second), body), 401, events.WebhookStats{Expired: 1}, 0},
+		{"within tolerance", http.MethodPost, body, events.Sign(secret, now.Add(-179*time.Second), body), 200, events.WebhookStats{Accepted: 1}, 1},
 		{"no header", http.MethodPost, body, "", 400, events.WebhookStats{Malformed: 1}, 0},
 		{"header without v1", http.MethodPost, body, "t=1", 400, events.WebhookStats{Malformed: 1}, 0},
-		{"header with two v1", http.MethodPost, body, events.Sign(secret, body, now) + ", v1=00", 400, events.WebhookStats{Malformed: 1}, 0},
+		{"header with two v1", http.MethodPost, body, events.Sign(secret, now, body) + ", v1=00", 400, events.WebhookStats{Malformed: 1}, 0},
 		{"short signature", http.MethodPost, body, "t=" + strings.Repeat("1", 13) + ", v1=abcd", 400, events.WebhookStats{Malformed: 1}, 0},
-		{"not an event", http.MethodPost, []byte(`[1]`), events.Sign(secret, []byte(`[1]`), now), 400, events.WebhookStats{Malformed: 1}, 0},
-		{"event without its ID", http.MethodPost, noID, events.Sign(secret, noID, now), 400, events.WebhookStats{Malformed: 1}, 0},
+		{"not an event", http.MethodPost, []byte(`[1]`), events.Sign(secret, now, []byte(`[1]`)), 400, events.WebhookStats{Malformed: 1}, 0},
+		{"event without its ID", http.MethodPost, noID, events.Sign(secret, now, noID), 400, events.WebhookStats{Malformed: 1}, 0},
 		{"oversized", http.MethodPost, bytes.Repeat([]byte(" "), 1025), "", 400, events.WebhookStats{Oversized: 1}, 0},
 		{"GET", http.MethodGet, nil, "", 405, events.WebhookStats{}, 0},
 	}
@@ -93,12 +93,12 @@ func TestVerifySignatureErrors(t *testing.T) {
 		header string
 		want   error
 	}{
-		{"valid", events.Sign(secret, body, now), nil},
-		{"no spaces after the comma", strings.ReplaceAll(events.Sign(secret, body, now), ", ", ","), nil},
-		{"an extra part", events.Sign(secret, body, now) + ", v0=ab", events.ErrMalformed},
-		{"forged and old", events.Sign("x", body, now.Add(-time.Hour)), events.ErrSignature},
-		{"forged", events.Sign("x", body, now), events.ErrSignature},
-		{"old", events.Sign(secret, body, now.Add(-time.Hour)), events.ErrTimestamp},
+		{"valid", events.Sign(secret, now, body), nil},
+		{"no spaces after the comma", strings.ReplaceAll(events.Sign(secret, now, body), ", ", ","), nil},
+		{"an extra part", events.Sign(secret, now, body) + ", v0=ab", events.ErrMalformed},
+		{"forged and old", events.Sign("x", now.Add(-time.Hour), body), events.ErrSignature},
+		{"forged", events.Sign("x", now, body), events.ErrSignature},
+		{"old", events.Sign(secret, now.Add(-time.Hour), body), events.ErrTimestamp},
 		{"empty", "", events.ErrMalformed},
 		{"t not a number", "t=abc, v1=" + strings.Repeat("0", 64), events.ErrMalformed},
 		{"negative t", "t=-5, v1=" + strings.Repeat("0", 64), events.ErrMalformed},
