@@ -1,0 +1,268 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
+)
+
+// inScope reports whether an operation of the spec must be exercised:
+// every /authorization/ operation, and the membership, group, session and
+// JWT-template operations of issue 9.
+func inScope(path string) bool {
+	return strings.HasPrefix(path, "/authorization/") ||
+		strings.HasPrefix(path, "/user_management/organization_memberships") ||
+		strings.HasPrefix(path, "/organizations/{organizationId}/groups") ||
+		path == "/user_management/sessions/revoke" ||
+		path == "/user_management/jwt_template"
+}
+
+// pending lists the in-scope operations the fake and the client do not
+// serve yet (issue 9 item 1 lands them on another branch). They are
+// reported, not failed; remove each from the list when it is served.
+var pending = map[string]bool{
+	"GroupsController_create":                                   true,
+	"GroupsController_list":                                     true,
+	"GroupsController_get":                                      true,
+	"GroupsController_update":                                   true,
+	"GroupsController_delete":                                   true,
+	"GroupMembershipsController_addMember":                      true,
+	"GroupMembershipsController_listMembers":                    true,
+	"GroupMembershipsController_removeMember":                   true,
+	"JwtTemplatesController_getJwtTemplate":                     true,
+	"JwtTemplatesController_updateJwtTemplate":                  true,
+	"UserlandUserOrganizationMembershipsController_list":        true,
+	"UserlandUserOrganizationMembershipsController_create":      true,
+	"UserlandUserOrganizationMembershipsController_get":         true,
+	"UserlandUserOrganizationMembershipsController_delete":      true,
+	"UserlandUserOrganizationMembershipsController_update":      true,
+	"UserlandUserOrganizationMembershipsController_deactivate":  true,
+	"UserlandUserOrganizationMembershipsController_reactivate":  true,
+	"OrganizationMembershipGroupsController_listGroups":         true,
+	"UserlandSessionsController_revokeSession":                  true,
+}
+
+// errorStatuses are the declared error statuses every in-scope operation
+// must be seen answering (403 needs an API key without the right, which
+// the fake does not model).
+var errorStatuses = []int{400, 404, 409, 422}
+
+// unreached lists declared error statuses the suite does not provoke, with
+// the reason. Keys are "operationId status".
+var unreached = map[string]string{
+	// 400 lock_timeout is the one 400 these operations declare: a transient
+	// lock of the real service. The fake answers it only when injected.
+	"AuthorizationResourcesController_delete 400":                       "400 is lock_timeout only (transient); injected in authztest's fault tests",
+	"AuthorizationResourcesController_update 400":                       "400 is lock_timeout only (transient); injected in authztest's fault tests",
+	"AuthorizationResourcesController_create 400":                       "400 is lock_timeout only (transient); injected in authztest's fault tests",
+	"AuthorizationResourcesByExternalIdController_deleteByExternalId 400": "400 is lock_timeout only (transient); injected in authztest's fault tests",
+	"AuthorizationResourcesByExternalIdController_updateByExternalId 400": "400 is lock_timeout only (transient); injected in authztest's fault tests",
+	// 404 on a list of the whole environment: no input names anything that
+	// could be missing.
+	"AuthorizationPermissionsController_list 404": "no input of the operation can be missing",
+}
+
+type suite struct {
+	t    *testing.T
+	ctx  context.Context
+	f    *authztest.Fake
+	c    *authz.Client
+	rec  *Recorder
+	http *http.Client
+}
+
+var (
+	specOnce sync.Once
+	spec     *Spec
+	specErr  error
+)
+
+func loadSpec(t *testing.T) *Spec {
+	t.Helper()
+	specOnce.Do(func() {
+		var path string
+		if path, specErr = SpecPath(".."); specErr == nil {
+			spec, specErr = LoadSpec(context.Background(), path)
+		}
+	})
+	if specErr != nil {
+		t.Fatal(specErr)
+	}
+	return spec
+}
+
+// TestContract runs the scenario suite and holds every exchange to the
+// spec. Run with -v to see the per-operation table.
+func TestContract(t *testing.T) {
+	sp := loadSpec(t)
+	for _, fix := range sp.Fixed {
+		t.Logf("spec pre-pass: %s", fix)
+	}
+	rec := &Recorder{Spec: sp}
+	s := newSuite(t, rec)
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			s.t = t
+			sc.run(s)
+		})
+	}
+	s.t = t
+
+	ops, stray := Operations(sp, inScope, rec.Exchanges())
+	var table bytes.Buffer
+	WriteTable(&table, ops)
+	t.Logf("per-operation table (%d operations):\n%s", len(ops), table.String())
+	if path := os.Getenv("FGAKIT_CONTRACT_TABLE"); path != "" {
+		if err := os.WriteFile(path, table.Bytes(), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, ex := range stray {
+		t.Errorf("%s %s → %d: outside the in-scope operations: %v", ex.Method, ex.URL, ex.Status, ex.Violations)
+	}
+	for _, o := range ops {
+		for _, v := range o.Violations {
+			t.Errorf("%s: %s", o.ID, v)
+		}
+		if pending[o.ID] {
+			if o.Requests == 0 {
+				t.Logf("pending (not served yet, issue 9 item 1): %s %s %s", o.ID, o.Method, o.Path)
+			}
+			continue
+		}
+		ok := false
+		for st := range o.Statuses {
+			ok = ok || st >= 200 && st < 300
+		}
+		if !ok {
+			t.Errorf("%s %s %s: never answered with success", o.ID, o.Method, o.Path)
+		}
+		for _, st := range errorStatuses {
+			key := fmt.Sprintf("%s %d", o.ID, st)
+			if !slices.Contains(o.Declared, st) || o.Statuses[st] > 0 {
+				continue
+			}
+			if why, ok := unreached[key]; ok {
+				t.Logf("not provoked: %s (%s)", key, why)
+				continue
+			}
+			t.Errorf("%s %s %s: declared status %d never provoked", o.ID, o.Method, o.Path, st)
+		}
+	}
+}
+
+func newSuite(t *testing.T, rec *Recorder) *suite {
+	f := authztest.New(t)
+	hc := &http.Client{Transport: rec}
+	c := f.Client(authz.WithHTTPClient(hc), authz.WithRetry(authz.RetryPolicy{}))
+	f.AddResourceType("workspace")
+	f.AddResourceType("project", "workspace")
+	f.AddPermission("workspace:view", "workspace")
+	f.AddPermission("project:edit", "project")
+	f.AddPermission("project:view", "project")
+	f.AddPermission("billing:manage", "")
+	f.AddRole("member", "")
+	f.AddRole("admin", "", "billing:manage")
+	f.AddRole("workspace-admin", "workspace", "workspace:view", "project:edit", "project:view")
+	f.AddRole("project-editor", "project", "project:edit", "project:view")
+	f.AddOrganization("org_acme", "Acme")
+	f.AddOrganization("org_other", "Other")
+	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
+	f.AddMembership("om_bob", "user_bob", "org_acme", "member")
+	f.AddMembership("om_eve", "user_eve", "org_other", "member")
+	eng := f.AddResource(authztest.Resource{ID: "res_eng", ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
+	f.AddResource(authztest.Resource{ID: "res_web", ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
+	f.AddResource(authztest.Resource{ID: "res_api", ExternalID: "api", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
+	f.Assign("om_alice", "workspace-admin", eng)
+	f.AddGroup("group_eng", "org_acme", "Engineers")
+	f.AddGroupMember("group_eng", "om_bob")
+	return &suite{ctx: context.Background(), f: f, c: c, rec: rec, http: hc}
+}
+
+// raw sends a request the Go client would not send (or cannot: an input
+// it refuses), through the recorder. invalid marks a request the spec
+// itself refuses: its request checks are skipped.
+func (s *suite) raw(invalid bool, method, path, body string) int {
+	s.t.Helper()
+	ctx := s.ctx
+	if invalid {
+		ctx = ExpectInvalidRequest(ctx)
+	}
+	var rd *strings.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	var req *http.Request
+	var err error
+	if rd != nil {
+		req, err = http.NewRequestWithContext(ctx, method, s.f.URL()+path, rd)
+	} else {
+		req, err = http.NewRequestWithContext(ctx, method, s.f.URL()+path, nil)
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.f.APIKey())
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// must fails the scenario on err.
+func (s *suite) must(what string, err error) {
+	s.t.Helper()
+	if err != nil {
+		s.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// status fails the scenario unless err is an *authz.APIError with the
+// status want.
+func (s *suite) status(what string, err error, want int) {
+	s.t.Helper()
+	var ae *authz.APIError
+	if !errors.As(err, &ae) {
+		s.t.Errorf("%s: err = %v, want API status %d", what, err, want)
+		return
+	}
+	if ae.StatusCode != want {
+		s.t.Errorf("%s: status %d (%s), want %d", what, ae.StatusCode, ae.Message, want)
+	}
+}
+
+// rawStatus fails the scenario unless a raw request answered want.
+func (s *suite) rawStatus(what string, got, want int) {
+	s.t.Helper()
+	if got != want {
+		s.t.Errorf("%s: status %d, want %d", what, got, want)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// drain reads an iterator to its end.
+func drain[T any](s *suite, what string, seq func(func(T, error) bool)) []T {
+	s.t.Helper()
+	var out []T
+	for v, err := range seq {
+		s.must(what, err)
+		out = append(out, v)
+	}
+	return out
+}

@@ -1,0 +1,319 @@
+package contract
+
+import (
+	"net/http"
+
+	"github.com/fgakit/fgakit/authz"
+)
+
+// scenarios reach every in-scope operation the fake serves, with success
+// and with each declared error status the fake can be made to answer.
+// They run in order on one fake (newSuite's model), as a user's
+// onboarding and administration code would.
+var scenarios = []struct {
+	name string
+	run  func(*suite)
+}{
+	{"permissions", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		p, err := c.CreatePermission(ctx, authz.CreatePermissionParams{Slug: "report:export", Name: "Export reports", Description: "CSV", ResourceTypeSlug: "workspace"})
+		s.must("create", err)
+		_, err = c.CreatePermission(ctx, authz.CreatePermissionParams{Slug: p.Slug, Name: "again"})
+		s.status("create duplicate", err, http.StatusConflict)
+		_, err = c.CreatePermission(ctx, authz.CreatePermissionParams{Slug: "x:y", Name: "x", ResourceTypeSlug: "no-such-type"})
+		s.status("create with unknown type", err, http.StatusNotFound)
+		_, err = c.CreatePermission(ctx, authz.CreatePermissionParams{Slug: "Bad Slug", Name: "x"})
+		s.status("create with bad slug", err, http.StatusUnprocessableEntity)
+		s.rawStatus("create without a body", s.raw(true, "POST", "/authorization/permissions", `{"slug": 1}`), http.StatusUnprocessableEntity)
+		s.rawStatus("create malformed", s.raw(true, "POST", "/authorization/permissions", `{`), http.StatusBadRequest)
+
+		_, err = c.GetPermission(ctx, p.Slug)
+		s.must("get", err)
+		_, err = c.GetPermission(ctx, "nope")
+		s.status("get unknown", err, http.StatusNotFound)
+
+		_, err = c.UpdatePermission(ctx, p.Slug, authz.UpdatePermissionParams{Name: ptr("Export")})
+		s.must("update", err)
+		_, err = c.UpdatePermission(ctx, "nope", authz.UpdatePermissionParams{Name: ptr("x")})
+		s.status("update unknown", err, http.StatusNotFound)
+		long := string(make([]byte, 200))
+		_, err = c.UpdatePermission(ctx, p.Slug, authz.UpdatePermissionParams{Name: ptr(long)})
+		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+
+		page, err := c.ListPermissionsPage(ctx, authz.ListOptions{Limit: 2, Order: authz.OrderAsc})
+		s.must("list page", err)
+		drain(s, "list", c.ListPermissions(ctx, authz.ListOptions{}))
+		_, err = c.ListPermissionsPage(ctx, authz.ListOptions{After: page.After, Order: authz.OrderNormal})
+		s.must("list page normal", err)
+
+		s.must("delete", c.DeletePermission(ctx, p.Slug))
+		s.status("delete unknown", c.DeletePermission(ctx, p.Slug), http.StatusNotFound)
+	}},
+	{"environment roles", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		r, err := c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "auditor", Name: "Auditor", Description: "reads", ResourceTypeSlug: "workspace"})
+		s.must("create", err)
+		_, err = c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: r.Slug, Name: "again"})
+		s.status("create duplicate", err, http.StatusConflict)
+		_, err = c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "x", Name: "x", ResourceTypeSlug: "no-such-type"})
+		s.status("create with unknown type", err, http.StatusNotFound)
+		_, err = c.CreateEnvironmentRole(ctx, authz.CreateEnvironmentRoleParams{Slug: "Bad Slug", Name: "x"})
+		s.status("create with a bad slug", err, http.StatusUnprocessableEntity)
+		s.rawStatus("create malformed", s.raw(true, "POST", "/authorization/roles", `{`), http.StatusBadRequest)
+
+		_, err = c.ListEnvironmentRoles(ctx)
+		s.must("list", err)
+		_, err = c.GetEnvironmentRole(ctx, r.Slug)
+		s.must("get", err)
+		_, err = c.GetEnvironmentRole(ctx, "nope")
+		s.status("get unknown", err, http.StatusNotFound)
+
+		_, err = c.UpdateEnvironmentRole(ctx, r.Slug, authz.UpdateRoleParams{Description: ptr("reads all")})
+		s.must("update", err)
+		_, err = c.UpdateEnvironmentRole(ctx, "nope", authz.UpdateRoleParams{Name: ptr("x")})
+		s.status("update unknown", err, http.StatusNotFound)
+		_, err = c.UpdateEnvironmentRole(ctx, r.Slug, authz.UpdateRoleParams{Name: ptr(string(make([]byte, 60)))})
+		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update malformed", s.raw(true, "PATCH", "/authorization/roles/"+r.Slug, `{`), http.StatusBadRequest)
+
+		_, err = c.SetEnvironmentRolePermissions(ctx, r.Slug, []string{"workspace:view", "project:view"})
+		s.must("set permissions", err)
+		_, err = c.SetEnvironmentRolePermissions(ctx, "nope", []string{"workspace:view"})
+		s.status("set permissions of unknown", err, http.StatusNotFound)
+		_, err = c.SetEnvironmentRolePermissions(ctx, r.Slug, []string{"billing:manage"})
+		s.status("set a permission of an ancestor type", err, http.StatusUnprocessableEntity)
+		s.rawStatus("set permissions malformed", s.raw(true, "PUT", "/authorization/roles/"+r.Slug+"/permissions", `{`), http.StatusBadRequest)
+
+		_, err = c.AddEnvironmentRolePermission(ctx, r.Slug, "project:edit")
+		s.must("add permission", err)
+		_, err = c.AddEnvironmentRolePermission(ctx, "nope", "project:edit")
+		s.status("add permission to unknown", err, http.StatusNotFound)
+		_, err = c.AddEnvironmentRolePermission(ctx, r.Slug, "billing:manage")
+		s.status("add a permission of an ancestor type", err, http.StatusUnprocessableEntity)
+		s.rawStatus("add permission malformed", s.raw(true, "POST", "/authorization/roles/"+r.Slug+"/permissions", `{`), http.StatusBadRequest)
+	}},
+	{"organization roles", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		r, err := c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "Billing", Slug: "org-billing", Description: "pays"})
+		s.must("create", err)
+		_, err = c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "again", Slug: r.Slug})
+		s.status("create duplicate", err, http.StatusConflict)
+		_, err = c.CreateOrganizationRole(ctx, "org_nope", authz.CreateOrganizationRoleParams{Name: "x", Slug: "org-x"})
+		s.status("create in unknown organization", err, http.StatusNotFound)
+		_, err = c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "x", Slug: "no-prefix"})
+		s.status("create without the org- prefix", err, http.StatusUnprocessableEntity)
+		s.rawStatus("create malformed", s.raw(true, "POST", "/authorization/organizations/org_acme/roles", `{`), http.StatusBadRequest)
+
+		_, err = c.ListOrganizationRoles(ctx, "org_acme")
+		s.must("list", err)
+		_, err = c.ListOrganizationRoles(ctx, "org_nope")
+		s.status("list of unknown organization", err, http.StatusNotFound)
+		_, err = c.GetOrganizationRole(ctx, "org_acme", r.Slug)
+		s.must("get", err)
+		_, err = c.GetOrganizationRole(ctx, "org_acme", "org-nope")
+		s.status("get unknown", err, http.StatusNotFound)
+
+		_, err = c.UpdateOrganizationRole(ctx, "org_acme", r.Slug, authz.UpdateRoleParams{Name: ptr("Billing admins")})
+		s.must("update", err)
+		_, err = c.UpdateOrganizationRole(ctx, "org_acme", "org-nope", authz.UpdateRoleParams{Name: ptr("x")})
+		s.status("update unknown", err, http.StatusNotFound)
+		_, err = c.UpdateOrganizationRole(ctx, "org_acme", r.Slug, authz.UpdateRoleParams{Name: ptr(string(make([]byte, 60)))})
+		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update malformed", s.raw(true, "PATCH", "/authorization/organizations/org_acme/roles/"+r.Slug, `{`), http.StatusBadRequest)
+
+		_, err = c.SetOrganizationRolePermissions(ctx, "org_acme", r.Slug, []string{"billing:manage"})
+		s.must("set permissions", err)
+		_, err = c.SetOrganizationRolePermissions(ctx, "org_acme", "org-nope", nil)
+		s.status("set permissions of unknown", err, http.StatusNotFound)
+		_, err = c.SetOrganizationRolePermissions(ctx, "org_acme", r.Slug, []string{"Bad Slug!"})
+		s.status("set permissions with a bad slug", err, http.StatusNotFound)
+		_, err = c.AddOrganizationRolePermission(ctx, "org_acme", r.Slug, "workspace:view")
+		s.must("add permission", err)
+		_, err = c.AddOrganizationRolePermission(ctx, "org_acme", "org-nope", "workspace:view")
+		s.status("add permission to unknown", err, http.StatusNotFound)
+		s.rawStatus("add permission malformed", s.raw(true, "POST", "/authorization/organizations/org_acme/roles/"+r.Slug+"/permissions", `{`), http.StatusBadRequest)
+		_, err = c.RemoveOrganizationRolePermission(ctx, "org_acme", r.Slug, "workspace:view")
+		s.must("remove permission", err)
+		_, err = c.RemoveOrganizationRolePermission(ctx, "org_acme", r.Slug, "workspace:view")
+		s.status("remove a permission the role lacks", err, http.StatusNotFound)
+
+		// A role scoped to workspace, assigned, cannot be deleted.
+		scoped, err := c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "Ws", Slug: "org-ws", ResourceTypeSlug: "workspace"})
+		s.must("create scoped", err)
+		_, err = c.AssignRole(ctx, "om_bob", scoped.Slug, authz.ResourceID("res_eng"))
+		s.must("assign scoped", err)
+		s.status("delete an assigned role", c.DeleteOrganizationRole(ctx, "org_acme", scoped.Slug), http.StatusConflict)
+		s.must("unassign scoped", c.RemoveRole(ctx, "om_bob", scoped.Slug, authz.ResourceID("res_eng")))
+		s.must("delete", c.DeleteOrganizationRole(ctx, "org_acme", scoped.Slug))
+		s.status("delete unknown", c.DeleteOrganizationRole(ctx, "org_acme", scoped.Slug), http.StatusNotFound)
+	}},
+	{"resources", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		r, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "mobile", Name: "Mobile", Description: "apps",
+			ResourceTypeSlug: "project", OrganizationID: "org_acme", Parent: authz.ExternalResource("workspace", "eng")})
+		s.must("create", err)
+		_, err = c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "mobile", Name: "Mobile", ResourceTypeSlug: "project",
+			OrganizationID: "org_acme", Parent: authz.ResourceID("res_eng")})
+		s.status("create duplicate", err, http.StatusConflict)
+		_, err = c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "x", Name: "x", ResourceTypeSlug: "project",
+			OrganizationID: "org_acme", Parent: authz.ResourceID("res_nope")})
+		s.status("create under an unknown parent", err, http.StatusNotFound)
+		_, err = c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "x", Name: "x", ResourceTypeSlug: "project", OrganizationID: "org_acme"})
+		s.status("create a project directly under the organization", err, http.StatusUnprocessableEntity)
+
+		_, err = c.GetResource(ctx, authz.ResourceID(r.ID))
+		s.must("get", err)
+		_, err = c.GetResource(ctx, authz.ResourceID("res_nope"))
+		s.status("get unknown", err, http.StatusNotFound)
+		_, err = c.GetResource(ctx, authz.ExternalResource("project", "mobile").InOrganization("org_acme"))
+		s.must("get by external ID", err)
+		_, err = c.GetResource(ctx, authz.ExternalResource("project", "nope").InOrganization("org_acme"))
+		s.status("get unknown by external ID", err, http.StatusNotFound)
+
+		_, err = c.UpdateResource(ctx, authz.ResourceID(r.ID), authz.UpdateResourceParams{Name: ptr("Mobile apps")})
+		s.must("update", err)
+		_, err = c.UpdateResource(ctx, authz.ResourceID("res_nope"), authz.UpdateResourceParams{Name: ptr("x")})
+		s.status("update unknown", err, http.StatusNotFound)
+		_, err = c.UpdateResource(ctx, authz.ResourceID(r.ID), authz.UpdateResourceParams{Name: ptr(string(make([]byte, 60)))})
+		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "mobile").InOrganization("org_acme"), authz.UpdateResourceParams{Description: ptr("iOS and Android")})
+		s.must("update by external ID", err)
+		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "nope").InOrganization("org_acme"), authz.UpdateResourceParams{Name: ptr("x")})
+		s.status("update unknown by external ID", err, http.StatusNotFound)
+		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "mobile").InOrganization("org_acme"), authz.UpdateResourceParams{Name: ptr(string(make([]byte, 60)))})
+		s.status("update by external ID with a long name", err, http.StatusUnprocessableEntity)
+
+		drain(s, "list", c.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme"}))
+		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", Parent: authz.ResourceID("res_eng"), ListOptions: authz.ListOptions{Limit: 1, Order: authz.OrderNormal}})
+		s.must("list children", err)
+		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{ResourceTypeSlug: "project", Parent: authz.ExternalResource("workspace", "eng")})
+		s.must("list children by external ID", err)
+		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", ListOptions: authz.ListOptions{Limit: 500}})
+		s.status("list with a limit over 100", err, http.StatusUnprocessableEntity)
+
+		// A resource with children or assignments: 409 unless cascading.
+		ws, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "ops", Name: "Ops", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+		s.must("create workspace", err)
+		_, err = c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "infra", Name: "Infra", ResourceTypeSlug: "project", OrganizationID: "org_acme", Parent: authz.ResourceID(ws.ID)})
+		s.must("create child", err)
+		s.status("delete with children", c.DeleteResource(ctx, authz.ResourceID(ws.ID), authz.DeleteResourceOptions{}), http.StatusConflict)
+		s.status("delete by external ID with children", c.DeleteResource(ctx, authz.ExternalResource("workspace", "ops").InOrganization("org_acme"), authz.DeleteResourceOptions{}), http.StatusConflict)
+		s.must("delete by external ID", c.DeleteResource(ctx, authz.ExternalResource("project", "infra").InOrganization("org_acme"), authz.DeleteResourceOptions{}))
+		s.must("delete", c.DeleteResource(ctx, authz.ResourceID(ws.ID), authz.DeleteResourceOptions{Cascade: true}))
+		s.status("delete unknown", c.DeleteResource(ctx, authz.ResourceID(ws.ID), authz.DeleteResourceOptions{}), http.StatusNotFound)
+		s.status("delete unknown by external ID", c.DeleteResource(ctx, authz.ExternalResource("workspace", "ops").InOrganization("org_acme"), authz.DeleteResourceOptions{}), http.StatusNotFound)
+	}},
+	{"role assignments", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		a, err := c.AssignRole(ctx, "om_bob", "project-editor", authz.ResourceID("res_web"))
+		s.must("assign", err)
+		_, err = c.AssignRole(ctx, "om_bob", "project-editor", authz.ExternalResource("project", "api").InOrganization("org_acme"))
+		s.must("assign by external ID", err)
+		_, err = c.AssignRole(ctx, "om_bob", "nope", authz.ResourceID("res_web"))
+		s.status("assign unknown role", err, http.StatusNotFound)
+		_, err = c.AssignRole(ctx, "om_bob", "project-editor", authz.ResourceID("res_eng"))
+		s.status("assign a role of another type", err, http.StatusUnprocessableEntity)
+
+		drain(s, "list", c.ListRoleAssignments(ctx, "om_bob", authz.ListRoleAssignmentsOptions{}))
+		_, err = c.ListRoleAssignmentsPage(ctx, "om_nope", authz.ListRoleAssignmentsOptions{})
+		s.status("list of unknown membership", err, http.StatusNotFound)
+		drain(s, "list on resource", c.ListResourceRoleAssignments(ctx, authz.ResourceID("res_web"), authz.ListResourceRoleAssignmentsOptions{}))
+		_, err = c.ListResourceRoleAssignmentsPage(ctx, authz.ResourceID("res_nope"), authz.ListResourceRoleAssignmentsOptions{})
+		s.status("list on unknown resource", err, http.StatusNotFound)
+		drain(s, "list on resource by external ID", c.ListResourceRoleAssignments(ctx, authz.ExternalResource("project", "web").InOrganization("org_acme"), authz.ListResourceRoleAssignmentsOptions{RoleSlug: "project-editor"}))
+		_, err = c.ListResourceRoleAssignmentsPage(ctx, authz.ExternalResource("project", "nope").InOrganization("org_acme"), authz.ListResourceRoleAssignmentsOptions{})
+		s.status("list on unknown resource by external ID", err, http.StatusNotFound)
+
+		s.must("remove", c.RemoveRole(ctx, "om_bob", "project-editor", authz.ExternalResource("project", "api").InOrganization("org_acme")))
+		s.status("remove again", c.RemoveRole(ctx, "om_bob", "project-editor", authz.ExternalResource("project", "api").InOrganization("org_acme")), http.StatusNotFound)
+		s.status("remove a role of another type", c.RemoveRole(ctx, "om_bob", "project-editor", authz.ResourceID("res_eng")), http.StatusNotFound)
+		s.must("remove by ID", c.RemoveRoleAssignment(ctx, "om_bob", a.ID))
+		s.status("remove by ID again", c.RemoveRoleAssignment(ctx, "om_bob", a.ID), http.StatusNotFound)
+	}},
+	{"check", func(s *suite) {
+		r := s.c.Resource()
+		d, err := r.Check(s.ctx, "om_alice", "project:edit", authz.ResourceID("res_web"))
+		s.must("check", err)
+		if !d.Allowed {
+			s.t.Error("alice may edit web through her workspace role")
+		}
+		_, err = r.Check(s.ctx, "om_alice", "project:edit", authz.ExternalResource("project", "web"))
+		s.must("check by external ID", err)
+		_, err = r.Check(s.ctx, "om_nope", "project:edit", authz.ResourceID("res_web"))
+		s.status("check of unknown membership", err, http.StatusNotFound)
+		s.rawStatus("check without permission_slug",
+			s.raw(true, "POST", "/authorization/organization_memberships/om_alice/check", `{"resource_id": "res_web"}`), http.StatusUnprocessableEntity)
+	}},
+	{"discovery", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		drain(s, "resources for membership", c.ListResourcesForMembership(ctx, "om_alice", "project:edit", authz.ResourceID("res_eng"), authz.ListOptions{}))
+		_, err := c.ListResourcesForMembershipPage(ctx, "om_alice", "project:edit", authz.ExternalResource("workspace", "eng"), authz.ListOptions{Limit: 1})
+		s.must("resources for membership by external parent", err)
+		_, err = c.ListResourcesForMembershipPage(ctx, "om_nope", "project:edit", authz.ResourceID("res_eng"), authz.ListOptions{})
+		s.status("resources for unknown membership", err, http.StatusNotFound)
+		s.rawStatus("resources without a parent",
+			s.raw(true, "GET", "/authorization/organization_memberships/om_alice/resources?permission_slug=project:edit", ""), http.StatusBadRequest)
+		s.rawStatus("resources without permission_slug",
+			s.raw(true, "GET", "/authorization/organization_memberships/om_alice/resources?parent_resource_id=res_eng", ""), http.StatusUnprocessableEntity)
+
+		drain(s, "effective permissions", c.EffectivePermissions(ctx, "om_alice", authz.ResourceID("res_web"), authz.ListOptions{}))
+		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ResourceID("res_nope"), authz.ListOptions{})
+		s.status("effective permissions on unknown resource", err, http.StatusNotFound)
+		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ResourceID("res_web"), authz.ListOptions{Limit: 500})
+		s.status("effective permissions with a limit over 100", err, http.StatusUnprocessableEntity)
+		drain(s, "effective permissions by external ID", c.EffectivePermissions(ctx, "om_alice", authz.ExternalResource("project", "web"), authz.ListOptions{}))
+		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ExternalResource("project", "nope"), authz.ListOptions{})
+		s.status("effective permissions on unknown resource by external ID", err, http.StatusNotFound)
+		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ExternalResource("project", "web"), authz.ListOptions{Limit: 500})
+		s.status("effective permissions by external ID with a limit over 100", err, http.StatusUnprocessableEntity)
+
+		drain(s, "memberships with access", c.ListMembershipsForResource(ctx, authz.ResourceID("res_web"), "project:edit", "", authz.ListOptions{}))
+		_, err = c.ListMembershipsForResourcePage(ctx, authz.ResourceID("res_web"), "project:edit", authz.AssignmentDirect, authz.ListOptions{Order: authz.OrderAsc})
+		s.must("memberships with direct access", err)
+		_, err = c.ListMembershipsForResourcePage(ctx, authz.ResourceID("res_nope"), "project:edit", "", authz.ListOptions{})
+		s.status("memberships with access to unknown resource", err, http.StatusNotFound)
+		s.rawStatus("memberships with access without permission_slug",
+			s.raw(true, "GET", "/authorization/resources/res_web/organization_memberships", ""), http.StatusUnprocessableEntity)
+		drain(s, "memberships with access by external ID", c.ListMembershipsForResource(ctx, authz.ExternalResource("project", "web").InOrganization("org_acme"), "project:edit", authz.AssignmentIndirect, authz.ListOptions{}))
+		_, err = c.ListMembershipsForResourcePage(ctx, authz.ExternalResource("project", "nope").InOrganization("org_acme"), "project:edit", "", authz.ListOptions{})
+		s.status("memberships with access to unknown resource by external ID", err, http.StatusNotFound)
+		s.rawStatus("memberships with access by external ID without permission_slug",
+			s.raw(true, "GET", "/authorization/organizations/org_acme/resources/project/web/organization_memberships", ""), http.StatusUnprocessableEntity)
+	}},
+	{"group role assignments", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		g, err := c.AssignGroupRole(ctx, "group_eng", "project-editor", authz.ResourceID("res_web"))
+		s.must("assign", err)
+		_, err = c.AssignGroupRole(ctx, "group_eng", "project-editor", authz.ResourceID("res_web"))
+		s.status("assign duplicate", err, http.StatusConflict)
+		_, err = c.AssignGroupRole(ctx, "group_nope", "project-editor", authz.ResourceID("res_web"))
+		s.status("assign to unknown group", err, http.StatusNotFound)
+		_, err = c.AssignGroupRole(ctx, "group_eng", "project-editor", authz.ResourceID("res_eng"))
+		s.status("assign a role of another type", err, http.StatusUnprocessableEntity)
+
+		drain(s, "list", c.ListGroupRoleAssignments(ctx, "group_eng", authz.ListOptions{}))
+		_, err = c.ListGroupRoleAssignmentsPage(ctx, "group_nope", authz.ListOptions{})
+		s.status("list of unknown group", err, http.StatusNotFound)
+		_, err = c.GetGroupRoleAssignment(ctx, "group_eng", g.ID)
+		s.must("get", err)
+		_, err = c.GetGroupRoleAssignment(ctx, "group_eng", "gra_nope")
+		s.status("get unknown", err, http.StatusNotFound)
+
+		_, err = c.ReplaceGroupRoleAssignments(ctx, "group_eng", []authz.GroupRole{
+			{RoleSlug: "project-editor", Resource: authz.ResourceID("res_web")},
+			{RoleSlug: "workspace-admin", Resource: authz.ExternalResource("workspace", "eng")},
+		})
+		s.must("replace", err)
+		_, err = c.ReplaceGroupRoleAssignments(ctx, "group_nope", nil)
+		s.status("replace of unknown group", err, http.StatusNotFound)
+		_, err = c.ReplaceGroupRoleAssignments(ctx, "group_eng", []authz.GroupRole{{RoleSlug: "project-editor", Resource: authz.ResourceID("res_eng")}})
+		s.status("replace with a role of another type", err, http.StatusUnprocessableEntity)
+
+		s.must("remove", c.RemoveGroupRole(ctx, "group_eng", "workspace-admin", authz.ExternalResource("workspace", "eng")))
+		s.status("remove from unknown group", c.RemoveGroupRole(ctx, "group_nope", "workspace-admin", authz.ResourceID("res_eng")), http.StatusNotFound)
+		s.rawStatus("remove without role_slug",
+			s.raw(true, "DELETE", "/authorization/groups/group_eng/role_assignments", `{"resource_id": "res_eng"}`), http.StatusUnprocessableEntity)
+		s.must("remove by ID", c.RemoveGroupRoleAssignment(ctx, "group_eng", g.ID))
+		s.status("remove by ID again", c.RemoveGroupRoleAssignment(ctx, "group_eng", g.ID), http.StatusNotFound)
+	}},
+}
