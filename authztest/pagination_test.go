@@ -135,16 +135,16 @@ func TestPaginationOver1050Resources(t *testing.T) {
 
 func TestPaginationErrors(t *testing.T) {
 	t.Parallel()
-	const list = "/authorization/resources"
+	const list = "/authorization/resources?organization_id=org_acme"
 	runWire(t, []wireCase{
-		{"limit 0", "GET", list + "?limit=0", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
-		{"limit 101", "GET", list + "?limit=101", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
-		{"limit not a number", "GET", list + "?limit=ten", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
-		{"bad order", "GET", list + "?order=up", "", 422, `{"message":"order must be asc, desc or normal"}`},
-		{"both cursors", "GET", list + "?before=authz_resource_eng&after=authz_resource_web", "", 422, `{"message":"give before or after, not both"}`},
-		{"unknown cursor", "GET", list + "?after=authz_resource_never", "", 422, `{"message":"after cursor \"authz_resource_never\" does not name an object"}`},
-		{"unknown cursor, order normal", "GET", list + "?order=normal&before=authz_resource_never", "", 422, `{"message":"before cursor \"authz_resource_never\" does not name an object"}`},
-		{"cursor of a deleted object", "GET", list + "?organization_id=org_acme&resource_type_slug=workspace&limit=1&after=authz_resource_deleted", "", 200,
+		{"limit 0", "GET", list + "&limit=0", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
+		{"limit 101", "GET", list + "&limit=101", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
+		{"limit not a number", "GET", list + "&limit=ten", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
+		{"bad order", "GET", list + "&order=up", "", 422, `{"message":"order must be asc, desc or normal"}`},
+		{"both cursors", "GET", list + "&before=authz_resource_eng&after=authz_resource_web", "", 422, `{"message":"give before or after, not both"}`},
+		{"unknown cursor", "GET", list + "&after=authz_resource_never", "", 422, `{"message":"after cursor \"authz_resource_never\" does not name an object"}`},
+		{"unknown cursor, order normal", "GET", list + "&order=normal&before=authz_resource_never", "", 422, `{"message":"before cursor \"authz_resource_never\" does not name an object"}`},
+		{"cursor of a deleted object", "GET", list + "&resource_type_slug=workspace&limit=1&after=authz_resource_deleted", "", 200,
 			`{"object":"list","data":[` + salesJSON + `],"list_metadata":{"before":null,"after":"authz_resource_sales"}}`},
 	}, func(f *Fake) {
 		id := f.AddResource(Resource{ID: "authz_resource_deleted", ExternalID: "tmp", TypeSlug: "workspace", OrganizationID: "org_acme"})
