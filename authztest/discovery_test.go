@@ -13,7 +13,7 @@ const (
 	emptyList   = `{"object":"list","data":[],"list_metadata":{"before":null,"after":null}}`
 	aliceOMJSON = `{"object":"organization_membership","id":"om_alice","user_id":"user_alice","organization_id":"org_acme","organization_name":"Acme",
 		"status":"active","directory_managed":false,
-		"user":{"object":"user","id":"user_alice","email":"user_alice@example.com","first_name":null,"last_name":null,"email_verified":true,"profile_picture_url":null,` + t0 + `},` + t0 + `}`
+		"user":{"object":"user","id":"user_alice","email":"user_alice@example.com","first_name":null,"last_name":null,"email_verified":true,"profile_picture_url":null,"external_id":null,"last_sign_in_at":null,` + t0 + `},` + t0 + `}`
 )
 
 func list(items ...string) string {

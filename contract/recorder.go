@@ -227,26 +227,31 @@ func unknownInResponse(op *openapi3.Operation, resp *http.Response, body []byte)
 // problem. A schema error is told by where it is and why, without the
 // schema and the value kin-openapi would print in full.
 func flatten(what string, err error) []string {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
+	var (
+		me  openapi3.MultiError
+		req *openapi3filter.RequestError
+		res *openapi3filter.ResponseError
+		se  *openapi3.SchemaError
+	)
+	switch {
+	case errors.As(err, &req) && req.Err != nil:
+		switch {
+		case req.Parameter != nil:
+			what += fmt.Sprintf(" parameter %q", req.Parameter.Name)
+		case req.RequestBody != nil:
+			what += " body"
+		}
+		return flatten(what, req.Err)
+	case errors.As(err, &res) && res.Err != nil:
+		return flatten(what, res.Err)
+	case errors.As(err, &me):
 		var out []string
 		for _, e := range me {
 			out = append(out, flatten(what, e)...)
 		}
 		return out
-	}
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		prefix := what
-		var re *openapi3filter.RequestError
-		if errors.As(err, &re) && re.Parameter != nil {
-			prefix += fmt.Sprintf(" parameter %q", re.Parameter.Name)
-		} else if re != nil && re.RequestBody != nil {
-			prefix += " body"
-		} else if _, ok := errors.AsType[*openapi3filter.ResponseError](err); ok {
-			prefix += " body"
-		}
-		return []string{fmt.Sprintf("%s at /%s: %s", prefix, strings.Join(se.JSONPointer(), "/"), se.Reason)}
+	case errors.As(err, &se):
+		return []string{fmt.Sprintf("%s at /%s: %s", what, strings.Join(se.JSONPointer(), "/"), se.Reason)}
 	}
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	if len(msg) > 300 {

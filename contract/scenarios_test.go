@@ -2,6 +2,7 @@ package contract
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/fgakit/fgakit/authz"
 )
@@ -10,6 +11,10 @@ import (
 // and with each declared error status the fake can be made to answer.
 // They run in order on one fake (newSuite's model), as a user's
 // onboarding and administration code would.
+// longName is a PATCH body whose name is longer than the spec's maxLength
+// (48): a request the spec refuses, sent raw.
+var longName = `{"name": "` + strings.Repeat("n", 60) + `"}`
+
 var scenarios = []struct {
 	name string
 	run  func(*suite)
@@ -36,9 +41,7 @@ var scenarios = []struct {
 		s.must("update", err)
 		_, err = c.UpdatePermission(ctx, "nope", authz.UpdatePermissionParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
-		long := string(make([]byte, 200))
-		_, err = c.UpdatePermission(ctx, p.Slug, authz.UpdatePermissionParams{Name: ptr(long)})
-		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/permissions/"+p.Slug, longName), http.StatusUnprocessableEntity)
 
 		page, err := c.ListPermissionsPage(ctx, authz.ListOptions{Limit: 2, Order: authz.OrderAsc})
 		s.must("list page", err)
@@ -72,8 +75,7 @@ var scenarios = []struct {
 		s.must("update", err)
 		_, err = c.UpdateEnvironmentRole(ctx, "nope", authz.UpdateRoleParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
-		_, err = c.UpdateEnvironmentRole(ctx, r.Slug, authz.UpdateRoleParams{Name: ptr(string(make([]byte, 60)))})
-		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/roles/"+r.Slug, longName), http.StatusUnprocessableEntity)
 		s.rawStatus("update malformed", s.raw(true, "PATCH", "/authorization/roles/"+r.Slug, `{`), http.StatusBadRequest)
 
 		_, err = c.SetEnvironmentRolePermissions(ctx, r.Slug, []string{"workspace:view", "project:view"})
@@ -117,8 +119,7 @@ var scenarios = []struct {
 		s.must("update", err)
 		_, err = c.UpdateOrganizationRole(ctx, "org_acme", "org-nope", authz.UpdateRoleParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
-		_, err = c.UpdateOrganizationRole(ctx, "org_acme", r.Slug, authz.UpdateRoleParams{Name: ptr(string(make([]byte, 60)))})
-		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/organizations/org_acme/roles/"+r.Slug, longName), http.StatusUnprocessableEntity)
 		s.rawStatus("update malformed", s.raw(true, "PATCH", "/authorization/organizations/org_acme/roles/"+r.Slug, `{`), http.StatusBadRequest)
 
 		_, err = c.SetOrganizationRolePermissions(ctx, "org_acme", r.Slug, []string{"billing:manage"})
@@ -129,6 +130,12 @@ var scenarios = []struct {
 		s.status("set permissions with a bad slug", err, http.StatusNotFound)
 		_, err = c.AddOrganizationRolePermission(ctx, "org_acme", r.Slug, "workspace:view")
 		s.must("add permission", err)
+		ws, err := c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "Ws viewer", Slug: "org-ws-viewer", ResourceTypeSlug: "workspace"})
+		s.must("create a workspace role", err)
+		_, err = c.AddOrganizationRolePermission(ctx, "org_acme", ws.Slug, "billing:manage")
+		s.status("add a permission of an ancestor type", err, http.StatusUnprocessableEntity)
+		_, err = c.SetOrganizationRolePermissions(ctx, "org_acme", ws.Slug, []string{"billing:manage"})
+		s.status("set a permission of an ancestor type", err, http.StatusUnprocessableEntity)
 		_, err = c.AddOrganizationRolePermission(ctx, "org_acme", "org-nope", "workspace:view")
 		s.status("add permission to unknown", err, http.StatusNotFound)
 		s.rawStatus("add permission malformed", s.raw(true, "POST", "/authorization/organizations/org_acme/roles/"+r.Slug+"/permissions", `{`), http.StatusBadRequest)
@@ -160,6 +167,12 @@ var scenarios = []struct {
 		s.status("create under an unknown parent", err, http.StatusNotFound)
 		_, err = c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "x", Name: "x", ResourceTypeSlug: "project", OrganizationID: "org_acme"})
 		s.status("create a project directly under the organization", err, http.StatusUnprocessableEntity)
+		s.rawStatus("create malformed", s.raw(true, "POST", "/authorization/resources", `{`), http.StatusBadRequest)
+		root, err := c.GetResource(ctx, authz.ExternalResource("organization", "org_acme").InOrganization("org_acme"))
+		s.must("get the organization root", err)
+		s.status("delete the organization root", c.DeleteResource(ctx, authz.ResourceID(root.ID), authz.DeleteResourceOptions{Cascade: true}), http.StatusForbidden)
+		_, err = c.UpdateResource(ctx, authz.ResourceID(root.ID), authz.UpdateResourceParams{Name: ptr("Acme Inc")})
+		s.status("update the organization root", err, http.StatusUnprocessableEntity)
 
 		_, err = c.GetResource(ctx, authz.ResourceID(r.ID))
 		s.must("get", err)
@@ -174,22 +187,23 @@ var scenarios = []struct {
 		s.must("update", err)
 		_, err = c.UpdateResource(ctx, authz.ResourceID("res_nope"), authz.UpdateResourceParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
-		_, err = c.UpdateResource(ctx, authz.ResourceID(r.ID), authz.UpdateResourceParams{Name: ptr(string(make([]byte, 60)))})
-		s.status("update with a long name", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/resources/"+r.ID, longName), http.StatusUnprocessableEntity)
 		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "mobile").InOrganization("org_acme"), authz.UpdateResourceParams{Description: ptr("iOS and Android")})
 		s.must("update by external ID", err)
 		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "nope").InOrganization("org_acme"), authz.UpdateResourceParams{Name: ptr("x")})
 		s.status("update unknown by external ID", err, http.StatusNotFound)
-		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "mobile").InOrganization("org_acme"), authz.UpdateResourceParams{Name: ptr(string(make([]byte, 60)))})
-		s.status("update by external ID with a long name", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update by external ID with a long name", s.raw(true, "PATCH", "/authorization/organizations/org_acme/resources/project/mobile", longName), http.StatusUnprocessableEntity)
 
 		drain(s, "list", c.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme"}))
 		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", Parent: authz.ResourceID("res_eng"), ListOptions: authz.ListOptions{Limit: 1, Order: authz.OrderNormal}})
 		s.must("list children", err)
 		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{ResourceTypeSlug: "project", Parent: authz.ExternalResource("workspace", "eng")})
 		s.must("list children by external ID", err)
-		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", ListOptions: authz.ListOptions{Limit: 500}})
-		s.status("list with a limit over 100", err, http.StatusUnprocessableEntity)
+		s.rawStatus("list with a limit over 100", s.raw(true, "GET", "/authorization/resources?organization_id=org_acme&limit=500", ""), http.StatusUnprocessableEntity)
+		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{Parent: authz.ResourceID("res_eng")})
+		s.status("list without organization_id or resource_type_slug", err, http.StatusBadRequest)
+		s.rawStatus("list with both parent forms", s.raw(true, "GET",
+			"/authorization/resources?organization_id=org_acme&parent_resource_id=res_eng&parent_resource_type_slug=workspace&parent_external_id=eng", ""), http.StatusUnprocessableEntity)
 
 		// A resource with children or assignments: 409 unless cascading.
 		ws, err := c.CreateResource(ctx, authz.CreateResourceParams{ExternalID: "ops", Name: "Ops", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
@@ -227,6 +241,12 @@ var scenarios = []struct {
 		s.must("remove", c.RemoveRole(ctx, "om_bob", "project-editor", authz.ExternalResource("project", "api").InOrganization("org_acme")))
 		s.status("remove again", c.RemoveRole(ctx, "om_bob", "project-editor", authz.ExternalResource("project", "api").InOrganization("org_acme")), http.StatusNotFound)
 		s.status("remove a role of another type", c.RemoveRole(ctx, "om_bob", "project-editor", authz.ResourceID("res_eng")), http.StatusNotFound)
+		s.rawStatus("remove naming the resource both ways", s.raw(true, "DELETE", "/authorization/organization_memberships/om_bob/role_assignments",
+			`{"role_slug": "project-editor", "resource_id": "res_web", "resource_type_slug": "project"}`), http.StatusUnprocessableEntity)
+		_, err = c.AssignRole(ctx, "om_alice", "workspace-admin", authz.ResourceID("res_eng"))
+		s.status("assign a role already assigned", err, http.StatusUnprocessableEntity)
+		s.rawStatus("assign naming the resource both ways", s.raw(true, "POST", "/authorization/organization_memberships/om_bob/role_assignments",
+			`{"role_slug": "project-editor", "resource_id": "res_web", "resource_external_id": "web", "resource_type_slug": "project"}`), http.StatusUnprocessableEntity)
 		s.must("remove by ID", c.RemoveRoleAssignment(ctx, "om_bob", a.ID))
 		s.status("remove by ID again", c.RemoveRoleAssignment(ctx, "om_bob", a.ID), http.StatusNotFound)
 	}},
@@ -241,6 +261,8 @@ var scenarios = []struct {
 		s.must("check by external ID", err)
 		_, err = r.Check(s.ctx, "om_nope", "project:edit", authz.ResourceID("res_web"))
 		s.status("check of unknown membership", err, http.StatusNotFound)
+		s.rawStatus("check naming the resource both ways", s.raw(true, "POST", "/authorization/organization_memberships/om_alice/check",
+			`{"permission_slug": "project:edit", "resource_id": "res_web", "resource_type_slug": "project"}`), http.StatusUnprocessableEntity)
 		s.rawStatus("check without permission_slug",
 			s.raw(true, "POST", "/authorization/organization_memberships/om_alice/check", `{"resource_id": "res_web"}`), http.StatusUnprocessableEntity)
 	}},
@@ -259,13 +281,13 @@ var scenarios = []struct {
 		drain(s, "effective permissions", c.EffectivePermissions(ctx, "om_alice", authz.ResourceID("res_web"), authz.ListOptions{}))
 		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ResourceID("res_nope"), authz.ListOptions{})
 		s.status("effective permissions on unknown resource", err, http.StatusNotFound)
-		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ResourceID("res_web"), authz.ListOptions{Limit: 500})
-		s.status("effective permissions with a limit over 100", err, http.StatusUnprocessableEntity)
+		s.rawStatus("effective permissions with a limit over 100", s.raw(true, "GET",
+			"/authorization/organization_memberships/om_alice/resources/res_web/permissions?limit=500", ""), http.StatusUnprocessableEntity)
 		drain(s, "effective permissions by external ID", c.EffectivePermissions(ctx, "om_alice", authz.ExternalResource("project", "web"), authz.ListOptions{}))
 		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ExternalResource("project", "nope"), authz.ListOptions{})
 		s.status("effective permissions on unknown resource by external ID", err, http.StatusNotFound)
-		_, err = c.EffectivePermissionsPage(ctx, "om_alice", authz.ExternalResource("project", "web"), authz.ListOptions{Limit: 500})
-		s.status("effective permissions by external ID with a limit over 100", err, http.StatusUnprocessableEntity)
+		s.rawStatus("effective permissions by external ID with a limit over 100", s.raw(true, "GET",
+			"/authorization/organization_memberships/om_alice/resources/project/web/permissions?limit=500", ""), http.StatusUnprocessableEntity)
 
 		drain(s, "memberships with access", c.ListMembershipsForResource(ctx, authz.ResourceID("res_web"), "project:edit", "", authz.ListOptions{}))
 		_, err = c.ListMembershipsForResourcePage(ctx, authz.ResourceID("res_web"), "project:edit", authz.AssignmentDirect, authz.ListOptions{Order: authz.OrderAsc})
