@@ -39,6 +39,8 @@ var scenarios = []struct {
 
 		_, err = c.UpdatePermission(ctx, p.Slug, authz.UpdatePermissionParams{Name: ptr("Export")})
 		s.must("update", err)
+		_, err = c.UpdatePermission(ctx, p.Slug, authz.UpdatePermissionParams{Description: authz.Null[string]()})
+		s.must("clear the description", err)
 		_, err = c.UpdatePermission(ctx, "nope", authz.UpdatePermissionParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
 		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/permissions/"+p.Slug, longName), http.StatusUnprocessableEntity)
@@ -71,8 +73,10 @@ var scenarios = []struct {
 		_, err = c.GetEnvironmentRole(ctx, "nope")
 		s.status("get unknown", err, http.StatusNotFound)
 
-		_, err = c.UpdateEnvironmentRole(ctx, r.Slug, authz.UpdateRoleParams{Description: ptr("reads all")})
+		_, err = c.UpdateEnvironmentRole(ctx, r.Slug, authz.UpdateRoleParams{Description: authz.Value("reads all")})
 		s.must("update", err)
+		_, err = c.UpdateEnvironmentRole(ctx, r.Slug, authz.UpdateRoleParams{Description: authz.Null[string]()})
+		s.must("clear the description", err)
 		_, err = c.UpdateEnvironmentRole(ctx, "nope", authz.UpdateRoleParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
 		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/roles/"+r.Slug, longName), http.StatusUnprocessableEntity)
@@ -117,6 +121,8 @@ var scenarios = []struct {
 
 		_, err = c.UpdateOrganizationRole(ctx, "org_acme", r.Slug, authz.UpdateRoleParams{Name: ptr("Billing admins")})
 		s.must("update", err)
+		_, err = c.UpdateOrganizationRole(ctx, "org_acme", r.Slug, authz.UpdateRoleParams{Description: authz.Null[string]()})
+		s.must("clear the description", err)
 		_, err = c.UpdateOrganizationRole(ctx, "org_acme", "org-nope", authz.UpdateRoleParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
 		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/organizations/org_acme/roles/"+r.Slug, longName), http.StatusUnprocessableEntity)
@@ -185,10 +191,15 @@ var scenarios = []struct {
 
 		_, err = c.UpdateResource(ctx, authz.ResourceID(r.ID), authz.UpdateResourceParams{Name: ptr("Mobile apps")})
 		s.must("update", err)
+		moved, err := c.UpdateResource(ctx, authz.ResourceID(r.ID), authz.UpdateResourceParams{Description: authz.Null[string](), Parent: ptr(authz.ResourceID("res_eng"))})
+		s.must("clear the description and move", err)
+		if moved.Description != "" {
+			s.t.Errorf("description %q after Null", moved.Description)
+		}
 		_, err = c.UpdateResource(ctx, authz.ResourceID("res_nope"), authz.UpdateResourceParams{Name: ptr("x")})
 		s.status("update unknown", err, http.StatusNotFound)
 		s.rawStatus("update with a long name", s.raw(true, "PATCH", "/authorization/resources/"+r.ID, longName), http.StatusUnprocessableEntity)
-		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "mobile").InOrganization("org_acme"), authz.UpdateResourceParams{Description: ptr("iOS and Android")})
+		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "mobile").InOrganization("org_acme"), authz.UpdateResourceParams{Description: authz.Value("iOS and Android")})
 		s.must("update by external ID", err)
 		_, err = c.UpdateResource(ctx, authz.ExternalResource("project", "nope").InOrganization("org_acme"), authz.UpdateResourceParams{Name: ptr("x")})
 		s.status("update unknown by external ID", err, http.StatusNotFound)
