@@ -88,8 +88,8 @@ type DeleteResourceOptions struct {
 }
 
 // ListResourcesOptions filter [Client.ListResources]; the zero value lists
-// without a filter. The API may require OrganizationID or ResourceTypeSlug
-// (400 missing_organization_id_or_resource_type_slug). Field names follow
+// without a filter, which the API refuses: it requires OrganizationID or
+// ResourceTypeSlug (400 missing_organization_id_or_resource_type_slug). Field names follow
 // the API's query parameters.
 type ListResourcesOptions struct {
 	// OrganizationID keeps the resources of one organization

@@ -130,7 +130,12 @@ func TestContract(t *testing.T) {
 
 	ops, stray := Operations(sp, inScope, rec.Exchanges())
 	var table bytes.Buffer
-	WriteTable(&table, ops)
+	WriteTable(&table, ops, func(o *Operation) string {
+		if pending[o.ID] && o.Requests == 0 {
+			return "pending: not served yet"
+		}
+		return ""
+	})
 	t.Logf("per-operation table (%d operations):\n%s", len(ops), table.String())
 	if path := os.Getenv("FGAKIT_CONTRACT_TABLE"); path != "" {
 		if err := os.WriteFile(path, table.Bytes(), 0o644); err != nil {

@@ -68,11 +68,11 @@ func declared(op *openapi3.Operation) []int {
 }
 
 // WriteTable prints one line per operation: operation ID, method, path,
-// requests seen, statuses seen (with counts), statuses declared, and the
-// number of violations.
-func WriteTable(w io.Writer, ops []*Operation) {
+// requests seen, statuses seen (with counts), statuses declared, the
+// number of violations, and note(o) (may be nil).
+func WriteTable(w io.Writer, ops []*Operation, note func(*Operation) string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintln(tw, "operation\tmethod\tpath\treqs\tstatuses seen\tdeclared\tviolations")
+	fmt.Fprintln(tw, "operation\tmethod\tpath\treqs\tstatuses seen\tdeclared\tviolations\tnote")
 	for _, o := range ops {
 		var seen []string
 		for _, s := range slices.Sorted(maps.Keys(o.Statuses)) {
@@ -82,8 +82,12 @@ func WriteTable(w io.Writer, ops []*Operation) {
 		for _, s := range o.Declared {
 			decl = append(decl, strconv.Itoa(s))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\n", o.ID, o.Method, o.Path, o.Requests,
-			orDash(strings.Join(seen, " ")), strings.Join(decl, " "), len(o.Violations))
+		n := ""
+		if note != nil {
+			n = note(o)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\n", o.ID, o.Method, o.Path, o.Requests,
+			orDash(strings.Join(seen, " ")), strings.Join(decl, " "), len(o.Violations), n)
 	}
 	tw.Flush()
 }

@@ -48,6 +48,9 @@ var scenarios = []struct {
 		page, err := c.ListPermissionsPage(ctx, authz.ListOptions{Limit: 2, Order: authz.OrderAsc})
 		s.must("list page", err)
 		drain(s, "list", c.ListPermissions(ctx, authz.ListOptions{}))
+		if all := drain(s, "list one by one, order normal", c.ListPermissions(ctx, authz.ListOptions{Limit: 1, Order: authz.OrderNormal})); len(all) < 5 {
+			s.t.Errorf("order normal listed %d permissions, want every one", len(all))
+		}
 		_, err = c.ListPermissionsPage(ctx, authz.ListOptions{After: page.After, Order: authz.OrderNormal})
 		s.must("list page normal", err)
 
@@ -110,6 +113,8 @@ var scenarios = []struct {
 		s.status("create without the org- prefix", err, http.StatusUnprocessableEntity)
 		s.rawStatus("create malformed", s.raw(true, "POST", "/authorization/organizations/org_acme/roles", `{`), http.StatusBadRequest)
 
+		_, err = c.CreateOrganizationRole(ctx, "org_acme", authz.CreateOrganizationRoleParams{Name: "Support"})
+		s.must("create without a slug", err)
 		_, err = c.ListOrganizationRoles(ctx, "org_acme")
 		s.must("list", err)
 		_, err = c.ListOrganizationRoles(ctx, "org_nope")
@@ -205,7 +210,8 @@ var scenarios = []struct {
 		s.status("update unknown by external ID", err, http.StatusNotFound)
 		s.rawStatus("update by external ID with a long name", s.raw(true, "PATCH", "/authorization/organizations/org_acme/resources/project/mobile", longName), http.StatusUnprocessableEntity)
 
-		drain(s, "list", c.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme"}))
+		drain(s, "list", c.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", ListOptions: authz.ListOptions{Limit: 2}}))
+		drain(s, "list by external ID", c.ListResources(ctx, authz.ListResourcesOptions{ResourceTypeSlug: "project", ResourceExternalID: "web"}))
 		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{OrganizationID: "org_acme", Parent: authz.ResourceID("res_eng"), ListOptions: authz.ListOptions{Limit: 1, Order: authz.OrderNormal}})
 		s.must("list children", err)
 		_, err = c.ListResourcesPage(ctx, authz.ListResourcesOptions{ResourceTypeSlug: "project", Parent: authz.ExternalResource("workspace", "eng")})
@@ -240,6 +246,9 @@ var scenarios = []struct {
 		s.status("assign a role of another type", err, http.StatusUnprocessableEntity)
 
 		drain(s, "list", c.ListRoleAssignments(ctx, "om_bob", authz.ListRoleAssignmentsOptions{}))
+		drain(s, "list on a resource", c.ListRoleAssignments(ctx, "om_bob", authz.ListRoleAssignmentsOptions{ResourceID: "res_web"}))
+		drain(s, "list on a resource by external ID", c.ListRoleAssignments(ctx, "om_bob", authz.ListRoleAssignmentsOptions{ResourceExternalID: "api", ResourceTypeSlug: "project",
+			ListOptions: authz.ListOptions{Limit: 1, Order: authz.OrderAsc}}))
 		_, err = c.ListRoleAssignmentsPage(ctx, "om_nope", authz.ListRoleAssignmentsOptions{})
 		s.status("list of unknown membership", err, http.StatusNotFound)
 		drain(s, "list on resource", c.ListResourceRoleAssignments(ctx, authz.ResourceID("res_web"), authz.ListResourceRoleAssignmentsOptions{}))
