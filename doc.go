@@ -14,7 +14,7 @@
 //
 // "Can this person edit this project?" — first the token: does it grant
 // project:edit organization-wide, and is the project known to be in the
-// token's organization (the reference names it with Resource.InOrganization,
+// token's organization (the reference names it with ResourceRef.InOrganization,
 // taken from your own records, or is the organization's root)? Then no call.
 // Otherwise, ask the API about this project. Client.Check in package authz
 // does exactly that.
@@ -25,7 +25,7 @@
 //     the JWKS (RS256, expiry, issuer, audience, key rotation) and returns typed
 //     Claims.
 //   - [github.com/fgakit/fgakit/authz] is the client: Client.Token (pure,
-//     no I/O), Client.Resource (the API), Check, batch checks, discovery
+//     no I/O), Client.API (the API), Check, batch checks, discovery
 //     and the management endpoints, with retries, typed errors and merging of
 //     concurrent identical checks.
 //   - [github.com/fgakit/fgakit/cache] is the optional, very short decision

@@ -75,7 +75,7 @@ func Example() {
 
 	for _, q := range []struct {
 		permission string
-		resource   authz.Resource
+		resource   authz.ResourceRef
 	}{
 		{"workspace:view", authz.ExternalResource("workspace", "eng").InOrganization("org_acme")},
 		{"project:edit", authz.ExternalResource("project", "web")},

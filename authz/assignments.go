@@ -36,7 +36,7 @@ type AssignedResource struct {
 }
 
 // Ref returns a reference to the resource by its ID.
-func (r AssignedResource) Ref() Resource { return Resource{ID: r.ID} }
+func (r AssignedResource) Ref() ResourceRef { return ResourceRef{ID: r.ID} }
 
 // Assignment source types of [AssignmentSource.Type].
 const (
@@ -57,7 +57,7 @@ type AssignmentSource struct {
 // value lists every assignment. Each filter may be used alone or with the
 // others (ResourceTypeSlug alone keeps the assignments on every resource
 // of that type), so they are the API's three query parameters rather than
-// one [Resource] reference.
+// one [ResourceRef] reference.
 type ListRoleAssignmentsOptions struct {
 	// ResourceID keeps the assignments on the resource with this WorkOS ID
 	// (resource_id).
@@ -89,7 +89,7 @@ func membershipAssignmentsPath(om string) (string, error) {
 	return buildPath("/authorization/organization_memberships/", "membership ID", om, "/role_assignments")
 }
 
-func roleTarget(roleSlug string, target Resource, orgIfZero bool) (roleTargetBody, error) {
+func roleTarget(roleSlug string, target ResourceRef, orgIfZero bool) (roleTargetBody, error) {
 	if roleSlug == "" {
 		return roleTargetBody{}, badArg("role slug", "is empty")
 	}
@@ -105,7 +105,7 @@ func roleTarget(roleSlug string, target Resource, orgIfZero bool) (roleTargetBod
 // /authorization/organization_memberships/{om}/role_assignments, 201, with
 // an Idempotency-Key. The role must be scoped to the target's resource
 // type. The next check sees the new role. Documented errors: 403, 404, 422.
-func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target Resource) (*RoleAssignment, error) {
+func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target ResourceRef) (*RoleAssignment, error) {
 	path, err := membershipAssignmentsPath(om)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target Res
 // /authorization/organization_memberships/{om}/role_assignments with a JSON
 // body, 204. What the role passed down to the subtree goes with it; direct
 // assignments on descendants stay. Documented errors: 403, 404, 422.
-func (c *Client) RemoveRole(ctx context.Context, om, roleSlug string, target Resource) error {
+func (c *Client) RemoveRole(ctx context.Context, om, roleSlug string, target ResourceRef) error {
 	path, err := membershipAssignmentsPath(om)
 	if err != nil {
 		return err
@@ -172,7 +172,7 @@ func (c *Client) ListRoleAssignments(ctx context.Context, om string, opts ListRo
 	return listAll[RoleAssignment](ctx, c, path, err, opts.query(), opts.ListOptions)
 }
 
-func resourceAssignments(r Resource, opts ListResourceRoleAssignmentsOptions) (string, url.Values, error) {
+func resourceAssignments(r ResourceRef, opts ListResourceRoleAssignmentsOptions) (string, url.Values, error) {
 	if err := checkRef("resource", r); err != nil {
 		return "", nil, err
 	}
@@ -182,10 +182,10 @@ func resourceAssignments(r Resource, opts ListResourceRoleAssignmentsOptions) (s
 		path, err = buildPath("/authorization/resources/", "resource ID", r.ID, "/role_assignments")
 	} else {
 		if r.OrganizationID == "" {
-			return "", nil, badArg("resource", "by external ID needs OrganizationID (use Resource.InOrganization)")
+			return "", nil, badArg("resource", "by external ID needs OrganizationID (use ResourceRef.InOrganization)")
 		}
 		path, err = buildPath("/authorization/organizations/", "organization ID", r.OrganizationID,
-			"/resources/", "resource type slug", r.TypeSlug, "/", "external ID", r.ExternalID, "/role_assignments")
+			"/resources/", "resource type slug", r.ResourceTypeSlug, "/", "external ID", r.ExternalID, "/role_assignments")
 	}
 	if err != nil {
 		return "", nil, err
@@ -199,8 +199,8 @@ func resourceAssignments(r Resource, opts ListResourceRoleAssignmentsOptions) (s
 // on resource r: GET /authorization/resources/{id}/role_assignments, or GET
 // /authorization/organizations/{org}/resources/{type}/{external_id}/role_assignments
 // for a reference by external ID, which must name its organization
-// ([Resource.InOrganization]). Documented errors: 403, 404.
-func (c *Client) ListResourceRoleAssignmentsPage(ctx context.Context, r Resource, opts ListResourceRoleAssignmentsOptions) (*Page[RoleAssignment], error) {
+// ([ResourceRef.InOrganization]). Documented errors: 403, 404.
+func (c *Client) ListResourceRoleAssignmentsPage(ctx context.Context, r ResourceRef, opts ListResourceRoleAssignmentsOptions) (*Page[RoleAssignment], error) {
 	path, q, err := resourceAssignments(r, opts)
 	return listPage[RoleAssignment](ctx, c, path, err, q, opts.ListOptions)
 }
@@ -208,7 +208,7 @@ func (c *Client) ListResourceRoleAssignmentsPage(ctx context.Context, r Resource
 // ListResourceRoleAssignments iterates over every role assignment on
 // resource r; see [Client.ListResourceRoleAssignmentsPage]. An error is
 // yielded once and ends the iteration.
-func (c *Client) ListResourceRoleAssignments(ctx context.Context, r Resource, opts ListResourceRoleAssignmentsOptions) iter.Seq2[RoleAssignment, error] {
+func (c *Client) ListResourceRoleAssignments(ctx context.Context, r ResourceRef, opts ListResourceRoleAssignmentsOptions) iter.Seq2[RoleAssignment, error] {
 	path, q, err := resourceAssignments(r, opts)
 	return listAll[RoleAssignment](ctx, c, path, err, q, opts.ListOptions)
 }

@@ -196,7 +196,7 @@ func TestRoleAssignmentInputValidation(t *testing.T) {
 	t.Parallel()
 	runInvalid(t, []invalidCase{
 		{"assign without target", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.AssignRole(ctx, "om_alice", "viewer", authz.Resource{})
+			_, err := c.AssignRole(ctx, "om_alice", "viewer", authz.ResourceRef{})
 			return err
 		}},
 		{"assign without role", func(ctx context.Context, c *authz.Client) error {
@@ -208,7 +208,7 @@ func TestRoleAssignmentInputValidation(t *testing.T) {
 			return err
 		}},
 		{"remove with both target forms", func(ctx context.Context, c *authz.Client) error {
-			return c.RemoveRole(ctx, "om_alice", "viewer", authz.Resource{ID: "authz_resource_1", ExternalID: "eng", TypeSlug: "workspace"})
+			return c.RemoveRole(ctx, "om_alice", "viewer", authz.ResourceRef{ID: "authz_resource_1", ExternalID: "eng", ResourceTypeSlug: "workspace"})
 		}},
 		{"remove by empty ID", func(ctx context.Context, c *authz.Client) error {
 			return c.RemoveRoleAssignment(ctx, "om_alice", "")
@@ -418,7 +418,7 @@ func ExampleClient_AssignRole() {
 	f.AddRole("project-editor", "project", "project:edit")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_bob", "user_bob", "org_acme", "member")
-	f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme"})
+	f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme"})
 	client := f.Client()
 	defer client.Close()
 

@@ -51,7 +51,7 @@ func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 // Use [ChildrenOf] instead when every item is a direct child of parent of
 // the permission's resource type: absent items are then denied without
 // further calls.
-func UnderParent(parent Resource) CallOption {
+func UnderParent(parent ResourceRef) CallOption {
 	return func(c *callConfig) { c.parent, c.directChildren = &parent, false }
 }
 
@@ -65,7 +65,7 @@ func UnderParent(parent Resource) CallOption {
 // WorkOS's documentation is ambiguous about whether the real listing
 // includes access inherited from ancestors; prefer
 // [UnderParent] if you see denials that per-item checks would allow.
-func ChildrenOf(parent Resource) CallOption {
+func ChildrenOf(parent ResourceRef) CallOption {
 	return func(c *callConfig) { c.parent, c.directChildren = &parent, true }
 }
 
@@ -134,7 +134,7 @@ func (e *BatchError) Unwrap() []error {
 // Client, with [ErrClosed]. No Decision returned with an error is Allowed
 // unless that error is a [*BatchError] and the item is not among its
 // Failures.
-func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []Resource, opts ...CallOption) ([]Decision, error) {
+func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
 	cc := callOptions(opts)
 	decisions := make([]Decision, len(rs))
 	if claims == nil {
@@ -175,11 +175,11 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 // order (an empty, non-nil slice when none). ref names each item's resource. It is [Client.CheckMany] on the
 // items' resources and takes the same options; with a [*BatchError] it
 // returns the allowed items and the error (failed items are left out).
-func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permission string, items []T, ref func(T) Resource, opts ...CallOption) ([]T, error) {
+func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permission string, items []T, ref func(T) ResourceRef, opts ...CallOption) ([]T, error) {
 	if ref == nil {
 		return nil, invalid("nil ref function")
 	}
-	rs := make([]Resource, len(items))
+	rs := make([]ResourceRef, len(items))
 	for i, it := range items {
 		rs[i] = ref(it)
 	}
@@ -216,7 +216,7 @@ type group struct {
 	indexes []int
 }
 
-func (b *batch) run(ctx context.Context, rs []Resource) {
+func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 	om := b.claims.OrganizationMembershipID
 	var groups []*group
 	byKey := map[checkKey]*group{}
@@ -237,7 +237,7 @@ func (b *batch) run(ctx context.Context, rs []Resource) {
 			b.fail([]int{i}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership))
 			continue
 		}
-		k := checkKey{membership: om, permission: b.permission, resourceID: r.ID, typeSlug: r.TypeSlug, externalID: r.ExternalID}
+		k := checkKey{membership: om, permission: b.permission, resourceID: r.ID, typeSlug: r.ResourceTypeSlug, externalID: r.ExternalID}
 		g := byKey[k]
 		if g == nil {
 			g = &group{key: k}

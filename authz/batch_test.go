@@ -48,18 +48,18 @@ func newWorld(t *testing.T) *world {
 	f.AddOrganization(org, "Acme")
 	w := &world{f: f, projects: map[string][]string{}, ws: map[string]string{}}
 	for _, ws := range []string{"ws1", "ws2", "ws3"} {
-		w.ws[ws] = f.AddResource(authztest.Resource{ExternalID: ws, TypeSlug: "workspace", OrganizationID: org})
+		w.ws[ws] = f.AddResource(authztest.Resource{ExternalID: ws, ResourceTypeSlug: "workspace", OrganizationID: org})
 		for i := range nProjects {
-			id := f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("%s-p%03d", ws, i), TypeSlug: "project", OrganizationID: org,
-				ParentID: w.ws[ws]})
+			id := f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("%s-p%03d", ws, i), ResourceTypeSlug: "project", OrganizationID: org,
+				ParentResourceID: w.ws[ws]})
 			w.projects[ws] = append(w.projects[ws], id)
 		}
 	}
 	for i := range 3 {
-		w.folders = append(w.folders, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("f%d", i), TypeSlug: "folder", OrganizationID: org, ParentID: w.projects["ws1"][0]}))
+		w.folders = append(w.folders, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("f%d", i), ResourceTypeSlug: "folder", OrganizationID: org, ParentResourceID: w.projects["ws1"][0]}))
 	}
 	for i := range 5 {
-		w.docs = append(w.docs, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("d%d", i), TypeSlug: "doc", OrganizationID: org, ParentID: w.folders[0]}))
+		w.docs = append(w.docs, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("d%d", i), ResourceTypeSlug: "doc", OrganizationID: org, ParentResourceID: w.folders[0]}))
 	}
 	// alice: views workspace ws1 (so all its projects).
 	f.AddMembership("om_alice", "user_alice", org, "member")
@@ -106,7 +106,7 @@ func TestCheckManyDiscoveryEqualsPerItemChecks(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
-	var wsProjects []authz.Resource // every project of ws1, by ID and (some) by external ID
+	var wsProjects []authz.ResourceRef // every project of ws1, by ID and (some) by external ID
 	for i, id := range w.projects["ws1"] {
 		if i%2 == 0 {
 			wsProjects = append(wsProjects, authz.ResourceID(id))
@@ -116,7 +116,7 @@ func TestCheckManyDiscoveryEqualsPerItemChecks(t *testing.T) {
 	}
 	// Mixed: projects of ws1, projects of another workspace, a folder and
 	// docs deep below ws1 — not direct children of ws1.
-	mixed := append(append([]authz.Resource{}, wsProjects[:20]...),
+	mixed := append(append([]authz.ResourceRef{}, wsProjects[:20]...),
 		authz.ResourceID(w.projects["ws2"][0]), authz.ExternalResource("project", "ws2-p001"),
 		authz.ResourceID(w.docs[0]), authz.ResourceID(w.docs[1]), authz.ResourceID(w.folders[1]))
 
@@ -125,7 +125,7 @@ func TestCheckManyDiscoveryEqualsPerItemChecks(t *testing.T) {
 		for _, perm := range []string{"project:view", "doc:view"} {
 			for _, set := range []struct {
 				name        string
-				items       []authz.Resource
+				items       []authz.ResourceRef
 				allChildren bool
 			}{{"children", wsProjects, perm == "project:view"}, {"mixed", mixed, false}} {
 				t.Run(om+"/"+perm+"/"+set.name, func(t *testing.T) {
@@ -166,7 +166,7 @@ func TestCheckManyDiscoveryCost(t *testing.T) {
 	tests := []struct {
 		name         string
 		om           string
-		opt          func(parent authz.Resource) authz.CallOption
+		opt          func(parent authz.ResourceRef) authz.CallOption
 		wantListings int
 		wantChecks   int
 	}{
@@ -184,7 +184,7 @@ func TestCheckManyDiscoveryCost(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
 			c := w.f.Client()
-			var items []authz.Resource
+			var items []authz.ResourceRef
 			for _, id := range w.projects["ws1"] {
 				items = append(items, authz.ResourceID(id))
 			}
@@ -213,7 +213,7 @@ func TestCheckManyOrderDuplicatesAndTokenLayer(t *testing.T) {
 	w := newWorld(t)
 	c := w.f.Client()
 	p0, p1 := w.projects["ws1"][0], w.projects["ws2"][1]
-	items := []authz.Resource{
+	items := []authz.ResourceRef{
 		authz.ResourceID(p0),               // bob: allowed (API)
 		authz.ResourceID(p1),               // bob: denied (API)
 		authz.ResourceID(p0),               // duplicate of 0
@@ -253,7 +253,7 @@ func TestCheckManyOrderDuplicatesAndTokenLayer(t *testing.T) {
 	// asked of the API (it may be another tenant's external ID).
 	w.f.ResetCalls()
 	ds, err = c.CheckMany(t.Context(), claimsFor("om_carol", "project:view"), "project:view",
-		[]authz.Resource{authz.ExternalResource("project", "ws1-p000").InOrganization(org), authz.ResourceID(p0).InOrganization(org),
+		[]authz.ResourceRef{authz.ExternalResource("project", "ws1-p000").InOrganization(org), authz.ResourceID(p0).InOrganization(org),
 			authz.ExternalResource("project", "ws1-p001")})
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +273,7 @@ func TestCheckManyShortCircuits(t *testing.T) {
 	c := w.f.Client()
 	ws1 := w.projects["ws1"]
 	// bob may view ws1 projects 0, 3, 6, …
-	items := []authz.Resource{authz.ResourceID(ws1[0]), authz.ResourceID(ws1[1]), authz.ResourceID(ws1[2]), authz.ResourceID(ws1[3]), authz.ResourceID(ws1[4])}
+	items := []authz.ResourceRef{authz.ResourceID(ws1[0]), authz.ResourceID(ws1[1]), authz.ResourceID(ws1[2]), authz.ResourceID(ws1[3]), authz.ResourceID(ws1[4])}
 	tests := []struct {
 		name string
 		opt  authz.CallOption
@@ -311,7 +311,7 @@ func TestCheckManyInvalidBatch(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	c := w.f.Client()
-	items := []authz.Resource{authz.ResourceID("r")}
+	items := []authz.ResourceRef{authz.ResourceID("r")}
 	tests := []struct {
 		name   string
 		claims *token.Claims
@@ -321,7 +321,7 @@ func TestCheckManyInvalidBatch(t *testing.T) {
 		{"nil claims", nil, "p", nil},
 		{"empty permission", claimsFor("om_bob"), "", nil},
 		{"zero concurrency", claimsFor("om_bob"), "p", []authz.CallOption{authz.Concurrency(-1)}},
-		{"invalid parent", claimsFor("om_bob"), "p", []authz.CallOption{authz.UnderParent(authz.Resource{})}},
+		{"invalid parent", claimsFor("om_bob"), "p", []authz.CallOption{authz.UnderParent(authz.ResourceRef{})}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -338,7 +338,7 @@ func TestCheckManyNoMembership(t *testing.T) {
 	w := newWorld(t)
 	c := w.f.Client()
 	claims := &token.Claims{OrganizationID: org, Permissions: []string{"project:view"}}
-	ds, err := c.CheckMany(t.Context(), claims, "project:view", []authz.Resource{authz.ExternalResource("project", "ws1-p000").InOrganization(org), authz.ResourceID(w.projects["ws1"][0])})
+	ds, err := c.CheckMany(t.Context(), claims, "project:view", []authz.ResourceRef{authz.ExternalResource("project", "ws1-p000").InOrganization(org), authz.ResourceID(w.projects["ws1"][0])})
 	if !errors.Is(err, token.ErrNoMembership) {
 		t.Errorf("err = %v, want ErrNoMembership", err)
 	}
@@ -355,7 +355,7 @@ func TestCheckManyFailedItemsFailClosed(t *testing.T) {
 	w := newWorld(t)
 	c := w.f.Client(authz.WithRetry(authz.RetryPolicy{}))
 	w.f.InjectFault(authztest.Fault{Path: "/authorization/", Status: 500, Times: -1})
-	items := []authz.Resource{authz.ResourceID(w.projects["ws1"][0]), authz.ResourceID(w.projects["ws1"][1])}
+	items := []authz.ResourceRef{authz.ResourceID(w.projects["ws1"][0]), authz.ResourceID(w.projects["ws1"][1])}
 	ds, err := c.CheckMany(t.Context(), claimsFor("om_alice"), "project:view", items, authz.UnderParent(authz.ResourceID(w.ws["ws1"])))
 	var be *authz.BatchError
 	if !errors.As(err, &be) || len(be.Failures) != 2 || !errors.Is(err, authz.ErrServer) {
@@ -374,7 +374,7 @@ func TestCheckManyCallerCancel(t *testing.T) {
 	c := w.f.Client()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	ds, err := c.CheckMany(ctx, claimsFor("om_alice"), "project:view", []authz.Resource{authz.ResourceID(w.projects["ws1"][0])})
+	ds, err := c.CheckMany(ctx, claimsFor("om_alice"), "project:view", []authz.ResourceRef{authz.ResourceID(w.projects["ws1"][0])})
 	if !errors.Is(err, context.Canceled) || ds[0].Allowed {
 		t.Errorf("CheckMany = %+v, %v; want context.Canceled", ds, err)
 	}
@@ -393,7 +393,7 @@ func TestFilter(t *testing.T) {
 	for i, id := range w.projects["ws1"][:7] {
 		all = append(all, project{Name: fmt.Sprintf("p%d", i), ID: id})
 	}
-	got, err := authz.Filter(t.Context(), c, claimsFor("om_bob"), "project:view", all, func(p project) authz.Resource { return authz.ResourceID(p.ID) })
+	got, err := authz.Filter(t.Context(), c, claimsFor("om_bob"), "project:view", all, func(p project) authz.ResourceRef { return authz.ResourceID(p.ID) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,10 +431,10 @@ func TestFilterLeavesOutItemsThatFailed(t *testing.T) {
 				items = append(items, project{Name: fmt.Sprintf("p%d", i), ID: id})
 			}
 			items = append(items, project{Name: "invalid"}, project{Name: "other org"})
-			ref := func(p project) authz.Resource {
+			ref := func(p project) authz.ResourceRef {
 				switch p.Name {
 				case "invalid":
-					return authz.Resource{}
+					return authz.ResourceRef{}
 				case "other org":
 					return authz.ExternalResource("project", "ws1-p000").InOrganization("org_other")
 				}
@@ -620,7 +620,7 @@ func TestWriteClearsRequestMemo(t *testing.T) {
 					if !batch {
 						return c.Check(ctx, claims, "project:view", r)
 					}
-					ds, err := c.CheckMany(ctx, claims, "project:view", []authz.Resource{r})
+					ds, err := c.CheckMany(ctx, claims, "project:view", []authz.ResourceRef{r})
 					return ds[0], err
 				}
 				var got []authz.Decision
@@ -663,10 +663,10 @@ func BenchmarkCheckMany1000ChildrenOfParent(b *testing.B) {
 	f.AddRole("member", "organization")
 	f.AddRole("workspace-viewer", "workspace", "project:view")
 	f.AddOrganization(org, "Acme")
-	ws := f.AddResource(authztest.Resource{ExternalID: "ws", TypeSlug: "workspace", OrganizationID: org})
-	rs := make([]authz.Resource, 1000)
+	ws := f.AddResource(authztest.Resource{ExternalID: "ws", ResourceTypeSlug: "workspace", OrganizationID: org})
+	rs := make([]authz.ResourceRef, 1000)
 	for i := range rs {
-		rs[i] = authz.ResourceID(f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("p%d", i), TypeSlug: "project", OrganizationID: org, ParentID: ws}))
+		rs[i] = authz.ResourceID(f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("p%d", i), ResourceTypeSlug: "project", OrganizationID: org, ParentResourceID: ws}))
 	}
 	f.AddMembership("om_alice", "user_alice", org, "member")
 	f.Assign("om_alice", "workspace-viewer", ws)

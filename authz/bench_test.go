@@ -193,7 +193,7 @@ func Benchmark1000ConcurrentIdentical(b *testing.B) {
 func BenchmarkCheckMany1000(b *testing.B) {
 	const n = 1000
 	const latency = time.Millisecond
-	rs := make([]Resource, n)
+	rs := make([]ResourceRef, n)
 	for i := range rs {
 		rs[i] = ResourceID(fmt.Sprintf("authz_resource_%d", i))
 	}

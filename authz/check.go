@@ -19,7 +19,7 @@ import (
 // Check answers whether the session described by claims may use permission
 // on r. The token layer answers first, Source [SourceToken], when the token
 // grants the permission organization-wide and r's organization is known to
-// be the token's: r names it with [Resource.InOrganization], or r is the
+// be the token's: r names it with [ResourceRef.InOrganization], or r is the
 // token organization's root (see [TokenLayer] for the rule, and for why the
 // permission should match r's resource type). Otherwise the API is asked
 // for the claims' organization membership ([ResourceLayer.Check]; Source
@@ -77,7 +77,7 @@ import (
 // permission or group role change) forgets the answers it can affect, in
 // the cache and in the memo of the ctx it is given: a request that revokes
 // and then checks again is denied.
-func (c *Client) Check(ctx context.Context, claims *token.Claims, permission string, r Resource, opts ...CallOption) (Decision, error) {
+func (c *Client) Check(ctx context.Context, claims *token.Claims, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
 	if claims == nil {
 		return Decision{}, invalid("nil claims")
 	}

@@ -28,7 +28,7 @@ func TestCheckRequestBody(t *testing.T) {
 		name       string
 		membership string
 		permission string
-		resource   Resource
+		resource   ResourceRef
 		wantPath   string
 		wantBody   string
 	}{
@@ -57,7 +57,7 @@ func TestCheckRequestBody(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				io.WriteString(w, `{"authorized":true}`)
 			})
-			d, err := c.Resource().Check(t.Context(), tt.membership, tt.permission, tt.resource)
+			d, err := c.API().Check(t.Context(), tt.membership, tt.permission, tt.resource)
 			if err != nil {
 				t.Fatalf("Check: %v", err)
 			}
@@ -113,7 +113,7 @@ func TestCheckResponses(t *testing.T) {
 				}
 				io.WriteString(w, tt.body)
 			})
-			d, err := c.Resource().Check(t.Context(), "om_1", "project:edit", ResourceID("r1"))
+			d, err := c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("r1"))
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -137,7 +137,7 @@ func TestCheckDoesNotFollowRedirects(t *testing.T) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, basePath+"/elsewhere", http.StatusTemporaryRedirect)
 	})
-	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	var ae *APIError
 	if d.Allowed || !errors.As(err, &ae) || ae.StatusCode != http.StatusTemporaryRedirect {
 		t.Errorf("Check = %+v, %v; want an APIError with status 307", d, err)
@@ -153,16 +153,16 @@ func TestCheckRejectsBadInputWithoutCalling(t *testing.T) {
 		name       string
 		membership string
 		permission string
-		resource   Resource
+		resource   ResourceRef
 	}{
 		{"empty membership", "", "p", ResourceID("r")},
 		{"dot-dot membership", "..", "p", ResourceID("r")},
 		{"empty permission", "om_1", "", ResourceID("r")},
-		{"zero resource", "om_1", "p", Resource{}},
-		{"ID and external", "om_1", "p", Resource{ID: "r", TypeSlug: "t", ExternalID: "e"}},
-		{"ID and type", "om_1", "p", Resource{ID: "r", TypeSlug: "t"}},
-		{"external without type", "om_1", "p", Resource{ExternalID: "e"}},
-		{"type without external", "om_1", "p", Resource{TypeSlug: "t"}},
+		{"zero resource", "om_1", "p", ResourceRef{}},
+		{"ID and external", "om_1", "p", ResourceRef{ID: "r", ResourceTypeSlug: "t", ExternalID: "e"}},
+		{"ID and type", "om_1", "p", ResourceRef{ID: "r", ResourceTypeSlug: "t"}},
+		{"external without type", "om_1", "p", ResourceRef{ExternalID: "e"}},
+		{"type without external", "om_1", "p", ResourceRef{ResourceTypeSlug: "t"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,7 +170,7 @@ func TestCheckRejectsBadInputWithoutCalling(t *testing.T) {
 			c, mux := setup(t)
 			var calls atomic.Int32
 			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { calls.Add(1); io.WriteString(w, `{"authorized":true}`) })
-			d, err := c.Resource().Check(t.Context(), tt.membership, tt.permission, tt.resource)
+			d, err := c.API().Check(t.Context(), tt.membership, tt.permission, tt.resource)
 			if d.Allowed || !errors.Is(err, ErrInvalidInput) {
 				t.Errorf("Check = %+v, %v; want ErrInvalidInput", d, err)
 			}
@@ -190,14 +190,14 @@ func TestClientCheckRouting(t *testing.T) {
 		name       string
 		claims     *token.Claims
 		permission string
-		resource   Resource
+		resource   ResourceRef
 		want       Decision
 		wantErr    error
 		wantCalls  int32
 	}{
 		{"nil claims", nil, "project:edit", ResourceID("r"), Decision{}, ErrInvalidInput, 0},
 		{"empty permission", claims("org_1", "om_1"), "", ResourceID("r"), Decision{}, ErrInvalidInput, 0},
-		{"invalid resource", claims("org_1", "om_1"), "p", Resource{}, Decision{}, ErrInvalidInput, 0},
+		{"invalid resource", claims("org_1", "om_1"), "p", ResourceRef{}, Decision{}, ErrInvalidInput, 0},
 		// The security rule: the token answers only for a resource known to
 		// be in its organization; otherwise the API (which says 404 for
 		// another organization's resource) is asked.
@@ -290,7 +290,7 @@ func TestConcurrentIdenticalChecksShareOneCall(t *testing.T) {
 	var done sync.WaitGroup
 	for i := range n {
 		done.Go(func() {
-			decisions[i], errs[i] = c.Resource().Check(t.Context(), "om_1", "project:edit", ExternalResource("project", "web"))
+			decisions[i], errs[i] = c.API().Check(t.Context(), "om_1", "project:edit", ExternalResource("project", "web"))
 		})
 	}
 	joined.wg.Wait() // every caller is waiting on the one call
@@ -332,7 +332,7 @@ func TestCheckAfterSharedCallAnsweredStartsItsOwnCall(t *testing.T) {
 	h := newHeldServer()
 	mux.Handle("/", h)
 	check := func() (Decision, error) {
-		return c.Resource().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+		return c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
 	}
 
 	var a, cc, b Decision
@@ -373,7 +373,7 @@ func TestDifferentChecksAreNotMerged(t *testing.T) {
 	// Keys whose fields would collide if they were joined with a separator.
 	keys := []struct {
 		om, perm string
-		r        Resource
+		r        ResourceRef
 	}{
 		{"om_1", "a:b", ExternalResource("c", "d")},
 		{"om_1", "a", ExternalResource("b:c", "d")},
@@ -387,7 +387,7 @@ func TestDifferentChecksAreNotMerged(t *testing.T) {
 	var done sync.WaitGroup
 	for _, k := range keys {
 		done.Go(func() {
-			if _, err := c.Resource().Check(t.Context(), k.om, k.perm, k.r); err != nil {
+			if _, err := c.API().Check(t.Context(), k.om, k.perm, k.r); err != nil {
 				t.Error(err)
 			}
 		})
@@ -421,7 +421,7 @@ func TestCancelledWaiterAloneGetsCanceled(t *testing.T) {
 		returned[i] = make(chan struct{})
 		go func() {
 			defer close(returned[i])
-			decisions[i], errs[i] = c.Resource().Check(ctxs[i], "om_1", "p", ResourceID("r"))
+			decisions[i], errs[i] = c.API().Check(ctxs[i], "om_1", "p", ResourceID("r"))
 		}()
 	}
 	joined.wg.Wait()
@@ -468,7 +468,7 @@ func TestPanicInSharedCallIsAnErrorForEveryWaiter(t *testing.T) {
 	var done sync.WaitGroup
 	for i := range n {
 		done.Go(func() {
-			decisions[i], errs[i] = c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+			decisions[i], errs[i] = c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 		})
 	}
 	joined.wg.Wait()
@@ -491,7 +491,7 @@ func TestSharedCallTimeout(t *testing.T) {
 	c, mux := setup(t, WithCallTimeout(30*time.Millisecond))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body); <-r.Context().Done() })
 	// The caller has no deadline; the call timeout still bounds the call.
-	d, err := c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(context.Background(), "om_1", "p", ResourceID("r"))
 	if d.Allowed || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Check = %+v, %v; want context.DeadlineExceeded", d, err)
 	}
@@ -508,7 +508,7 @@ func TestCloseStopsSharedCalls(t *testing.T) {
 	var done sync.WaitGroup
 	for i := range n {
 		done.Go(func() {
-			decisions[i], errs[i] = c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+			decisions[i], errs[i] = c.API().Check(context.Background(), "om_1", "p", ResourceID("r"))
 		})
 	}
 	joined.wg.Wait()
@@ -534,7 +534,7 @@ func TestCheckObserverSeesRouteNotIdentifiers(t *testing.T) {
 		got = append(got, a)
 	}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"authorized":false}`) })
-	if _, err := c.Resource().Check(t.Context(), "om_secretish", "p", ResourceID("r")); err != nil {
+	if _, err := c.API().Check(t.Context(), "om_secretish", "p", ResourceID("r")); err != nil {
 		t.Fatal(err)
 	}
 	want := []Attempt{{Method: "POST", Route: checkRoute, Attempt: 1, StatusCode: 200}}
@@ -599,7 +599,7 @@ func TestInvalidationSplitsFlightsAndSkipsStaleStores(t *testing.T) {
 
 	first := make(chan Decision)
 	go func() {
-		d, _ := c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+		d, _ := c.API().Check(context.Background(), "om_1", "p", ResourceID("r"))
 		first <- d
 	}()
 	joined.wg.Wait() // the first check is in flight
@@ -607,7 +607,7 @@ func TestInvalidationSplitsFlightsAndSkipsStaleStores(t *testing.T) {
 	joined.wg.Add(1)
 	second := make(chan Decision)
 	go func() {
-		d, _ := c.Resource().Check(context.Background(), "om_1", "p", ResourceID("r"))
+		d, _ := c.API().Check(context.Background(), "om_1", "p", ResourceID("r"))
 		second <- d
 	}()
 	joined.wg.Wait()
@@ -621,7 +621,7 @@ func TestInvalidationSplitsFlightsAndSkipsStaleStores(t *testing.T) {
 	}
 	// Only the post-change answer may be stored; both answered true, so
 	// check the store count through a third check: it must hit the cache.
-	d3, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	d3, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	if err != nil || d3.Source != SourceCache {
 		t.Errorf("third check = %+v, %v; want a cache hit", d3, err)
 	}
@@ -648,7 +648,7 @@ func TestStaleAnswerIsNotStored(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+		c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 	}()
 	joined.wg.Wait()
 	c.invalidateAll(context.Background()) // a resource was deleted (elsewhere in the program) while the check was in flight
@@ -686,7 +686,7 @@ func TestAbandonedSharedCallIsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error)
 	go func() {
-		_, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+		_, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 		errc <- err
 	}()
 	<-arrived
@@ -699,7 +699,7 @@ func TestAbandonedSharedCallIsCancelled(t *testing.T) {
 	case <-time.After(30 * time.Second): // safety net only; never reached when correct
 		t.Fatal("the abandoned shared call is still running")
 	}
-	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	if err != nil || d != (Decision{Allowed: true, Source: SourceAPI}) {
 		t.Errorf("next check = %+v, %v; want a fresh API answer", d, err)
 	}

@@ -20,7 +20,7 @@ const (
 	AssignmentIndirect Assignment = "indirect"
 )
 
-func resourcesForMembership(om, permission string, parent Resource) (string, url.Values, error) {
+func resourcesForMembership(om, permission string, parent ResourceRef) (string, url.Values, error) {
 	path, err := buildPath("/authorization/organization_memberships/", "membership ID", om, "/resources")
 	if err != nil {
 		return "", nil, err
@@ -35,7 +35,7 @@ func resourcesForMembership(om, permission string, parent Resource) (string, url
 	if parent.ID != "" {
 		q.Set("parent_resource_id", parent.ID)
 	} else {
-		q.Set("parent_resource_type_slug", parent.TypeSlug)
+		q.Set("parent_resource_type_slug", parent.ResourceTypeSlug)
 		q.Set("parent_resource_external_id", parent.ExternalID)
 	}
 	return path, q, nil
@@ -48,7 +48,7 @@ func resourcesForMembership(om, permission string, parent Resource) (string, url
 // parent_resource_external_id. fgakit's fake answers the parent's direct
 // children of the permission's resource type (WIRE §7.4). Documented errors:
 // 400 bad_request, 403, 404, 422.
-func (c *Client) ListResourcesForMembershipPage(ctx context.Context, om, permission string, parent Resource, opts ListOptions) (*Page[AuthorizationResource], error) {
+func (c *Client) ListResourcesForMembershipPage(ctx context.Context, om, permission string, parent ResourceRef, opts ListOptions) (*Page[AuthorizationResource], error) {
 	path, q, err := resourcesForMembership(om, permission, parent)
 	return listPage[AuthorizationResource](ctx, c, path, err, q, opts)
 }
@@ -56,12 +56,12 @@ func (c *Client) ListResourcesForMembershipPage(ctx context.Context, om, permiss
 // ListResourcesForMembership iterates over every resource
 // [Client.ListResourcesForMembershipPage] would return, page after page. An
 // error is yielded once and ends the iteration.
-func (c *Client) ListResourcesForMembership(ctx context.Context, om, permission string, parent Resource, opts ListOptions) iter.Seq2[AuthorizationResource, error] {
+func (c *Client) ListResourcesForMembership(ctx context.Context, om, permission string, parent ResourceRef, opts ListOptions) iter.Seq2[AuthorizationResource, error] {
 	path, q, err := resourcesForMembership(om, permission, parent)
 	return listAll[AuthorizationResource](ctx, c, path, err, q, opts)
 }
 
-func membershipsForResource(r Resource, permission string, a Assignment) (string, url.Values, error) {
+func membershipsForResource(r ResourceRef, permission string, a Assignment) (string, url.Values, error) {
 	if err := checkRef("resource", r); err != nil {
 		return "", nil, err
 	}
@@ -71,10 +71,10 @@ func membershipsForResource(r Resource, permission string, a Assignment) (string
 		path, err = buildPath("/authorization/resources/", "resource ID", r.ID, "/organization_memberships")
 	} else {
 		if r.OrganizationID == "" {
-			return "", nil, badArg("resource", "by external ID needs OrganizationID (use Resource.InOrganization)")
+			return "", nil, badArg("resource", "by external ID needs OrganizationID (use ResourceRef.InOrganization)")
 		}
 		path, err = buildPath("/authorization/organizations/", "organization ID", r.OrganizationID,
-			"/resources/", "resource type slug", r.TypeSlug, "/", "external ID", r.ExternalID,
+			"/resources/", "resource type slug", r.ResourceTypeSlug, "/", "external ID", r.ExternalID,
 			"/organization_memberships")
 	}
 	if err != nil {
@@ -99,9 +99,9 @@ func membershipsForResource(r Resource, permission string, a Assignment) (string
 // reference by ID, or GET
 // /authorization/organizations/{org}/resources/{type}/{external_id}/organization_memberships
 // for a reference by external ID, which must name its organization
-// ([Resource.InOrganization]). Each membership carries its User and no role
+// ([ResourceRef.InOrganization]). Each membership carries its User and no role
 // fields. Documented errors: 400, 403, 404, 422.
-func (c *Client) ListMembershipsForResourcePage(ctx context.Context, r Resource, permission string, a Assignment, opts ListOptions) (*Page[OrganizationMembership], error) {
+func (c *Client) ListMembershipsForResourcePage(ctx context.Context, r ResourceRef, permission string, a Assignment, opts ListOptions) (*Page[OrganizationMembership], error) {
 	path, q, err := membershipsForResource(r, permission, a)
 	return listPage[OrganizationMembership](ctx, c, path, err, q, opts)
 }
@@ -109,12 +109,12 @@ func (c *Client) ListMembershipsForResourcePage(ctx context.Context, r Resource,
 // ListMembershipsForResource iterates over every membership
 // [Client.ListMembershipsForResourcePage] would return, page after page. An
 // error is yielded once and ends the iteration.
-func (c *Client) ListMembershipsForResource(ctx context.Context, r Resource, permission string, a Assignment, opts ListOptions) iter.Seq2[OrganizationMembership, error] {
+func (c *Client) ListMembershipsForResource(ctx context.Context, r ResourceRef, permission string, a Assignment, opts ListOptions) iter.Seq2[OrganizationMembership, error] {
 	path, q, err := membershipsForResource(r, permission, a)
 	return listAll[OrganizationMembership](ctx, c, path, err, q, opts)
 }
 
-func effectivePermissionsPath(om string, r Resource) (string, error) {
+func effectivePermissionsPath(om string, r ResourceRef) (string, error) {
 	if err := checkRef("resource", r); err != nil {
 		return "", err
 	}
@@ -124,7 +124,7 @@ func effectivePermissionsPath(om string, r Resource) (string, error) {
 			"/resources/", "resource ID", r.ID, "/permissions")
 	}
 	return buildPath("/authorization/organization_memberships/", "membership ID", om,
-		"/resources/", "resource type slug", r.TypeSlug, "/", "external ID", r.ExternalID, "/permissions")
+		"/resources/", "resource type slug", r.ResourceTypeSlug, "/", "external ID", r.ExternalID, "/permissions")
 }
 
 // EffectivePermissionsPage returns one page of the permissions membership om
@@ -133,7 +133,7 @@ func effectivePermissionsPath(om string, r Resource) (string, error) {
 // or …/resources/{type}/{external_id}/permissions for a reference by
 // external ID (scoped by the API to the membership's organization).
 // Documented errors: 403, 404, 422.
-func (c *Client) EffectivePermissionsPage(ctx context.Context, om string, r Resource, opts ListOptions) (*Page[Permission], error) {
+func (c *Client) EffectivePermissionsPage(ctx context.Context, om string, r ResourceRef, opts ListOptions) (*Page[Permission], error) {
 	path, err := effectivePermissionsPath(om, r)
 	return listPage[Permission](ctx, c, path, err, nil, opts)
 }
@@ -142,7 +142,7 @@ func (c *Client) EffectivePermissionsPage(ctx context.Context, om string, r Reso
 // on resource r; see [Client.EffectivePermissionsPage]. One listing can
 // power a page with many permission gates. An error is yielded once and
 // ends the iteration.
-func (c *Client) EffectivePermissions(ctx context.Context, om string, r Resource, opts ListOptions) iter.Seq2[Permission, error] {
+func (c *Client) EffectivePermissions(ctx context.Context, om string, r ResourceRef, opts ListOptions) iter.Seq2[Permission, error] {
 	path, err := effectivePermissionsPath(om, r)
 	return listAll[Permission](ctx, c, path, err, nil, opts)
 }

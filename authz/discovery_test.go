@@ -222,7 +222,7 @@ func TestDiscoveryInputValidation(t *testing.T) {
 			return err
 		}},
 		{"resources: no parent", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.ListResourcesForMembershipPage(ctx, "om_1", "p", authz.Resource{}, authz.ListOptions{})
+			_, err := c.ListResourcesForMembershipPage(ctx, "om_1", "p", authz.ResourceRef{}, authz.ListOptions{})
 			return err
 		}},
 		{"memberships: external reference without organization", func(ctx context.Context, c *authz.Client) error {
@@ -242,7 +242,7 @@ func TestDiscoveryInputValidation(t *testing.T) {
 			return err
 		}},
 		{"effective permissions: zero resource", func(ctx context.Context, c *authz.Client) error {
-			_, err := collect(c.EffectivePermissions(ctx, "om_1", authz.Resource{}, authz.ListOptions{}))
+			_, err := collect(c.EffectivePermissions(ctx, "om_1", authz.ResourceRef{}, authz.ListOptions{}))
 			return err
 		}},
 	})
@@ -256,7 +256,7 @@ func TestDiscoveryAgainstFake(t *testing.T) {
 	// Alice administers Engineering: she may edit its project, not Sales'.
 	for _, tc := range []struct {
 		name   string
-		parent authz.Resource
+		parent authz.ResourceRef
 		want   []string
 	}{
 		{"engineering by ID", authz.ResourceID(a.eng), []string{"web"}},
@@ -276,7 +276,7 @@ func TestDiscoveryAgainstFake(t *testing.T) {
 	}
 
 	// Who may edit Web: Alice, through her role on Engineering (indirect).
-	who := func(r authz.Resource, permission string, as authz.Assignment) []string {
+	who := func(r authz.ResourceRef, permission string, as authz.Assignment) []string {
 		t.Helper()
 		var ids []string
 		for m, err := range a.c.ListMembershipsForResource(ctx, r, permission, as, authz.ListOptions{}) {
@@ -300,7 +300,7 @@ func TestDiscoveryAgainstFake(t *testing.T) {
 		t.Errorf("direct viewers of eng (-want +got):\n%s", diff)
 	}
 
-	perms := func(r authz.Resource) []string {
+	perms := func(r authz.ResourceRef) []string {
 		t.Helper()
 		var slugs []string
 		for p, err := range a.c.EffectivePermissions(ctx, "om_alice", r, authz.ListOptions{}) {

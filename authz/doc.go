@@ -14,12 +14,12 @@
 //     no I/O. A permission in the token counts only for the token's own
 //     organization, and the token cannot tell which organization a resource
 //     belongs to — so it answers only when the reference names the token's
-//     organization ([Resource.InOrganization], with the organization your
+//     organization ([ResourceRef.InOrganization], with the organization your
 //     own records hold for the resource, never one from the request) or is
 //     that organization's root (ExternalResource("organization", orgID)).
 //     The token carries permission slugs, not their resource types: check
 //     the permission that matches the resource's type. See [TokenLayer].
-//   - The resource layer ([Client.Resource], [ResourceLayer]) asks the
+//   - The resource layer ([Client.API], [ResourceLayer]) asks the
 //     Authorization API (POST
 //     /authorization/organization_memberships/{om}/check), which is always
 //     current: roles on the resource, on its ancestors, and the
@@ -92,6 +92,17 @@
 // ([Client.AssignGroupRole]…), environment and organization roles,
 // permissions, and discovery ([Client.ListResourcesForMembership],
 // [Client.ListMembershipsForResource], [Client.EffectivePermissions]).
+// It also wraps the user management calls that create the subjects of
+// every check: organization memberships ([Client.CreateMembership],
+// [Client.UpdateMembership] to change the organization role,
+// [Client.DeactivateMembership], [Client.ReactivateMembership],
+// [Client.DeleteMembership], [Client.ListMemberships]), groups and their
+// members ([Client.CreateGroup], [Client.AddGroupMember],
+// [Client.RemoveGroupMember], [Client.DeleteGroup]…), session revocation
+// ([Client.RevokeSession]) and the JWT template ([Client.GetJWTTemplate],
+// [Client.UpdateJWTTemplate]). Each is one API call; those that change what
+// a membership may do forget the Client's remembered decisions of it (of
+// everyone for [Client.CreateMembership] and [Client.DeleteGroup]).
 // Every paginated list comes as a pair: an iterator (for example
 // [Client.ListResources], an [iter.Seq2] that fetches pages as you range
 // and yields one error at most, then stops) and its XxxPage twin

@@ -14,7 +14,7 @@ import (
 var (
 	// ErrInvalidInput: an argument of New or of a call is missing or
 	// malformed (empty API key, empty membership or permission, a
-	// [Resource] that names nothing or two things…). No API call was made.
+	// [ResourceRef] that names nothing or two things…). No API call was made.
 	ErrInvalidInput = errors.New("authz: invalid input")
 	// ErrOrganizationMismatch: the resource reference names an organization
 	// other than the session's. A membership never has access to another

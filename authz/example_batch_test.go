@@ -24,10 +24,10 @@ func exampleFake() (*authztest.Fake, []string) {
 	f.AddRole("member", "organization")
 	f.AddRole("project-viewer", "project", "project:view")
 	f.AddOrganization("org_acme", "Acme")
-	ws := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
+	ws := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
 	var ids []string
 	for _, p := range []string{"p1", "p2", "p3", "p4"} {
-		ids = append(ids, f.AddResource(authztest.Resource{ExternalID: p, TypeSlug: "project", OrganizationID: "org_acme", ParentID: ws}))
+		ids = append(ids, f.AddResource(authztest.Resource{ExternalID: p, ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: ws}))
 	}
 	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
 	f.Assign("om_alice", "project-viewer", ids[0])
@@ -82,7 +82,7 @@ func ExampleFilter() {
 	type project struct{ Key, Name string }
 	projects := []project{{"p1", "Web"}, {"p2", "API"}, {"p3", "Docs"}, {"p4", "Infra"}}
 	visible, err := authz.Filter(context.Background(), client, aliceClaims, "project:view", projects,
-		func(p project) authz.Resource { return authz.ExternalResource("project", p.Key) })
+		func(p project) authz.ResourceRef { return authz.ExternalResource("project", p.Key) })
 	if err != nil {
 		log.Print(err) // some items could not be decided; they are left out
 	}
@@ -105,7 +105,7 @@ func ExampleChildrenOf() {
 	}
 	defer client.Close()
 
-	var rs []authz.Resource
+	var rs []authz.ResourceRef
 	for _, id := range ids {
 		rs = append(rs, authz.ResourceID(id))
 	}
@@ -136,7 +136,7 @@ func ExampleAPIError() {
 	}
 	defer client.Close()
 
-	_, err = client.Resource().Check(context.Background(), "om_nobody", "project:view", authz.ExternalResource("project", "p1"))
+	_, err = client.API().Check(context.Background(), "om_nobody", "project:view", authz.ExternalResource("project", "p1"))
 	var apiErr *authz.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, errors.Is(err, authz.ErrNotFound))

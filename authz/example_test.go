@@ -63,7 +63,7 @@ func ExampleMiddleware_RequireResource() {
 
 	// projectOrg stands for the app's own table: project → organization.
 	projectOrg := map[string]string{"p1": "org_acme", "p2": "org_acme"}
-	project := func(r *http.Request) (authz.Resource, error) {
+	project := func(r *http.Request) (authz.ResourceRef, error) {
 		id := r.PathValue("id")
 		ref := authz.ExternalResource("project", id)
 		if org, ok := projectOrg[id]; ok {

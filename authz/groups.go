@@ -33,7 +33,7 @@ type GroupRole struct {
 	RoleSlug string
 	// Resource is the target (by ID, or by type and external ID). The zero
 	// Resource means the organization itself.
-	Resource Resource
+	Resource ResourceRef
 }
 
 func groupAssignmentsPath(groupID string) (string, error) {
@@ -67,7 +67,7 @@ func (c *Client) ListGroupRoleAssignments(ctx context.Context, groupID string, o
 // Idempotency-Key. The real API may apply it to the members
 // asynchronously. Documented errors: 403, 404, 409
 // duplicate_group_role_assignment, 422.
-func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, target Resource) (*GroupRoleAssignment, error) {
+func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, target ResourceRef) (*GroupRoleAssignment, error) {
 	path, err := groupAssignmentsPath(groupID)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (c *Client) ReplaceGroupRoleAssignments(ctx context.Context, groupID string
 // the organization itself) away from a group: DELETE
 // /authorization/groups/{group_id}/role_assignments with a JSON body, 204;
 // 404 if no assignment matches. Documented errors: 403, 404, 422.
-func (c *Client) RemoveGroupRole(ctx context.Context, groupID, roleSlug string, target Resource) error {
+func (c *Client) RemoveGroupRole(ctx context.Context, groupID, roleSlug string, target ResourceRef) error {
 	path, err := groupAssignmentsPath(groupID)
 	if err != nil {
 		return err

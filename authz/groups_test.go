@@ -57,7 +57,7 @@ func TestGroupRoleAssignments(t *testing.T) {
 		{
 			name: "assign on the organization sends no resource",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.AssignGroupRole(ctx, "group_01HXYZ", "editor", authz.Resource{})
+				return c.AssignGroupRole(ctx, "group_01HXYZ", "editor", authz.ResourceRef{})
 			},
 			wantMethod: "POST", wantPath: "/authorization/groups/group_01HXYZ/role_assignments",
 			wantBody:       `{"role_slug":"editor"}`,
@@ -144,7 +144,7 @@ func TestGroupErrors(t *testing.T) {
 		{
 			name: "remove when nothing matches",
 			call: func(ctx context.Context, c *authz.Client) error {
-				return c.RemoveGroupRole(ctx, "group_01HXYZ", "editor", authz.Resource{})
+				return c.RemoveGroupRole(ctx, "group_01HXYZ", "editor", authz.ResourceRef{})
 			},
 			status: http.StatusNotFound, resp: `{"message":"Group role assignment not found."}`,
 			sentinel: authz.ErrNotFound, wantMsg: "Group role assignment not found.",
@@ -177,15 +177,15 @@ func TestGroupInputValidation(t *testing.T) {
 			return err
 		}},
 		{"assign to empty group", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.AssignGroupRole(ctx, "", "editor", authz.Resource{})
+			_, err := c.AssignGroupRole(ctx, "", "editor", authz.ResourceRef{})
 			return err
 		}},
 		{"assign with a half external reference", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.AssignGroupRole(ctx, "group_1", "editor", authz.Resource{TypeSlug: "workspace"})
+			_, err := c.AssignGroupRole(ctx, "group_1", "editor", authz.ResourceRef{ResourceTypeSlug: "workspace"})
 			return err
 		}},
 		{"remove without role", func(ctx context.Context, c *authz.Client) error {
-			return c.RemoveGroupRole(ctx, "group_1", "", authz.Resource{})
+			return c.RemoveGroupRole(ctx, "group_1", "", authz.ResourceRef{})
 		}},
 		{"get with empty ID", func(ctx context.Context, c *authz.Client) error {
 			_, err := c.GetGroupRoleAssignment(ctx, "group_1", "")
@@ -254,10 +254,10 @@ func TestGroupsAgainstFake(t *testing.T) {
 		t.Errorf("group roles (-want +got):\n%s", diff)
 	}
 
-	if err := a.c.RemoveGroupRole(ctx, group, "member", authz.Resource{}); err != nil {
+	if err := a.c.RemoveGroupRole(ctx, group, "member", authz.ResourceRef{}); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, a.c.RemoveGroupRole(ctx, group, "member", authz.Resource{}), http.StatusNotFound)
+	wantStatus(t, a.c.RemoveGroupRole(ctx, group, "member", authz.ResourceRef{}), http.StatusNotFound)
 	rest, err := a.c.ListGroupRoleAssignmentsPage(ctx, group, authz.ListOptions{})
 	if err != nil || len(rest.Data) != 1 {
 		t.Fatalf("after removal: %+v, %v", rest, err)

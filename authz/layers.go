@@ -18,7 +18,7 @@ import (
 // [TokenLayer.Allows] answers true only when the resource's organization is
 // known to be the token's, which is the case for either reference form:
 //
-//   - the reference names its organization ([Resource.InOrganization]) and
+//   - the reference names its organization ([ResourceRef.InOrganization]) and
 //     that organization equals the token's org_id, both non-empty. Name the
 //     organization your own records hold for the resource, never a value
 //     taken from the request (a path, query or body field): a reference
@@ -70,19 +70,19 @@ const orgRootType = "organization"
 // Allows reports whether claims grant permission on r without asking the
 // API: the token grants it organization-wide and r's organization is known
 // to be the token's (the security rule of [TokenLayer]: r names it with
-// [Resource.InOrganization], or r is the token organization's root). False
+// [ResourceRef.InOrganization], or r is the token organization's root). False
 // means "the token cannot tell", not "denied".
-func (TokenLayer) Allows(claims *token.Claims, permission string, r Resource) bool {
+func (TokenLayer) Allows(claims *token.Claims, permission string, r ResourceRef) bool {
 	if claims == nil || claims.OrganizationID == "" || !claims.HasPermission(permission) {
 		return false
 	}
 	if r.ID != "" {
-		return r.TypeSlug == "" && r.ExternalID == "" && r.OrganizationID == claims.OrganizationID
+		return r.ResourceTypeSlug == "" && r.ExternalID == "" && r.OrganizationID == claims.OrganizationID
 	}
-	if r.TypeSlug == "" || r.ExternalID == "" {
+	if r.ResourceTypeSlug == "" || r.ExternalID == "" {
 		return false // not a valid reference
 	}
-	if r.TypeSlug == orgRootType {
+	if r.ResourceTypeSlug == orgRootType {
 		// The organization root: its external ID is its organization. A
 		// reference that says otherwise (another org's root "in" this org)
 		// contradicts itself and is left to the API.
@@ -99,18 +99,21 @@ func (TokenLayer) Allows(claims *token.Claims, permission string, r Resource) bo
 // without a call. (A reference by ID naming another organization is asked:
 // the API knows which organization the ID belongs to and answers 404 for
 // another one's.)
-func namesOtherOrganization(claims *token.Claims, r Resource) bool {
+func namesOtherOrganization(claims *token.Claims, r ResourceRef) bool {
 	return r.IsExternal() && r.OrganizationID != "" && r.OrganizationID != claims.OrganizationID
 }
 
 // ResourceLayer asks the Authorization API, which is always current. Get it
-// with [Client.Resource].
+// with [Client.API].
 type ResourceLayer struct {
 	c *Client
 }
 
-// Resource returns the resource (API) layer.
-func (c *Client) Resource() *ResourceLayer { return &c.res }
+// API returns the resource layer: the calls that ask the Authorization API
+// (one HTTP request per question, merged with concurrent identical ones).
+// client.API().Check(ctx, om, permission, ref) reads as what it does: ask the
+// API.
+func (c *Client) API() *ResourceLayer { return &c.res }
 
 // checkRoute is the route template of the check call.
 const checkRoute = "/authorization/organization_memberships/{om}/check"
@@ -126,7 +129,7 @@ const checkRoute = "/authorization/organization_memberships/{om}/check"
 // not Allowed.
 //
 // The cache, the request memo and [Fresh] work as for [Client.Check].
-func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r Resource, opts ...CallOption) (Decision, error) {
+func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
 	k, err := newCheckKey(membershipID, permission, r)
 	if err != nil {
 		return Decision{}, err
@@ -145,7 +148,7 @@ type checkKey struct {
 	externalID string
 }
 
-func newCheckKey(membershipID, permission string, r Resource) (checkKey, error) {
+func newCheckKey(membershipID, permission string, r ResourceRef) (checkKey, error) {
 	switch {
 	case membershipID == "":
 		return checkKey{}, invalid("empty organization membership ID")
@@ -157,7 +160,7 @@ func newCheckKey(membershipID, permission string, r Resource) (checkKey, error) 
 	if err := r.Validate(); err != nil {
 		return checkKey{}, err
 	}
-	return checkKey{membership: membershipID, permission: permission, resourceID: r.ID, typeSlug: r.TypeSlug, externalID: r.ExternalID}, nil
+	return checkKey{membership: membershipID, permission: permission, resourceID: r.ID, typeSlug: r.ResourceTypeSlug, externalID: r.ExternalID}, nil
 }
 
 // checkBody is the request body of the check call (WIRE.md §3 #1): the

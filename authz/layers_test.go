@@ -17,7 +17,7 @@ func TestTokenLayerAllows(t *testing.T) {
 		name       string
 		claims     *token.Claims
 		permission string
-		resource   Resource
+		resource   ResourceRef
 		want       bool
 	}{
 		// By external ID.
@@ -45,11 +45,11 @@ func TestTokenLayerAllows(t *testing.T) {
 		{"claims without org_id, external with empty org", noOrg, "project:edit", ExternalResource("project", "web").InOrganization(""), false},
 		{"claims without org_id, empty org root", noOrg, "project:edit", ExternalResource("organization", ""), false},
 		// Invalid references.
-		{"zero resource", acme, "project:edit", Resource{}, false},
-		{"zero resource in the token's org", acme, "project:edit", Resource{OrganizationID: "org_acme"}, false},
-		{"external ID without type", acme, "project:edit", Resource{ExternalID: "web", OrganizationID: "org_acme"}, false},
-		{"type without external ID", acme, "project:edit", Resource{TypeSlug: "project", OrganizationID: "org_acme"}, false},
-		{"ID and external at once", acme, "project:edit", Resource{ID: "r", TypeSlug: "project", ExternalID: "web", OrganizationID: "org_acme"}, false},
+		{"zero resource", acme, "project:edit", ResourceRef{}, false},
+		{"zero resource in the token's org", acme, "project:edit", ResourceRef{OrganizationID: "org_acme"}, false},
+		{"external ID without type", acme, "project:edit", ResourceRef{ExternalID: "web", OrganizationID: "org_acme"}, false},
+		{"type without external ID", acme, "project:edit", ResourceRef{ResourceTypeSlug: "project", OrganizationID: "org_acme"}, false},
+		{"ID and external at once", acme, "project:edit", ResourceRef{ID: "r", ResourceTypeSlug: "project", ExternalID: "web", OrganizationID: "org_acme"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +76,7 @@ func BenchmarkTokenLayerAllows(b *testing.B) {
 	c := &token.Claims{OrganizationID: "org_acme", Permissions: []string{"workspace:view", "project:view", "project:edit", "document:view"}}
 	for _, bc := range []struct {
 		name string
-		r    Resource
+		r    ResourceRef
 	}{
 		{"ref=ID", ResourceID("authz_resource_1").InOrganization("org_acme")},
 		{"ref=external", ExternalResource("document", "doc-1").InOrganization("org_acme")},
@@ -118,7 +118,7 @@ func FuzzTokenLayerStaysInItsOrganization(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, tokenOrg, id, typeSlug, externalID, refOrg string) {
 		claims := &token.Claims{OrganizationID: tokenOrg, Permissions: []string{"p"}}
-		r := Resource{ID: id, TypeSlug: typeSlug, ExternalID: externalID, OrganizationID: refOrg}
+		r := ResourceRef{ID: id, ResourceTypeSlug: typeSlug, ExternalID: externalID, OrganizationID: refOrg}
 		if !(TokenLayer{}).Allows(claims, "p", r) {
 			return
 		}

@@ -147,12 +147,12 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 // gives 400. It panics at once when resource is nil.
 //
 // The token answers without an API call only for a reference that names
-// the session's organization ([Resource.InOrganization]); take that
+// the session's organization ([ResourceRef.InOrganization]); take that
 // organization from your own record of the resource, never from the
 // request — ExternalResource(t, r.PathValue("id")).InOrganization(r.PathValue("org"))
 // would let the caller choose it. A reference without it is asked of the
 // API, which looks it up in the session's organization.
-func (m *Middleware) RequireResource(permission string, resource func(*http.Request) (Resource, error)) func(http.Handler) http.Handler {
+func (m *Middleware) RequireResource(permission string, resource func(*http.Request) (ResourceRef, error)) func(http.Handler) http.Handler {
 	if resource == nil {
 		panic("authz: RequireResource with a nil resource function")
 	}

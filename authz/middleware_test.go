@@ -21,8 +21,8 @@ func TestMiddleware(t *testing.T) {
 	// admin whose token holds settings:edit (an organization permission)
 	// and project:view.
 	w.f.AddOrganization("org_globex", "Globex")
-	research := w.f.AddResource(authztest.Resource{ExternalID: "research", TypeSlug: "workspace", OrganizationID: "org_globex"})
-	w.f.AddResource(authztest.Resource{ExternalID: "secret", TypeSlug: "project", OrganizationID: "org_globex", ParentID: research})
+	research := w.f.AddResource(authztest.Resource{ExternalID: "research", ResourceTypeSlug: "workspace", OrganizationID: "org_globex"})
+	w.f.AddResource(authztest.Resource{ExternalID: "secret", ResourceTypeSlug: "project", OrganizationID: "org_globex", ParentResourceID: research})
 	w.f.AddPermission("settings:edit", "organization")
 	w.f.AddRole("org-admin", "organization", "settings:edit", "project:view")
 	w.f.AddMembership("om_erin", "user_erin", org, "org-admin")
@@ -35,9 +35,9 @@ func TestMiddleware(t *testing.T) {
 		claims := authz.ClaimsFromContext(r.Context())
 		io.WriteString(rw, "hello "+claims.OrganizationMembershipID)
 	})
-	byPath := func(r *http.Request) (authz.Resource, error) {
+	byPath := func(r *http.Request) (authz.ResourceRef, error) {
 		if r.PathValue("id") == "bad" {
-			return authz.Resource{}, errors.New("no such id format")
+			return authz.ResourceRef{}, errors.New("no such id format")
 		}
 		return authz.ResourceID(r.PathValue("id")), nil
 	}
@@ -46,15 +46,15 @@ func TestMiddleware(t *testing.T) {
 	mux.Handle("GET /projects/{id}", m.RequireResource("project:view", byPath)(ok))
 	// The multi-tenant pattern the token layer must not open to other
 	// tenants: an organization (root or workspace) named by the request.
-	mux.Handle("GET /orgs/{org}/settings", m.RequireResource("settings:edit", func(r *http.Request) (authz.Resource, error) {
+	mux.Handle("GET /orgs/{org}/settings", m.RequireResource("settings:edit", func(r *http.Request) (authz.ResourceRef, error) {
 		return authz.ExternalResource("organization", r.PathValue("org")), nil
 	})(ok))
-	mux.Handle("GET /ext/projects/{ext}", m.RequireResource("project:view", func(r *http.Request) (authz.Resource, error) {
+	mux.Handle("GET /ext/projects/{ext}", m.RequireResource("project:view", func(r *http.Request) (authz.ResourceRef, error) {
 		return authz.ExternalResource("project", r.PathValue("ext")), nil
 	})(ok))
 	// Wrong on purpose (the organization comes from the request): a
 	// mismatch with the session's organization is still refused.
-	mux.Handle("GET /orgs/{org}/projects/{ext}", m.RequireResource("project:view", func(r *http.Request) (authz.Resource, error) {
+	mux.Handle("GET /orgs/{org}/projects/{ext}", m.RequireResource("project:view", func(r *http.Request) (authz.ResourceRef, error) {
 		return authz.ExternalResource("project", r.PathValue("ext")).InOrganization(r.PathValue("org")), nil
 	})(ok))
 	srv := httptest.NewServer(mux)

@@ -289,7 +289,7 @@ type callConfig struct {
 	fresh          bool
 	concurrency    int // 0: the client's
 	mode           batchMode
-	parent         *Resource
+	parent         *ResourceRef
 	directChildren bool
 }
 

@@ -270,16 +270,16 @@ func buildPath(parts ...string) (string, error) {
 
 // checkRef reports whether r names exactly one resource: by ID, or by type
 // slug and external ID.
-func checkRef(arg string, r Resource) error {
+func checkRef(arg string, r ResourceRef) error {
 	switch {
-	case r.ID == "" && r.TypeSlug == "" && r.ExternalID == "":
-		return badArg(arg, "names no resource (set ID, or TypeSlug and ExternalID)")
-	case r.ID != "" && (r.TypeSlug != "" || r.ExternalID != ""):
-		return badArg(arg, "sets both ID and TypeSlug/ExternalID")
-	case r.ID == "" && r.TypeSlug == "":
-		return badArg(arg, "has ExternalID but no TypeSlug")
+	case r.ID == "" && r.ResourceTypeSlug == "" && r.ExternalID == "":
+		return badArg(arg, "names no resource (set ID, or ResourceTypeSlug and ExternalID)")
+	case r.ID != "" && (r.ResourceTypeSlug != "" || r.ExternalID != ""):
+		return badArg(arg, "sets both ID and ResourceTypeSlug/ExternalID")
+	case r.ID == "" && r.ResourceTypeSlug == "":
+		return badArg(arg, "has ExternalID but no ResourceTypeSlug")
 	case r.ID == "" && r.ExternalID == "":
-		return badArg(arg, "has TypeSlug but no ExternalID")
+		return badArg(arg, "has ResourceTypeSlug but no ExternalID")
 	}
 	return nil
 }
@@ -295,8 +295,8 @@ type resourceTarget struct {
 
 // targetOf validates r and returns it as a body target. With orgIfZero, the
 // zero Resource is allowed and yields the empty target.
-func targetOf(arg string, r Resource, orgIfZero bool) (resourceTarget, error) {
-	if orgIfZero && r == (Resource{}) {
+func targetOf(arg string, r ResourceRef, orgIfZero bool) (resourceTarget, error) {
+	if orgIfZero && r == (ResourceRef{}) {
 		return resourceTarget{}, nil
 	}
 	if err := checkRef(arg, r); err != nil {
@@ -305,7 +305,7 @@ func targetOf(arg string, r Resource, orgIfZero bool) (resourceTarget, error) {
 	if r.ID != "" {
 		return resourceTarget{ResourceID: r.ID}, nil
 	}
-	return resourceTarget{ResourceExternalID: r.ExternalID, ResourceTypeSlug: r.TypeSlug}, nil
+	return resourceTarget{ResourceExternalID: r.ExternalID, ResourceTypeSlug: r.ResourceTypeSlug}, nil
 }
 
 // badResponse returns an error matching [ErrMalformedResponse].

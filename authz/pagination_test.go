@@ -581,10 +581,10 @@ func newAcme(t *testing.T) *acme {
 	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
 	f.AddMembership("om_bob", "user_bob", "org_acme", "member")
 	a := &acme{f: f, c: f.Client(authz.WithRetry(authz.RetryPolicy{}))}
-	a.eng = f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	a.sales = f.AddResource(authztest.Resource{ExternalID: "sales", Name: "Sales", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	a.web = f.AddResource(authztest.Resource{ExternalID: "web", Name: "Web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: a.eng})
-	a.crm = f.AddResource(authztest.Resource{ExternalID: "crm", Name: "CRM", TypeSlug: "project", OrganizationID: "org_acme", ParentID: a.sales})
+	a.eng = f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	a.sales = f.AddResource(authztest.Resource{ExternalID: "sales", Name: "Sales", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	a.web = f.AddResource(authztest.Resource{ExternalID: "web", Name: "Web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: a.eng})
+	a.crm = f.AddResource(authztest.Resource{ExternalID: "crm", Name: "CRM", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: a.sales})
 	f.Assign("om_alice", "workspace-admin", a.eng)
 	return a
 }

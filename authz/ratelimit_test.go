@@ -77,11 +77,11 @@ func TestClientRateLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	for i := range 2 {
-		if _, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"), Fresh()); err != nil {
+		if _, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"), Fresh()); err != nil {
 			t.Fatalf("check %d within the burst: %v", i, err)
 		}
 	}
-	d, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 	if d.Allowed || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("third check = %+v, %v; want context.DeadlineExceeded", d, err)
 	}

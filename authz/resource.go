@@ -1,42 +1,41 @@
 package authz
 
-// Resource names the resource of a check: either by its WorkOS ID
+// ResourceRef names the resource of a check: either by its WorkOS ID
 // ([ResourceID]) or by resource type and external ID ([ExternalResource]),
-// optionally with its organization ([Resource.InOrganization]). The zero
-// Resource names nothing and is rejected by every call.
+// optionally with its organization ([ResourceRef.InOrganization]). The zero
+// ResourceRef names nothing and is rejected by every call.
 //
-// Resource is a reference, not a wire object, so its type field keeps the
-// short name TypeSlug; the structs that mirror the API's objects and
-// parameters (such as [AuthorizationResource], [CreateResourceParams],
-// [ListResourcesOptions]) use the API's name, ResourceTypeSlug.
-type Resource struct {
+// ResourceRef is a reference, not a wire object ([AuthorizationResource] is
+// the object the API answers); its fields use the API's own names, as the
+// structs that mirror the API's objects and parameters do.
+type ResourceRef struct {
 	// ID is the WorkOS resource ID (authz_resource_…). Set either ID, or
-	// TypeSlug and ExternalID.
+	// ResourceTypeSlug and ExternalID.
 	ID string
-	// TypeSlug is the resource type slug, used with ExternalID.
-	TypeSlug string
+	// ResourceTypeSlug is the resource type slug, used with ExternalID.
+	ResourceTypeSlug string
 	// ExternalID is your own identifier of the resource, unique per
 	// organization and type.
 	ExternalID string
 	// OrganizationID, when set, names the organization the resource belongs
-	// to; set it with [Resource.InOrganization], whose documentation says
+	// to; set it with [ResourceRef.InOrganization], whose documentation says
 	// where the value must come from. The token layer answers only when it
 	// equals the token's org_id (see [TokenLayer]).
 	OrganizationID string
 }
 
 // ResourceID names a resource by its WorkOS ID.
-func ResourceID(id string) Resource { return Resource{ID: id} }
+func ResourceID(id string) ResourceRef { return ResourceRef{ID: id} }
 
 // ExternalResource names a resource by its type slug and external ID. In a
 // check, the API looks the external ID up inside the membership's
 // organization (another organization's resource is not found). The token
 // layer does not answer for it unless the reference also names its
-// organization ([Resource.InOrganization]) — or it is the token
+// organization ([ResourceRef.InOrganization]) — or it is the token
 // organization's root, ExternalResource("organization", orgID) — see
 // [TokenLayer].
-func ExternalResource(typeSlug, externalID string) Resource {
-	return Resource{TypeSlug: typeSlug, ExternalID: externalID}
+func ExternalResource(typeSlug, externalID string) ResourceRef {
+	return ResourceRef{ResourceTypeSlug: typeSlug, ExternalID: externalID}
 }
 
 // InOrganization returns a copy of r that names its organization. With it
@@ -56,13 +55,15 @@ func ExternalResource(typeSlug, externalID string) Resource {
 // the session's fails with [ErrOrganizationMismatch] and no call; a
 // reference by ID that names another organization is asked of the API,
 // which knows the ID's organization.
-func (r Resource) InOrganization(orgID string) Resource {
+func (r ResourceRef) InOrganization(orgID string) ResourceRef {
 	r.OrganizationID = orgID
 	return r
 }
 
 // IsExternal reports whether r names the resource by type and external ID.
-func (r Resource) IsExternal() bool { return r.ID == "" && (r.TypeSlug != "" || r.ExternalID != "") }
+func (r ResourceRef) IsExternal() bool {
+	return r.ID == "" && (r.ResourceTypeSlug != "" || r.ExternalID != "")
+}
 
 // Source says which layer produced a [Decision].
 type Source uint8
@@ -121,18 +122,18 @@ type Decision struct {
 // Validate reports whether r names exactly one resource: either an ID alone,
 // or a type slug together with an external ID. The error matches
 // [ErrInvalidInput].
-func (r Resource) Validate() error {
+func (r ResourceRef) Validate() error {
 	switch {
-	case r.ID != "" && (r.TypeSlug != "" || r.ExternalID != ""):
+	case r.ID != "" && (r.ResourceTypeSlug != "" || r.ExternalID != ""):
 		return invalid("resource names both an ID and a type/external ID")
 	case r.ID != "":
 		return nil
-	case r.TypeSlug == "" && r.ExternalID == "":
+	case r.ResourceTypeSlug == "" && r.ExternalID == "":
 		return invalid("resource names nothing")
-	case r.TypeSlug == "":
+	case r.ResourceTypeSlug == "":
 		return invalid("resource external ID %q has no type slug", truncate(r.ExternalID, 100))
 	case r.ExternalID == "":
-		return invalid("resource of type %q has no external ID", truncate(r.TypeSlug, 100))
+		return invalid("resource of type %q has no external ID", truncate(r.ResourceTypeSlug, 100))
 	}
 	return nil
 }

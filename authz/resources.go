@@ -11,7 +11,7 @@ import (
 
 // AuthorizationResource is a resource instance as the API returns it
 // (object "authorization_resource"). To name a resource in a call, use a
-// [Resource] reference ([ResourceID], [ExternalResource]) or [AuthorizationResource.Ref].
+// [ResourceRef] reference ([ResourceID], [ExternalResource]) or [AuthorizationResource.Ref].
 type AuthorizationResource struct {
 	Object string `json:"object"`
 	// ID is the WorkOS resource ID (authz_resource_…).
@@ -33,8 +33,8 @@ type AuthorizationResource struct {
 // Ref returns a reference to r by its ID, in its organization. The
 // organization comes from the API's own record, so the token layer may
 // answer checks on this reference (see [TokenLayer]).
-func (r AuthorizationResource) Ref() Resource {
-	return Resource{ID: r.ID, OrganizationID: r.OrganizationID}
+func (r AuthorizationResource) Ref() ResourceRef {
+	return ResourceRef{ID: r.ID, OrganizationID: r.OrganizationID}
 }
 
 // Input limits of the API for resources (WIRE §1.2), checked before any call.
@@ -46,7 +46,7 @@ const (
 
 // CreateResourceParams are the fields of a new resource. Like every struct
 // that mirrors the API's parameters, its names follow the API
-// (ResourceTypeSlug for resource_type_slug); the parent is a [Resource]
+// (ResourceTypeSlug for resource_type_slug); the parent is a [ResourceRef]
 // reference, as everywhere a parent is named.
 type CreateResourceParams struct {
 	// ExternalID (required) is your identifier: at most 128 ASCII
@@ -63,7 +63,7 @@ type CreateResourceParams struct {
 	// Parent is the parent resource, by ID or by type and external ID (the
 	// API looks it up in OrganizationID). The zero Resource makes the
 	// organization the parent.
-	Parent Resource
+	Parent ResourceRef
 }
 
 // UpdateResourceParams are the fields to change; nil and unset fields stay
@@ -76,7 +76,7 @@ type UpdateResourceParams struct {
 	// Parent, when non-nil, moves the resource (and its subtree) under
 	// another parent of the same organization. Access inherited from the
 	// old ancestors is lost at once.
-	Parent *Resource
+	Parent *ResourceRef
 }
 
 // DeleteResourceOptions tune a resource delete.
@@ -105,7 +105,7 @@ type ListResourcesOptions struct {
 	// Parent filters by parent: by ID (parent_resource_id), or by type and
 	// external ID (parent_resource_type_slug and parent_external_id). The
 	// zero Resource does not filter.
-	Parent Resource
+	Parent ResourceRef
 	ListOptions
 }
 
@@ -123,14 +123,14 @@ type resourceWrite struct {
 }
 
 // setParent fills the parent fields of w from p, which must name a resource.
-func (w *resourceWrite) setParent(arg string, p Resource) error {
+func (w *resourceWrite) setParent(arg string, p ResourceRef) error {
 	if err := checkRef(arg, p); err != nil {
 		return err
 	}
 	if p.ID != "" {
 		w.ParentResourceID = p.ID
 	} else {
-		w.ParentExternalID, w.ParentTypeSlug = p.ExternalID, p.TypeSlug
+		w.ParentExternalID, w.ParentTypeSlug = p.ExternalID, p.ResourceTypeSlug
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ func (p CreateResourceParams) body() (*resourceWrite, error) {
 	if p.Description != "" {
 		w.Description = Value(p.Description)
 	}
-	if p.Parent != (Resource{}) {
+	if p.Parent != (ResourceRef{}) {
 		if err := w.setParent("CreateResourceParams.Parent", p.Parent); err != nil {
 			return nil, err
 		}
@@ -217,7 +217,7 @@ func (p UpdateResourceParams) body() (*resourceWrite, error) {
 // resourcePath is the path of resource r: /authorization/resources/{id},
 // or /authorization/organizations/{org}/resources/{type}/{external_id} for
 // a reference by external ID, which must name its organization.
-func resourcePath(r Resource) (string, error) {
+func resourcePath(r ResourceRef) (string, error) {
 	if err := checkRef("resource", r); err != nil {
 		return "", err
 	}
@@ -225,10 +225,10 @@ func resourcePath(r Resource) (string, error) {
 		return buildPath("/authorization/resources/", "resource ID", r.ID)
 	}
 	if r.OrganizationID == "" {
-		return "", badArg("resource", "by external ID needs OrganizationID (use Resource.InOrganization)")
+		return "", badArg("resource", "by external ID needs OrganizationID (use ResourceRef.InOrganization)")
 	}
 	return buildPath("/authorization/organizations/", "organization ID", r.OrganizationID,
-		"/resources/", "resource type slug", r.TypeSlug, "/", "external ID", r.ExternalID)
+		"/resources/", "resource type slug", r.ResourceTypeSlug, "/", "external ID", r.ExternalID)
 }
 
 // CreateResource creates a resource: POST /authorization/resources, 201.
@@ -252,7 +252,7 @@ func (c *Client) CreateResource(ctx context.Context, p CreateResourceParams) (*A
 // (ExternalResource(type, extID).InOrganization(org)). An organization's
 // root is ExternalResource("organization", orgID).InOrganization(orgID).
 // Documented errors: 403, 404, 422.
-func (c *Client) GetResource(ctx context.Context, r Resource) (*AuthorizationResource, error) {
+func (c *Client) GetResource(ctx context.Context, r ResourceRef) (*AuthorizationResource, error) {
 	path, err := resourcePath(r)
 	if err != nil {
 		return nil, err
@@ -267,7 +267,7 @@ func (c *Client) GetResource(ctx context.Context, r Resource) (*AuthorizationRes
 // Documented errors: 400 lock_timeout, 403, 404, 409
 // resource_type_update_in_progress, 422 (for example a parent of the wrong
 // type or in another organization).
-func (c *Client) UpdateResource(ctx context.Context, r Resource, p UpdateResourceParams) (*AuthorizationResource, error) {
+func (c *Client) UpdateResource(ctx context.Context, r ResourceRef, p UpdateResourceParams) (*AuthorizationResource, error) {
 	path, err := resourcePath(r)
 	if err != nil {
 		return nil, err
@@ -292,7 +292,7 @@ func (c *Client) UpdateResource(ctx context.Context, r Resource, p UpdateResourc
 // assignments is kept and the call fails with 409 resource_has_dependents.
 // Documented errors: 400 lock_timeout, 403, 404, 409
 // resource_has_dependents or resource_type_update_in_progress.
-func (c *Client) DeleteResource(ctx context.Context, r Resource, opts DeleteResourceOptions) error {
+func (c *Client) DeleteResource(ctx context.Context, r ResourceRef, opts DeleteResourceOptions) error {
 	path, err := resourcePath(r)
 	if err != nil {
 		return err
@@ -309,14 +309,14 @@ func (o ListResourcesOptions) query() (url.Values, error) {
 	setIf(q, "organization_id", o.OrganizationID)
 	setIf(q, "resource_type_slug", o.ResourceTypeSlug)
 	setIf(q, "resource_external_id", o.ResourceExternalID)
-	if o.Parent != (Resource{}) {
+	if o.Parent != (ResourceRef{}) {
 		if err := checkRef("ListResourcesOptions.Parent", o.Parent); err != nil {
 			return nil, err
 		}
 		if o.Parent.ID != "" {
 			q.Set("parent_resource_id", o.Parent.ID)
 		} else {
-			q.Set("parent_resource_type_slug", o.Parent.TypeSlug)
+			q.Set("parent_resource_type_slug", o.Parent.ResourceTypeSlug)
 			q.Set("parent_external_id", o.Parent.ExternalID)
 		}
 	}

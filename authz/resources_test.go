@@ -284,9 +284,9 @@ func TestResourceInputValidation(t *testing.T) {
 		{"name of 49 characters", create(func(p *authz.CreateResourceParams) { p.Name = strings.Repeat("é", 49) })},
 		{"description of 151 characters", create(func(p *authz.CreateResourceParams) { p.Description = strings.Repeat("d", 151) })},
 		{"parent with ID and external ID", create(func(p *authz.CreateResourceParams) {
-			p.Parent = authz.Resource{ID: "authz_resource_1", TypeSlug: "workspace", ExternalID: "eng"}
+			p.Parent = authz.ResourceRef{ID: "authz_resource_1", ResourceTypeSlug: "workspace", ExternalID: "eng"}
 		})},
-		{"parent with external ID only", create(func(p *authz.CreateResourceParams) { p.Parent = authz.Resource{ExternalID: "eng"} })},
+		{"parent with external ID only", create(func(p *authz.CreateResourceParams) { p.Parent = authz.ResourceRef{ExternalID: "eng"} })},
 		{"get empty ID", func(ctx context.Context, c *authz.Client) error {
 			_, err := c.GetResource(ctx, authz.ResourceID(""))
 			return err
@@ -304,7 +304,7 @@ func TestResourceInputValidation(t *testing.T) {
 			return err
 		}},
 		{"update with a zero parent", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.UpdateResource(ctx, authz.ResourceID("authz_resource_1"), authz.UpdateResourceParams{Parent: &authz.Resource{}})
+			_, err := c.UpdateResource(ctx, authz.ResourceID("authz_resource_1"), authz.UpdateResourceParams{Parent: &authz.ResourceRef{}})
 			return err
 		}},
 		{"delete by external ID without organization", func(ctx context.Context, c *authz.Client) error {
@@ -319,15 +319,15 @@ func TestResourceInputValidation(t *testing.T) {
 			return err
 		}},
 		{"get the zero resource", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.GetResource(ctx, authz.Resource{})
+			_, err := c.GetResource(ctx, authz.ResourceRef{})
 			return err
 		}},
 		{"get a resource named by ID and external ID", func(ctx context.Context, c *authz.Client) error {
-			_, err := c.GetResource(ctx, authz.Resource{ID: "authz_resource_1", TypeSlug: "project", ExternalID: "web", OrganizationID: "org_acme"})
+			_, err := c.GetResource(ctx, authz.ResourceRef{ID: "authz_resource_1", ResourceTypeSlug: "project", ExternalID: "web", OrganizationID: "org_acme"})
 			return err
 		}},
 		{"list with a parent type but no external ID", func(ctx context.Context, c *authz.Client) error {
-			_, err := collect(c.ListResources(ctx, authz.ListResourcesOptions{Parent: authz.Resource{TypeSlug: "workspace"}}))
+			_, err := collect(c.ListResources(ctx, authz.ListResourcesOptions{Parent: authz.ResourceRef{ResourceTypeSlug: "workspace"}}))
 			return err
 		}},
 	})

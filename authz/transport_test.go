@@ -227,7 +227,7 @@ func TestAPIErrorMapping(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			d, err := c.Resource().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+			d, err := c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
 			if d.Allowed {
 				t.Errorf("Decision allowed on an error answer")
 			}
@@ -408,7 +408,7 @@ func TestRetryAfterPastDeadlineStopsAtOnce(t *testing.T) {
 	mux.Handle("/", seq)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	d, err := c.Resource().Check(ctx, "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 	if d.Allowed {
 		t.Error("allowed on error")
 	}
@@ -475,7 +475,7 @@ func TestNetworkErrorsAreRetriedAndNeverHoldTheKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	if err == nil || d.Allowed {
 		t.Fatalf("Check = %+v, %v; want an error, not allowed", d, err)
 	}
@@ -544,7 +544,7 @@ func TestNetworkFailuresMatchErrUnavailable(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+			d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 			if d.Allowed || !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("Check = %+v, %v; want ErrUnavailable", d, err)
 			}
@@ -587,7 +587,7 @@ func TestOversizedBodies(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, big)
 			})
-			d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+			d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 			if d.Allowed || !errors.Is(err, tt.want) {
 				t.Fatalf("Check = %+v, %v; want not allowed, %v", d, err, tt.want)
 			}
@@ -662,7 +662,7 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	if err := c.do(t.Context(), request{method: "GET", path: "/x"}, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("do after Close = %v, want ErrClosed", err)
 	}
-	d, err := c.Resource().Check(t.Context(), "om_1", "p", ResourceID("r"))
+	d, err := c.API().Check(t.Context(), "om_1", "p", ResourceID("r"))
 	if d.Allowed || !errors.Is(err, ErrClosed) {
 		t.Errorf("Check after Close = %+v, %v; want ErrClosed", d, err)
 	}
@@ -672,10 +672,10 @@ func TestCallsAfterCloseFail(t *testing.T) {
 	if d, err := c.Check(t.Context(), claims, "p", r); d.Allowed || !errors.Is(err, ErrClosed) {
 		t.Errorf("Client.Check after Close = %+v, %v; want ErrClosed", d, err)
 	}
-	if ds, err := c.CheckMany(t.Context(), claims, "p", []Resource{r, ResourceID("r")}); ds[0].Allowed || ds[1].Allowed || !errors.Is(err, ErrClosed) {
+	if ds, err := c.CheckMany(t.Context(), claims, "p", []ResourceRef{r, ResourceID("r")}); ds[0].Allowed || ds[1].Allowed || !errors.Is(err, ErrClosed) {
 		t.Errorf("CheckMany after Close = %+v, %v; want ErrClosed", ds, err)
 	}
-	if got, err := Filter(t.Context(), c, claims, "p", []Resource{r}, func(r Resource) Resource { return r }); len(got) != 0 || !errors.Is(err, ErrClosed) {
+	if got, err := Filter(t.Context(), c, claims, "p", []ResourceRef{r}, func(r ResourceRef) ResourceRef { return r }); len(got) != 0 || !errors.Is(err, ErrClosed) {
 		t.Errorf("Filter after Close = %+v, %v; want ErrClosed", got, err)
 	}
 	if n := calls.Load(); n != 0 {

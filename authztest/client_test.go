@@ -33,10 +33,10 @@ func alice(t *testing.T, opts ...authztest.Option) (f *authztest.Fake, web, crm 
 	f.AddRole("workspace-admin", "workspace", "workspace:view", "project:edit")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
-	eng := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	sales := f.AddResource(authztest.Resource{ExternalID: "sales", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	web = f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
-	crm = f.AddResource(authztest.Resource{ExternalID: "crm", TypeSlug: "project", OrganizationID: "org_acme", ParentID: sales})
+	eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	sales := f.AddResource(authztest.Resource{ExternalID: "sales", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	web = f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
+	crm = f.AddResource(authztest.Resource{ExternalID: "crm", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: sales})
 	f.Assign("om_alice", "workspace-admin", eng)
 	claims, err := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
 	if err != nil {
@@ -51,7 +51,7 @@ func TestClientAgainstFake(t *testing.T) {
 	c := f.Client()
 	ctx := t.Context()
 	for _, tc := range []struct {
-		resource authz.Resource
+		resource authz.ResourceRef
 		want     authz.Decision
 	}{
 		{authz.ResourceID(web), authz.Decision{Allowed: true, Source: authz.SourceAPI}},
@@ -157,7 +157,7 @@ func TestIterateResourcesThroughClient(t *testing.T) {
 	f.AddOrganization("org_big", "Big")
 	want := map[string]bool{}
 	for i := range 1050 {
-		want[f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("ws-%d", i), TypeSlug: "workspace", OrganizationID: "org_big"})] = true
+		want[f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("ws-%d", i), ResourceTypeSlug: "workspace", OrganizationID: "org_big"})] = true
 	}
 	c := f.Client()
 	seen := map[string]bool{}

@@ -109,7 +109,7 @@ func Conformance(t *testing.T, env ConformanceEnv) {
 	}
 	check := func(t *testing.T) bool {
 		t.Helper()
-		d, err := c.Resource().Check(ctx, env.MembershipID, env.Permission, authz.ResourceID(project.ID))
+		d, err := c.API().Check(ctx, env.MembershipID, env.Permission, authz.ResourceID(project.ID))
 		if err != nil {
 			t.Fatalf("check: %v", err)
 		}
@@ -257,7 +257,7 @@ func Conformance(t *testing.T, env ConformanceEnv) {
 		wantAPI("duplicate external ID", err, authz.ErrConflict, 409, "authorization_resource_external_id_conflict")
 		err = c.DeleteResource(ctx, authz.ResourceID(ws.ID), authz.DeleteResourceOptions{})
 		wantAPI("delete with children", err, authz.ErrConflict, 409, "resource_has_dependents")
-		_, err = c.Resource().Check(ctx, env.MembershipID, env.Permission, authz.ResourceID("authz_resource_fgakit_conformance_missing"))
+		_, err = c.API().Check(ctx, env.MembershipID, env.Permission, authz.ResourceID("authz_resource_fgakit_conformance_missing"))
 		wantAPI("check unknown resource", err, authz.ErrNotFound, 404, "")
 	})
 

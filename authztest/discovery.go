@@ -122,9 +122,9 @@ func (f *Fake) membershipsWithAccess(r *http.Request, res *resource) (int, any, 
 }
 
 // directlyHolds reports whether a role assigned to om on res itself
-// contains p.
+// contains p. An inactive membership holds nothing.
 func (m *model) directlyHolds(om *membership, p *permission, res *resource) bool {
-	if p.typeSlug != res.typeSlug {
+	if p.typeSlug != res.typeSlug || om.status == statusInactive {
 		return false
 	}
 	for _, a := range m.assignments {

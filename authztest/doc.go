@@ -13,8 +13,8 @@
 //		f.AddRole("workspace-admin", "workspace", "project:edit")
 //		f.AddOrganization("org_acme", "Acme")
 //		f.AddMembership("om_alice", "user_alice", "org_acme", "")
-//		eng := f.AddResource(authztest.Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_acme"})
-//		web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
+//		eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+//		web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
 //		f.Assign("om_alice", "workspace-admin", eng)
 //
 //		claims, _ := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
@@ -36,10 +36,28 @@
 //     [Fake.SetMembershipRoles], [Fake.RemoveMembership], [Fake.AddResource],
 //     [Fake.ResourceID], [Fake.Assign], [Fake.Unassign], groups
 //     ([Fake.AddGroup], [Fake.AddGroupMember], [Fake.RemoveGroupMember],
-//     [Fake.AssignGroup]). Each fails the test on misuse, with the error the
-//     API would give.
+//     [Fake.AssignGroup], [Fake.DeleteGroup]), membership life cycle
+//     ([Fake.CreateMembership], [Fake.DeactivateMembership],
+//     [Fake.ReactivateMembership], [Fake.MembershipStatus]), sessions
+//     ([Fake.RevokeSession], [Fake.SessionRevoked]) and the JWT template
+//     ([Fake.SetJWTTemplate]). Each fails the test on misuse, with the
+//     error the API would give.
+//   - User management over HTTP, as the official spec describes it:
+//     organization memberships (/user_management/organization_memberships:
+//     list by user_id or organization_id and statuses, create, get, update
+//     with role_slug or role_slugs, delete (200), deactivate, reactivate,
+//     /{id}/groups), groups (/organizations/{org}/groups: create, list,
+//     get, PATCH, delete, and their organization-memberships: add, list,
+//     remove), POST /user_management/sessions/revoke and GET/PUT
+//     /user_management/jwt_template. A membership created over HTTP is
+//     checkable at once; a group's members gain and lose its role
+//     assignments as they join and leave, and when it is deleted.
 //   - Sessions: [Fake.Session] mints an RS256 token whose role, roles and
-//     permissions come from the membership's organization roles; the JWKS
+//     permissions come from the membership's organization roles (as they
+//     are when it is minted), with the claims of the JWT template
+//     ([DefaultJWTTemplate] until one is set: organization_membership_id);
+//     each token opens a session whose ID is its sid claim, which POST
+//     /user_management/sessions/revoke and [Fake.RevokeSession] end; the JWKS
 //     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
 //     the fake's clock. POST /_fake/access_tokens mints one over HTTP:
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
@@ -197,17 +215,53 @@
 //   - PUT of a group's role assignments answers every assignment of the
 //     group as a list with null cursors; entries already present keep their
 //     IDs, and a bad entry changes nothing.
-//   - A membership's status is not considered by checks.
+//   - An inactive membership (deactivated) is denied every check — check
+//     answers {"authorized": false}, discovery lists nothing for it — while
+//     its roles and role assignments stay, and [Fake.Session] and
+//     /_fake/access_tokens refuse to mint a token for it (422); reactivating
+//     restores its access. The docs say only that deactivation removes
+//     access. A pending membership is checked like an active one.
+//   - Users are implicit: any user_id is accepted when creating a
+//     membership (the real API answers 404 for an unknown user); the nested
+//     user has email {user_id}@example.com unless a fixture names one, and
+//     null external_id and last_sign_in_at.
+//   - Creating a membership without role_slug or role_slugs gives it the
+//     environment role "member" (WorkOS's default role); without such a role
+//     the create is 422 invalid_role. Creating one for a user who already
+//     has an active membership in the organization is 422
+//     invalid_request_parameters; one with a pending membership is 400
+//     cannot_reactivate_pending_organization_membership. A membership set up
+//     in Go without a role answers "role": null.
+//   - An unknown membership role is 422 invalid_role (also for
+//     [Fake.AddMembership] and fixtures); multiple roles are always allowed
+//     (never 422 multiple_roles_not_enabled).
+//   - GET /user_management/organization_memberships with a status other
+//     than active, inactive or pending is 400 invalid_request_parameters.
+//   - Adding a membership of another organization to a group is 404;
+//     adding a member twice is no change; removing a non-member is 404.
+//     Group names are at most 256 characters; no group_membership_limit.
+//   - Revoking an unknown session is 400 {"message"} (the only error status
+//     the spec declares for it); revoking twice is no error. A revoked
+//     session's tokens keep verifying until they expire, as AuthKit's do.
+//   - The JWT template: GET answers the current one ([DefaultJWTTemplate]
+//     until a PUT); PUT refuses (422 invalid_request_parameters) content
+//     that is not a JSON object, longer than 3072 bytes, or with a reserved
+//     claim (iss sub exp iat nbf jti), and renders only {{ variable }}
+//     expressions over user.*, organization.* and organization_membership.*
+//     (no filters). An unknown variable renders null; a top-level claim
+//     that renders null is dropped; a token whose rendered claims exceed
+//     3072 bytes is not minted (422). Template claims never replace the
+//     standard ones (sub, sid, org_id, role, roles, permissions, …).
 //   - [WithClientID] wins over a fixture's client_id.
 //
 // # Unsupported
 //
 // Not served (404): resource types (the real API has no endpoint either),
-// organizations and organization memberships (/organizations,
-// /user_management/...), users, group CRUD and group membership endpoints
-// (set groups up in Go or in a fixture), removing one permission from an
+// organizations (/organizations and /organizations/{id}; their groups are
+// served), users and the rest of /user_management (memberships, session
+// revocation and the JWT template are served), removing one permission from an
 // environment role (DELETE /authorization/roles/{slug}/permissions/{p} is
 // not in the API; use PUT), the role priority endpoint, and everything
-// outside /authorization. The faults lock_timeout and
+// else outside /authorization. The faults lock_timeout and
 // resource_type_update_in_progress happen only when injected.
 package authztest

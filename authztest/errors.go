@@ -13,6 +13,8 @@ type apiError struct {
 	status  int
 	code    string // empty for {"message"} bodies
 	message string
+	// roleSlug is the role_slug of a sub_resource_scoped_role_not_allowed body.
+	roleSlug string
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -45,6 +47,8 @@ func errBadRequest(format string, args ...any) *apiError {
 type errorBody struct {
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message"`
+	// RoleSlug names the refused role of sub_resource_scoped_role_not_allowed.
+	RoleSlug string `json:"role_slug,omitempty"`
 }
 
 // writeJSON answers status with v encoded as JSON.
@@ -65,7 +69,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if !ok {
 		e = &apiError{status: http.StatusInternalServerError, message: "authztest: " + err.Error()}
 	}
-	writeJSON(w, e.status, errorBody{Code: e.code, Message: e.message})
+	writeJSON(w, e.status, errorBody{Code: e.code, Message: e.message, RoleSlug: e.roleSlug})
 }
 
 // writeNoContent answers 204 without a body.

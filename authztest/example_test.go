@@ -32,10 +32,10 @@ func ExampleFake_Session() {
 	f.AddRole("workspace-admin", "workspace", "workspace:view", "project:edit")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_alice", "user_alice", "org_acme", "member")
-	eng := f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	sales := f.AddResource(authztest.Resource{ExternalID: "sales", Name: "Sales", TypeSlug: "workspace", OrganizationID: "org_acme"})
-	web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme", ParentID: eng})
-	crm := f.AddResource(authztest.Resource{ExternalID: "crm", TypeSlug: "project", OrganizationID: "org_acme", ParentID: sales})
+	eng := f.AddResource(authztest.Resource{ExternalID: "eng", Name: "Engineering", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	sales := f.AddResource(authztest.Resource{ExternalID: "sales", Name: "Sales", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+	web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
+	crm := f.AddResource(authztest.Resource{ExternalID: "crm", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: sales})
 	f.Assign("om_alice", "workspace-admin", eng)
 
 	ctx := context.Background()
@@ -50,7 +50,7 @@ func ExampleFake_Session() {
 	defer client.Close()
 	for _, q := range []struct {
 		permission string
-		resource   authz.Resource
+		resource   authz.ResourceRef
 	}{
 		{"workspace:view", authz.ResourceID(sales).InOrganization("org_acme")},
 		{"project:edit", authz.ResourceID(web)},
@@ -96,7 +96,7 @@ func ExampleParseFixture() {
 	defer f.Close()
 	client := f.Client()
 	defer client.Close()
-	d, err := client.Resource().Check(context.Background(), "om_alice", "project:edit", authz.ExternalResource("project", "web"))
+	d, err := client.API().Check(context.Background(), "om_alice", "project:edit", authz.ExternalResource("project", "web"))
 	fmt.Println(d.Allowed, err)
 
 	bad, _ := authztest.ParseFixture(strings.NewReader(`{"resources": [{"external_id": "api",
@@ -124,7 +124,7 @@ func ExampleFake_InjectFault() {
 	f.AddRole("project-admin", "project", "project:edit")
 	f.AddOrganization("org_acme", "Acme")
 	f.AddMembership("om_alice", "user_alice", "org_acme", "")
-	web := f.AddResource(authztest.Resource{ExternalID: "web", TypeSlug: "project", OrganizationID: "org_acme"})
+	web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme"})
 	f.Assign("om_alice", "project-admin", web)
 
 	client := f.Client()
@@ -132,7 +132,7 @@ func ExampleFake_InjectFault() {
 	ctx := context.Background()
 	check := func(what string) {
 		f.ResetCalls()
-		d, err := client.Resource().Check(ctx, "om_alice", "project:edit", authz.ResourceID(web))
+		d, err := client.API().Check(ctx, "om_alice", "project:edit", authz.ResourceID(web))
 		fmt.Printf("%s: allowed=%v, %d calls, ErrServer=%v\n", what, d.Allowed, len(f.Calls()), errors.Is(err, authz.ErrServer))
 	}
 

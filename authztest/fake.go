@@ -48,7 +48,9 @@ type Fake struct {
 	tokens      int
 	keys        []*signer // current first; see RotateKey
 	idempotent  map[string]*replay
-	closed      bool // Close was called: setup methods refuse
+	sessions    map[string]*session // by ID (sid); see sessions_mgmt.go
+	jwtTemplate *jwtTemplate        // nil: DefaultJWTTemplate
+	closed      bool                // Close was called: setup methods refuse
 	closeOnce   sync.Once
 }
 
@@ -447,6 +449,9 @@ func (f *Fake) routes() *http.ServeMux {
 	f.permissionRoutes(mux)
 	f.roleRoutes(mux)
 	f.groupRoutes(mux)
+	f.membershipRoutes(mux)
+	f.groupManagementRoutes(mux)
+	f.userManagementSessionRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

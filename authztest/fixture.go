@@ -144,7 +144,8 @@ type FixtureMembership struct {
 	UserID string `json:"user_id"`
 	// OrganizationID is the organization (required).
 	OrganizationID string `json:"organization_id"`
-	// Status is answered as given, e.g. "active"; checks ignore it.
+	// Status is "active" (the default), "inactive" (every check denies) or
+	// "pending" (checked like active).
 	Status string `json:"status,omitempty"`
 	// Role is the organization role, a role scoped to "organization".
 	Role *FixtureSlug `json:"role,omitempty"`

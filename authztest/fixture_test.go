@@ -306,7 +306,7 @@ func TestSetupMisuseFailsTheTest(t *testing.T) {
 		func() { f.AddOrganizationRole("org_1", "auditor", "organization") },
 		func() { f.AddOrganization("org_1", "Again") },
 		func() { f.AddMembership("om_1", "user_1", "org_2", "") },
-		func() { f.AddResource(Resource{ExternalID: "x", TypeSlug: "folder", OrganizationID: "org_1"}) },
+		func() { f.AddResource(Resource{ExternalID: "x", ResourceTypeSlug: "folder", OrganizationID: "org_1"}) },
 		func() { f.Assign("om_nope", "admin", "r") },
 		func() { f.Unassign("role_assignment_nope") },
 		func() { f.ResourceID("org_1", "workspace", "nope") },
@@ -335,12 +335,14 @@ func TestClosedFakeRefusesSetup(t *testing.T) {
 	f.Close()
 	f.Close() // still safe twice
 	misuses := map[string]func(){
-		"AddResourceType":  func() { f.AddResourceType("project", "workspace") },
-		"AddPermission":    func() { f.AddPermission("workspace:view", "workspace") },
-		"AddRole":          func() { f.AddRole("admin", "workspace") },
-		"AddOrganization":  func() { f.AddOrganization("org_2", "Two") },
-		"AddMembership":    func() { f.AddMembership("om_2", "user_2", "org_1", "") },
-		"AddResource":      func() { f.AddResource(Resource{ExternalID: "eng", TypeSlug: "workspace", OrganizationID: "org_1"}) },
+		"AddResourceType": func() { f.AddResourceType("project", "workspace") },
+		"AddPermission":   func() { f.AddPermission("workspace:view", "workspace") },
+		"AddRole":         func() { f.AddRole("admin", "workspace") },
+		"AddOrganization": func() { f.AddOrganization("org_2", "Two") },
+		"AddMembership":   func() { f.AddMembership("om_2", "user_2", "org_1", "") },
+		"AddResource": func() {
+			f.AddResource(Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_1"})
+		},
 		"Session":          func() { f.Session("om_1") },
 		"InjectFault":      func() { f.InjectFault(Fault{Status: 500}) },
 		"FailNext":         func() { f.FailNext(500) },

@@ -324,7 +324,7 @@ func (m *model) rolesOn(om *membership, r *resource) []*role {
 // roles, contains the permission. A permission of another resource type
 // than r's is never granted (§7.5).
 func (m *model) allowed(om *membership, p *permission, r *resource) bool {
-	if p.typeSlug != r.typeSlug || om.orgID != r.orgID {
+	if p.typeSlug != r.typeSlug || om.orgID != r.orgID || om.status == statusInactive {
 		return false
 	}
 	for _, a := range m.ancestry(r) {

@@ -262,10 +262,12 @@ func (m *model) checkOrgRoles(orgID string, slugs []string) error {
 	for _, s := range slugs {
 		r := m.roleFor(orgID, s)
 		if r == nil {
-			return errNotFound("role %q not found", s)
+			return errInvalidCode("invalid_role", "role %q not found: it is not a valid role", s)
 		}
 		if r.typeSlug != orgType {
-			return errInvalidCode("sub_resource_scoped_role_not_allowed", "role %q is scoped to %q; a membership's role must be scoped to the organization", s, r.typeSlug)
+			e := errInvalidCode("sub_resource_scoped_role_not_allowed", "role %q is scoped to %q; a membership's role must be scoped to the organization", s, r.typeSlug)
+			e.roleSlug = s
+			return e
 		}
 	}
 	return nil

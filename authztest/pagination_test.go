@@ -38,7 +38,7 @@ func TestPaginationOver1050Resources(t *testing.T) {
 	f.AddOrganization("org_big", "Big")
 	var ids []string // creation order
 	for i := range 1050 {
-		ids = append(ids, f.AddResource(Resource{ExternalID: fmt.Sprintf("ws-%04d", i), TypeSlug: "workspace", OrganizationID: "org_big"}))
+		ids = append(ids, f.AddResource(Resource{ExternalID: fmt.Sprintf("ws-%04d", i), ResourceTypeSlug: "workspace", OrganizationID: "org_big"}))
 	}
 	for _, order := range []string{"asc", "desc"} {
 		t.Run(order, func(t *testing.T) {
@@ -147,7 +147,7 @@ func TestPaginationErrors(t *testing.T) {
 		{"cursor of a deleted object", "GET", list + "&resource_type_slug=workspace&limit=1&after=authz_resource_deleted", "", 200,
 			`{"object":"list","data":[` + salesJSON + `],"list_metadata":{"before":null,"after":"authz_resource_sales"}}`},
 	}, func(f *Fake) {
-		id := f.AddResource(Resource{ID: "authz_resource_deleted", ExternalID: "tmp", TypeSlug: "workspace", OrganizationID: "org_acme"})
+		id := f.AddResource(Resource{ID: "authz_resource_deleted", ExternalID: "tmp", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
 		if status, body, err := callNoT(f, "DELETE", "/authorization/resources/"+id); status != 204 {
 			panic(fmt.Sprintf("DELETE %s: status %d, body %q, error %v", id, status, body, err))
 		}

@@ -118,8 +118,8 @@ func TestReparentCycle(t *testing.T) {
 	f := New(t, WithClock(epoch))
 	f.AddResourceType("folder", "organization", "folder")
 	f.AddOrganization("org_1", "One")
-	a := f.AddResource(Resource{ExternalID: "a", TypeSlug: "folder", OrganizationID: "org_1"})
-	b := f.AddResource(Resource{ExternalID: "b", TypeSlug: "folder", OrganizationID: "org_1", ParentID: a})
+	a := f.AddResource(Resource{ExternalID: "a", ResourceTypeSlug: "folder", OrganizationID: "org_1"})
+	b := f.AddResource(Resource{ExternalID: "b", ResourceTypeSlug: "folder", OrganizationID: "org_1", ParentResourceID: a})
 	for _, parent := range []string{a, b} {
 		status, body, _ := call(t, f, "PATCH", "/authorization/resources/"+a, `{"parent_resource_id":"`+parent+`"}`)
 		if status != 422 {

@@ -164,6 +164,13 @@ func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if om.status == statusInactive {
+		return "", errInvalid("organization membership %q is inactive: AuthKit opens no session for it", om.id)
+	}
+	custom, err := f.renderTemplate(om)
+	if err != nil {
+		return "", err
+	}
 	cfg := sessionConfig{ttl: DefaultSessionTTL, claims: map[string]any{}}
 	for _, o := range opts {
 		o(&cfg)
@@ -177,17 +184,23 @@ func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
 	}
 	f.tokens++
 	now := f.Now()
-	claims := jwt.MapClaims{
-		"iss":                        f.URL() + "/user_management/" + f.clientID,
-		"sub":                        om.userID,
-		"sid":                        fmt.Sprintf("session_%06d", f.tokens),
-		"jti":                        fmt.Sprintf("jti_%06d", f.tokens),
-		"org_id":                     om.orgID,
-		"roles":                      roles,
-		"permissions":                dedupe(perms),
-		"organization_membership_id": om.id,
-		"iat":                        now.Unix(),
-		"exp":                        now.Add(cfg.ttl).Unix(),
+	sid := fmt.Sprintf("session_%06d", f.tokens)
+	claims := jwt.MapClaims{}
+	for k, v := range custom { // the JWT template's claims, under the standard ones
+		claims[k] = v
+	}
+	for k, v := range map[string]any{
+		"iss":         f.URL() + "/user_management/" + f.clientID,
+		"sub":         om.userID,
+		"sid":         sid,
+		"jti":         fmt.Sprintf("jti_%06d", f.tokens),
+		"org_id":      om.orgID,
+		"roles":       roles,
+		"permissions": dedupe(perms),
+		"iat":         now.Unix(),
+		"exp":         now.Add(cfg.ttl).Unix(),
+	} {
+		claims[k] = v
 	}
 	if len(roles) > 0 {
 		claims["role"] = roles[0]
@@ -199,6 +212,7 @@ func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
 			claims[k] = v
 		}
 	}
+	f.openSession(sid, om, now, now.Add(cfg.ttl))
 	s := f.signers()[0]
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = s.kid

@@ -1,7 +1,5 @@
 package authztest
 
-import "slices"
-
 // Setup in Go. Each method changes the model at once (no HTTP) and fails
 // the test on misuse — an unknown reference or a rule the API would refuse
 // — through tb.Fatalf (or panics under NewServer).
@@ -133,9 +131,11 @@ func (f *Fake) AddMembership(id, userID, orgID, roleSlug string) string {
 	return om.id
 }
 
-// Resource describes a resource for [Fake.AddResource]. Name the parent by
-// ParentID, or by ParentExternalID and ParentTypeSlug; without a parent the
-// resource hangs under its organization's root. An empty ID is generated
+// Resource describes a resource for [Fake.AddResource], with the API's field
+// names (as [FixtureResource] and [authz.AuthorizationResource] have them).
+// Name the parent by ParentResourceID, or by ParentResourceExternalID and
+// ParentResourceTypeSlug; without a parent the resource hangs under its
+// organization's root. An empty ID is generated
 // ("authz_resource_…"); an empty Name defaults to ExternalID.
 type Resource struct {
 	// ID is the resource ID; empty generates one ("authz_resource_…").
@@ -147,18 +147,18 @@ type Resource struct {
 	Name string
 	// Description is answered as given; "" is JSON null.
 	Description string
-	// TypeSlug is the resource's type, declared with
+	// ResourceTypeSlug is the resource's type, declared with
 	// [Fake.AddResourceType] (required).
-	TypeSlug string
+	ResourceTypeSlug string
 	// OrganizationID is the organization the resource belongs to (required).
 	OrganizationID string
-	// ParentID names the parent by resource ID.
-	ParentID string
-	// ParentExternalID names the parent by external ID, with
-	// ParentTypeSlug, within the same organization.
-	ParentExternalID string
-	// ParentTypeSlug is the parent's type, with ParentExternalID.
-	ParentTypeSlug string
+	// ParentResourceID names the parent by resource ID.
+	ParentResourceID string
+	// ParentResourceExternalID names the parent by external ID, with
+	// ParentResourceTypeSlug, within the same organization.
+	ParentResourceExternalID string
+	// ParentResourceTypeSlug is the parent's type, with ParentResourceExternalID.
+	ParentResourceTypeSlug string
 }
 
 // AddResource creates a resource and returns its ID.
@@ -172,8 +172,8 @@ func (f *Fake) AddResource(r Resource) string {
 	}
 	f.mu.Lock()
 	res, err := f.m.createResource(resourceInput{id: r.ID, externalID: r.ExternalID, name: r.Name,
-		description: optional(r.Description), typeSlug: r.TypeSlug, orgID: r.OrganizationID,
-		parent: parentRef{id: r.ParentID, externalID: r.ParentExternalID, typeSlug: r.ParentTypeSlug}})
+		description: optional(r.Description), typeSlug: r.ResourceTypeSlug, orgID: r.OrganizationID,
+		parent: parentRef{id: r.ParentResourceID, externalID: r.ParentResourceExternalID, typeSlug: r.ParentResourceTypeSlug}})
 	f.mu.Unlock()
 	if err != nil {
 		f.fail("AddResource "+r.ExternalID, err)
@@ -340,11 +340,7 @@ func (f *Fake) SetMembershipRoles(om string, roleSlugs ...string) {
 	f.mu.Lock()
 	m, err := f.m.membership(om)
 	if err == nil {
-		err = f.m.checkOrgRoles(m.orgID, dedupe(roleSlugs))
-	}
-	if err == nil {
-		m.roles = dedupe(roleSlugs)
-		m.updated = f.m.now()
+		err = f.m.updateMembershipRoles(m, roleSlugs)
 	}
 	f.mu.Unlock()
 	if err != nil {
@@ -360,19 +356,9 @@ func (f *Fake) RemoveMembership(om string) {
 		return
 	}
 	f.mu.Lock()
-	_, err := f.m.membership(om)
+	m, err := f.m.membership(om)
 	if err == nil {
-		for _, g := range f.m.groups {
-			if slices.Contains(g.members, om) {
-				f.m.removeGroupMember(g, om)
-			}
-		}
-		for id, a := range f.m.assignments {
-			if a.om == om {
-				delete(f.m.assignments, id)
-			}
-		}
-		delete(f.m.members, om)
+		f.m.deleteMembership(m)
 	}
 	f.mu.Unlock()
 	if err != nil {

@@ -20,8 +20,8 @@ func sessionClaims(tb testing.TB, w *world) *token.Claims {
 	return claims
 }
 
-func resourceIDs(ids []string) []authz.Resource {
-	rs := make([]authz.Resource, len(ids))
+func resourceIDs(ids []string) []authz.ResourceRef {
+	rs := make([]authz.ResourceRef, len(ids))
 	for i, id := range ids {
 		rs[i] = authz.ResourceID(id)
 	}

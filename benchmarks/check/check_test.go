@@ -75,7 +75,7 @@ func BenchmarkCheck(b *testing.B) {
 		b.Run("server="+srv.name+"/impl=fgakit", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				d, err := c.Resource().Check(ctx, om, permission, authz.ResourceID(rid))
+				d, err := c.API().Check(ctx, om, permission, authz.ResourceID(rid))
 				if err != nil || !d.Allowed {
 					b.Fatal(d, err)
 				}
@@ -109,7 +109,7 @@ func BenchmarkConcurrentIdentical(b *testing.B) {
 	rid := w.projects[0]
 	ctx := context.Background()
 	fgakitCheck := func() error {
-		d, err := c.Resource().Check(ctx, om, permission, authz.ResourceID(rid))
+		d, err := c.API().Check(ctx, om, permission, authz.ResourceID(rid))
 		if err == nil && !d.Allowed {
 			b.Error("denied")
 		}

@@ -29,7 +29,7 @@ func TestSameAnswers(t *testing.T) {
 					t.Fatal(err)
 				}
 				want[i] = ok
-				d, err := c.Resource().Check(t.Context(), om, permission, authz.ResourceID(id))
+				d, err := c.API().Check(t.Context(), om, permission, authz.ResourceID(id))
 				if err != nil || d.Allowed != ok {
 					t.Fatalf("item %d: fgakit %v, %v; net/http %v", i, d, err, ok)
 				}

@@ -53,15 +53,15 @@ func newWorld(tb testing.TB) *world {
 	f.AddOrganization(org, "Acme")
 	f.AddMembership(om, "user_alice", org, "")
 	w := &world{fake: f}
-	w.mixed = f.AddResource(authztest.Resource{ExternalID: "mixed", TypeSlug: "workspace", OrganizationID: org})
-	w.all = f.AddResource(authztest.Resource{ExternalID: "all", TypeSlug: "workspace", OrganizationID: org})
+	w.mixed = f.AddResource(authztest.Resource{ExternalID: "mixed", ResourceTypeSlug: "workspace", OrganizationID: org})
+	w.all = f.AddResource(authztest.Resource{ExternalID: "all", ResourceTypeSlug: "workspace", OrganizationID: org})
 	for i := range children {
-		id := f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("mixed-%04d", i), TypeSlug: "project", OrganizationID: org, ParentID: w.mixed})
+		id := f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("mixed-%04d", i), ResourceTypeSlug: "project", OrganizationID: org, ParentResourceID: w.mixed})
 		if i%2 == 0 {
 			f.Assign(om, "project-editor", id)
 		}
 		w.projects = append(w.projects, id)
-		w.allProj = append(w.allProj, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("all-%04d", i), TypeSlug: "project", OrganizationID: org, ParentID: w.all}))
+		w.allProj = append(w.allProj, f.AddResource(authztest.Resource{ExternalID: fmt.Sprintf("all-%04d", i), ResourceTypeSlug: "project", OrganizationID: org, ParentResourceID: w.all}))
 	}
 	f.Assign(om, "workspace-admin", w.all)
 	return w

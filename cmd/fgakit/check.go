@@ -58,7 +58,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 
 	// Usage first, then the environment, so the first problem named is the
 	// one the user typed.
-	var r authz.Resource
+	var r authz.ResourceRef
 	switch {
 	case len(rest) > 0:
 		return e.fail(cmd, fmt.Errorf("unexpected argument %q (run '%s -h' for usage)", redact(rest[0], *rawToken), cmd))
@@ -111,7 +111,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 		Permission:         *permission,
 		Membership:         *membership,
 		ResourceID:         r.ID,
-		ResourceTypeSlug:   r.TypeSlug,
+		ResourceTypeSlug:   r.ResourceTypeSlug,
 		ResourceExternalID: r.ExternalID,
 		OrganizationID:     r.OrganizationID,
 	}
@@ -158,7 +158,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 			return undecided(err)
 		}
 	} else {
-		d, err = client.Resource().Check(ctx, *membership, *permission, r)
+		d, err = client.API().Check(ctx, *membership, *permission, r)
 		if err != nil {
 			return undecided(err)
 		}

@@ -235,7 +235,7 @@ Globex, another organization, owns workspace Research.
 	return nil
 }
 
-func (d *demoRun) check(ctx context.Context, c *token.Claims, permission string, r authz.Resource, want bool, wantSource authz.Source) error {
+func (d *demoRun) check(ctx context.Context, c *token.Claims, permission string, r authz.ResourceRef, want bool, wantSource authz.Source) error {
 	d.questions++
 	got, err := d.client.Check(ctx, c, permission, r)
 	if err != nil {

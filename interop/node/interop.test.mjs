@@ -1109,15 +1109,169 @@ test('groups: role assignments of a group reach its members', async () => {
   assert.equal(await canView(), false);
 });
 
-// Group CRUD and group membership (/organizations/{org}/groups…) are outside
-// the Authorization API; authztest lists them as "not served (404)" and takes
-// groups from the fixture instead (interop-findings.md F1). This pins that
-// documented difference as the SDK sees it.
-test('groups: group CRUD is not served; the SDK gets a NotFoundException naming the path', async () => {
+test('groups: create, get, list, update, add and remove members, delete; members get the group\'s roles', async () => {
+  const group = await workos.groups.createGroup({ organizationId: ORG, name: 'Created by the SDK', description: 'sdk' });
+  assert.match(group.id, /^group_/);
+  assert.deepEqual(group, {
+    object: 'group',
+    id: group.id,
+    organizationId: ORG,
+    name: 'Created by the SDK',
+    description: 'sdk',
+    createdAt: group.createdAt,
+    updatedAt: group.updatedAt,
+  });
+  assert.ok(group.createdAt instanceof Date && !Number.isNaN(group.createdAt.getTime()));
+  assert.deepEqual(await workos.groups.getGroup({ organizationId: ORG, groupId: group.id }), group);
+  await rejectsWith(workos.groups.getGroup({ organizationId: 'org_globex', groupId: group.id }), NotFoundException, { status: 404 });
+
+  const listed = await workos.groups.listGroups({ organizationId: ORG });
+  assert.ok(ids(await listed.autoPagination()).includes(group.id));
+
+  // The SDK's updateGroup sends description: null when none is given, which clears it.
+  const renamed = await workos.groups.updateGroup({ organizationId: ORG, groupId: group.id, name: 'Renamed' });
+  assert.equal(renamed.name, 'Renamed');
+  assert.equal(renamed.description, null);
+
+  await workos.authorization.createGroupRoleAssignment({
+    groupId: group.id,
+    roleSlug: 'workspace-viewer',
+    resourceId: 'authz_resource_sales',
+  });
+  const canView = () =>
+    workos.authorization
+      .check({ organizationMembershipId: 'om_carol', permissionSlug: 'workspace:view', resourceId: 'authz_resource_sales' })
+      .then((r) => r.authorized);
+  assert.equal(await canView(), false);
+
+  const added = await workos.groups.addOrganizationMembership({
+    organizationId: ORG,
+    groupId: group.id,
+    organizationMembershipId: 'om_carol',
+  });
+  assert.equal(added.id, group.id);
+  assert.equal(await canView(), true, 'a new member gets the group\'s role at once');
+  const members = await workos.groups.listOrganizationMemberships({ organizationId: ORG, groupId: group.id });
+  assert.deepEqual(ids(members.data), ['om_carol']);
+  const carolsGroups = await workos.userManagement.listGroupsForOrganizationMembership({ organizationMembershipId: 'om_carol' });
+  assert.deepEqual(ids(carolsGroups.data), [group.id]);
   await rejectsWith(
-    workos.groups.createGroup({ organizationId: ORG, name: 'Created by the SDK' }),
+    workos.groups.addOrganizationMembership({ organizationId: ORG, groupId: group.id, organizationMembershipId: 'om_mallory' }),
     NotFoundException,
-    { status: 404, message: /\/organizations\/org_acme\/groups/ },
+    { status: 404 },
+  );
+
+  await workos.groups.removeOrganizationMembership({ organizationId: ORG, groupId: group.id, organizationMembershipId: 'om_carol' });
+  assert.equal(await canView(), false, 'a removed member loses the group\'s role');
+  await rejectsWith(
+    workos.groups.removeOrganizationMembership({ organizationId: ORG, groupId: group.id, organizationMembershipId: 'om_carol' }),
+    NotFoundException,
+  );
+
+  await workos.groups.addOrganizationMembership({ organizationId: ORG, groupId: group.id, organizationMembershipId: 'om_carol' });
+  assert.equal(await canView(), true);
+  await workos.groups.deleteGroup({ organizationId: ORG, groupId: group.id });
+  assert.equal(await canView(), false, 'deleting the group takes its roles back');
+  await rejectsWith(workos.groups.getGroup({ organizationId: ORG, groupId: group.id }), NotFoundException);
+  await rejectsWith(
+    workos.groups.createGroup({ organizationId: ORG, name: '' }),
+    UnprocessableEntityException,
+    { status: 422 },
+  );
+});
+
+// ---------------------------------------------------------------- memberships
+
+test('memberships: create, get, list, update, deactivate, reactivate, delete; checks follow', async () => {
+  const um = workos.userManagement;
+  const om = await um.createOrganizationMembership({ userId: 'user_nora', organizationId: ORG });
+  assert.match(om.id, /^om_/);
+  assert.deepEqual(om, {
+    object: 'organization_membership',
+    id: om.id,
+    userId: 'user_nora',
+    organizationId: ORG,
+    organizationName: 'Acme',
+    status: 'active',
+    directoryManaged: false,
+    createdAt: om.createdAt,
+    updatedAt: om.updatedAt,
+    role: { slug: 'member' },
+    roles: [{ slug: 'member' }],
+    customAttributes: {},
+  });
+  assert.match(om.createdAt, ISO_MILLIS);
+  assert.deepEqual(await um.getOrganizationMembership(om.id), om);
+
+  const canView = () =>
+    workos.authorization
+      .check({ organizationMembershipId: om.id, permissionSlug: 'workspace:view', resourceId: 'authz_resource_sales' })
+      .then((r) => r.authorized);
+  assert.equal(await canView(), false, 'member holds no workspace permission');
+
+  // Onboarding: assign a role right after creating the membership.
+  await workos.authorization.assignRole({
+    organizationMembershipId: om.id,
+    roleSlug: 'workspace-viewer',
+    resourceId: 'authz_resource_sales',
+  });
+  assert.equal(await canView(), true);
+
+  const viewer = await um.updateOrganizationMembership(om.id, { roleSlug: 'viewer' });
+  assert.deepEqual(viewer.role, { slug: 'viewer' });
+  assert.deepEqual(viewer.roles, [{ slug: 'viewer' }]);
+
+  const nora = await um.listOrganizationMemberships({ userId: 'user_nora' });
+  assert.deepEqual(ids(nora.data), [om.id]);
+
+  const off = await um.deactivateOrganizationMembership(om.id);
+  assert.equal(off.status, 'inactive');
+  assert.equal(await canView(), false, 'an inactive membership\'s checks deny');
+  assert.deepEqual(ids((await um.listOrganizationMemberships({ userId: 'user_nora' })).data), [], 'active only by default');
+  assert.deepEqual(
+    ids((await um.listOrganizationMemberships({ userId: 'user_nora', statuses: ['inactive'] })).data),
+    [om.id],
+  );
+  const on = await um.reactivateOrganizationMembership(om.id);
+  assert.equal(on.status, 'active');
+  assert.deepEqual(on.role, { slug: 'viewer' }, 'reactivation keeps the roles');
+  assert.equal(await canView(), true);
+
+  await rejectsWith(
+    um.createOrganizationMembership({ userId: 'user_nora', organizationId: ORG, roleSlug: 'workspace-admin' }),
+    UnprocessableEntityException,
+    { status: 422, code: 'sub_resource_scoped_role_not_allowed' },
+  );
+  await rejectsWith(
+    um.updateOrganizationMembership(om.id, { roleSlug: 'no-such-role' }),
+    UnprocessableEntityException,
+    { status: 422, code: 'invalid_role' },
+  );
+  await rejectsWith(
+    um.listOrganizationMemberships({}),
+    GenericServerException, // the SDK makes a BadRequestException only of a 400 with code and errors
+    { status: 400, code: 'missing_user_id_or_organization_id' },
+  );
+
+  assert.equal(await um.deleteOrganizationMembership(om.id), undefined);
+  await rejectsWith(um.getOrganizationMembership(om.id), NotFoundException, { status: 404 });
+  await rejectsWith(
+    workos.authorization.check({ organizationMembershipId: om.id, permissionSlug: 'workspace:view', resourceId: 'authz_resource_sales' }),
+    NotFoundException,
+  );
+  await rejectsWith(um.deleteOrganizationMembership(om.id), NotFoundException);
+});
+
+test('sessions: revokeSession ends the session a minted token belongs to; an unknown one is a 400', async () => {
+  const { data } = await workos.post('/_fake/access_tokens', { organization_membership_id: 'om_alice' });
+  const sid = JSON.parse(Buffer.from(data.access_token.split('.')[1], 'base64url').toString()).sid;
+  assert.match(sid, /^session_/);
+  assert.equal(await workos.userManagement.revokeSession({ sessionId: sid }), undefined);
+  assert.equal(await workos.userManagement.revokeSession({ sessionId: sid }), undefined, 'revoking twice is no error');
+  await rejectsWith(
+    workos.userManagement.revokeSession({ sessionId: 'session_unknown' }),
+    GenericServerException, // 400 {message}: the only error status the spec declares for revoke
+    { status: 400 },
   );
 });
 

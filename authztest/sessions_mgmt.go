@@ -1,0 +1,389 @@
+package authztest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Sessions and the JWT template (WIRE.md §5, §8; the official spec's
+// POST /user_management/sessions/revoke and GET/PUT
+// /user_management/jwt_template). Every token the fake mints opens a
+// session whose ID is the token's sid claim; revokeSession is the one
+// place a session ends.
+
+// session is one AuthKit session the fake opened by minting a token.
+type session struct {
+	id        string
+	userID    string
+	orgID     string
+	omID      string
+	created   time.Time
+	expires   time.Time
+	updated   time.Time
+	revoked   bool
+	revokedAt time.Time
+}
+
+// sessionJSON is a session as the session.* events carry it (the official
+// spec's session.revoked data).
+type sessionJSON struct {
+	Object         string  `json:"object"`
+	ID             string  `json:"id"`
+	IPAddress      *string `json:"ip_address"`
+	UserAgent      *string `json:"user_agent"`
+	UserID         string  `json:"user_id"`
+	OrganizationID string  `json:"organization_id"`
+	AuthMethod     string  `json:"auth_method"`
+	Status         string  `json:"status"`
+	ExpiresAt      string  `json:"expires_at"`
+	EndedAt        *string `json:"ended_at"`
+	CreatedAt      string  `json:"created_at"`
+	UpdatedAt      string  `json:"updated_at"`
+}
+
+// renderSession renders s at time now: status revoked, expired (past its
+// token's exp) or active. The fake knows no sign-in method ("unknown"),
+// IP address or user agent.
+func renderSession(s *session, now time.Time) sessionJSON {
+	out := sessionJSON{Object: "session", ID: s.id, UserID: s.userID, OrganizationID: s.orgID, AuthMethod: "unknown",
+		Status: "active", ExpiresAt: ts(s.expires), CreatedAt: ts(s.created), UpdatedAt: ts(s.updated)}
+	switch {
+	case s.revoked:
+		out.Status = "revoked"
+		ended := ts(s.revokedAt)
+		out.EndedAt = &ended
+	case !now.Before(s.expires):
+		out.Status = "expired"
+		ended := ts(s.expires)
+		out.EndedAt = &ended
+	}
+	return out
+}
+
+// openSession records the session of a token being minted; f.mu is held.
+func (f *Fake) openSession(id string, om *membership, now, exp time.Time) {
+	if f.sessions == nil {
+		f.sessions = map[string]*session{}
+	}
+	f.sessions[id] = &session{id: id, userID: om.userID, orgID: om.orgID, omID: om.id, created: now, updated: now, expires: exp}
+}
+
+// revokeSession ends session id; f.mu is held. Revoking a revoked session
+// changes nothing (revoked false). An unknown ID is 400, the only error
+// status the spec declares for the operation.
+func (f *Fake) revokeSession(id string) (revoked bool, err error) {
+	s := f.sessions[id]
+	if s == nil {
+		return false, &apiError{status: http.StatusBadRequest, message: fmt.Sprintf("Session not found: '%s'.", id)}
+	}
+	if s.revoked {
+		return false, nil
+	}
+	now := f.Now()
+	s.revoked, s.revokedAt, s.updated = true, now, now
+	return true, nil
+}
+
+// RevokeSession revokes session id (a token's sid claim), as POST
+// /user_management/sessions/revoke does. Tokens of the session keep a
+// valid signature until they expire, as AuthKit's do (WIRE.md §8): only a
+// consumer of the revocation can refuse them earlier. An unknown session
+// fails the test.
+func (f *Fake) RevokeSession(id string) {
+	f.helper()
+	if !f.open("RevokeSession") {
+		return
+	}
+	f.mu.Lock()
+	_, err := f.revokeSession(id)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("RevokeSession", err)
+	}
+}
+
+// SessionRevoked reports whether session id (a token's sid claim) was
+// revoked, over HTTP or with [Fake.RevokeSession]. An unknown session is
+// not revoked.
+func (f *Fake) SessionRevoked(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.sessions[id]
+	return s != nil && s.revoked
+}
+
+// revokeSessionHTTP serves POST /user_management/sessions/revoke:
+// {session_id} → 200 without a body.
+func (f *Fake) revokeSessionHTTP(r *http.Request) (int, any, error) {
+	body, err := decodeBody(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	id, err := body.str("session_id")
+	if err != nil || id == "" {
+		return 0, nil, &apiError{status: http.StatusBadRequest, message: "session_id is required and must be a string"}
+	}
+	if _, err := f.revokeSession(id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, nil, nil
+}
+
+// The JWT template (WIRE.md §5): a JSON object whose string values may hold
+// {{ variable }} expressions, rendered into every token minted. Until one is
+// set, the template is the seed docs' own, which adds the membership ID.
+
+// DefaultJWTTemplate is the fake's JWT template until one is set: the
+// AuthKit docs' template that adds the membership ID to session tokens.
+const DefaultJWTTemplate = `{"organization_membership_id": "{{ organization_membership.id }}"}`
+
+// maxJWTTemplate is the most bytes a rendered template may have (WIRE.md §5).
+const maxJWTTemplate = 3072
+
+// reservedClaims cannot be set by a template (WIRE.md §5).
+var reservedClaims = []string{"iss", "sub", "exp", "iat", "nbf", "jti"}
+
+type jwtTemplate struct {
+	content string
+	claims  map[string]any // parsed content
+	created time.Time
+	updated time.Time
+}
+
+// templateExpr matches one {{ … }} expression.
+var templateExpr = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
+
+// templateVar is the variable syntax the fake renders: user.…,
+// organization.… or organization_membership.…, dotted.
+var templateVar = regexp.MustCompile(`^(user|organization|organization_membership)(\.[A-Za-z0-9_]+)+$`)
+
+// parseJWTTemplate validates content: a JSON object of at most 3072 bytes,
+// no reserved claim, every {{ }} expression a variable the fake knows.
+// Errors are 422 invalid_request_parameters.
+func parseJWTTemplate(content string) (map[string]any, error) {
+	bad := func(format string, args ...any) error {
+		return errInvalidCode("invalid_request_parameters", format, args...)
+	}
+	if len(content) > maxJWTTemplate {
+		return nil, bad("content is %d bytes, at most %d allowed", len(content), maxJWTTemplate)
+	}
+	d := json.NewDecoder(strings.NewReader(content))
+	d.UseNumber()
+	var claims map[string]any
+	if err := d.Decode(&claims); err != nil || claims == nil || d.More() {
+		return nil, bad("content must be a JSON object")
+	}
+	for _, k := range reservedClaims {
+		if _, ok := claims[k]; ok {
+			return nil, bad("Claim %q is reserved and cannot be used.", k)
+		}
+	}
+	var walk func(v any) error
+	walk = func(v any) error {
+		switch v := v.(type) {
+		case string:
+			rest := templateExpr.ReplaceAllStringFunc(v, func(e string) string {
+				return "" // checked below
+			})
+			if strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
+				return bad("unclosed or malformed {{ }} expression in %q", v)
+			}
+			for _, m := range templateExpr.FindAllStringSubmatch(v, -1) {
+				if !templateVar.MatchString(m[1]) {
+					return bad("unsupported expression {{ %s }}: the fake renders user.*, organization.* and organization_membership.* variables", m[1])
+				}
+			}
+		case map[string]any:
+			for _, e := range v {
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+// template returns the current JWT template; f.mu is held.
+func (f *Fake) template() *jwtTemplate {
+	if f.jwtTemplate == nil {
+		claims, err := parseJWTTemplate(DefaultJWTTemplate)
+		if err != nil {
+			panic("authztest: the default JWT template does not parse: " + err.Error())
+		}
+		now := f.Now()
+		f.jwtTemplate = &jwtTemplate{content: DefaultJWTTemplate, claims: claims, created: now, updated: now}
+	}
+	return f.jwtTemplate
+}
+
+// setJWTTemplate replaces the JWT template; f.mu is held.
+func (f *Fake) setJWTTemplate(content string) (*jwtTemplate, error) {
+	claims, err := parseJWTTemplate(content)
+	if err != nil {
+		return nil, err
+	}
+	t := f.template()
+	t.content, t.claims, t.updated = content, claims, f.Now()
+	return t, nil
+}
+
+// SetJWTTemplate sets the JWT template, as PUT
+// /user_management/jwt_template does: tokens minted from now on carry its
+// rendered claims. content is a JSON object whose strings may hold
+// {{ user.id }}, {{ user.email }}, {{ user.first_name }},
+// {{ user.last_name }}, {{ organization.id }}, {{ organization.name }},
+// {{ organization_membership.id }} or {{ organization_membership.role }};
+// an unknown variable renders null, and a top-level claim that renders
+// null is left out. The reserved claims iss, sub, exp, iat, nbf and jti are
+// refused, and so is content of more than 3072 bytes. SetJWTTemplate("{}")
+// mints tokens without organization_membership_id (see
+// [DefaultJWTTemplate]).
+func (f *Fake) SetJWTTemplate(content string) {
+	f.helper()
+	if !f.open("SetJWTTemplate") {
+		return
+	}
+	f.mu.Lock()
+	_, err := f.setJWTTemplate(content)
+	f.mu.Unlock()
+	if err != nil {
+		f.fail("SetJWTTemplate", err)
+	}
+}
+
+// templateVars are the values a template renders for membership om.
+func (f *Fake) templateVars(om *membership) map[string]any {
+	var role any
+	if len(om.roles) > 0 {
+		role = om.roles[0]
+	}
+	email := om.email
+	if email == "" {
+		email = om.userID + "@example.com"
+	}
+	orgName := any(nil)
+	if o := f.m.orgs[om.orgID]; o != nil {
+		orgName = o.name
+	}
+	vars := map[string]any{
+		"user.id":                      om.userID,
+		"user.email":                   email,
+		"organization.id":              om.orgID,
+		"organization.name":            orgName,
+		"organization_membership.id":   om.id,
+		"organization_membership.role": role,
+	}
+	if om.firstName != "" {
+		vars["user.first_name"] = om.firstName
+	}
+	if om.lastName != "" {
+		vars["user.last_name"] = om.lastName
+	}
+	return vars
+}
+
+// renderTemplate renders the template's claims for om: a string that is
+// one expression becomes the variable's value (null when unknown), an
+// expression inside a longer string is replaced by the value's text. A
+// top-level claim that renders null is dropped. The rendered claims must
+// fit in 3072 bytes.
+func (f *Fake) renderTemplate(om *membership) (map[string]any, error) {
+	vars := f.templateVars(om)
+	var render func(v any) any
+	render = func(v any) any {
+		switch v := v.(type) {
+		case string:
+			if m := templateExpr.FindStringSubmatchIndex(v); m != nil && m[0] == 0 && m[1] == len(v) {
+				return vars[v[m[2]:m[3]]]
+			}
+			return templateExpr.ReplaceAllStringFunc(v, func(e string) string {
+				val := vars[templateExpr.FindStringSubmatch(e)[1]]
+				if val == nil {
+					return ""
+				}
+				return fmt.Sprint(val)
+			})
+		case map[string]any:
+			out := make(map[string]any, len(v))
+			for k, e := range v {
+				out[k] = render(e)
+			}
+			return out
+		case []any:
+			out := make([]any, len(v))
+			for i, e := range v {
+				out[i] = render(e)
+			}
+			return out
+		}
+		return v
+	}
+	out := map[string]any{}
+	for k, v := range f.template().claims {
+		if r := render(v); r != nil {
+			out[k] = r
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, errInvalid("the JWT template renders claims that are not JSON: %v", err)
+	}
+	if len(b) > maxJWTTemplate {
+		return nil, errInvalid("the JWT template renders %d bytes for membership %q, at most %d allowed", len(b), om.id, maxJWTTemplate)
+	}
+	return out, nil
+}
+
+type jwtTemplateJSON struct {
+	Object    string `json:"object"`
+	Content   string `json:"content"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+func renderJWTTemplate(t *jwtTemplate) jwtTemplateJSON {
+	return jwtTemplateJSON{Object: "jwt_template", Content: t.content, CreatedAt: ts(t.created), UpdatedAt: ts(t.updated)}
+}
+
+func (f *Fake) userManagementSessionRoutes(mux *http.ServeMux) {
+	f.handleEmpty(mux, "POST /user_management/sessions/revoke", f.revokeSessionHTTP)
+	f.handle(mux, "GET /user_management/jwt_template", func(*http.Request) (int, any, error) {
+		return http.StatusOK, renderJWTTemplate(f.template()), nil
+	})
+	f.handle(mux, "PUT /user_management/jwt_template", f.putJWTTemplate)
+}
+
+// putJWTTemplate serves PUT /user_management/jwt_template: {content} → 200.
+func (f *Fake) putJWTTemplate(r *http.Request) (int, any, error) {
+	body, err := decodeBody(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !body.has("content") {
+		return 0, nil, errInvalidCode("invalid_request_parameters", "content is required")
+	}
+	var content string
+	if err := json.Unmarshal(body["content"], &content); err != nil {
+		return 0, nil, errInvalidCode("invalid_request_parameters", "content must be a string")
+	}
+	t, err := f.setJWTTemplate(content)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderJWTTemplate(t), nil
+}
