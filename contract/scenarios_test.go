@@ -271,7 +271,7 @@ var scenarios = []struct {
 		s.status("remove by ID again", c.RemoveRoleAssignment(ctx, "om_bob", a.ID), http.StatusNotFound)
 	}},
 	{"check", func(s *suite) {
-		r := s.c.Resource()
+		r := s.c.API()
 		d, err := r.Check(s.ctx, "om_alice", "project:edit", authz.ResourceID("res_web"))
 		s.must("check", err)
 		if !d.Allowed {
