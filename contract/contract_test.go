@@ -18,38 +18,22 @@ import (
 
 // inScope reports whether an operation of the spec must be exercised:
 // every /authorization/ operation, and the membership, group, session and
-// JWT-template operations of issue 9.
+// JWT-template operations of issue 9, and the JWKS the fake's session
+// tokens are verified with.
 func inScope(path string) bool {
 	return strings.HasPrefix(path, "/authorization/") ||
+		path == "/sso/jwks/{clientId}" ||
 		strings.HasPrefix(path, "/user_management/organization_memberships") ||
 		strings.HasPrefix(path, "/organizations/{organizationId}/groups") ||
 		path == "/user_management/sessions/revoke" ||
 		path == "/user_management/jwt_template"
 }
 
-// pending lists the in-scope operations the fake and the client do not
-// serve yet (issue 9 item 1 lands them on another branch). They are
-// reported, not failed; remove each from the list when it is served.
-var pending = map[string]bool{
-	"GroupsController_create":                                  true,
-	"GroupsController_list":                                    true,
-	"GroupsController_get":                                     true,
-	"GroupsController_update":                                  true,
-	"GroupsController_delete":                                  true,
-	"GroupMembershipsController_addMember":                     true,
-	"GroupMembershipsController_listMembers":                   true,
-	"GroupMembershipsController_removeMember":                  true,
-	"JwtTemplatesController_getJwtTemplate":                    true,
-	"JwtTemplatesController_updateJwtTemplate":                 true,
-	"UserlandUserOrganizationMembershipsController_list":       true,
-	"UserlandUserOrganizationMembershipsController_create":     true,
-	"UserlandUserOrganizationMembershipsController_get":        true,
-	"UserlandUserOrganizationMembershipsController_delete":     true,
-	"UserlandUserOrganizationMembershipsController_update":     true,
-	"UserlandUserOrganizationMembershipsController_deactivate": true,
-	"UserlandUserOrganizationMembershipsController_reactivate": true,
-	"OrganizationMembershipGroupsController_listGroups":        true,
-	"UserlandSessionsController_revokeSession":                 true,
+// pending lists in-scope operations whose fix lands on another branch,
+// with the reason. Their violations and gaps are logged, not failed;
+// remove an entry when its branch is merged.
+var pending = map[string]string{
+	"SsoController_jsonWebKeySet": "x5c and x5t#S256 in the JWKS land with the keys branch",
 }
 
 // errorStatuses are the declared error statuses every in-scope operation
@@ -77,6 +61,11 @@ var unreached = map[string]string{
 	// The spec declares the status without saying when; the fake answers
 	// 404 for every ID it does not know.
 	"AuthorizationResourcesController_findById 422": "undocumented cause; an unknown ID is 404",
+	// Codes the fake has no state for.
+	"GroupMembershipsController_addMember 400":                     "400 is group_membership_limit_exceeded only; the fake sets no limit",
+	"UserlandUserOrganizationMembershipsController_deactivate 422": "422 is invalid_request_parameters; the operation takes no input",
+	"UserlandUserOrganizationMembershipsController_reactivate 422": "422 is invalid_request_parameters; the operation takes no input",
+	"JwtTemplatesController_getJwtTemplate 404":                    "the fake always has a template (authztest.DefaultJWTTemplate until a PUT)",
 	// 404 on a list of the whole environment: no input names anything that
 	// could be missing.
 	"AuthorizationPermissionsController_list 404": "no input of the operation can be missing",
@@ -131,8 +120,8 @@ func TestContract(t *testing.T) {
 	ops, stray := Operations(sp, inScope, rec.Exchanges())
 	var table bytes.Buffer
 	WriteTable(&table, ops, func(o *Operation) string {
-		if pending[o.ID] && o.Requests == 0 {
-			return "pending: not served yet"
+		if pending[o.ID] != "" {
+			return "pending: " + pending[o.ID]
 		}
 		return ""
 	})
@@ -146,14 +135,14 @@ func TestContract(t *testing.T) {
 		t.Errorf("%s %s → %d: outside the in-scope operations: %v", ex.Method, ex.URL, ex.Status, ex.Violations)
 	}
 	for _, o := range ops {
-		for _, v := range o.Violations {
-			t.Errorf("%s: %s", o.ID, v)
-		}
-		if pending[o.ID] {
-			if o.Requests == 0 {
-				t.Logf("pending (not served yet, issue 9 item 1): %s %s %s", o.ID, o.Method, o.Path)
+		if why := pending[o.ID]; why != "" {
+			for _, v := range o.Violations {
+				t.Logf("pending (%s): %s: %s", why, o.ID, v)
 			}
 			continue
+		}
+		for _, v := range o.Violations {
+			t.Errorf("%s: %s", o.ID, v)
 		}
 		ok := false
 		for st := range o.Statuses {

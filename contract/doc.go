@@ -42,6 +42,17 @@
 // have their request checks skipped; their responses are checked all the
 // same.
 //
+// # Scope and coverage
+//
+// In scope are every /authorization/ operation of the spec, the
+// organization membership, group, session revocation and JWT template
+// operations, and the JWKS. Each must be answered with success at least
+// once, and each error status it declares among 400, 404, 409 and 422
+// must be provoked, or be listed in the test's "unreached" table with the
+// reason (a transient state such as lock_timeout, a code the fake has no
+// state for). An operation whose fix lands on another branch is listed as
+// pending: its violations are logged instead of failing the test.
+//
 // # OpenAPI 3.1
 //
 // The spec is OpenAPI 3.1.1. kin-openapi v0.153 loads 3.1 documents and its

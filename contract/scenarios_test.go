@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/authztest"
 )
 
 // scenarios reach every in-scope operation the fake serves, with success
@@ -357,5 +358,127 @@ var scenarios = []struct {
 			s.raw(true, "DELETE", "/authorization/groups/group_eng/role_assignments", `{"resource_id": "res_eng"}`), http.StatusUnprocessableEntity)
 		s.must("remove by ID", c.RemoveGroupRoleAssignment(ctx, "group_eng", g.ID))
 		s.status("remove by ID again", c.RemoveGroupRoleAssignment(ctx, "group_eng", g.ID), http.StatusNotFound)
+	}},
+	{"organization memberships", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		om, err := c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_carol", OrganizationID: "org_acme", RoleSlug: "member"})
+		s.must("create", err)
+		d, err := c.API().Check(ctx, om.ID, "billing:manage", authz.ExternalResource("organization", "org_acme"))
+		s.must("check the new membership", err)
+		if d.Allowed {
+			s.t.Error("a member may not manage billing")
+		}
+		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_dan", OrganizationID: "org_acme", RoleSlugs: []string{"member", "admin"}})
+		s.must("create with several roles", err)
+		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_carol", OrganizationID: "org_nope"})
+		s.status("create in an unknown organization", err, http.StatusNotFound)
+		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_erin", OrganizationID: "org_acme", RoleSlug: "nope"})
+		s.status("create with an unknown role", err, http.StatusUnprocessableEntity)
+		// A pending membership (an invitation not yet accepted) can be
+		// neither created again, deactivated nor reactivated.
+		fx, err := authztest.ParseFixture(strings.NewReader(`{"organization_memberships": [
+			{"id": "om_pat", "user_id": "user_pat", "organization_id": "org_acme", "status": "pending"}]}`))
+		s.must("parse fixture", err)
+		s.must("load a pending membership", s.f.Load(fx))
+		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_pat", OrganizationID: "org_acme"})
+		s.status("create for a user with a pending membership", err, http.StatusBadRequest)
+		_, err = c.DeactivateMembership(ctx, "om_pat")
+		s.status("deactivate a pending membership", err, http.StatusBadRequest)
+		_, err = c.ReactivateMembership(ctx, "om_pat")
+		s.status("reactivate a pending membership", err, http.StatusBadRequest)
+
+		_, err = c.GetMembership(ctx, om.ID)
+		s.must("get", err)
+		_, err = c.GetMembership(ctx, "om_nope")
+		s.status("get unknown", err, http.StatusNotFound)
+		_, err = c.UpdateMembership(ctx, om.ID, authz.UpdateMembershipParams{RoleSlug: "admin"})
+		s.must("update", err)
+		_, err = c.UpdateMembership(ctx, "om_nope", authz.UpdateMembershipParams{RoleSlug: "admin"})
+		s.status("update unknown", err, http.StatusNotFound)
+		_, err = c.UpdateMembership(ctx, om.ID, authz.UpdateMembershipParams{RoleSlug: "nope"})
+		s.status("update with an unknown role", err, http.StatusUnprocessableEntity)
+
+		drain(s, "list by organization", c.ListMemberships(ctx, authz.ListMembershipsOptions{OrganizationID: "org_acme"}))
+		drain(s, "list by user, every status", c.ListMemberships(ctx, authz.ListMembershipsOptions{UserID: "user_carol",
+			Statuses: []string{authz.MembershipActive, authz.MembershipInactive, authz.MembershipPending}}))
+		_, err = c.ListMembershipsPage(ctx, authz.ListMembershipsOptions{OrganizationID: "org_nope"})
+		s.status("list of an unknown organization", err, http.StatusNotFound)
+		s.rawStatus("list with an unknown status", s.raw(true, "GET", "/user_management/organization_memberships?organization_id=org_acme&statuses=gone", ""), http.StatusBadRequest)
+		s.rawStatus("list with a limit over 100", s.raw(true, "GET", "/user_management/organization_memberships?organization_id=org_acme&limit=500", ""), http.StatusUnprocessableEntity)
+
+		_, err = c.DeactivateMembership(ctx, om.ID)
+		s.must("deactivate", err)
+		d, err = c.API().Check(ctx, om.ID, "project:edit", authz.ResourceID("res_web"))
+		s.must("check a deactivated membership", err)
+		if d.Allowed {
+			s.t.Error("a deactivated membership is allowed")
+		}
+		_, err = c.DeactivateMembership(ctx, "om_nope")
+		s.status("deactivate unknown", err, http.StatusNotFound)
+		_, err = c.ReactivateMembership(ctx, om.ID)
+		s.must("reactivate", err)
+		_, err = c.ReactivateMembership(ctx, "om_nope")
+		s.status("reactivate unknown", err, http.StatusNotFound)
+
+		drain(s, "groups of a membership", c.ListMembershipGroups(ctx, "om_bob", authz.ListOptions{}))
+		_, err = c.ListMembershipGroupsPage(ctx, "om_nope", authz.ListOptions{})
+		s.status("groups of an unknown membership", err, http.StatusNotFound)
+
+		s.must("delete", c.DeleteMembership(ctx, om.ID))
+		s.status("delete again", c.DeleteMembership(ctx, om.ID), http.StatusNotFound)
+	}},
+	{"groups", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		g, err := c.CreateGroup(ctx, "org_acme", authz.CreateGroupParams{Name: "Designers", Description: "Pixels"})
+		s.must("create", err)
+		_, err = c.CreateGroup(ctx, "org_nope", authz.CreateGroupParams{Name: "x"})
+		s.status("create in an unknown organization", err, http.StatusNotFound)
+		s.rawStatus("create without a name", s.raw(true, "POST", "/organizations/org_acme/groups", `{"description": "x"}`), http.StatusUnprocessableEntity)
+		s.rawStatus("create malformed", s.raw(true, "POST", "/organizations/org_acme/groups", `{`), http.StatusBadRequest)
+
+		drain(s, "list", c.ListGroups(ctx, "org_acme", authz.ListOptions{}))
+		_, err = c.ListGroupsPage(ctx, "org_nope", authz.ListOptions{})
+		s.status("list of an unknown organization", err, http.StatusNotFound)
+		_, err = c.GetGroup(ctx, "org_acme", g.ID)
+		s.must("get", err)
+		_, err = c.GetGroup(ctx, "org_acme", "group_nope")
+		s.status("get unknown", err, http.StatusNotFound)
+		_, err = c.UpdateGroup(ctx, "org_acme", g.ID, authz.UpdateGroupParams{Name: ptr("Design"), Description: authz.Null[string]()})
+		s.must("update", err)
+		_, err = c.UpdateGroup(ctx, "org_acme", "group_nope", authz.UpdateGroupParams{Name: ptr("x")})
+		s.status("update unknown", err, http.StatusNotFound)
+		s.rawStatus("update with an empty name", s.raw(true, "PATCH", "/organizations/org_acme/groups/"+g.ID, `{"name": ""}`), http.StatusUnprocessableEntity)
+		s.rawStatus("update malformed", s.raw(true, "PATCH", "/organizations/org_acme/groups/"+g.ID, `{`), http.StatusBadRequest)
+
+		_, err = c.AddGroupMember(ctx, "org_acme", g.ID, "om_alice")
+		s.must("add a member", err)
+		_, err = c.AddGroupMember(ctx, "org_acme", g.ID, "om_eve")
+		s.status("add a member of another organization", err, http.StatusNotFound)
+		s.rawStatus("add without a membership", s.raw(true, "POST", "/organizations/org_acme/groups/"+g.ID+"/organization-memberships", `{}`), http.StatusUnprocessableEntity)
+		drain(s, "list members", c.ListGroupMembers(ctx, "org_acme", g.ID, authz.ListOptions{}))
+		_, err = c.ListGroupMembersPage(ctx, "org_acme", "group_nope", authz.ListOptions{})
+		s.status("list members of an unknown group", err, http.StatusNotFound)
+		s.must("remove a member", c.RemoveGroupMember(ctx, "org_acme", g.ID, "om_alice"))
+		s.status("remove a non-member", c.RemoveGroupMember(ctx, "org_acme", g.ID, "om_alice"), http.StatusNotFound)
+
+		s.must("delete", c.DeleteGroup(ctx, "org_acme", g.ID))
+		s.status("delete again", c.DeleteGroup(ctx, "org_acme", g.ID), http.StatusNotFound)
+	}},
+	{"sessions and the JWT template", func(s *suite) {
+		c, ctx := s.c, s.ctx
+		tok := s.f.Session("om_alice")
+		claims, err := s.f.Verifier().Verify(ctx, tok)
+		s.must("verify", err)
+		s.must("revoke", c.RevokeSession(ctx, claims.SessionID))
+		s.rawStatus("the JWKS", s.raw(false, "GET", "/sso/jwks/"+s.f.ClientID(), ""), http.StatusOK)
+		s.rawStatus("the JWKS of an unknown client", s.raw(false, "GET", "/sso/jwks/client_nope", ""), http.StatusNotFound)
+		s.status("revoke an unknown session", c.RevokeSession(ctx, "session_nope"), http.StatusBadRequest)
+
+		_, err = c.GetJWTTemplate(ctx)
+		s.must("get the JWT template", err)
+		_, err = c.UpdateJWTTemplate(ctx, `{"organization_membership_id": "{{ organization_membership.id }}"}`)
+		s.must("update the JWT template", err)
+		_, err = c.UpdateJWTTemplate(ctx, `{"sub": "{{ user.id }}"}`)
+		s.status("update the JWT template with a reserved claim", err, http.StatusUnprocessableEntity)
 	}},
 }
