@@ -49,9 +49,11 @@ type ListOptions struct {
 type Page[T any] struct {
 	// Data holds the page's items, in the API's order (never nil).
 	Data []T
-	// Before is the cursor for the previous page (pass as [ListOptions.Before]).
+	// Before is the cursor to pass as [ListOptions.Before]: the previous
+	// page, or with [OrderNormal] the next (older) one.
 	Before string
-	// After is the cursor for the next page (pass as [ListOptions.After]).
+	// After is the cursor to pass as [ListOptions.After]: the next page, or
+	// with [OrderNormal] the previous (newer) one.
 	After string
 }
 
