@@ -60,7 +60,10 @@ func UnderParent(parent ResourceRef) CallOption {
 // permission's. When the listing was read to its end, items absent from it
 // are denied without a per-item call, so a batch of N children costs about
 // ceil(N/100) calls; such denials, like the listing's allows, report
-// [SourceAPI]. A broken promise can only deny wrongly, never allow.
+// [SourceAPI]. A broken promise can only deny wrongly, never allow. The
+// listing cannot tell a child that does not exist from one that is denied:
+// both are denied, with NotFound false (per-item checks, as with
+// [UnderParent], set NotFound for a missing one at the cost of a call each).
 //
 // WorkOS's documentation is ambiguous about whether the real listing
 // includes access inherited from ancestors; prefer
@@ -127,7 +130,9 @@ func (e *BatchError) Unwrap() []error {
 //     discovery listing first.
 //   - [RequireAll] and [RequireAny] stop early.
 //
-// An item that cannot be decided fails closed — its Decision is not
+// An item the API answers with 404 is denied with NotFound set
+// ([Decision.NotFound]), as in [Client.Check]: a missing resource never
+// fails the batch. An item that cannot be decided fails closed — its Decision is not
 // Allowed — and is listed in the returned [*BatchError]; the other items
 // are still answered. nil claims, an empty permission or an invalid option
 // fail the whole batch with [ErrInvalidInput] and no call; so does a closed
@@ -152,6 +157,9 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 	if cc.parent != nil {
 		if err := cc.parent.Validate(); err != nil {
 			return decisions, fmt.Errorf("parent: %w", err)
+		}
+		if namesOtherOrganization(claims, *cc.parent) {
+			return decisions, fmt.Errorf("parent: %w", ErrOrganizationMismatch)
 		}
 	}
 	if c.isClosed.Load() {
@@ -280,6 +288,7 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 // discover answers pending items from the discovery listing under the
 // batch's parent and returns the items still to ask.
 func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group) []*group {
+	st := b.c.stamp(b.claims.OrganizationMembershipID) // before gen: see rememberMemo
 	gen := b.c.gen.Load()
 	byID := map[string]*group{}
 	byExt := map[[2]string]*group{}
@@ -295,7 +304,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 	budget := (len(pending)+MaxPageSize-1)/MaxPageSize + 1
 	after := ""
 	for range budget {
-		page, err := b.c.ListResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
+		page, err := b.c.listResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
 		if err != nil {
 			break // fall back to per-item checks, which report their own errors
 		}
@@ -305,7 +314,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 					found[g] = true
 					b.c.remember(b.c.cfg.cache, g.key, gen, true)
 					if memo != nil {
-						b.c.remember(memo, g.key, gen, true)
+						b.c.rememberMemo(memo, g.key, gen, st, true)
 					}
 					b.answer(g.indexes, Decision{Allowed: true, Source: SourceAPI})
 				}

@@ -37,7 +37,16 @@ type Client struct {
 	flightsMu sync.Mutex
 	flights   map[string]*flight
 	gen       atomic.Uint64 // bumped by every invalidation; see invalidateMembership
-	// cacheID identifies the API key in cache keys: a hash, never the key.
+	// memberGens and allGen version what this Client knows of access, for
+	// request memos, which may outlive a change (see stamp).
+	memberGens [memberGenStripes]atomic.Uint64
+	allGen     atomic.Uint64
+	// memberOrgs is the organization of each membership the Client had to
+	// learn (see sameOrganization).
+	memberOrgs membershipOrgs
+	groupOrgs  membershipOrgs // the same for groups (see groupInOrganization)
+	// cacheID identifies the API key and base URL in cache keys: a hash,
+	// never the key.
 	cacheID string
 
 	// base is cancelled by Close; shared calls and transport calls stop on it.
@@ -91,7 +100,10 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	}
 	c.res.c = c
 	c.flights = map[string]*flight{}
-	sum := sha256.Sum256([]byte(apiKey))
+	// The base URL too: two environments (a staging fake and production,
+	// two fakes in one test) may share a key, and a request memo or a cache
+	// shared by their Clients must not answer one with the other's answers.
+	sum := sha256.Sum256([]byte(cfg.baseURL + "\x00" + apiKey))
 	c.cacheID = hex.EncodeToString(sum[:8])
 	c.base, c.cancelBase = context.WithCancel(context.Background())
 	return c, nil
@@ -141,8 +153,8 @@ func (c *Client) acquire() bool {
 // ([cache.MemoFrom]), so a request that changes om's role assignments and
 // then checks again gets the API's new answer, not the memo's old one. The
 // management calls of this client call it after changing om's role
-// assignments. (Memos of other requests are out of reach; each lives for
-// one request only.)
+// assignments. Memos of other requests are out of reach, but they stop
+// using om's answers: the membership's stamp moves (see stamp).
 //
 // It also bumps the generation: checks that started before the change can
 // no longer be joined by later checks (the generation is part of the merge
@@ -153,6 +165,7 @@ func (c *Client) invalidateMembership(ctx context.Context, om string) {
 	if c.cfg.cache != nil {
 		c.cfg.cache.ForgetMembership(om)
 	}
+	c.memberGens[memberStripe(om)].Add(1) // last: see rememberMemo
 	cache.MemoFrom(ctx).ForgetMembership(om)
 }
 
@@ -171,5 +184,34 @@ func (c *Client) invalidateAll(ctx context.Context) {
 	if c.cfg.cache != nil {
 		c.cfg.cache.Purge()
 	}
+	c.allGen.Add(1) // last: see rememberMemo
 	cache.MemoFrom(ctx).Purge()
+}
+
+// memberGenStripes is the number of per-membership generations. Memberships
+// share them by hash: a change to one membership also retires the memo
+// answers of the memberships on its stripe (one API call each, later),
+// never the other way round, and the table stays a fixed size however many
+// memberships the Client sees.
+const memberGenStripes = 256
+
+// memberStripe is om's index in memberGens (FNV-1a, no allocation).
+func memberStripe(om string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(om); i++ {
+		h ^= uint32(om[i])
+		h *= 16777619
+	}
+	return int(h % memberGenStripes)
+}
+
+// stamp is the version of membership om's access as this Client knows it:
+// it changes whenever a management call of this Client (from any request)
+// touches om, or changes access beyond one membership. A memo entry written
+// with one stamp is not used once the stamp has moved: a request that
+// lives for minutes does not answer from before a change made in another
+// request. Both counters only grow, so their sum changes whenever either
+// does.
+func (c *Client) stamp(om string) uint64 {
+	return c.allGen.Load() + c.memberGens[memberStripe(om)].Load()
 }

@@ -17,10 +17,11 @@ var (
 	// [ResourceRef] that names nothing or two things…). No API call was made.
 	ErrInvalidInput = errors.New("authz: invalid input")
 	// ErrOrganizationMismatch: the resource reference names an organization
-	// other than the session's. A membership never has access to another
-	// organization's resources, and the API would answer for a different
-	// resource, so no call is made.
-	ErrOrganizationMismatch = errors.New("authz: resource belongs to another organization than the session")
+	// other than the session's or the membership's. A membership never has
+	// access to another organization's resources, and the API would look
+	// the external ID up in the membership's organization — a different
+	// resource — so nothing is sent: no check, no assignment.
+	ErrOrganizationMismatch = errors.New("authz: resource named in another organization than the session's or membership's")
 	// ErrMalformedResponse: a 2xx answer whose body is not what the API
 	// documents (for a check: a JSON object with a boolean "authorized").
 	ErrMalformedResponse = errors.New("authz: malformed response from the API")

@@ -25,10 +25,12 @@ type config struct {
 	concurrency int
 	rateLimit   *rateLimiter
 	cache       Cache
+	memoMaxAge  time.Duration
 
 	// Test seams (unexported, set by tests of this package only).
 	now    func() time.Time
-	onWait func() // called by a merged check after it joined the flight, before waiting
+	since  func(time.Time) time.Duration // time since a time of now; cheaper than now().Sub on a memo hit
+	onWait func()                        // called by a merged check after it joined the flight, before waiting
 }
 
 func defaultConfig() config {
@@ -37,7 +39,9 @@ func defaultConfig() config {
 		retry:       DefaultRetryPolicy(),
 		callTimeout: DefaultCallTimeout,
 		concurrency: DefaultConcurrency,
+		memoMaxAge:  DefaultMemoMaxAge,
 		now:         time.Now,
+		since:       time.Since,
 	}
 }
 
@@ -267,7 +271,8 @@ type Cache interface {
 // expire: keep the TTL short (see package cache).
 //
 // Entries are keyed by every input of a check, including a hash of this
-// Client's API key, so Clients with different keys may share one cache.
+// Client's API key and base URL, so Clients with different keys or of
+// different environments may share one cache (or one request memo).
 func WithCache(c Cache) Option {
 	return func(cfg *config) error {
 		if c == nil {
@@ -327,3 +332,28 @@ func Fresh() CallOption { return func(c *callConfig) { c.fresh = true } }
 // Concurrency sets how many API checks this batch runs at once (1–1024),
 // overriding [WithConcurrency].
 func Concurrency(n int) CallOption { return func(c *callConfig) { c.concurrency = n } }
+
+// DefaultMemoMaxAge is how long a Client uses an answer from a request memo
+// unless [WithMemoMaxAge] says otherwise.
+const DefaultMemoMaxAge = 10 * time.Second
+
+// maxMemoMaxAge bounds WithMemoMaxAge.
+const maxMemoMaxAge = time.Hour
+
+// WithMemoMaxAge sets how long an answer in a request memo
+// ([cache.WithMemo], put in every request by the [Middleware]) may answer
+// a repeated check (default [DefaultMemoMaxAge], at most an hour). Older
+// answers are asked of the API again. It matters for requests that live
+// long — a stream, a websocket, a job behind the Middleware: a change
+// made elsewhere (the Dashboard, another process) is seen within this
+// long. A change made through this Client, from any request, is seen at
+// once: memo answers of the membership it touches are not used after it.
+func WithMemoMaxAge(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > maxMemoMaxAge {
+			return invalid("memo max age must be positive and at most %s, got %s", maxMemoMaxAge, d)
+		}
+		c.memoMaxAge = d
+		return nil
+	}
+}

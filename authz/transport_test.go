@@ -227,7 +227,13 @@ func TestAPIErrorMapping(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			d, err := c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+			var d Decision
+			var err error
+			if tt.status == http.StatusNotFound { // a check's 404 is a deny (Decision.NotFound): ask another call
+				_, err = c.GetResource(t.Context(), ResourceID("authz_resource_1"))
+			} else {
+				d, err = c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+			}
 			if d.Allowed {
 				t.Errorf("Decision allowed on an error answer")
 			}

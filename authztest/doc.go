@@ -63,7 +63,13 @@
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
 //     {"access_token": "…"}. One 2048-bit RSA key is generated per process
 //     (at the first session or JWKS request) and shared by every fake, to
-//     keep tests fast; [Fake.RotateKey] switches a fake to a new key.
+//     keep tests fast, but each fake serves it under a kid of its own
+//     ([Fake.KeyID]): a token minted by one fake is rejected by another
+//     fake's verifier with [token.ErrUnknownKey], as a token of another
+//     WorkOS environment is in production. [Fake.RotateKey] switches a fake
+//     to a newly generated key. The JWKS carries every member the official
+//     spec requires, x5c (a self-signed certificate for the key) and
+//     x5t#S256 included.
 //   - Inspection: [Fake.Calls] logs every WorkOS API request (not JWKS or
 //     /_fake/ requests) with its status and X-Request-ID;
 //     [Fake.JWKSFetches] counts key fetches.
@@ -199,7 +205,14 @@
 //     role_…, group_…, gra_…). Timestamps are ISO-8601 with milliseconds
 //     from the fake's clock.
 //   - Session tokens: iss is {URL}/user_management/{client_id}; kid is
-//     "sso_oidc_key_pair_" + a digest of the key; sid and jti are counters.
+//     "sso_oidc_key_pair_" + 26 random characters of the ULID alphabet, new
+//     for each fake and each rotation; sid and jti are counters. The fakes
+//     of a process share one key (under different kids) until rotated.
+//   - JWKS: x5c holds one self-signed certificate for the key (CN
+//     "authztest session signing key", valid 2000–2100), not a chain;
+//     x5t#S256 is the base64url SHA-256 digest of it (RFC 7517 §4.9). The
+//     spec's example value looks like a base64 hex digest instead;
+//     token.ParseJWKS accepts both forms.
 //   - Resources a membership can access: without a parent, or with both
 //     parent forms, 400 bad_request; without permission_slug, 422.
 //     Memberships with access: without permission_slug or with an

@@ -63,6 +63,7 @@ type config struct {
 	clientID    string
 	clientIDSet bool
 	fixture     *Fixture
+	fixturePath string
 	start       *time.Time
 }
 
@@ -85,7 +86,16 @@ func WithClientID(id string) Option {
 
 // WithFixture loads fx when the fake starts; an invalid fixture fails
 // [New] (tb.Fatal) or [NewServer] (error).
-func WithFixture(fx *Fixture) Option { return func(c *config) { c.fixture = fx } }
+func WithFixture(fx *Fixture) Option { return func(c *config) { c.fixture, c.fixturePath = fx, "" } }
+
+// WithFixtureFile reads the JSON fixture at path (as [LoadFixtureFile]
+// does) and loads it when the fake starts. A file that cannot be read or
+// parsed, or a fixture [Fake.Load] refuses, fails [New] (tb.Fatal) or
+// [NewServer] (error); the error names the file, the entry and the line.
+// It replaces an earlier [WithFixture], and the other way around.
+func WithFixtureFile(path string) Option {
+	return func(c *config) { c.fixture, c.fixturePath = nil, path }
+}
 
 // WithClock freezes the fake's clock at start; it then moves only with
 // [Fake.Advance] and [Fake.SetTime]. Without it the clock follows the wall
@@ -104,6 +114,13 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 	}
 	f.m = newModel(f.Now)
 	f.mux = f.routes()
+	if cfg.fixturePath != "" {
+		fx, err := LoadFixtureFile(cfg.fixturePath)
+		if err != nil {
+			return nil, err
+		}
+		cfg.fixture = fx
+	}
 	if cfg.fixture != nil {
 		if err := f.Load(cfg.fixture); err != nil {
 			return nil, err
@@ -242,6 +259,9 @@ func (f *Fake) Client(opts ...authz.Option) *authz.Client {
 
 // Verifier returns a token verifier for the fake's sessions: it fetches the
 // fake's JWKS and uses the fake's clock, so [Fake.Advance] expires tokens.
+// It accepts this fake's tokens only: a token minted by another fake is
+// rejected with [token.ErrUnknownKey], since each fake signs under kids of
+// its own (see [Fake.KeyID]).
 // Lifetime and errors are handled as for [Fake.Client].
 func (f *Fake) Verifier(opts ...token.Option) *token.Verifier {
 	f.helper()

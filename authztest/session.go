@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
@@ -23,38 +25,75 @@ const DefaultSessionTTL = 5 * time.Minute
 // maxExpiresIn caps the expires_in of POST /_fake/access_tokens (a year).
 const maxExpiresIn = 366 * 24 * 60 * 60
 
-// signer is an RSA signing key with its kid.
+// signingKey is a 2048-bit RSA key with a self-signed certificate for it,
+// which the JWKS serves in x5c as the official spec requires.
+type signingKey struct {
+	key  *rsa.PrivateKey
+	cert []byte // DER
+	x5t  string // x5t#S256: base64url SHA-256 of cert (RFC 7517 §4.9)
+}
+
+// signer is a signing key as one fake uses it: under a kid of its own.
 type signer struct {
-	key *rsa.PrivateKey
+	*signingKey
 	kid string
 }
 
-// newSigner generates a 2048-bit key; its kid is shaped like WorkOS's
-// "sso_oidc_key_pair_<ULID>" and derived from the key.
-func newSigner() *signer {
+// newSigningKey generates a key and its certificate.
+func newSigningKey() *signingKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		panic("authztest: cannot generate a session signing key: " + err.Error())
 	}
-	sum := sha256.Sum256(k.N.Bytes())
-	return &signer{key: k, kid: "sso_oidc_key_pair_" + base32.StdEncoding.EncodeToString(sum[:])[:26]}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		panic("authztest: " + err.Error())
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial.Add(serial, big.NewInt(1)),
+		Subject:               pkix.Name{CommonName: "authztest session signing key"},
+		NotBefore:             time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		panic("authztest: cannot make the signing key's certificate: " + err.Error())
+	}
+	sum := sha256.Sum256(der)
+	return &signingKey{key: k, cert: der, x5t: base64.RawURLEncoding.EncodeToString(sum[:])}
 }
 
-// processSigner is the key every Fake of the process starts with.
+// processKey is the key every Fake of the process starts with.
 // Generating a 2048-bit key costs tens of milliseconds (more under -race),
-// so it is generated once per process, at first use, and shared; each fake
-// still serves it only under its own client ID.
-var processSigner = sync.OnceValue(newSigner)
+// so it is generated once per process, at first use, and shared. Each fake
+// serves it under a kid of its own (see newSigner), so a fake's verifier
+// does not accept another fake's tokens: the kid is part of what is signed.
+var processKey = sync.OnceValue(newSigningKey)
+
+// crockford is the ULID alphabet.
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// newSigner returns key under a new random kid shaped like WorkOS's
+// "sso_oidc_key_pair_<ULID>" (26 characters).
+func newSigner(key *signingKey) *signer {
+	var id [16]byte
+	rand.Read(id[:])
+	return &signer{signingKey: key, kid: "sso_oidc_key_pair_" + crockford.EncodeToString(id[:])}
+}
 
 // signers returns the fake's keys, the current one first; f.mu is held.
 func (f *Fake) signers() []*signer {
 	if len(f.keys) == 0 {
-		f.keys = []*signer{processSigner()}
+		f.keys = []*signer{newSigner(processKey())}
 	}
 	return f.keys
 }
 
-// KeyID returns the kid of the key that signs the fake's session tokens now.
+// KeyID returns the kid of the key that signs the fake's session tokens
+// now. Every fake has kids of its own, even while it shares its key with
+// the other fakes of the process (see [Fake.PublicKey]).
 func (f *Fake) KeyID() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -62,7 +101,10 @@ func (f *Fake) KeyID() string {
 }
 
 // PublicKey returns the public key of the fake's session tokens now, e.g.
-// for a static key set.
+// for a static key set: key it by [Fake.KeyID]. Until [Fake.RotateKey],
+// the fakes of one process share this key (generating one is slow); a
+// verifier that looks keys up by kid, as [token.Verifier] does, still
+// accepts only this fake's tokens, since each fake signs under its own kid.
 func (f *Fake) PublicKey() *rsa.PublicKey {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -78,7 +120,7 @@ func (f *Fake) RotateKey() {
 	if !f.open("RotateKey") {
 		return
 	}
-	s := newSigner()
+	s := newSigner(newSigningKey())
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.keys = []*signer{s, f.signers()[0]}
@@ -89,13 +131,17 @@ func (f *Fake) sessionRoutes(mux *http.ServeMux) {
 	f.handle(mux, "POST /_fake/access_tokens", f.accessToken)
 }
 
+// jwkJSON is one key of the JWKS, with every member the official spec's
+// JwksResponse requires, in its order.
 type jwkJSON struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
+	Alg     string   `json:"alg"`
+	Kty     string   `json:"kty"`
+	Use     string   `json:"use"`
+	X5c     []string `json:"x5c"`
+	N       string   `json:"n"`
+	E       string   `json:"e"`
+	Kid     string   `json:"kid"`
+	X5tS256 string   `json:"x5t#S256"`
 }
 
 // jwks serves GET /sso/jwks/{client_id}.
@@ -110,9 +156,11 @@ func (f *Fake) jwks(w http.ResponseWriter, r *http.Request) {
 	keys := []jwkJSON{}
 	for _, s := range signers {
 		pub := s.key.PublicKey
-		keys = append(keys, jwkJSON{Kty: "RSA", Kid: s.kid, Use: "sig", Alg: "RS256",
-			N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-			E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())})
+		keys = append(keys, jwkJSON{Alg: "RS256", Kty: "RSA", Use: "sig",
+			X5c: []string{base64.StdEncoding.EncodeToString(s.cert)}, // RFC 7517 §4.7: base64, not base64url
+			N:   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			Kid: s.kid, X5tS256: s.x5t})
 	}
 	writeJSON(w, http.StatusOK, map[string][]jwkJSON{"keys": keys})
 }

@@ -24,11 +24,13 @@
 // `fgakit help` and `COMMAND -h` print to stdout.
 //
 // Exit status: 0 success (allowed, verified), 1 a negative answer (denied,
-// token rejected), 2 could not decide or bad usage. A question that could
-// not be decided — the API refused it (a 404 for another organization's or
-// an unknown resource, a 401 for a bad key), timed out or answered
-// malformed — is reported as "not allowed (could not decide: …)": never an
-// allow, and not a deny either.
+// token rejected), 2 could not decide or bad usage. A resource the API does
+// not know (its check answered 404: the resource, the membership or the
+// permission does not exist in the membership's organization, which is
+// also how another organization's resource looks) is "denied: not found",
+// exit 1. A question that could not be decided — the API refused it (a 401
+// for a bad key), timed out or answered malformed — is reported as "not
+// allowed (could not decide: …)": never an allow, and not a deny either.
 package main
 
 import (
