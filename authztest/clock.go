@@ -39,6 +39,31 @@ func (c *clock) advance(d time.Duration) {
 	}
 }
 
+// advanceWithin moves the clock by d when the result stays within
+// [lo, hi], and reports whether it did; checked and moved at once.
+func (c *clock) advanceWithin(d time.Duration, lo, hi time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.at
+	if !c.frozen {
+		now = time.Now().Add(c.offset)
+	}
+	next := now.Add(d)
+	if next.Before(lo) || next.After(hi) {
+		return false
+	}
+	if c.frozen {
+		c.at = next
+		return true
+	}
+	off := c.offset + d
+	if (d > 0) != (off > c.offset) && d != 0 { // the offset would wrap
+		return false
+	}
+	c.offset = off
+	return true
+}
+
 // Now returns the fake's current time. It stamps created_at and updated_at,
 // the iat and exp of session tokens, and is the time function of
 // [Fake.Verifier]. It runs with the wall clock until [WithClock] or

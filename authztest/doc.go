@@ -61,17 +61,22 @@
 //     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
 //     the fake's clock. POST /_fake/access_tokens mints one over HTTP:
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
-//     {"access_token": "…"}. One 2048-bit RSA key is generated per process
-//     (at the first session or JWKS request) and shared by every fake, to
-//     keep tests fast, but each fake serves it under a kid of its own
-//     ([Fake.KeyID]): a token minted by one fake is rejected by another
-//     fake's verifier with [token.ErrUnknownKey], as a token of another
-//     WorkOS environment is in production. [Fake.RotateKey] switches a fake
-//     to a newly generated key. The JWKS carries every member the official
-//     spec requires, x5c (a self-signed certificate for the key) and
-//     x5t#S256 included.
+//     {"access_token": "…"} (expires_in from 1 to 31622400 seconds). One
+//     2048-bit RSA key is generated per process (at the first session or
+//     JWKS request) and shared by every fake, to keep tests fast, but each
+//     fake serves it under a kid of its own ([Fake.KeyID]): a token minted
+//     by one fake is rejected by another fake's verifier with
+//     [token.ErrUnknownKey], as a token of another WorkOS environment is in
+//     production. [Fake.RotateKey] switches a fake to a newly generated
+//     key. The JWKS carries every member the official spec requires, x5c (a
+//     self-signed certificate for the key) and x5t#S256 included. Tokens
+//     are signed outside the lock checks take, so minting never holds up
+//     checks.
 //   - Inspection: [Fake.Calls] logs every WorkOS API request (not JWKS or
-//     /_fake/ requests) with its status and X-Request-ID;
+//     /_fake/ requests) with its method, path, query, status, X-Request-ID
+//     and body. The log is bounded: the most recent [DefaultCallLogSize]
+//     calls, each body cut at [DefaultCallBodyLimit] bytes
+//     ([Call.BodyTruncated]); [WithCallLog] changes both.
 //     [Fake.JWKSFetches] counts key fetches.
 //   - Faults: [Fake.InjectFault] and [Fake.FailNext] answer status codes
 //     with Retry-After, add latency, drop connections or send malformed
@@ -91,9 +96,21 @@
 //     the clock carry its iat and exp, so a verifier on the real clock (such
 //     as `fgakit check`) rejects them once the two clocks differ by more than
 //     its leeway — verify with the fake's clock instead. An unknown key or a bad
-//     value is 422 {"message"} naming the field. With [WithAPIKey] these
+//     value is 422 {"message"} naming the field, and so is every number out
+//     of its range, checked before it is used (never wrapped or clamped):
+//     status 200–599, times -1 or 0–1000000, delay_ms 0–60000,
+//     retry_after 1–30 digits (sent as it is, so a value past what a client
+//     will wait, such as "99999999999999999999", can be tested) or an HTTP
+//     date, a clock
+//     from 1970-01-01T00:00:00Z to 9998-01-01T00:00:00Z (set, or after
+//     advance), at most 1000 faults waiting. With [WithAPIKey] these
 //     control endpoints demand the key (they change the answers of every
 //     client); POST /_fake/access_tokens and the JWKS stay public.
+//   - Server limits: the server [New] and [NewServer] start cuts off slow
+//     and idle clients ([DefaultServerLimits]: headers within 5 s and
+//     64 KiB, a request within 30 s, idle connections after 60 s;
+//     [WithServerLimits] changes them). A request without the API key
+//     ([WithAPIKey]) is refused before its body is read.
 //   - Conformance: [Conformance] runs one set of scenarios through an
 //     [authz.Client] against the fake ([ConformanceFixture],
 //     [Fake.ConformanceEnv]) or, with real credentials, against a WorkOS
@@ -194,8 +211,19 @@
 //     Authorization header.
 //   - Unknown request body fields are ignored; a malformed JSON body is 400
 //     bad_request; a field of the wrong JSON type is 422.
-//   - A POST with an Idempotency-Key that already succeeded on the same path
-//     answers the same again without applying it twice.
+//   - Idempotency-Key (WorkOS documents the header on creates, "each
+//     subsequent request matching this unique string will return the same
+//     response", keys expiring after 24 hours, and nothing about a key
+//     reused for another request): the fake honours it on every POST that
+//     writes. A key belongs to the first request that carried it (method,
+//     path and body, byte for byte): that request again answers the same
+//     2xx without applying it twice, also when the two arrive at once (the
+//     second waits for the first); another request with the key is 422
+//     idempotency_key_reused and applies nothing. A request that did not
+//     end in a 2xx leaves the key free. Keys expire 24 hours after first
+//     use on the fake's clock; at most 10,000 are kept (the oldest go
+//     first). A check (POST …/check, which only reads) is answered anew
+//     every time, whatever key it carries.
 //   - Input limits are checked as WorkOS documents them (external_id at
 //     most 128 ASCII characters, name 48, description 150, slugs 48).
 //   - Names default: a permission's or role's name to its slug, a resource

@@ -18,7 +18,11 @@
 //
 // serve prints its base URL as the first line on stdout and warns on stderr
 // when --addr is not a loopback address: the fake accepts any API key unless
-// --api-key is given, and mints session tokens for anyone. check's --org
+// --api-key is given, and mints session tokens for anyone. Its memory and
+// connections are bounded: it keeps a bounded log of calls
+// (authztest.DefaultCallLogSize calls, authztest.DefaultCallBodyLimit bytes
+// of each body) and drops slow and idle clients
+// (authztest.DefaultServerLimits). check's --org
 // names the resource's organization for --resource-id and --resource alike;
 // the token answers only for a resource named in its own organization.
 // `fgakit help` and `COMMAND -h` print to stdout.

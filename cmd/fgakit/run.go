@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 )
 
@@ -53,6 +54,32 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+}
+
+// logger is where a command's key set reports what fails no single call:
+// the command's own stderr, warnings only. A failed JWKS fetch is left out —
+// a one-shot command reports it as its own error — so what remains is what
+// the error cannot say, such as JWKS entries skipped as unusable.
+func (e *env) logger() *slog.Logger {
+	return slog.New(cliLogHandler{slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})})
+}
+
+// cliLogHandler drops the key set's fetch-failure records.
+type cliLogHandler struct{ slog.Handler }
+
+func (h cliLogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "token: JWKS fetch failed" {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h cliLogHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return cliLogHandler{h.Handler.WithAttrs(a)}
+}
+
+func (h cliLogHandler) WithGroup(name string) slog.Handler {
+	return cliLogHandler{h.Handler.WithGroup(name)}
 }
 
 // run is the whole program: it parses args (without the program name), runs
