@@ -200,7 +200,8 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 			yield(zero, err)
 			return
 		}
-		requested := map[string]struct{}{q.Get("after"): {}}
+		param := opts.forward()
+		requested := map[string]struct{}{q.Get(param): {}}
 		for {
 			page, err := getPage[T](ctx, c, path, q)
 			if err != nil {
@@ -212,7 +213,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 					return
 				}
 			}
-			param, next := opts.forward(), page.After
+			next := page.After
 			if param == "before" {
 				next = page.Before
 			}
@@ -223,11 +224,11 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, next))
 				return
 			}
-			if _, again := requested[page.After]; again {
-				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, page.After))
+			if _, again := requested[next]; again {
+				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, next))
 				return
 			}
-			requested[page.After] = struct{}{}
+			requested[next] = struct{}{}
 			q = cloneValues(q)
 			q.Set(param, next)
 		}
