@@ -183,7 +183,12 @@ func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 		w.Header().Set("WWW-Authenticate", `Bearer`)
 	case http.StatusServiceUnavailable:
 		if e.RetryAfter > 0 {
-			secs := (e.RetryAfter + time.Second - 1) / time.Second
+			// Whole seconds, rounded up, without the overflow of adding
+			// a second to the longest duration.
+			secs := e.RetryAfter / time.Second
+			if e.RetryAfter%time.Second != 0 {
+				secs++
+			}
 			w.Header().Set("Retry-After", strconv.FormatInt(int64(secs), 10))
 		}
 	}

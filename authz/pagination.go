@@ -183,7 +183,7 @@ func listPage[T any](ctx context.Context, c *Client, path string, inputErr error
 // with the zero T, and ends the iteration. Breaking out of the loop stops it
 // without another request. inputErr is as for listPage.
 //
-// A list whose after cursors go round in a cycle (c_A, c_B, c_A, …) would
+// A list whose forward cursors go round in a cycle (c_A, c_B, c_A, …) would
 // page for ever: the iterator remembers every cursor it requested and ends
 // with [ErrMalformedResponse] instead of requesting one again. The memory
 // is one cursor per page fetched, so it grows only as the caller consumes
@@ -221,11 +221,11 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				return
 			}
 			if next == q.Get(param) {
-				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, next))
+				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, c.clean(next, 100)))
 				return
 			}
 			if _, again := requested[next]; again {
-				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, next))
+				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, c.clean(next, 100)))
 				return
 			}
 			requested[next] = struct{}{}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	redactpkg "github.com/fgakit/fgakit/internal/redact"
 )
 
 // Exit statuses, the same for every subcommand.
@@ -152,16 +154,13 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// redact replaces every non-empty secret in s with "[redacted]". Errors from
-// fgakit's packages never contain secrets; this is a second line of defence
-// for messages from elsewhere (net/http, the environment).
+// redact removes every non-empty secret from s: whole, and any piece of 8
+// bytes or more, raw or escaped (package internal/redact), each run
+// replaced by "[REDACTED]". Errors from fgakit's packages never contain
+// secrets; this is a second line of defence for messages from elsewhere
+// (net/http, the environment). Redact before cutting a message short.
 func redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
+	return redactpkg.New(secrets...).Redact(s)
 }
 
 // newFlagSet returns a flag set for "fgakit <name>" that reports nothing by
