@@ -81,14 +81,15 @@ func TestIteratorsStopAtACursorCycle(t *testing.T) {
 	t.Parallel()
 	cycles := []struct {
 		name  string
-		start string // ListOptions.After
+		start string // ListOptions.After (Before in order normal)
 		order string
-		// after maps the after cursor a request carries ("" for none) to
-		// the list_metadata.after its page answers ("" for null).
+		// after maps the forward cursor a request carries ("" for none) to
+		// the one its page answers ("" for null): after, or before in
+		// order normal, where the iterator pages forward with before.
 		after map[string]string
-		// before is the list_metadata.before of every page ("" for null).
+		// before is the backward cursor of every page ("" for null).
 		before string
-		// wantRequests are the after cursors requested, in order.
+		// wantRequests are the forward cursors requested, in order.
 		wantRequests []string
 		wantCycle    bool
 	}{
@@ -106,8 +107,16 @@ func TestIteratorsStopAtACursorCycle(t *testing.T) {
 			wantRequests: []string{"c_S", "c_A", "c_B"}, wantCycle: true},
 		{name: "length 2 ascending", order: authz.OrderAsc, after: map[string]string{"": "c_A", "c_A": "c_B", "c_B": "c_A"},
 			wantRequests: []string{"", "c_A", "c_B"}, wantCycle: true},
+		// In order normal the iterator follows before (older records): the
+		// same cycle in the before cursors.
 		{name: "length 2 in order normal", order: authz.OrderNormal, after: map[string]string{"": "c_A", "c_A": "c_B", "c_B": "c_A"},
 			wantRequests: []string{"", "c_A", "c_B"}, wantCycle: true},
+		{name: "back to the caller's start cursor in order normal", order: authz.OrderNormal, start: "c_S",
+			after:        map[string]string{"c_S": "c_A", "c_A": "c_B", "c_B": "c_S"},
+			wantRequests: []string{"c_S", "c_A", "c_B"}, wantCycle: true},
+		{name: "order normal with after cursors that repeat", order: authz.OrderNormal, before: "c_A",
+			after:        map[string]string{"": "c_A", "c_A": "c_B", "c_B": ""},
+			wantRequests: []string{"", "c_A", "c_B"}},
 		{name: "length 3 descending with before cursors", order: authz.OrderDesc, before: "c_B",
 			after:        map[string]string{"": "c_A", "c_A": "c_B", "c_B": "c_C", "c_C": "c_A"},
 			wantRequests: []string{"", "c_A", "c_B", "c_C"}, wantCycle: true},
@@ -123,18 +132,32 @@ func TestIteratorsStopAtACursorCycle(t *testing.T) {
 		for _, tc := range cycles {
 			t.Run(it.name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
+				// In order normal the iterator pages forward with before:
+				// the test list's cursors trade places.
+				fwd, back := "after", "before"
+				if tc.order == authz.OrderNormal {
+					fwd, back = back, fwd
+				}
 				c, s := newAPI(t, func(r recorded) (int, string) {
-					next, ok := tc.after[r.Query.Get("after")]
+					next, ok := tc.after[r.Query.Get(fwd)]
 					if !ok {
-						return 500, fmt.Sprintf(`{"message":"the test list has no page after %q"}`, r.Query.Get("after"))
+						return 500, fmt.Sprintf(`{"message":"the test list has no page %s %q"}`, fwd, r.Query.Get(fwd))
 					}
+					if r.Query.Has(back) {
+						return 500, fmt.Sprintf(`{"message":"the iterator sent %s"}`, back)
+					}
+					md := map[string]string{fwd: jsonCursor(next), back: jsonCursor(tc.before)}
 					return 200, fmt.Sprintf(`{"object":"list","data":[{"id":"item_%s"}],"list_metadata":{"before":%s,"after":%s}}`,
-						r.Query.Get("after"), jsonCursor(tc.before), jsonCursor(next))
+						r.Query.Get(fwd), md["before"], md["after"])
 				})
-				items, err := it.run(t, t.Context(), c, authz.ListOptions{After: tc.start, Order: tc.order})
+				start := authz.ListOptions{After: tc.start, Order: tc.order}
+				if tc.order == authz.OrderNormal {
+					start = authz.ListOptions{Before: tc.start, Order: tc.order}
+				}
+				items, err := it.run(t, t.Context(), c, start)
 				var requested []string
 				for _, r := range s.requests() {
-					requested = append(requested, r.Query.Get("after"))
+					requested = append(requested, r.Query.Get(fwd))
 					if r.Query.Get("order") != tc.order {
 						t.Errorf("request order=%q, want %q", r.Query.Get("order"), tc.order)
 					}
