@@ -286,7 +286,7 @@ type resourceTarget struct {
 }
 
 // targetOf validates r and returns it as a body target. With orgIfZero, the
-// zero Resource is allowed and yields the empty target.
+// zero ResourceRef is allowed and yields the empty target.
 func targetOf(arg string, r ResourceRef, orgIfZero bool) (resourceTarget, error) {
 	if orgIfZero && r == (ResourceRef{}) {
 		return resourceTarget{}, nil
