@@ -47,11 +47,13 @@ import (
 // context ([ClaimsFromContext]) and a request memo ([cache.WithMemo]), so
 // repeated checks in the handler are answered once.
 //
-// Middlewares compose: each holds the request to its own verifier. An
-// inner Middleware built with the same [*token.Verifier] as an outer one
-// reuses the outer one's claims; one with another verifier (another
-// environment, issuer or client ID) verifies the token again and rejects
-// what its verifier rejects.
+// Middlewares compose: each holds the request to its own verifier and its
+// own token source. An inner Middleware built with the same
+// [*token.Verifier] as an outer one, that reads the same token, reuses the
+// outer one's claims; one with another verifier (another environment,
+// issuer or client ID), or that reads another token (a cookie, see
+// [TokenFromCookie], where the outer one read the Authorization header),
+// verifies its own token and rejects what its verifier rejects.
 type Middleware struct {
 	c          *Client
 	v          *token.Verifier
@@ -243,12 +245,14 @@ func bearerToken(r *http.Request) string {
 
 type claimsKey struct{}
 
-// verified is what a Middleware puts in a request's context: the claims and
-// the verifier that accepted them, so that an inner Middleware with another
-// verifier does not take them on trust.
+// verified is what a Middleware puts in a request's context: the claims,
+// the verifier that accepted them and the token they came from, so that an
+// inner Middleware with another verifier, or one that reads its token from
+// elsewhere (TokenFromCookie), does not take them on trust.
 type verified struct {
 	claims *token.Claims
 	by     *token.Verifier
+	raw    string
 }
 
 // ClaimsFromContext returns the verified claims the [Middleware] put in a
@@ -392,13 +396,14 @@ var errDeniedNotFound = fmt.Errorf("%w: %w", ErrDenied, ErrNotFound)
 
 // session verifies the request's token and returns the request with the
 // claims and a memo in its context, or answers 401/503 and returns false.
-// Claims an outer Middleware verified with the same verifier are reused;
-// any other verifier's are not trusted, and the token is verified again.
+// Claims an outer Middleware verified with the same verifier, from the
+// token this Middleware reads, are reused; any other claims are not
+// trusted, and this Middleware's own token is verified.
 func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	if v, _ := r.Context().Value(claimsKey{}).(*verified); v != nil && v.by == m.v {
-		return r, true // an outer Middleware with this verifier verified it
-	}
 	raw := m.tokenOf(r)
+	if v, _ := r.Context().Value(claimsKey{}).(*verified); v != nil && v.by == m.v && v.raw == raw && raw != "" {
+		return r, true // an outer Middleware with this verifier verified this token
+	}
 	if raw == "" {
 		m.reject(w, r, http.StatusUnauthorized, ErrNoSessionToken)
 		return r, false
@@ -412,7 +417,7 @@ func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Requ
 		m.reject(w, r, status, err)
 		return r, false
 	}
-	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, &verified{claims: claims, by: m.v})
+	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, &verified{claims: claims, by: m.v, raw: raw})
 	return r.WithContext(ctx), true
 }
 

@@ -207,3 +207,54 @@ func TestMemoSharedByTwoEnvironments(t *testing.T) {
 		t.Errorf("decisions prod, staging (-want +got):\n%s", diff)
 	}
 }
+
+// A nested Middleware with the same verifier reuses the outer one's claims
+// only for the token it would read itself: an inner Middleware that reads
+// the Authorization header, inside one that reads a cookie, does not let
+// through a request that carries the session in the cookie alone (a
+// bearer-only API route would otherwise accept cookie sessions, and with
+// them cross-site requests), nor one whose header holds another token.
+func TestNestedMiddlewaresReadTheirOwnToken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	v := w.f.Verifier()
+	hello := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.WriteString(rw, authz.ClaimsFromContext(r.Context()).OrganizationMembershipID)
+	})
+	cookie := c.Middleware(v, authz.TokenFromCookie("session"))
+	bearer := c.Middleware(v)
+	alice, bob := w.f.Session("om_alice"), w.f.Session("om_bob")
+	tests := []struct {
+		name           string
+		h              http.Handler
+		cookie, header string
+		want           answer
+	}{
+		{"cookie outside, bearer inside, cookie only", cookie.RequireSession(bearer.RequireSession(hello)), alice, "", answer{Status: 401}},
+		{"cookie outside, bearer inside, both the same token", cookie.RequireSession(bearer.RequireSession(hello)), alice, alice, answer{Status: 200, Body: "om_alice"}},
+		{"cookie outside, bearer inside, another token in the header", cookie.RequireSession(bearer.RequireSession(hello)), alice, bob, answer{Status: 200, Body: "om_bob"}},
+		{"bearer outside, cookie inside, header only", bearer.RequireSession(cookie.RequireSession(hello)), "", alice, answer{Status: 401}},
+		{"bearer twice", bearer.RequireSession(bearer.RequireSession(hello)), "", alice, answer{Status: 200, Body: "om_alice"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.header)
+			}
+			if tt.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: "session", Value: tt.cookie})
+			}
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, req)
+			got := answer{Status: rec.Code}
+			if rec.Code == 200 {
+				got.Body = rec.Body.String()
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
