@@ -133,9 +133,10 @@ type RejectError struct {
 	// (or what a resource function chose).
 	Status int
 	// RetryAfter is how long the WorkOS API asked to wait (its Retry-After)
-	// when the check failed with such an answer, zero otherwise. The
-	// default handlers send it as Retry-After, in whole seconds rounded up,
-	// with a 503.
+	// when the check failed with such an answer, zero otherwise; a
+	// resource function's RejectError may set its own. The default
+	// handlers send it as Retry-After, in whole seconds rounded up, with a
+	// 503 or a 429.
 	RetryAfter time.Duration
 	// Err is the reason; see [OnReject] for the list. It never holds the
 	// token or the API key.
@@ -178,12 +179,14 @@ func (e *RejectError) Code() string {
 }
 
 // writeHeaders sets the headers every answer of a rejection carries:
-// WWW-Authenticate: Bearer on a 401, Retry-After on a 503 with RetryAfter.
+// WWW-Authenticate: Bearer on a 401, Retry-After on a 503 or a 429 (the
+// statuses it is defined for, RFC 9110 §10.2.3 and RFC 6585 §4) with
+// RetryAfter.
 func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 	switch e.Status {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer`)
-	case http.StatusServiceUnavailable:
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 		if e.RetryAfter > 0 {
 			secs := (e.RetryAfter + time.Second - 1) / time.Second
 			w.Header().Set("Retry-After", strconv.FormatInt(int64(secs), 10))
@@ -192,8 +195,8 @@ func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 }
 
 // WriteTextError answers a rejection with the bare status text as
-// text/plain ("Forbidden\n"), WWW-Authenticate: Bearer on a 401 and the
-// API's Retry-After on a 503. It is the [Middleware]'s default error
+// text/plain ("Forbidden\n"), WWW-Authenticate: Bearer on a 401 and
+// RejectError.RetryAfter as Retry-After on a 503 or a 429. It is the [Middleware]'s default error
 // handler.
 func WriteTextError(w http.ResponseWriter, _ *http.Request, e *RejectError) {
 	e.writeHeaders(w)

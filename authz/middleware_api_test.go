@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
@@ -49,6 +50,8 @@ func TestMiddlewareErrorHandlerAndResourceFunction(t *testing.T) {
 		switch {
 		case id == "gone-for-good":
 			return authz.ResourceRef{}, &authz.RejectError{Status: http.StatusGone, Err: errors.New("archived")}
+		case id == "busy":
+			return authz.ResourceRef{}, &authz.RejectError{Status: http.StatusTooManyRequests, RetryAfter: 2500 * time.Millisecond, Err: errors.New("the app's own rate limit")}
 		case !known[id]:
 			return authz.ResourceRef{}, authz.ErrNotFound // the app's own table has no such project
 		}
@@ -70,6 +73,8 @@ func TestMiddlewareErrorHandlerAndResourceFunction(t *testing.T) {
 		{"resource function: not found, no call", false, "/projects/p404", alice, nil, answer{404, text, "", "Not Found\n"}, 0},
 		{"resource function: not found, JSON", true, "/projects/p404", alice, nil, answer{404, js, "", `{"error":"not_found","message":"Not Found"}` + "\n"}, 0},
 		{"resource function: its own status", true, "/projects/gone-for-good", alice, nil, answer{410, js, "", `{"error":"gone","message":"Gone"}` + "\n"}, 0},
+		{"resource function: 429 with its wait", false, "/projects/busy", alice, nil, answer{429, text, "3", "Too Many Requests\n"}, 0},
+		{"resource function: 429 with its wait, JSON", true, "/projects/busy", alice, nil, answer{429, js, "3", `{"error":"too_many_requests","message":"Too Many Requests"}` + "\n"}, 0},
 		{"the API does not know it: 403, JSON", true, "/projects/authz_resource_gone", alice, nil, answer{403, js, "", `{"error":"forbidden","message":"Forbidden"}` + "\n"}, 1},
 		{"no session, JSON", true, "/projects/" + ws1p, "", nil, answer{401, js, "", `{"error":"unauthorized","message":"Unauthorized"}` + "\n"}, 0},
 		{"503 forwards Retry-After", false, "/projects/" + ws1p, alice, &authztest.Fault{Status: 503, RetryAfter: "7"}, answer{503, text, "7", "Service Unavailable\n"}, 1},
