@@ -198,11 +198,12 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				return
 			}
 			if page.After == q.Get("after") {
-				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, page.After))
+				// The cursor is the server's text: never quoted (it may echo the key).
+				yield(zero, fmt.Errorf("%w: the list's after cursor did not advance", ErrMalformedResponse))
 				return
 			}
 			if _, again := requested[page.After]; again {
-				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, page.After))
+				yield(zero, fmt.Errorf("%w: the list's after cursor names a page already requested (its cursors go round in a cycle)", ErrMalformedResponse))
 				return
 			}
 			requested[page.After] = struct{}{}
