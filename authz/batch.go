@@ -48,6 +48,12 @@ func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 // reports [SourceAPI]: this caller's own API call (the listing) answered,
 // though no check call was made for that item.
 //
+// When the listing fails because the API cannot answer now (no answer,
+// 408, 429, 5xx, [ErrThrottled], after the listing's own retries), every
+// item it has not answered fails with that error in the [*BatchError]:
+// per-item checks would fail the same way, at a request each. After any
+// other failure (a 4xx) the items are checked one by one.
+//
 // Use [ChildrenOf] instead when every item is a direct child of parent of
 // the permission's resource type: absent items are then denied without
 // further calls.
@@ -306,6 +312,16 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 	for range budget {
 		page, err := b.c.listResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
 		if err != nil {
+			if outage(ctx, err) {
+				// Per-item checks would fail the same way, one request
+				// (and its retries) each: every item gets the listing's error.
+				for _, g := range pending {
+					if !found[g] {
+						b.fail(g.indexes, err)
+					}
+				}
+				return nil
+			}
 			break // fall back to per-item checks, which report their own errors
 		}
 		for _, res := range page.Data {
@@ -341,6 +357,14 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 		}
 	}
 	return rest
+}
+
+// outage reports whether err, the failure of a discovery listing, says
+// that the API cannot answer now — no answer, 408, 429, 5xx, the Client's
+// own rate limiter, or ctx done — rather than something about the listing
+// (a 4xx), after which per-item checks may still succeed.
+func outage(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || retryable(err) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrThrottled)
 }
 
 // checkEach asks the API for every pending item, cc.concurrency at a time.

@@ -54,7 +54,10 @@ import (
 //   - the API answered with an error other than 404: [*APIError],
 //     matching [ErrRateLimited], [ErrServer], [ErrUnauthorized]…;
 //   - the API could not be reached (connection refused or reset, dropped
-//     connection, an attempt timing out): [ErrUnavailable];
+//     connection, an attempt timing out, no answer within
+//     [WithCallTimeout]): [ErrUnavailable];
+//   - the Client's rate limiter ([WithRateLimit], [WithLimiter]) had no
+//     request slot before the deadline: [ErrThrottled], at once;
 //   - a malformed or oversized answer: [ErrMalformedResponse],
 //     [ErrResponseTooLarge];
 //   - a panic in the call (for example in a custom RoundTripper):
@@ -63,8 +66,8 @@ import (
 //     [context.DeadlineExceeded]), possibly wrapped with the last
 //     attempt's error.
 //
-// Errors after retries ([RetryPolicy]) wrap the last attempt's error. No
-// error text contains the API key.
+// Errors after retries ([RetryPolicy], [RetryBudget]) wrap the last
+// attempt's error. No error text contains the API key or a piece of it.
 //
 // Merging: concurrent identical checks (same membership, permission and
 // resource) on one Client share one API call. The shared call runs on a
@@ -350,7 +353,13 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 	c.flightsMu.Unlock()
 
 	var res checkResult
-	if err := c.send(ctx, ctx, k.request(), &res); err != nil {
+	req := k.request()
+	if dl, ok := startCtx.Deadline(); ok {
+		// A rate-limiter slot past the starter's deadline fails the call
+		// at once (ErrThrottled) rather than after the starter left.
+		req.slotDeadline = dl
+	}
+	if err := c.send(ctx, ctx, req, &res); err != nil {
 		if ae := (*APIError)(nil); errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
 			// The API's answer, not a failure: nothing of that name
 			// exists for the membership (see Decision.NotFound). Not

@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,11 +28,12 @@ const version = "0.1.0"
 // nil *Client or of a zero Client panic.
 type Client struct {
 	cfg       config
-	key       redactor // the API key; only ever used through authHeader and redact
-	authHdr   string   // "Bearer <key>"
+	key       redactor    // removes the API key from error texts
+	cred      *credential // the Authorization header; see credential
 	userAgent string
 	http      *http.Client
-	ownsHTTP  bool // the Client built http and closes its idle connections
+	ownsHTTP  bool         // the Client built http and closes its idle connections
+	budget    *retryBucket // the RetryBudget; nil when off
 
 	res    ResourceLayer      // returned by Resource
 	flight singleflight.Group // merges identical checks
@@ -84,8 +88,8 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		cfg:       cfg,
-		key:       redactor(apiKey),
-		authHdr:   "Bearer " + apiKey,
+		key:       newRedactor(apiKey),
+		cred:      &credential{header: "Bearer " + apiKey},
 		userAgent: "fgakit/" + version,
 		http:      cfg.httpClient,
 	}
@@ -97,7 +101,14 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		t.MaxIdleConnsPerHost = 64
 		c.http = &http.Client{Transport: t, CheckRedirect: noRedirects}
 		c.ownsHTTP = true
+	} else {
+		// A copy of the caller's client that follows no redirect, whatever
+		// its CheckRedirect says: the API key goes to the API only.
+		h := *c.http
+		h.CheckRedirect = noRedirects
+		c.http = &h
 	}
+	c.budget = newRetryBucket(cfg.retryBudget)
 	c.res.c = c
 	c.flights = map[string]*flight{}
 	// The base URL too: two environments (a staging fake and production,
@@ -107,6 +118,47 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	c.cacheID = hex.EncodeToString(sum[:8])
 	c.base, c.cancelBase = context.WithCancel(context.Background())
 	return c, nil
+}
+
+// credential holds the Authorization header, "Bearer <API key>". The
+// Client keeps it behind a pointer: fmt prints a pointer nested in a value
+// as an address, so even a Client value printed field by field (fmt's %v
+// of *c, reflection-based loggers) does not show it. Its own methods print
+// nothing secret either.
+type credential struct{ header string }
+
+func (*credential) String() string   { return "[REDACTED]" }
+func (*credential) GoString() string { return "[REDACTED]" }
+
+// String describes the Client without its API key: "authz.Client(<base
+// URL>)".
+func (c *Client) String() string {
+	if c == nil {
+		return "authz.Client(nil)"
+	}
+	return "authz.Client(" + c.cfg.baseURL + ")"
+}
+
+// GoString is String: %#v prints no API key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints [Client.String] for every verb (%v, %+v, %#v, %s, %q…), so
+// no formatting of a Client, or of a struct holding one, shows its API key.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	io.WriteString(f, c.String())
+}
+
+// LogValue makes [log/slog] log a Client as its base URL only, never its
+// API key.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("authz.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("base_url", c.cfg.baseURL))
 }
 
 // noRedirects makes the Client's own HTTP client return a redirect as the

@@ -57,9 +57,15 @@
 // malformed or oversized answer ([ErrMalformedResponse],
 // [ErrResponseTooLarge]), a panic in the call ([ErrPanic]), a closed Client
 // ([ErrClosed]) or the caller's ctx.Err(). No error text contains the API
-// key. Failed calls are retried per [RetryPolicy], never past the caller's
-// deadline; [WithRateLimit] keeps a Client under WorkOS's request rate;
-// [WithObserver] reports every HTTP attempt.
+// key, nor any piece of it (nor does printing or logging a Client). Every
+// call is bounded by [WithCallTimeout] (10 s by default). Failed calls are
+// retried per [RetryPolicy], never past the caller's deadline, and a
+// Client-wide [RetryBudget] stops retries from multiplying the load during
+// an outage; [WithRateLimit] or your own [Limiter] ([WithLimiter]) keeps a
+// Client under WorkOS's request rate, failing a call at once with
+// [ErrThrottled] when its slot would come after its deadline;
+// [WithObserver] reports every HTTP attempt. The Client never follows a
+// redirect.
 //
 // # A resource that does not exist
 //

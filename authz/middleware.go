@@ -188,7 +188,12 @@ func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 		w.Header().Set("WWW-Authenticate", `Bearer`)
 	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 		if e.RetryAfter > 0 {
-			secs := (e.RetryAfter + time.Second - 1) / time.Second
+			// Whole seconds, rounded up, without the overflow of adding
+			// a second to the longest duration.
+			secs := e.RetryAfter / time.Second
+			if e.RetryAfter%time.Second != 0 {
+				secs++
+			}
 			w.Header().Set("Retry-After", strconv.FormatInt(int64(secs), 10))
 		}
 	}
@@ -196,8 +201,8 @@ func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 
 // WriteTextError answers a rejection with the bare status text as
 // text/plain ("Forbidden\n"), WWW-Authenticate: Bearer on a 401 and
-// RejectError.RetryAfter as Retry-After on a 503 or a 429. It is the [Middleware]'s default error
-// handler.
+// RejectError.RetryAfter as Retry-After on a 503 or a 429. It is the
+// [Middleware]'s default error handler.
 func WriteTextError(w http.ResponseWriter, _ *http.Request, e *RejectError) {
 	e.writeHeaders(w)
 	http.Error(w, http.StatusText(e.Status), e.Status)

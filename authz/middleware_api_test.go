@@ -79,6 +79,7 @@ func TestMiddlewareErrorHandlerAndResourceFunction(t *testing.T) {
 		{"no session, JSON", true, "/projects/" + ws1p, "", nil, answer{401, js, "", `{"error":"unauthorized","message":"Unauthorized"}` + "\n"}, 0},
 		{"503 forwards Retry-After", false, "/projects/" + ws1p, alice, &authztest.Fault{Status: 503, RetryAfter: "7"}, answer{503, text, "7", "Service Unavailable\n"}, 1},
 		{"429 forwards Retry-After, JSON", true, "/projects/" + ws1p, alice, &authztest.Fault{Status: 429, RetryAfter: "90"}, answer{503, js, "90", `{"error":"unavailable","message":"Service Unavailable"}` + "\n"}, 1},
+		{"Retry-After past every cap stays positive", false, "/projects/" + ws1p, alice, &authztest.Fault{Status: 429, RetryAfter: "99999999999999999999"}, answer{503, text, "9223372037", "Service Unavailable\n"}, 1},
 		{"503 without Retry-After", false, "/projects/" + ws1p, alice, &authztest.Fault{Status: 503}, answer{503, text, "", "Service Unavailable\n"}, 1},
 	}
 	for _, tt := range tests {

@@ -80,6 +80,32 @@
 //     self-signed certificate for the key) and x5t#S256 included. Tokens
 //     are signed outside the lock checks take, so minting never holds up
 //     checks.
+//   - Events (WIRE.md §8): every change the fake applies — over HTTP, from
+//     Go setup or from a fixture — records the event WorkOS would emit,
+//     with the payload of the official spec: permission.*, role.* for
+//     environment roles, organization_role.* for custom roles,
+//     organization.created, organization_membership.* (created, role and
+//     status changes, deleted), group.* (created, updated, deleted,
+//     member_added, member_removed), session.created for each minted token
+//     and session.revoked. Role assignments emit nothing (WorkOS has no
+//     such event type), nor do resources or the JWT template. [Fake.Events]
+//     returns the log; GET /events serves it (events filter, after/before,
+//     order asc|desc|normal, limit, range_start/range_end,
+//     organization_id).
+//   - Webhooks: endpoints from POST /webhook_endpoints (the answer carries
+//     the signing secret; GET, PATCH, DELETE as the spec says),
+//     [WithWebhook] or [Fake.AddWebhook] receive each event as a POST,
+//     signed "WorkOS-Signature: t=<unix ms>, v1=<hex HMAC-SHA256>" as
+//     WorkOS signs ([SignWebhook] builds one for your own handler's
+//     tests). Failed attempts (non-2xx, timeout, no connection) are retried
+//     on the fake's clock ([DefaultWebhookRetries], [WithWebhookRetries],
+//     [WithWebhookClient]); [Fake.DeliverWebhooks] waits for every due
+//     attempt and [Fake.WebhookDeliveries] logs each one (event, endpoint,
+//     attempt, status, error, next attempt). Deliveries run in one
+//     goroutine the fake owns, stopped by [Fake.Close]. With a frozen clock
+//     a test drives retries without sleeping: [Fake.Advance] past the
+//     delay, then DeliverWebhooks again (see the example of
+//     [Fake.DeliverWebhooks]).
 //   - Inspection: [Fake.Calls] logs every WorkOS API request (not JWKS or
 //     /_fake/ requests) with its method, path, query, status, X-Request-ID
 //     and body. The log is bounded: the most recent [DefaultCallLogSize]
@@ -268,6 +294,57 @@
 //     3072 bytes is not minted (422). Template claims never replace the
 //     standard ones (sub, sid, org_id, role, roles, permissions, …).
 //   - [WithClientID] wins over a fixture's client_id.
+//   - Events: GET /events demands the events list (422 {"errors":
+//     [{"code":"required","field":"events"}]} without it, as the live API
+//     is reported to; the spec marks it optional); an unknown type, a limit
+//     outside 1–100, an unknown order, both cursors, or a cursor that names
+//     no event of this fake is 422 with {"code":"invalid","field":…}; an
+//     organization_id the fake never had is 400. range_start is inclusive,
+//     range_end exclusive. Events are ordered as they were emitted (their
+//     IDs count up); moving the clock backward makes created_at go back
+//     too. Events are kept [EventRetention] (30 days, as the Events API
+//     returns) on the fake's clock and at most [MaxEvents]; an expired
+//     event is no longer listed and its ID as a cursor is 422, the case a
+//     consumer must survive. list_metadata carries before as well as after.
+//     The delivery log keeps the last [MaxWebhookDeliveries] attempts.
+//   - Event payloads follow the spec's event schemas field for field
+//     (role.* carries object, slug, resource_type_slug, permissions and the
+//     timestamps; organization_role.* adds organization_id, name and
+//     description). An organization_membership.* role is the first of its
+//     organization roles (null when it has none, as in the fake's
+//     membership answers); custom_attributes is {}; organization.* has no
+//     domains, {} metadata and a null external_id; session.* has auth_method
+//     "unknown" and null ip_address and user_agent.
+//   - Deleting a permission emits permission.deleted only, not a role
+//     update for each role that loses it; deleting a group emits
+//     group.deleted only, not member_removed for its members. Deleting a
+//     membership emits group.member_removed for each of its groups, then
+//     organization_membership.deleted. Re-creating an inactive membership
+//     (which reactivates it) is organization_membership.updated. A write
+//     that changes nothing (adding a group member twice, deactivating an
+//     inactive membership, revoking a revoked session) or is refused emits
+//     nothing. Not emitted because the fake has no such writes: user.*
+//     (users are implicit), organization.updated and organization.deleted.
+//   - Webhook endpoints: endpoint_url must be https, or http on a loopback
+//     host (for tests; WorkOS wants https); the same URL twice is 409
+//     duplicate_endpoint; an event type outside the spec's enum is 422
+//     invalid_request_parameters with an unknown_event_type entry per
+//     type. Secrets are "whsec_" plus 36 random hex digits; lists show them
+//     as the spec requires. An endpoint receives the events emitted while
+//     it exists and is enabled — none from before, none while disabled —
+//     and deleting it drops its pending retries. [WithWebhook] endpoints
+//     exist before a [WithFixture] fixture loads, so they receive its
+//     events.
+//   - Webhook delivery: one event per POST, attempted one at a time in
+//     emission order; the body is compact JSON without HTML escaping, so it
+//     survives JSON.stringify(JSON.parse(body)) (the Node SDK verifies that
+//     form when handed an object). The signature's t is the fake's clock
+//     at the attempt, so a frozen clock far from the real time fails a
+//     verifier on the real clock (tolerance 180 s): set the clock to the
+//     real time first (POST /_fake/clock {"set": …}). The retry schedule
+//     and the attempt timeout are the fake's choices ([DefaultWebhookRetries],
+//     [DefaultWebhookTimeout]); WorkOS documents retries but not their
+//     schedule.
 //
 // # Unsupported
 //
@@ -277,6 +354,7 @@
 // revocation and the JWT template are served), removing one permission from an
 // environment role (DELETE /authorization/roles/{slug}/permissions/{p} is
 // not in the API; use PUT), the role priority endpoint, and everything
-// else outside /authorization. The faults lock_timeout and
+// else outside /authorization but /events and /webhook_endpoints. The
+// faults lock_timeout and
 // resource_type_update_in_progress happen only when injected.
 package authztest

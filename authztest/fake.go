@@ -35,7 +35,7 @@ type Fake struct {
 	url     string
 	mux     *http.ServeMux
 	clock   clock
-	apiKey  string
+	apiKey  *apiKey // behind a pointer: printing a Fake field by field shows an address
 	needKey bool
 	limits  ServerLimits // of the server New and NewServer start
 
@@ -52,7 +52,8 @@ type Fake struct {
 	// idempotentOrder holds the keys in the order first received, for
 	// expiry and the bound; it may hold keys already forgotten.
 	idempotentOrder []*idempotent
-	idempotentCap   int                 // maxIdempotencyKeys; smaller in tests
+	idempotentCap   int // maxIdempotencyKeys; smaller in tests
+	wh              webhookWorker
 	sessions        map[string]*session // by ID (sid); see sessions_mgmt.go
 	jwtTemplate     *jwtTemplate        // nil: DefaultJWTTemplate
 	closed          bool                // Close was called: setup methods refuse
@@ -75,6 +76,11 @@ type config struct {
 	logBody     int
 	logSet      bool
 	limits      ServerLimits
+
+	webhooks      [][2]string // WithWebhook: URL, secret
+	retries       []time.Duration
+	retriesSet    bool
+	webhookClient *http.Client
 }
 
 // WithAPIKey makes the fake demand "Authorization: Bearer key" on every
@@ -121,22 +127,41 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Fake{tb: tb, apiKey: cfg.apiKey, needKey: cfg.needKey, clientID: cfg.clientID, calls: log, limits: cfg.limits.withDefaults(),
+	f := &Fake{tb: tb, apiKey: &apiKey{cfg.apiKey}, needKey: cfg.needKey, clientID: cfg.clientID, calls: log, limits: cfg.limits.withDefaults(),
 		idempotent: map[string]*idempotent{}, idempotentCap: maxIdempotencyKeys}
 	if cfg.start != nil {
 		f.clock.set(*cfg.start)
 	}
 	f.m = newModel(f.Now)
+	f.m.onEvent = func() { poke(f.wh.wake) } // f.mu is held by whoever emits
+	f.wh.client, f.wh.retries = cfg.webhookClient, cfg.retries
+	if f.wh.client == nil {
+		f.wh.client = &http.Client{Timeout: DefaultWebhookTimeout}
+	}
+	if !cfg.retriesSet {
+		f.wh.retries = DefaultWebhookRetries()
+	}
+	for _, w := range cfg.webhooks {
+		if w[1] == "" {
+			return nil, fmt.Errorf("authztest: WithWebhook %s: the secret is empty", w[0])
+		}
+		if _, err := f.addWebhookLocked(w[0], w[1], nil, true); err != nil {
+			f.stopWebhooks()
+			return nil, fmt.Errorf("authztest: WithWebhook %s: %w", w[0], err)
+		}
+	}
 	f.mux = f.routes()
 	if cfg.fixturePath != "" {
 		fx, err := LoadFixtureFile(cfg.fixturePath)
 		if err != nil {
+			f.stopWebhooks()
 			return nil, err
 		}
 		cfg.fixture = fx
 	}
 	if cfg.fixture != nil {
 		if err := f.Load(cfg.fixture); err != nil {
+			f.stopWebhooks()
 			return nil, err
 		}
 		if cfg.clientIDSet {
@@ -180,6 +205,7 @@ func NewServer(addr string, opts ...Option) (*Fake, error) {
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
+		f.stopWebhooks()
 		return nil, fmt.Errorf("authztest: %w", err)
 	}
 	f.srv = f.newHTTPServer()
@@ -215,6 +241,7 @@ func (f *Fake) Close() {
 		f.mu.Lock()
 		f.closed = true
 		f.mu.Unlock()
+		f.stopWebhooks()
 		if f.srv != nil {
 			f.srv.Close()
 		}
@@ -246,7 +273,7 @@ func (f *Fake) ClientID() string {
 }
 
 // APIKey is the API key [Fake.Client] authenticates with.
-func (f *Fake) APIKey() string { return f.apiKey }
+func (f *Fake) APIKey() string { return f.apiKey.v }
 
 // Client returns the production client pointed at the fake, authenticating
 // with [Fake.APIKey] and retrying with [RetryPolicy] (fast, for tests).
@@ -418,7 +445,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	path := r.URL.Path
 	api := !strings.HasPrefix(path, "/_fake/") && !strings.HasPrefix(path, "/sso/jwks/")
-	if api && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey {
+	if api && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey.v {
 		// Refused before its body is read: the log keeps at most its body
 		// limit of it, and nothing more is held for a request without the key.
 		b, _ := io.ReadAll(io.LimitReader(r.Body, int64(f.calls.body)+1))
@@ -510,6 +537,8 @@ func (f *Fake) routes() *http.ServeMux {
 	f.membershipRoutes(mux)
 	f.groupManagementRoutes(mux)
 	f.userManagementSessionRoutes(mux)
+	f.eventRoutes(mux)
+	f.webhookRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

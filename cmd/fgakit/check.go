@@ -147,7 +147,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 
 	var d authz.Decision
 	if *rawToken != "" {
-		v, err := token.NewVerifier(clientID, token.WithBaseURL(base))
+		v, err := token.NewVerifier(clientID, token.WithBaseURL(base), token.WithLogger(e.logger()))
 		if err != nil {
 			return e.fail(cmd, errors.New(redact(err.Error(), secrets...)))
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -374,5 +376,35 @@ func TestCheckUndecidedWording(t *testing.T) {
 				t.Errorf("--json: exit %d, %+v (%v); want 2, not allowed, error with the API status and %q", j.code, got, err, tt.hint)
 			}
 		})
+	}
+}
+
+// TestTokenVerifySkippedKeys: a JWKS entry the verifier cannot use is
+// reported on stderr, and the token signed by the good key still verifies.
+func TestTokenVerifySkippedKeys(t *testing.T) {
+	t.Parallel()
+	f, env := newFake(t)
+	good := f.Session("om_alice")
+	resp, err := http.Get(f.URL() + "/sso/jwks/" + f.ClientID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Keys []json.RawMessage }
+	err = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Keys = append(doc.Keys, json.RawMessage(`"not a key"`))
+	body, _ := json.Marshal(map[string]any{"keys": doc.Keys})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(body) }))
+	t.Cleanup(srv.Close)
+
+	r := runCLI(t, env, "", "token", "verify", "--jwks-url", srv.URL, good)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q; want 0", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "level=WARN") || !strings.Contains(r.stderr, "keys[1]") {
+		t.Errorf("stderr %q, want a warning naming the skipped entry keys[1]", r.stderr)
 	}
 }
