@@ -1,6 +1,8 @@
 package fgakit_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/fgakit/fgakit/internal/readmecheck"
@@ -63,7 +65,7 @@ var (
 func render(v ...any) {}
 `
 
-// TestREADMESnippets compiles and vets every Go snippet of README.md as a
+// TestREADMESnippets compiles every Go snippet of README.md as a
 // user would paste it.
 func TestREADMESnippets(t *testing.T) {
 	t.Parallel()
@@ -71,4 +73,34 @@ func TestREADMESnippets(t *testing.T) {
 		t.Skip("runs the go command")
 	}
 	readmecheck.Check(t, "README.md", ".", readmePrelude)
+}
+
+// TestPackageDocSnippets compiles the code blocks of the package docs that
+// a user pastes whole (go doc's first screen), with the README's prelude
+// plus the names they take as given.
+func TestPackageDocSnippets(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	root, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []readmecheck.Snippet
+	for _, file := range []string{"authztest/doc.go", "token/doc.go"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snippets, err := readmecheck.ParseDoc(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snippets) == 0 {
+			t.Fatalf("%s has no code block", file)
+		}
+		all = append(all, snippets...)
+	}
+	readmecheck.CheckSnippets(t, root, all, readmePrelude+"\nvar rawAccessToken string\n")
 }

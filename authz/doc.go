@@ -168,7 +168,7 @@
 // ([WriteTextError] by default, [WriteJSONError] for an API), from a
 // [*RejectError] with the status and the reason. Handlers, and already the
 // resource function, get the claims with [ClaimsFromContext]. Nested
-// Middlewares each hold the request to their own verifier.
+// Middlewares each hold the request to their own verifier and token source.
 //
 // # Request memos over long requests
 //

@@ -47,11 +47,13 @@ import (
 // context ([ClaimsFromContext]) and a request memo ([cache.WithMemo]), so
 // repeated checks in the handler are answered once.
 //
-// Middlewares compose: each holds the request to its own verifier. An
-// inner Middleware built with the same [*token.Verifier] as an outer one
-// reuses the outer one's claims; one with another verifier (another
-// environment, issuer or client ID) verifies the token again and rejects
-// what its verifier rejects.
+// Middlewares compose: each holds the request to its own verifier and its
+// own token source. An inner Middleware built with the same
+// [*token.Verifier] as an outer one, that reads the same token, reuses the
+// outer one's claims; one with another verifier (another environment,
+// issuer or client ID), or that reads another token (a cookie, see
+// [TokenFromCookie], where the outer one read the Authorization header),
+// verifies its own token and rejects what its verifier rejects.
 type Middleware struct {
 	c          *Client
 	v          *token.Verifier
@@ -132,9 +134,10 @@ type RejectError struct {
 	// (or what a resource function chose).
 	Status int
 	// RetryAfter is how long the WorkOS API asked to wait (its Retry-After)
-	// when the check failed with such an answer, zero otherwise. The
-	// default handlers send it as Retry-After, in whole seconds rounded up,
-	// with a 503.
+	// when the check failed with such an answer, zero otherwise; a
+	// resource function's RejectError may set its own. The default
+	// handlers send it as Retry-After, in whole seconds rounded up, with a
+	// 503 or a 429.
 	RetryAfter time.Duration
 	// Err is the reason; see [OnReject] for the list. It never holds the
 	// token or the API key.
@@ -177,12 +180,14 @@ func (e *RejectError) Code() string {
 }
 
 // writeHeaders sets the headers every answer of a rejection carries:
-// WWW-Authenticate: Bearer on a 401, Retry-After on a 503 with RetryAfter.
+// WWW-Authenticate: Bearer on a 401, Retry-After on a 503 or a 429 (the
+// statuses it is defined for, RFC 9110 §10.2.3 and RFC 6585 §4) with
+// RetryAfter.
 func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 	switch e.Status {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer`)
-	case http.StatusServiceUnavailable:
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 		if e.RetryAfter > 0 {
 			// Whole seconds, rounded up, without the overflow of adding
 			// a second to the longest duration.
@@ -196,9 +201,9 @@ func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 }
 
 // WriteTextError answers a rejection with the bare status text as
-// text/plain ("Forbidden\n"), WWW-Authenticate: Bearer on a 401 and the
-// API's Retry-After on a 503. It is the [Middleware]'s default error
-// handler.
+// text/plain ("Forbidden\n"), WWW-Authenticate: Bearer on a 401 and
+// RejectError.RetryAfter as Retry-After on a 503 or a 429. It is the
+// [Middleware]'s default error handler.
 func WriteTextError(w http.ResponseWriter, _ *http.Request, e *RejectError) {
 	e.writeHeaders(w)
 	http.Error(w, http.StatusText(e.Status), e.Status)
@@ -249,12 +254,14 @@ func bearerToken(r *http.Request) string {
 
 type claimsKey struct{}
 
-// verified is what a Middleware puts in a request's context: the claims and
-// the verifier that accepted them, so that an inner Middleware with another
-// verifier does not take them on trust.
+// verified is what a Middleware puts in a request's context: the claims,
+// the verifier that accepted them and the token they came from, so that an
+// inner Middleware with another verifier, or one that reads its token from
+// elsewhere (TokenFromCookie), does not take them on trust.
 type verified struct {
 	claims *token.Claims
 	by     *token.Verifier
+	raw    string
 }
 
 // ClaimsFromContext returns the verified claims the [Middleware] put in a
@@ -414,13 +421,14 @@ var errDeniedNotFound = fmt.Errorf("%w: %w", ErrDenied, ErrNotFound)
 
 // session verifies the request's token and returns the request with the
 // claims and a memo in its context, or answers 401/503 and returns false.
-// Claims an outer Middleware verified with the same verifier are reused;
-// any other verifier's are not trusted, and the token is verified again.
+// Claims an outer Middleware verified with the same verifier, from the
+// token this Middleware reads, are reused; any other claims are not
+// trusted, and this Middleware's own token is verified.
 func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	if v, _ := r.Context().Value(claimsKey{}).(*verified); v != nil && v.by == m.v {
-		return r, true // an outer Middleware with this verifier verified it
-	}
 	raw := m.tokenOf(r)
+	if v, _ := r.Context().Value(claimsKey{}).(*verified); v != nil && v.by == m.v && v.raw == raw && raw != "" {
+		return r, true // an outer Middleware with this verifier verified this token
+	}
 	if raw == "" {
 		m.reject(w, r, http.StatusUnauthorized, ErrNoSessionToken)
 		return r, false
@@ -434,7 +442,7 @@ func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Requ
 		m.reject(w, r, status, err)
 		return r, false
 	}
-	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, &verified{claims: claims, by: m.v})
+	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, &verified{claims: claims, by: m.v, raw: raw})
 	return r.WithContext(ctx), true
 }
 

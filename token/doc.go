@@ -9,9 +9,16 @@
 // permissions, entitlements, feature flags, the organization membership ID
 // added by a JWT template, and the impersonator.
 //
-//	v, err := token.NewVerifier(clientID)            // keys from https://api.workos.com/sso/jwks/{clientID}
+//	v, err := token.NewVerifier(clientID) // keys from https://api.workos.com/sso/jwks/{clientID}
+//	if err != nil {
+//		return err
+//	}
 //	defer v.Close()
-//	claims, err := v.Verify(ctx, rawAccessToken)     // errors.Is(err, token.ErrExpired), …
+//	claims, err := v.Verify(ctx, rawAccessToken) // errors.Is(err, token.ErrExpired), …
+//	if err != nil {
+//		return err // 401
+//	}
+//	fmt.Println(claims.OrganizationMembershipID)
 //
 // # Two layers
 //
