@@ -243,8 +243,13 @@
 //     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an
 //     Authorization header.
-//   - Unknown request body fields are ignored; a malformed JSON body is 400
-//     bad_request; a field of the wrong JSON type is 422.
+//   - Unknown request body fields are ignored; a field of the wrong JSON
+//     type is 422. A body that is not a JSON object is 400 bad_request where
+//     the operation declares that code (creates, role and group updates,
+//     adding a permission to a role), and otherwise the status the
+//     operation declares for invalid input: 422 (with code
+//     invalid_request_parameters for memberships and the JWT template), or
+//     400 {"message"} for session revocation.
 //   - Idempotency-Key (WorkOS documents the header on creates, "each
 //     subsequent request matching this unique string will return the same
 //     response", keys expiring after 24 hours, and nothing about a key

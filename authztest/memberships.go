@@ -343,7 +343,7 @@ func jsonString(s string) string {
 // createMembershipHTTP serves POST /user_management/organization_memberships:
 // {user_id, organization_id, role_slug | role_slugs} → 201.
 func (f *Fake) createMembershipHTTP(r *http.Request) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "invalid_request_parameters")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -370,7 +370,7 @@ func (f *Fake) getMembership(r *http.Request, om *membership) (int, any, error) 
 // updateMembership serves PUT …/organization_memberships/{id}:
 // {role_slug | role_slugs}; a body with neither changes nothing.
 func (f *Fake) updateMembership(r *http.Request, om *membership) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "invalid_request_parameters")
 	if err != nil {
 		return 0, nil, err
 	}

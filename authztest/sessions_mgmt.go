@@ -122,7 +122,7 @@ func (f *Fake) SessionRevoked(id string) bool {
 // revokeSessionHTTP serves POST /user_management/sessions/revoke:
 // {session_id} → 200 without a body.
 func (f *Fake) revokeSessionHTTP(r *http.Request) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody400(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -373,7 +373,7 @@ func (f *Fake) userManagementSessionRoutes(mux *http.ServeMux) {
 
 // putJWTTemplate serves PUT /user_management/jwt_template: {content} → 200.
 func (f *Fake) putJWTTemplate(r *http.Request) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "invalid_request_parameters")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -468,6 +468,32 @@ var scenarios = []struct {
 		s.must("delete", c.DeleteGroup(ctx, "org_acme", g.ID))
 		s.status("delete again", c.DeleteGroup(ctx, "org_acme", g.ID), http.StatusNotFound)
 	}},
+	{"malformed bodies", func(s *suite) {
+		// A body that is not JSON, on the in-scope operations that take one
+		// and declare no 400 bad_request: each must answer a status and body
+		// the operation declares (the table checks the body).
+		for _, r := range []struct {
+			method, path string
+			want         int
+		}{
+			{"POST", "/authorization/organization_memberships/om_alice/check", 422},
+			{"POST", "/authorization/organization_memberships/om_alice/role_assignments", 422},
+			{"DELETE", "/authorization/organization_memberships/om_alice/role_assignments", 422},
+			{"POST", "/authorization/groups/group_eng/role_assignments", 422},
+			{"PUT", "/authorization/groups/group_eng/role_assignments", 422},
+			{"DELETE", "/authorization/groups/group_eng/role_assignments", 422},
+			{"PATCH", "/authorization/permissions/project:edit", 422},
+			{"PATCH", "/authorization/resources/res_web", 422},
+			{"PATCH", "/authorization/organizations/org_acme/resources/project/web", 422},
+			{"POST", "/user_management/organization_memberships", 422},
+			{"PUT", "/user_management/organization_memberships/om_alice", 422},
+			{"POST", "/organizations/org_acme/groups/group_eng/organization-memberships", 422},
+			{"POST", "/user_management/sessions/revoke", 400},
+			{"PUT", "/user_management/jwt_template", 422},
+		} {
+			s.rawStatus("malformed "+r.method+" "+r.path, s.raw(true, r.method, r.path, `{`), r.want)
+		}
+	}},
 	{"sessions and the JWT template", func(s *suite) {
 		c, ctx := s.c, s.ctx
 		tok := s.f.Session("om_alice")
