@@ -54,6 +54,18 @@ func TestMembershipWire(t *testing.T) {
 			wantBody: `{"code":"invalid_request_parameters","message":"user \"user_alice\" is already a member of organization \"org_acme\" (om_alice)"}`},
 		{name: "update with an empty role_slugs", method: "PUT", path: base + "/om_alice", body: `{"role_slugs":[]}`,
 			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slugs must name at least one role"}`},
+		// role_slug and role_slugs are not nullable: null is not "absent"
+		// (the spec's oneOf matches no variant when the key is present).
+		{name: "create with a null role_slug", method: "POST", path: base,
+			body:       `{"user_id":"user_dave","organization_id":"org_acme","role_slug":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slug must be a string"}`},
+		{name: "create with a null role_slugs", method: "POST", path: base,
+			body:       `{"user_id":"user_dave","organization_id":"org_acme","role_slugs":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slugs must be a list of strings"}`},
+		{name: "update with a null role_slug", method: "PUT", path: base + "/om_alice", body: `{"role_slug":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slug must be a string"}`},
+		{name: "update with a null role_slugs beside role_slug", method: "PUT", path: base + "/om_alice", body: `{"role_slug":"member","role_slugs":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"give role_slug or role_slugs, not both"}`},
 		{name: "update without a role changes nothing", method: "PUT", path: base + "/om_alice", body: `{}`,
 			wantStatus: 200, wantBody: aliceMembershipJSON},
 		{name: "delete answers 200 without a body", method: "DELETE", path: base + "/om_alice", wantStatus: 200},
