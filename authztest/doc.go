@@ -329,12 +329,17 @@
 //   - The JWT template: GET answers the current one ([DefaultJWTTemplate]
 //     until a PUT); PUT refuses (422 invalid_request_parameters) content
 //     that is not a JSON object, longer than 3072 bytes, or with a reserved
-//     claim (iss sub exp iat nbf jti), and renders only {{ variable }}
-//     expressions over user.*, organization.* and organization_membership.*
-//     (no filters). An unknown variable renders null; a top-level claim
-//     that renders null is dropped; a token whose rendered claims exceed
-//     3072 bytes is not minted (422). Template claims never replace the
-//     standard ones (sub, sid, org_id, role, roles, permissions, …).
+//     claim (iss sub exp iat nbf jti). It renders {{ }} expressions of
+//     variables over user.*, organization.* and organization_membership.*
+//     with WorkOS's || fallbacks ({{ user.first_name || 'Someone' }}),
+//     inside string literals (as text; a string that is one expression
+//     takes its value) and outside them ("email": {{ user.email }}, its
+//     value as JSON), as WorkOS's JWT template docs show; Liquid filters
+//     and tags ({% … %}) are refused (422), not rendered. An unknown
+//     variable renders null; a top-level claim that renders null is
+//     dropped; a token whose rendered claims exceed 3072 bytes is not
+//     minted (422). Template claims never replace the standard ones (sub,
+//     sid, org_id, role, roles, permissions, …).
 //   - [WithClientID] wins over a fixture's client_id.
 //   - Events: GET /events demands the events list (422 {"errors":
 //     [{"code":"required","field":"events"}]} without it, as the live API

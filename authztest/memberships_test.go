@@ -356,6 +356,26 @@ func TestJWTTemplate(t *testing.T) {
 			wantBody: `{"code":"invalid_request_parameters","message":"content is 3078 bytes, at most 3072 allowed"}`},
 		{name: "unclosed expression", content: `{"x":"{{ user.id"}`, wantStatus: 422,
 			wantBody: `{"code":"invalid_request_parameters","message":"unclosed or malformed {{ }} expression in \"{{ user.id\""}`},
+		// WorkOS's own example (docs/authkit/jwt-templates): fallbacks with
+		// ||, string literals, an expression outside a string literal (its
+		// value as JSON), and variables the fake does not hold (null).
+		{name: "the WorkOS docs example", wantStatus: 200,
+			content: `{ "urn:myapp:full_name": "{{ user.first_name || 'Someone' }} {{ user.last_name || 'Unknown' }}",
+				"urn:myapp:email": {{ user.email }}, "urn:myapp:organization_tier": "{{ organization.metadata.tier || 'bronze' }}",
+				"urn:myapp:user_language": "{{ user.metadata.language || 'en' }}", "urn:myapp:organization_domain": "{{ organization.domains.0.domain }}" }`,
+			wantClaims: map[string]any{"urn:myapp:full_name": "Someone Unknown", "urn:myapp:email": "user_alice@example.com",
+				"urn:myapp:organization_tier": "bronze", "urn:myapp:user_language": "en"}}, // the domain renders null: dropped
+		{name: "unquoted expressions", wantStatus: 200,
+			content:    `{"om": {{ organization_membership.id }}, "nick": {{ user.first_name || user.email }}, "gone": {{ user.nope }}, "l": [{{ organization.id }}]}`,
+			wantClaims: map[string]any{"om": "om_alice", "nick": "user_alice@example.com", "l": []any{"org_acme"}}},
+		{name: "Liquid tags are not rendered", content: `{"x":"{% if true %}a{% endif %}"}`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"unsupported Liquid tag in \"{% if true %}a{% endif %}\": the fake renders {{ }} expressions only"}`},
+		{name: "expression as a claim name", content: `{ {{ user.id }}: 1}`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"a claim name cannot be a {{ }} expression"}`},
+		{name: "unclosed unquoted expression", content: `{"x": {{ user.id }`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"unclosed {{ }} expression outside a string"}`},
+		{name: "filter in an unquoted expression", content: `{"x": {{ user.email | upcase }} }`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"unsupported expression {{ user.email | upcase }}: the fake renders user.*, organization.* and organization_membership.* variables, with || fallbacks"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
