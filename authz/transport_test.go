@@ -354,7 +354,7 @@ func TestRetries(t *testing.T) {
 			c, mux := setup(t, WithRetry(tt.policy), WithObserver(func(a Attempt) {
 				mu.Lock()
 				defer mu.Unlock()
-				a.Duration, a.Err = 0, nil
+				a.Duration, a.Err, a.BaseURL = 0, nil, "" // the base URL is the test server's
 				observed = append(observed, a)
 			}))
 			seq := &statusSequence{statuses: tt.statuses, headers: tt.headers}
