@@ -37,7 +37,8 @@
 //   - an event fgakit.check.shared_call, with fgakit.check.merged_callers,
 //     on the span of a call whose API check call concurrent identical
 //     checks shared: how many checks it answered;
-//   - fgakit.token.stale: true when the token was declined as stale;
+//   - fgakit.token.stale: true when the token was declined as stale (in a
+//     batch: for some item);
 //   - error.type (see below) and status Error when it could not decide.
 //
 // Each HTTP attempt to the WorkOS API is a span of kind client named

@@ -65,7 +65,7 @@ func ExampleInstrument() {
 		src, _ := attrs.Value("fgakit.decision.source")
 		out, _ := attrs.Value("fgakit.decision.outcome")
 		status, _ := attrs.Value("http.response.status_code")
-		fmt.Printf("span %q (%s) source=%s outcome=%s status=%s\n", s.Name(), s.SpanKind(), src.Emit(), out.Emit(), status.Emit())
+		fmt.Printf("span %q (%s) source=%s outcome=%s status=%s\n", s.Name(), s.SpanKind(), src.String(), out.String(), status.String())
 	}
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(ctx, &rm); err != nil {
@@ -77,12 +77,12 @@ func ExampleInstrument() {
 		case metricdata.Sum[int64]:
 			for _, p := range d.DataPoints {
 				src, _ := p.Attributes.Value("fgakit.decision.source")
-				lines = append(lines, fmt.Sprintf("%s{source=%s} %d", m.Name, src.Emit(), p.Value))
+				lines = append(lines, fmt.Sprintf("%s{source=%s} %d", m.Name, src.String(), p.Value))
 			}
 		case metricdata.Histogram[float64]:
 			for _, p := range d.DataPoints {
 				route, _ := p.Attributes.Value("url.template")
-				lines = append(lines, fmt.Sprintf("%s{url.template=%s} count %d", m.Name, route.Emit(), p.Count))
+				lines = append(lines, fmt.Sprintf("%s{url.template=%s} count %d", m.Name, route.String(), p.Count))
 			}
 		}
 	}

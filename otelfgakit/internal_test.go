@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/token"
@@ -51,6 +53,29 @@ func TestTokenStaleCounted(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
+	}
+}
+
+// The span of a call in which the token was declined as stale says so.
+func TestTokenStaleOnSpan(t *testing.T) {
+	t.Parallel()
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	h := newHooks(WithTracerProvider(tp)).hooks()
+	for _, stale := range []bool{true, false} {
+		ctx, end := h.Start(t.Context(), authz.Call{Op: authz.OpCheck, Permission: "p", Items: 1})
+		d := authz.Decision{Allowed: true, Source: authz.SourceAPI}
+		h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheck, Permission: "p", Decision: d, TokenStale: stale})
+		end(authz.CallResult{Decision: d})
+	}
+	var got []bool
+	for _, s := range spans.Ended() {
+		set := attribute.NewSet(s.Attributes()...)
+		v, _ := set.Value("fgakit.token.stale")
+		got = append(got, v.AsBool())
+	}
+	if diff := cmp.Diff([]bool{true, false}, got); diff != "" {
+		t.Errorf("fgakit.token.stale of the spans (-want +got):\n%s", diff)
 	}
 }
 

@@ -86,7 +86,8 @@ const (
 	keySources = attribute.Key("fgakit.decision.sources")
 	// keyOutcome is allowed, denied or error.
 	keyOutcome = attribute.Key("fgakit.decision.outcome")
-	// keyTokenStale marks a check whose token was declined as stale.
+	// keyTokenStale marks the span of a call in which the token was
+	// declined as stale (for a batch: for some item).
 	keyTokenStale = attribute.Key("fgakit.token.stale")
 	// keyPermission is the permission slug (spans only).
 	keyPermission = attribute.Key("fgakit.permission")
@@ -238,45 +239,55 @@ func opIndex(op authz.Operation) int {
 	return 0
 }
 
-// start opens the span of a check or a batch.
+// spanNames are the call spans' names, by opIndex.
+var spanNames = func() (names [len(ops) + 1]string) {
+	names[0] = "authz.call"
+	for i, op := range ops {
+		names[i+1] = "authz." + op.String()
+	}
+	return names
+}()
+
+// start opens the span of a check or a batch. Its attributes are all set
+// when it ends, and only when it records, so that a program without a
+// tracing SDK pays for no attribute (a sampler sees none of them).
 func (in *instrumentation) start(ctx context.Context, call authz.Call) (context.Context, func(authz.CallResult)) {
-	attrs := make([]attribute.KeyValue, 0, 3)
-	attrs = append(attrs, keyPermission.String(call.Permission))
-	if call.ResourceTypeSlug != "" {
-		attrs = append(attrs, keyResourceType.String(call.ResourceTypeSlug))
-	}
-	batch := call.Op == authz.OpCheckMany || call.Op == authz.OpFilter
-	if batch {
-		attrs = append(attrs, keyItems.Int(call.Items))
-	}
-	ctx, span := in.tracer.Start(ctx, "authz."+call.Op.String(), trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	ctx, span := in.tracer.Start(ctx, spanNames[opIndex(call.Op)])
 	return ctx, func(r authz.CallResult) {
 		if span.IsRecording() {
-			if batch {
-				endBatch(span, r)
+			if call.Op == authz.OpCheckMany || call.Op == authz.OpFilter {
+				endBatch(span, call, r)
 			} else {
-				endSingle(span, r)
+				endSingle(span, call, r)
 			}
 		}
 		span.End()
 	}
 }
 
-func endSingle(span trace.Span, r authz.CallResult) {
-	out := outcome(r.Decision, r.Err)
-	span.SetAttributes(keySource.String(r.Decision.Source.String()), keyOutcome.String(out))
+func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
+	var buf [6]attribute.KeyValue
+	attrs := append(buf[:0], keyPermission.String(call.Permission),
+		keySource.String(r.Decision.Source.String()), keyOutcome.String(outcome(r.Decision, r.Err)))
+	if call.ResourceTypeSlug != "" {
+		attrs = append(attrs, keyResourceType.String(call.ResourceTypeSlug))
+	}
 	if r.Err != nil {
-		setError(span, errorType(r.Err))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(r.Err)))
+	}
+	span.SetAttributes(attrs...)
+	if r.Err != nil {
+		span.SetStatus(codes.Error, errorType(r.Err))
 	}
 }
 
-func endBatch(span trace.Span, r authz.CallResult) {
+func endBatch(span trace.Span, call authz.Call, r authz.CallResult) {
 	var allowed, denied, unasked int
 	var seen [len(sources)]bool
 	for _, d := range r.Decisions {
 		switch {
 		case d.Source == authz.SourceNone:
-			unasked++ // counted again below when it failed
+			unasked++ // failed items are taken out below
 		case d.Allowed:
 			allowed++
 		default:
@@ -308,23 +319,25 @@ func endBatch(span trace.Span, r authz.CallResult) {
 	case denied > 0 || unasked > 0:
 		out = outcomeDenied // not every item is allowed
 	}
-	span.SetAttributes(keyOutcome.String(out), keySources.StringSlice(srcs),
-		keyAllowed.Int(allowed), keyDenied.Int(denied), keyFailed.Int(failed), keyUnasked.Int(max(unasked, 0)))
+	attrs := []attribute.KeyValue{keyPermission.String(call.Permission), keyItems.Int(call.Items),
+		keyOutcome.String(out), keySources.StringSlice(srcs),
+		keyAllowed.Int(allowed), keyDenied.Int(denied), keyFailed.Int(failed), keyUnasked.Int(max(unasked, 0))}
+	var et string
 	if r.Err != nil {
-		et := errorType(r.Err)
+		et = errorType(r.Err)
 		if be != nil && len(be.Failures) > 0 {
 			et = errorType(be.Failures[0].Err)
 		}
-		setError(span, et)
+		attrs = append(attrs, semconv.ErrorTypeKey.String(et))
+	}
+	span.SetAttributes(attrs...)
+	if r.Err != nil {
+		span.SetStatus(codes.Error, et)
 	}
 }
 
-// setError marks span failed with error type et. The description is the
-// type, never the error's text, which may name identifiers.
-func setError(span trace.Span, et string) {
-	span.SetAttributes(semconv.ErrorTypeKey.String(et))
-	span.SetStatus(codes.Error, et)
-}
+// Spans that could not decide get status Error with error.type as the
+// description, never the error's text, which may name identifiers.
 
 func outcome(d authz.Decision, err error) string {
 	switch {
@@ -341,6 +354,7 @@ func (in *instrumentation) decision(ctx context.Context, e authz.DecisionEvent) 
 	op := opIndex(e.Op)
 	if e.TokenStale {
 		in.tokenStale.Add(ctx, 1, in.staleOpts[op]...)
+		trace.SpanFromContext(ctx).SetAttributes(keyTokenStale.Bool(true)) // the call's span
 	}
 	if e.Err != nil {
 		in.decisions.Add(ctx, 1, metric.WithAttributes(keyOperation.String(e.Op.String()),
