@@ -41,7 +41,7 @@ func BenchmarkCheckToken(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		opts []Option
-	}{{"bare", nil}, {"noop-hooks", []Option{WithHooks(noop)}}} {
+	}{{"impl=bare", nil}, {"impl=noop-hooks", []Option{WithHooks(noop)}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			c, err := New(testKey, bc.opts...)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -154,6 +155,7 @@ type instrumentation struct {
 	staleOpts    [len(ops) + 1][]metric.AddOption
 
 	server atomic.Pointer[server] // the last base URL seen, parsed
+	names  sync.Map               // attempt span names by method and route (a few dozen routes)
 }
 
 // server is a base URL's server.address and server.port.
@@ -403,26 +405,42 @@ func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 	if a.Err != nil {
 		et = errorType(a.Err)
 	}
-	attrs := make([]attribute.KeyValue, 0, 8)
-	attrs = append(attrs, semconv.URLTemplate(a.Route))
+	var buf [8]attribute.KeyValue
+	attrs := append(buf[:0], semconv.URLTemplate(a.Route))
 	if a.StatusCode > 0 {
 		attrs = append(attrs, semconv.HTTPResponseStatusCode(a.StatusCode))
 	}
 	if et != "" {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(et))
 	}
-	in.duration.Record(ctx, a.Duration.Seconds(), httpconv.RequestMethodAttr(a.Method), srv.address, srv.port, attrs...)
-
-	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(a.Method), semconv.ServerAddress(srv.address), semconv.ServerPort(srv.port))
-	if a.Attempt > 1 {
-		attrs = append(attrs, semconv.HTTPRequestResendCount(a.Attempt-1))
+	if in.duration.Enabled(ctx) {
+		in.duration.Record(ctx, a.Duration.Seconds(), httpconv.RequestMethodAttr(a.Method), srv.address, srv.port, attrs...)
 	}
-	_, span := in.tracer.Start(ctx, a.Method+" "+a.Route, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithTimestamp(end.Add(-a.Duration)), trace.WithAttributes(attrs...))
-	if et != "" {
-		span.SetStatus(codes.Error, et)
+
+	_, span := in.tracer.Start(ctx, in.attemptName(a.Method, a.Route), trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(end.Add(-a.Duration)))
+	if span.IsRecording() {
+		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(a.Method), semconv.ServerAddress(srv.address), semconv.ServerPort(srv.port))
+		if a.Attempt > 1 {
+			attrs = append(attrs, semconv.HTTPRequestResendCount(a.Attempt-1))
+		}
+		span.SetAttributes(attrs...)
+		if et != "" {
+			span.SetStatus(codes.Error, et)
+		}
 	}
 	span.End(trace.WithTimestamp(end))
+}
+
+// attemptName is the name of an attempt's span, "{method} {url.template}"
+// as the HTTP client conventions name it, remembered per route.
+func (in *instrumentation) attemptName(method, route string) string {
+	type key struct{ method, route string }
+	if n, ok := in.names.Load(key{method, route}); ok {
+		return n.(string)
+	}
+	n := method + " " + route
+	in.names.Store(key{method, route}, n)
+	return n
 }
 
 // retry counts a retry, by the failure retried.
