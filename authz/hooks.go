@@ -54,7 +54,8 @@ type Hooks struct {
 	Retry func(ctx context.Context, e RetryEvent)
 
 	// RateLimitWait is called after each attempt's wait for a slot of the
-	// Client's rate limit ([WithRateLimit]); never without one.
+	// Client's rate limit ([WithRateLimit], [WithLimiter]); never without
+	// one.
 	RateLimitWait func(ctx context.Context, e RateLimitWaitEvent)
 
 	// MergedCall is called when the API call behind merged identical
@@ -170,8 +171,9 @@ type RateLimitWaitEvent struct {
 	Method, Route string
 	// Wait is the time spent waiting; about zero when a slot was free.
 	Wait time.Duration
-	// Err is set when no slot was had (the caller's context ended, or the
-	// slot would have come after its deadline): the attempt was not sent.
+	// Err is set when no slot was had — the caller's context ended, or the
+	// slot would have come after the deadline ([ErrThrottled]) — and the
+	// attempt was not sent.
 	Err error
 }
 
@@ -315,15 +317,15 @@ func (c *Client) reportBatch(ctx context.Context, op Operation, permission strin
 	}
 }
 
-// waitRateLimit waits for a slot of the rate limit, telling the
-// RateLimitWait hook how long it took.
-func (c *Client) waitRateLimit(ctx context.Context, method, route string) error {
+// waitRateLimit is waitSlot, telling the RateLimitWait hook how long the
+// wait took when the Client has a rate limit.
+func (c *Client) waitRateLimit(ctx context.Context, slotDeadline time.Time, method, route string) error {
 	h := c.cfg.hooks.RateLimitWait
-	if h == nil {
-		return c.cfg.rateLimit.wait(ctx)
+	if h == nil || c.cfg.limiter == nil {
+		return c.waitSlot(ctx, slotDeadline)
 	}
 	start := time.Now()
-	err := c.cfg.rateLimit.wait(ctx)
+	err := c.waitSlot(ctx, slotDeadline)
 	h(ctx, RateLimitWaitEvent{Method: method, Route: route, Wait: time.Since(start), Err: err})
 	return err
 }

@@ -87,6 +87,7 @@ func TestHooksReportCallsAndDecisions(t *testing.T) {
 	p := func(id string) authz.ResourceRef { return authz.ExternalResource("project", id) }
 	tests := []struct {
 		name          string
+		fault         *authztest.Fault // injected before run
 		run           func(ctx context.Context, c *authz.Client) error
 		wantCalls     []authz.Call
 		wantResults   []string
@@ -104,7 +105,7 @@ func TestHooksReportCallsAndDecisions(t *testing.T) {
 			wantDecisions: []string{"Check project:view token allowed"},
 		},
 		{
-			name: "API allow, then deny, then not found",
+			name: "API allow, then deny, then not found (a deny too)",
 			run: func(ctx context.Context, c *authz.Client) error {
 				for _, id := range []string{"p1", "p2", "p9"} {
 					c.Check(ctx, alice, "project:view", p(id))
@@ -116,18 +117,19 @@ func TestHooksReportCallsAndDecisions(t *testing.T) {
 				{Op: authz.OpCheck, Permission: "project:view", ResourceTypeSlug: "project", Items: 1},
 				{Op: authz.OpCheck, Permission: "project:view", ResourceTypeSlug: "project", Items: 1},
 			},
-			wantResults:   []string{"allowed", "denied", "error"},
-			wantDecisions: []string{"Check project:view api allowed", "Check project:view api denied", "Check project:view none error"},
+			wantResults:   []string{"allowed", "denied", "denied"},
+			wantDecisions: []string{"Check project:view api allowed", "Check project:view api denied", "Check project:view api denied"},
 		},
 		{
-			name: "resource layer by ID: no type slug",
+			name: "resource layer by ID: no type slug; an API error",
 			run: func(ctx context.Context, c *authz.Client) error {
 				_, err := c.API().Check(ctx, "om_alice", "project:view", authz.ResourceID("authz_resource_nope"))
-				if !errors.Is(err, authz.ErrNotFound) {
+				if !errors.Is(err, authz.ErrBadRequest) {
 					return err
 				}
 				return nil
 			},
+			fault: &authztest.Fault{Status: 400},
 			wantCalls:     []authz.Call{{Op: authz.OpResourceCheck, Permission: "project:view", Items: 1}},
 			wantResults:   []string{"error"},
 			wantDecisions: []string{"ResourceLayer.Check project:view none error"},
@@ -135,7 +137,7 @@ func TestHooksReportCallsAndDecisions(t *testing.T) {
 		{
 			name: "batch: one decision per item, failures included",
 			run: func(ctx context.Context, c *authz.Client) error {
-				_, err := c.CheckMany(ctx, alice, "project:view", []authz.ResourceRef{p("p1"), p("p2"), p("p1"), p("p9")})
+				_, err := c.CheckMany(ctx, alice, "project:view", []authz.ResourceRef{p("p1"), p("p2"), p("p1"), p("p9").InOrganization("org_other")})
 				var be *authz.BatchError
 				if !errors.As(err, &be) {
 					return err
@@ -192,7 +194,11 @@ func TestHooksReportCallsAndDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var l hookLog
-			c := hooksFake(t).Client(authz.WithHooks(l.hooks()))
+			f := hooksFake(t)
+			c := f.Client(authz.WithHooks(l.hooks()))
+			if tt.fault != nil {
+				f.InjectFault(*tt.fault)
+			}
 			if err := tt.run(t.Context(), c); err != nil {
 				t.Fatal(err)
 			}

@@ -164,6 +164,12 @@ func listPage[T any](ctx context.Context, c *Client, path string, inputErr error
 // error (invalid input, a failed call, a malformed page) is yielded once,
 // with the zero T, and ends the iteration. Breaking out of the loop stops it
 // without another request. inputErr is as for listPage.
+//
+// A list whose after cursors go round in a cycle (c_A, c_B, c_A, …) would
+// page for ever: the iterator remembers every cursor it requested and ends
+// with [ErrMalformedResponse] instead of requesting one again. The memory
+// is one cursor per page fetched, so it grows only as the caller consumes
+// pages (each of up to [MaxPageSize] items the caller already holds).
 func listAll[T any](ctx context.Context, c *Client, path string, inputErr error, q url.Values, opts ListOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -176,6 +182,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 			yield(zero, err)
 			return
 		}
+		requested := map[string]struct{}{q.Get("after"): {}}
 		for {
 			page, err := getPage[T](ctx, c, path, q)
 			if err != nil {
@@ -191,9 +198,14 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				return
 			}
 			if page.After == q.Get("after") {
-				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, page.After))
+				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, c.clean(page.After, 100)))
 				return
 			}
+			if _, again := requested[page.After]; again {
+				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, page.After))
+				return
+			}
+			requested[page.After] = struct{}{}
 			q = cloneValues(q)
 			q.Set("after", page.After)
 		}

@@ -5,6 +5,7 @@ package authztest_test
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"sync"
@@ -63,10 +64,11 @@ func TestClientAgainstFake(t *testing.T) {
 			t.Errorf("Check(%+v) = %+v, %v; want %+v", tc.resource, d, err, tc.want)
 		}
 	}
-	// An unknown resource is a typed error, never a grant.
+	// An unknown resource is a deny that says so (the API answered 404),
+	// never a grant.
 	d, err := c.Check(ctx, claims, "project:edit", authz.ResourceID("authz_resource_nope"))
-	if !errors.Is(err, authz.ErrNotFound) || d.Allowed {
-		t.Errorf("unknown resource: %+v, %v", d, err)
+	if err != nil || d != (authz.Decision{Source: authz.SourceAPI, NotFound: true}) {
+		t.Errorf("unknown resource: %+v, %v; want denied: not found", d, err)
 	}
 }
 
@@ -277,5 +279,59 @@ func TestClientRetriesFast(t *testing.T) {
 				t.Errorf("the check took %v: the client backed off as in production", elapsed)
 			}
 		})
+	}
+}
+
+// Two fakes stand for two environments (client_staging, client_prod). They
+// share one RSA key to keep tests fast, but a token minted by one is
+// rejected by the other's verifier — as an unknown key, the way a
+// production verifier rejects a token of another WorkOS environment — and
+// each fake's own tokens still verify.
+func TestFakesRejectEachOthersTokens(t *testing.T) {
+	t.Parallel()
+	newEnv := func(clientID string) *authztest.Fake {
+		f := authztest.New(t, authztest.WithClientID(clientID))
+		f.AddOrganization("org_acme", "Acme")
+		f.AddMembership("om_alice", "user_alice", "org_acme", "")
+		return f
+	}
+	staging, prod := newEnv("client_staging"), newEnv("client_prod")
+	if !staging.PublicKey().Equal(prod.PublicKey()) {
+		t.Error("the fakes of one process no longer share their key: each fake generates one, which is slow")
+	}
+	if staging.KeyID() == prod.KeyID() {
+		t.Fatalf("both fakes sign under kid %s", prod.KeyID())
+	}
+
+	tests := []struct {
+		name    string
+		verify  *authztest.Fake
+		minted  *authztest.Fake
+		wantErr error
+	}{
+		{"staging token, prod verifier", prod, staging, token.ErrUnknownKey},
+		{"prod token, staging verifier", staging, prod, token.ErrUnknownKey},
+		{"prod token, prod verifier", prod, prod, nil},
+		{"staging token, staging verifier", staging, staging, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := tt.verify.Verifier().Verify(t.Context(), tt.minted.Session("om_alice"))
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Errorf("Verify = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+
+	// The same with a static key set built from the other fake's JWKS.
+	ks := token.NewStaticKeySet(map[string]crypto.PublicKey{prod.KeyID(): prod.PublicKey()})
+	v, err := token.NewVerifier("", token.WithKeySet(ks), token.WithTimeFunc(prod.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Verify(t.Context(), staging.Session("om_alice")); !errors.Is(err, token.ErrUnknownKey) {
+		t.Errorf("staging token against prod's static keys: %v, want ErrUnknownKey", err)
 	}
 }

@@ -132,6 +132,7 @@ func (m *model) addPermission(in permissionInput) (*permission, error) {
 	p := &permission{id: id, slug: in.slug, name: in.name, description: in.description,
 		system: in.system, typeSlug: in.typeSlug, created: now, updated: now}
 	m.perms[p.slug] = p
+	m.emit("permission.created", renderPermission(p))
 	return p, nil
 }
 
@@ -195,6 +196,7 @@ func (m *model) addRole(in roleInput) (*role, error) {
 	r := &role{id: id, slug: in.slug, name: in.name, description: in.description, orgID: in.orgID,
 		typeSlug: in.typeSlug, permissions: perms, created: now, updated: now}
 	m.roles[roleKey{in.orgID, in.slug}] = r
+	m.emitRole("created", r)
 	return r, nil
 }
 
@@ -246,8 +248,9 @@ func (m *model) addOrganization(id, name string) (*organization, error) {
 	now := m.now()
 	m.resources[rootID] = &resource{id: rootID, externalID: id, name: name, typeSlug: orgType, orgID: id, created: now, updated: now}
 	m.external[extKey{id, orgType, id}] = rootID
-	o := &organization{id: id, name: name, rootID: rootID}
+	o := &organization{id: id, name: name, rootID: rootID, created: now, updated: now}
 	m.orgs[id] = o
+	m.emit("organization.created", renderOrganization(o))
 	return o, nil
 }
 
@@ -299,6 +302,7 @@ func (m *model) addMembership(in membershipInput) (*membership, error) {
 	om := &membership{id: id, userID: in.userID, orgID: in.orgID, roles: roles, status: in.status,
 		email: in.email, firstName: in.firstName, lastName: in.lastName, created: now, updated: now}
 	m.members[id] = om
+	m.emit("organization_membership.created", renderMembershipEvent(om))
 	return om, nil
 }
 

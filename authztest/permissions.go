@@ -103,6 +103,7 @@ func (f *Fake) updatePermission(r *http.Request, p *permission) (int, any, error
 		p.description = desc
 	}
 	p.updated = f.m.now()
+	f.m.emit("permission.updated", renderPermission(p))
 	return http.StatusOK, renderPermission(p), nil
 }
 
@@ -119,5 +120,6 @@ func (f *Fake) deletePermission(_ *http.Request, p *permission) (int, any, error
 			ro.permissions = slices.Delete(slices.Clone(ro.permissions), i, i+1)
 		}
 	}
+	m.emit("permission.deleted", renderPermission(p))
 	return http.StatusNoContent, nil, nil
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
@@ -23,51 +25,93 @@ const DefaultSessionTTL = 5 * time.Minute
 // maxExpiresIn caps the expires_in of POST /_fake/access_tokens (a year).
 const maxExpiresIn = 366 * 24 * 60 * 60
 
-// signer is an RSA signing key with its kid.
+// signingKey is a 2048-bit RSA key with a self-signed certificate for it,
+// which the JWKS serves in x5c as the official spec requires.
+type signingKey struct {
+	key  *rsa.PrivateKey
+	cert []byte // DER
+	x5t  string // x5t#S256: base64url SHA-256 of cert (RFC 7517 §4.9)
+}
+
+// signer is a signing key as one fake uses it: under a kid of its own.
 type signer struct {
-	key *rsa.PrivateKey
+	*signingKey
 	kid string
 }
 
-// newSigner generates a 2048-bit key; its kid is shaped like WorkOS's
-// "sso_oidc_key_pair_<ULID>" and derived from the key.
-func newSigner() *signer {
+// newSigningKey generates a key and its certificate.
+func newSigningKey() *signingKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		panic("authztest: cannot generate a session signing key: " + err.Error())
 	}
-	sum := sha256.Sum256(k.N.Bytes())
-	return &signer{key: k, kid: "sso_oidc_key_pair_" + base32.StdEncoding.EncodeToString(sum[:])[:26]}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		panic("authztest: " + err.Error())
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial.Add(serial, big.NewInt(1)),
+		Subject:               pkix.Name{CommonName: "authztest session signing key"},
+		NotBefore:             time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		panic("authztest: cannot make the signing key's certificate: " + err.Error())
+	}
+	sum := sha256.Sum256(der)
+	return &signingKey{key: k, cert: der, x5t: base64.RawURLEncoding.EncodeToString(sum[:])}
 }
 
-// processSigner is the key every Fake of the process starts with.
+// processKey is the key every Fake of the process starts with.
 // Generating a 2048-bit key costs tens of milliseconds (more under -race),
-// so it is generated once per process, at first use, and shared; each fake
-// still serves it only under its own client ID.
-var processSigner = sync.OnceValue(newSigner)
+// so it is generated once per process, at first use, and shared. Each fake
+// serves it under a kid of its own (see newSigner), so a fake's verifier
+// does not accept another fake's tokens: the kid is part of what is signed.
+var processKey = sync.OnceValue(newSigningKey)
 
-// signers returns the fake's keys, the current one first; f.mu is held.
+// crockford is the ULID alphabet.
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// newSigner returns key under a new random kid shaped like WorkOS's
+// "sso_oidc_key_pair_<ULID>" (26 characters).
+func newSigner(key *signingKey) *signer {
+	var id [16]byte
+	rand.Read(id[:])
+	return &signer{signingKey: key, kid: "sso_oidc_key_pair_" + crockford.EncodeToString(id[:])}
+}
+
+// signers returns the fake's keys, the current one first. The process key
+// is generated (once, tens of milliseconds) before f.mu is taken, so that
+// no request waits for it behind the lock.
 func (f *Fake) signers() []*signer {
+	def := processKey()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.signersLocked(def)
+}
+
+// signersLocked is signers with f.mu held and the process key given.
+func (f *Fake) signersLocked(def *signingKey) []*signer {
 	if len(f.keys) == 0 {
-		f.keys = []*signer{processSigner()}
+		f.keys = []*signer{newSigner(def)}
 	}
 	return f.keys
 }
 
-// KeyID returns the kid of the key that signs the fake's session tokens now.
-func (f *Fake) KeyID() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.signers()[0].kid
-}
+// KeyID returns the kid of the key that signs the fake's session tokens
+// now. Every fake has kids of its own, even while it shares its key with
+// the other fakes of the process (see [Fake.PublicKey]).
+func (f *Fake) KeyID() string { return f.signers()[0].kid }
 
 // PublicKey returns the public key of the fake's session tokens now, e.g.
-// for a static key set.
-func (f *Fake) PublicKey() *rsa.PublicKey {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return &f.signers()[0].key.PublicKey
-}
+// for a static key set: key it by [Fake.KeyID]. Until [Fake.RotateKey],
+// the fakes of one process share this key (generating one is slow); a
+// verifier that looks keys up by kid, as [token.Verifier] does, still
+// accepts only this fake's tokens, since each fake signs under its own kid.
+func (f *Fake) PublicKey() *rsa.PublicKey { return &f.signers()[0].key.PublicKey }
 
 // RotateKey makes a newly generated key sign the fake's session tokens from
 // now on. The JWKS serves the new key and the one before it; the key before
@@ -78,24 +122,30 @@ func (f *Fake) RotateKey() {
 	if !f.open("RotateKey") {
 		return
 	}
-	s := newSigner()
+	s, def := newSigner(newSigningKey()), processKey()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.keys = []*signer{s, f.signers()[0]}
+	f.keys = []*signer{s, f.signersLocked(def)[0]}
 }
 
 func (f *Fake) sessionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sso/jwks/{client_id}", f.jwks)
-	f.handle(mux, "POST /_fake/access_tokens", f.accessToken)
+	// Not f.handle: minting signs with RSA (milliseconds), which must not
+	// hold f.mu, the lock every check takes.
+	f.control(mux, "POST /_fake/access_tokens", f.accessToken, false)
 }
 
+// jwkJSON is one key of the JWKS, with every member the official spec's
+// JwksResponse requires, in its order.
 type jwkJSON struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
+	Alg     string   `json:"alg"`
+	Kty     string   `json:"kty"`
+	Use     string   `json:"use"`
+	X5c     []string `json:"x5c"`
+	N       string   `json:"n"`
+	E       string   `json:"e"`
+	Kid     string   `json:"kid"`
+	X5tS256 string   `json:"x5t#S256"`
 }
 
 // jwks serves GET /sso/jwks/{client_id}.
@@ -104,15 +154,15 @@ func (f *Fake) jwks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound("client %q not found", id))
 		return
 	}
-	f.mu.Lock()
 	signers := f.signers()
-	f.mu.Unlock()
 	keys := []jwkJSON{}
 	for _, s := range signers {
 		pub := s.key.PublicKey
-		keys = append(keys, jwkJSON{Kty: "RSA", Kid: s.kid, Use: "sig", Alg: "RS256",
-			N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-			E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())})
+		keys = append(keys, jwkJSON{Alg: "RS256", Kty: "RSA", Use: "sig",
+			X5c: []string{base64.StdEncoding.EncodeToString(s.cert)}, // RFC 7517 §4.7: base64, not base64url
+			N:   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			Kid: s.kid, X5tS256: s.x5t})
 	}
 	writeJSON(w, http.StatusOK, map[string][]jwkJSON{"keys": keys})
 }
@@ -149,27 +199,46 @@ func (f *Fake) Session(om string, opts ...SessionOption) string {
 	if !f.open("Session") {
 		return ""
 	}
-	f.mu.Lock()
 	raw, err := f.mint(om, opts)
-	f.mu.Unlock()
 	if err != nil {
 		f.fail("Session", err)
 	}
 	return raw
 }
 
-// mint signs a session token; f.mu is held.
+// mint mints a session token: its claims are read from the model under
+// f.mu, and it is signed after f.mu is released — an RSA signature takes
+// milliseconds, and checks must not wait for it.
 func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
-	om, err := f.m.membership(omID)
+	def := processKey()
+	f.mu.Lock()
+	claims, s, err := f.sessionClaims(omID, opts, def)
+	hook := f.signHook
+	f.mu.Unlock()
 	if err != nil {
 		return "", err
 	}
+	if hook != nil {
+		hook()
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	t.Header["kid"] = s.kid
+	return t.SignedString(s.key)
+}
+
+// sessionClaims returns the claims of a session token for omID and the key
+// to sign it with, and opens the session; f.mu is held.
+func (f *Fake) sessionClaims(omID string, opts []SessionOption, def *signingKey) (jwt.MapClaims, *signer, error) {
+	om, err := f.m.membership(omID)
+	if err != nil {
+		return nil, nil, err
+	}
 	if om.status == statusInactive {
-		return "", errInvalid("organization membership %q is inactive: AuthKit opens no session for it", om.id)
+		return nil, nil, errInvalid("organization membership %q is inactive: AuthKit opens no session for it", om.id)
 	}
 	custom, err := f.renderTemplate(om)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	cfg := sessionConfig{ttl: DefaultSessionTTL, claims: map[string]any{}}
 	for _, o := range opts {
@@ -213,10 +282,7 @@ func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
 		}
 	}
 	f.openSession(sid, om, now, now.Add(cfg.ttl))
-	s := f.signers()[0]
-	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	t.Header["kid"] = s.kid
-	return t.SignedString(s.key)
+	return claims, f.signersLocked(def)[0], nil
 }
 
 // accessToken serves POST /_fake/access_tokens:

@@ -2,6 +2,8 @@ package authztest
 
 import (
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fgakit/fgakit/token"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 )
@@ -27,7 +30,11 @@ func jwksKeyAt(t *testing.T, f *Fake, i int) (string, *rsa.PublicKey) {
 		t.Fatalf("jwks: %d %s", status, body)
 	}
 	var set struct {
-		Keys []struct{ Kty, Kid, Use, Alg, N, E string }
+		Keys []struct {
+			Kty, Kid, Use, Alg, N, E string
+			X5c                      []string
+			X5tS256                  string `json:"x5t#S256"`
+		}
 	}
 	if err := json.Unmarshal([]byte(body), &set); err != nil || i < 0 && len(set.Keys) != 1 || i >= len(set.Keys) {
 		t.Fatalf("jwks body %s: %v", body, err)
@@ -41,7 +48,30 @@ func jwksKeyAt(t *testing.T, f *Fake, i int) (string, *rsa.PublicKey) {
 	if err1 != nil || err2 != nil {
 		t.Fatalf("jwk encoding: %v %v", err1, err2)
 	}
-	return k.Kid, &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	// x5c and x5t#S256, required by the official spec, agree with n and e.
+	if len(k.X5c) != 1 {
+		t.Fatalf("x5c = %q, want one certificate", k.X5c)
+	}
+	der, err := base64.StdEncoding.DecodeString(k.X5c[0])
+	if err != nil {
+		t.Fatalf("x5c[0] is not base64: %v", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatalf("x5c[0]: %v", err)
+	}
+	if certKey, ok := cert.PublicKey.(*rsa.PublicKey); !ok || !certKey.Equal(pub) {
+		t.Errorf("x5c certificate holds %T, not the key of n and e", cert.PublicKey)
+	}
+	if err := cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature); err != nil {
+		t.Errorf("x5c certificate is not self-signed: %v", err)
+	}
+	sum := sha256.Sum256(der)
+	if k.X5tS256 != base64.RawURLEncoding.EncodeToString(sum[:]) {
+		t.Errorf("x5t#S256 = %q, not the certificate's SHA-256 thumbprint", k.X5tS256)
+	}
+	return k.Kid, pub
 }
 
 // parse verifies raw with the JWKS key at the fake's time.
@@ -98,6 +128,45 @@ func TestSession(t *testing.T) {
 	}
 }
 
+// The JWKS has every member the official spec's JwksResponse requires, in
+// its order, and token.ParseJWKS takes its key without skipping anything.
+func TestJWKSShape(t *testing.T) {
+	t.Parallel()
+	f := newTestFake(t)
+	f.RotateKey() // two keys, each with its certificate
+	status, body, _ := call(t, f, "GET", "/sso/jwks/"+f.ClientID(), "")
+	if status != 200 {
+		t.Fatalf("jwks: %d %s", status, body)
+	}
+	var set struct{ Keys []json.RawMessage }
+	if err := json.Unmarshal([]byte(body), &set); err != nil || len(set.Keys) != 2 {
+		t.Fatalf("jwks body %s: %v", body, err)
+	}
+	for i, raw := range set.Keys {
+		var names []string
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.Token()
+		for dec.More() {
+			name, _ := dec.Token()
+			names = append(names, name.(string))
+			var skip json.RawMessage
+			dec.Decode(&skip)
+		}
+		want := []string{"alg", "kty", "use", "x5c", "n", "e", "kid", "x5t#S256"}
+		if diff := cmp.Diff(want, names); diff != "" {
+			t.Errorf("keys[%d] members (-spec +fake):\n%s", i, diff)
+		}
+		jwksKeyAt(t, f, i) // checks x5c and x5t#S256 against n and e
+	}
+	ks, err := token.ParseJWKS([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := ks.Skipped(); s != nil {
+		t.Errorf("token.ParseJWKS skipped %v", s)
+	}
+}
+
 func TestJWKS(t *testing.T) {
 	t.Parallel()
 	f := newTestFake(t, WithAPIKey("sk_secret"))
@@ -132,10 +201,18 @@ func TestAccessTokenEndpoint(t *testing.T) {
 	if claims["sub"] != "user_bob" || claims["exp"] != float64(epoch.Add(time.Minute).Unix()) {
 		t.Errorf("claims = %v", claims)
 	}
+	const expiresRule = `{"message":"expires_in must be a positive number of seconds, at most 31622400"}`
 	runWire(t, []wireCase{
 		{"unknown membership", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_nobody"}`, 404, `{"message":"organization membership \"om_nobody\" not found"}`},
 		{"missing membership", "POST", "/_fake/access_tokens", `{}`, 422, `{"message":"organization_membership_id is required"}`},
-		{"bad expires_in", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":-1}`, 422, `{"message":"expires_in must be a positive number of seconds, at most 31622400"}`},
+		{"bad expires_in", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":-1}`, 422, expiresRule},
+		{"expires_in zero", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":0}`, 422, expiresRule},
+		{"expires_in over a year", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":31622401}`, 422, expiresRule},
+		{"expires_in max int64", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":9223372036854775807}`, 422, expiresRule},
+		{"expires_in that wraps to 60 s as a Duration", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":18446744133}`, 422, expiresRule},
+		{"expires_in beyond int64", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":1e99}`, 422, expiresRule},
+		{"expires_in fractional", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":0.5}`, 422, expiresRule},
+		{"expires_in a string", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":"60"}`, 422, expiresRule},
 	}, nil)
 	if got := len(f.Calls()); got != 0 {
 		t.Errorf("%d calls logged for /_fake/", got)

@@ -28,12 +28,15 @@
 //     resource type slug, for a single check of a reference by external ID;
 //   - fgakit.decision.source: who answered a single check — token, api,
 //     shared, cache, memo, or none (no layer could decide);
+//   - fgakit.decision.not_found: true for a deny because the API answered
+//     the check 404 ([authz.Decision] NotFound: no such resource,
+//     membership or permission in the organization);
 //   - fgakit.decision.outcome: allowed, denied or error. For a batch:
 //     error when some item could not be decided, allowed when every item
 //     is allowed, denied otherwise; with fgakit.decision.sources (the
 //     distinct sources of its answers) and the item counts
 //     fgakit.batch.items, .allowed, .denied, .failed, .unasked (left
-//     unasked by an early stop);
+//     unasked by an early stop) and .not_found (denials by 404, when any);
 //   - an event fgakit.check.shared_call, with fgakit.check.merged_callers,
 //     on the span of a call whose API check call concurrent identical
 //     checks shared: how many checks it answered;
@@ -57,7 +60,8 @@
 //   - fgakit.authz.decisions (counter, {decision}): one per check and per
 //     batch item answered or failed, by fgakit.operation (Check,
 //     ResourceLayer.Check, CheckMany, Filter), fgakit.decision.source and
-//     fgakit.decision.outcome, and error.type for errors;
+//     fgakit.decision.outcome, with fgakit.decision.not_found=true for
+//     denials by 404 and error.type for errors;
 //   - http.client.request.duration (histogram, s; the semantic
 //     convention's buckets): every HTTP attempt, by http.request.method,
 //     url.template, http.response.status_code, server.address,

@@ -87,6 +87,9 @@ const (
 	keySources = attribute.Key("fgakit.decision.sources")
 	// keyOutcome is allowed, denied or error.
 	keyOutcome = attribute.Key("fgakit.decision.outcome")
+	// keyNotFound marks a deny because the API answered 404 (set only
+	// when true).
+	keyNotFound = attribute.Key("fgakit.decision.not_found")
 	// keyTokenStale marks the span of a call in which the token was
 	// declined as stale (for a batch: for some item).
 	keyTokenStale = attribute.Key("fgakit.token.stale")
@@ -101,6 +104,8 @@ const (
 	keyDenied  = attribute.Key("fgakit.batch.denied")
 	keyFailed  = attribute.Key("fgakit.batch.failed")
 	keyUnasked = attribute.Key("fgakit.batch.unasked")
+	// keyBatchNotFound counts a batch's denials by 404.
+	keyBatchNotFound = attribute.Key("fgakit.batch.not_found")
 	// keyMergedCallers is the number of checks that shared an API call,
 	// on an event of the span of the call that started it.
 	keyMergedCallers = attribute.Key("fgakit.check.merged_callers")
@@ -151,6 +156,7 @@ type instrumentation struct {
 	// decisionOpts[op][source][outcome] are the precomputed attributes of
 	// an allow or a deny, so that counting one does not allocate.
 	decisionOpts [len(ops) + 1][len(sources)][len(outcomes)][]metric.AddOption
+	notFoundOpts [len(ops) + 1][len(sources)][]metric.AddOption // denials by 404
 	hit, miss    []metric.AddOption
 	staleOpts    [len(ops) + 1][]metric.AddOption
 
@@ -211,6 +217,10 @@ func newHooks(opts ...Option) *instrumentation {
 				in.decisionOpts[i+1][j][k] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
 					keyOperation.String(op.String()), keySource.String(src.String()), keyOutcome.String(out)))}
 			}
+		}
+		for j, src := range sources {
+			in.notFoundOpts[i+1][j] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+				keyOperation.String(op.String()), keySource.String(src.String()), keyOutcome.String(outcomeDenied), keyNotFound.Bool(true)))}
 		}
 		in.staleOpts[i+1] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(keyOperation.String(op.String())))}
 	}
@@ -274,6 +284,9 @@ func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
 	if call.ResourceTypeSlug != "" {
 		attrs = append(attrs, keyResourceType.String(call.ResourceTypeSlug))
 	}
+	if r.Decision.NotFound {
+		attrs = append(attrs, keyNotFound.Bool(true))
+	}
 	if r.Err != nil {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(r.Err)))
 	}
@@ -284,9 +297,12 @@ func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
 }
 
 func endBatch(span trace.Span, call authz.Call, r authz.CallResult) {
-	var allowed, denied, unasked int
+	var allowed, denied, unasked, notFound int
 	var seen [len(sources)]bool
 	for _, d := range r.Decisions {
+		if d.NotFound && !d.Allowed {
+			notFound++
+		}
 		switch {
 		case d.Source == authz.SourceNone:
 			unasked++ // failed items are taken out below
@@ -324,6 +340,9 @@ func endBatch(span trace.Span, call authz.Call, r authz.CallResult) {
 	attrs := []attribute.KeyValue{keyPermission.String(call.Permission), keyItems.Int(call.Items),
 		keyOutcome.String(out), keySources.StringSlice(srcs),
 		keyAllowed.Int(allowed), keyDenied.Int(denied), keyFailed.Int(failed), keyUnasked.Int(max(unasked, 0))}
+	if notFound > 0 {
+		attrs = append(attrs, keyBatchNotFound.Int(notFound))
+	}
 	var et string
 	if r.Err != nil {
 		et = errorType(r.Err)
@@ -367,12 +386,18 @@ func (in *instrumentation) decision(ctx context.Context, e authz.DecisionEvent) 
 	if e.Decision.Allowed {
 		k = 0
 	}
-	if op == 0 || int(e.Decision.Source) >= len(sources) {
-		in.decisions.Add(ctx, 1, metric.WithAttributes(keyOperation.String(e.Op.String()),
-			keySource.String(e.Decision.Source.String()), keyOutcome.String(outcomes[k])))
-		return
+	switch {
+	case op == 0 || int(e.Decision.Source) >= len(sources):
+		attrs := []attribute.KeyValue{keyOperation.String(e.Op.String()), keySource.String(e.Decision.Source.String()), keyOutcome.String(outcomes[k])}
+		if e.Decision.NotFound {
+			attrs = append(attrs, keyNotFound.Bool(true))
+		}
+		in.decisions.Add(ctx, 1, metric.WithAttributes(attrs...))
+	case e.Decision.NotFound && !e.Decision.Allowed:
+		in.decisions.Add(ctx, 1, in.notFoundOpts[op][e.Decision.Source]...)
+	default:
+		in.decisions.Add(ctx, 1, in.decisionOpts[op][e.Decision.Source][k]...)
 	}
-	in.decisions.Add(ctx, 1, in.decisionOpts[op][e.Decision.Source][k]...)
 }
 
 // serverOf returns the server.address and server.port of a base URL.

@@ -248,16 +248,29 @@ func TestSingleCheckSpansAndMetrics(t *testing.T) {
 			wantDurations: func(e *env) map[string]uint64 { return map[string]uint64{durationKey(e, "200", ""): 1} },
 		},
 		{
-			name: "unknown resource: 404, an error",
+			name: "unknown resource: 404, a deny",
 			om:   "om_alice", ref: authz.ResourceID("authz_resource_nope"),
 			wantSpans: func(e *env) []span {
 				return []span{e.attemptSpan("authz.Check", "404", map[string]string{"error.type": "404"}),
-					{Name: "authz.Check", Parent: "request", Kind: "internal", Status: "Error: 404", Attrs: map[string]string{
+					{Name: "authz.Check", Parent: "request", Kind: "internal", Attrs: map[string]string{
 						"fgakit.permission":      "project:view",
-						"fgakit.decision.source": "none", "fgakit.decision.outcome": "error", "error.type": "404"}}}
+						"fgakit.decision.source": "api", "fgakit.decision.outcome": "denied", "fgakit.decision.not_found": "true"}}}
 			},
-			wantDecisions: map[string]int64{"error.type=404," + decisionKey("Check", "none", "error"): 1},
+			wantDecisions: map[string]int64{"fgakit.decision.not_found=true," + decisionKey("Check", "api", "denied"): 1},
 			wantDurations: func(e *env) map[string]uint64 { return map[string]uint64{durationKey(e, "404", "404"): 1} },
+		},
+		{
+			name:  "an API error",
+			setup: func(e *env) { e.f.InjectFault(authztest.Fault{Status: 400}) },
+			om:    "om_alice", ref: authz.ExternalResource("project", "p1"),
+			wantSpans: func(e *env) []span {
+				return []span{e.attemptSpan("authz.Check", "400", map[string]string{"error.type": "400"}),
+					{Name: "authz.Check", Parent: "request", Kind: "internal", Status: "Error: 400", Attrs: map[string]string{
+						"fgakit.permission": "project:view", "fgakit.resource.type": "project",
+						"fgakit.decision.source": "none", "fgakit.decision.outcome": "error", "error.type": "400"}}}
+			},
+			wantDecisions: map[string]int64{"error.type=400," + decisionKey("Check", "none", "error"): 1},
+			wantDurations: func(e *env) map[string]uint64 { return map[string]uint64{durationKey(e, "400", "400"): 1} },
 		},
 		{
 			name:  "a 503 retried",
@@ -321,10 +334,11 @@ func TestBatchSpanAndDecisions(t *testing.T) {
 	alice := e.claims(t, "om_alice")
 	p := func(id string) authz.ResourceRef { return authz.ExternalResource("project", id) }
 	ctx, root := e.tracer.Start(t.Context(), "request")
-	_, err := e.c.CheckMany(ctx, alice, "project:view", []authz.ResourceRef{p("p1"), p("p2"), p("p9"), p("p1").InOrganization("org_acme")})
+	refs := []authz.ResourceRef{p("p1"), p("p2"), p("p9"), p("p1").InOrganization("org_acme"), p("p3").InOrganization("org_other")}
+	_, err := e.c.CheckMany(ctx, alice, "project:view", refs)
 	var be *authz.BatchError
 	if !errors.As(err, &be) {
-		t.Fatalf("CheckMany error %v, want a *BatchError for p9", err)
+		t.Fatalf("CheckMany error %v, want a *BatchError for p3 of another organization", err)
 	}
 	root.End()
 
@@ -344,10 +358,11 @@ func TestBatchSpanAndDecisions(t *testing.T) {
 	if batch == nil {
 		t.Fatal("no authz.CheckMany span")
 	}
-	want := span{Name: "authz.CheckMany", Parent: "request", Kind: "internal", Status: "Error: 404", Attrs: map[string]string{
-		"fgakit.permission": "project:view", "fgakit.batch.items": "4",
-		"fgakit.decision.outcome": "error", "fgakit.decision.sources": `["api"]`, "error.type": "404",
-		"fgakit.batch.allowed": "2", "fgakit.batch.denied": "1", "fgakit.batch.failed": "1", "fgakit.batch.unasked": "0",
+	want := span{Name: "authz.CheckMany", Parent: "request", Kind: "internal", Status: "Error: organization_mismatch", Attrs: map[string]string{
+		"fgakit.permission": "project:view", "fgakit.batch.items": "5",
+		"fgakit.decision.outcome": "error", "fgakit.decision.sources": `["api"]`, "error.type": "organization_mismatch",
+		"fgakit.batch.allowed": "2", "fgakit.batch.denied": "2", "fgakit.batch.failed": "1", "fgakit.batch.unasked": "0",
+		"fgakit.batch.not_found": "1",
 	}}
 	if diff := cmp.Diff(want, *batch); diff != "" {
 		t.Errorf("batch span (-want +got):\n%s", diff)
@@ -358,9 +373,10 @@ func TestBatchSpanAndDecisions(t *testing.T) {
 	}
 	m := e.collect(t)
 	wantDecisions := map[string]int64{
-		decisionKey("CheckMany", "api", "allowed"):                    2,
-		decisionKey("CheckMany", "api", "denied"):                     1,
-		"error.type=404," + decisionKey("CheckMany", "none", "error"): 1,
+		decisionKey("CheckMany", "api", "allowed"):                                      2,
+		decisionKey("CheckMany", "api", "denied"):                                       1,
+		"fgakit.decision.not_found=true," + decisionKey("CheckMany", "api", "denied"):   1,
+		"error.type=organization_mismatch," + decisionKey("CheckMany", "none", "error"): 1,
 	}
 	if diff := cmp.Diff(wantDecisions, m.sums["fgakit.authz.decisions"]); diff != "" {
 		t.Errorf("fgakit.authz.decisions (-want +got):\n%s", diff)
@@ -495,13 +511,18 @@ func TestManagementCallAttempts(t *testing.T) {
 	}
 	root.End()
 	got := e.ended()
-	if len(got) != 2 {
-		t.Fatalf("spans %+v, want an attempt and the request", got)
+	if len(got) < 2 {
+		t.Fatalf("spans %+v, want attempts and the request", got)
 	}
-	s := got[0]
-	if s.Parent != "request" || s.Kind != "client" || !strings.HasPrefix(s.Name, "POST /authorization/organization_memberships/{om}/") ||
-		s.Attrs["url.template"] != strings.TrimPrefix(s.Name, "POST ") {
-		t.Errorf("attempt span %+v, want a client span under request named after its route template", s)
+	for _, s := range got[:len(got)-1] {
+		if s.Parent != "request" || s.Kind != "client" || s.Name != s.Attrs["http.request.method"]+" "+s.Attrs["url.template"] ||
+			!strings.Contains(s.Name, "/organization_memberships/{om}") {
+			t.Errorf("attempt span %+v, want a client span under request named after its method and route template", s)
+		}
+	}
+	m := e.collect(t)
+	if n := len(m.counts["http.client.request.duration"]); n != len(got)-1 {
+		t.Errorf("http.client.request.duration has %d series, want one per attempt (%d)", n, len(got)-1)
 	}
 }
 

@@ -30,6 +30,15 @@
 //     with a public key are rejected with [ErrSignature].
 //   - Keys come only from the configured key set. The "jku", "x5u", "jwk" and
 //     "x5c" headers are never followed or used; "crit" is rejected.
+//   - One bad JWKS entry does not poison the set. [ParseJWKS] judges each
+//     entry on its own: an entry it cannot use (a bare string, a numeric or
+//     missing kid, another kty, an encryption key, a padded or too-small
+//     modulus, only x5c, an x5c that contradicts n and e, one kid naming two
+//     keys, …) is skipped and reported ([StaticKeySet.Skipped],
+//     [RemoteKeySet.Skipped], a warning through [WithLogger]), and tokens
+//     signed by the other keys verify. A set with no usable key fails
+//     closed with [ErrNoUsableKey]. Keys are read from n and e only, never
+//     from x5c.
 //   - Size cap before parsing: tokens over [DefaultMaxTokenSize] (16 KiB) are
 //     rejected before any decoding ([WithMaxTokenSize]).
 //   - exp is required; nbf and iat are checked; all with a leeway of
@@ -63,11 +72,16 @@
 //     errors.Is) and never carries claims. Error texts never contain the
 //     token.
 //   - The [RemoteKeySet] refetches the JWKS for an unknown kid at most once
-//     per [DefaultRefreshCooldown] (one minute), so made-up key IDs cannot
-//     turn into a flood of requests; concurrent fetches are merged into one.
-//     When the JWKS endpoint is down, the last keys fetched keep working for
-//     [DefaultKeyMaxAge]; after that, verification fails with
-//     [ErrKeySetUnavailable]. Close stops every goroutine it started.
+//     per [DefaultRefreshCooldown] (one minute) after a successful fetch, so
+//     made-up key IDs cannot turn into a flood of requests; concurrent
+//     fetches are merged into one. A failed fetch is retried on its own
+//     schedule, [DefaultFetchBackoff] (one second) doubling per failure up
+//     to the cooldown, jittered: a failure at start-up costs about a second,
+//     not a minute of rejected sessions. When the JWKS endpoint is down, the
+//     last keys fetched keep working for [DefaultKeyMaxAge]; after that,
+//     verification fails with [ErrKeySetUnavailable]. Failures, recoveries
+//     and skipped entries are logged ([WithLogger]). Close stops every
+//     goroutine it started.
 //
 // # The verified-token cache
 //

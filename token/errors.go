@@ -24,6 +24,12 @@ var (
 	// ErrKeySetUnavailable: the key set could not be fetched and no
 	// last-known-good keys are usable.
 	ErrKeySetUnavailable = errors.New("token: key set unavailable")
+	// ErrNoUsableKey: a JWKS document holds no key this package can use:
+	// it is not a JSON object with a "keys" array, or every entry was
+	// skipped (see [ParseJWKS]). [ParseJWKS] returns it; [Verifier.Verify]
+	// and [RemoteKeySet.Key] return it wrapped together with
+	// [ErrKeySetUnavailable] when the fetched JWKS had no usable key.
+	ErrNoUsableKey = errors.New("token: JWKS has no usable signing key")
 	// ErrNotSessionToken: the token is validly signed by WorkOS but is not an
 	// AuthKit session token: a WorkOS Connect OAuth application token (sid
 	// app_consent_…), a Connect M2M token (sub client_…) or any token with an

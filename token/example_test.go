@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log"
@@ -119,4 +120,38 @@ func ExampleClaims_HasPermission() {
 	// true
 	// false
 	// true
+}
+
+// A JWKS entry that cannot be used is skipped and reported; the keys of the
+// other entries keep verifying tokens. Only a set with no usable key at all
+// is an error.
+func ExampleParseJWKS() {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := base64.RawURLEncoding.EncodeToString(key.N.Bytes())
+	jwks := `{"keys": [
+		"not a key",
+		{"kty": "RSA", "kid": "padded", "n": "` + base64.URLEncoding.EncodeToString(key.N.Bytes()) + `", "e": "AQAB"},
+		{"kty": "RSA", "kid": 7, "n": "` + n + `", "e": "AQAB"},
+		{"kty": "RSA", "kid": "key_1", "use": "sig", "alg": "RS256", "n": "` + n + `", "e": "AQAB"}
+	]}`
+	keys, err := token.ParseJWKS([]byte(jwks))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("usable:", keys.KeyIDs())
+	for _, s := range keys.Skipped() {
+		fmt.Println("skipped:", s)
+	}
+
+	_, err = token.ParseJWKS([]byte(`{"keys": ["not a key"]}`))
+	fmt.Println(errors.Is(err, token.ErrNoUsableKey), err)
+	// Output:
+	// usable: [key_1]
+	// skipped: keys[0]: not a JSON object
+	// skipped: keys[1] (kid "padded"): modulus "n" is not unpadded base64url (RFC 7518)
+	// skipped: keys[2]: member "kid" is not of the right JSON type (number)
+	// true token: JWKS has no usable signing key: 1 of 1 entries skipped: keys[0]: not a JSON object
 }

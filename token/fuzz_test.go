@@ -147,6 +147,7 @@ func signedByA(raw string) bool {
 }
 
 // FuzzParseJWKS feeds JWKS response bodies to ParseJWKS: it must never panic,
+// fail only with ErrNoUsableKey, account for every entry (taken or skipped),
 // and a key it accepts is an RSA key of an allowed size.
 func FuzzParseJWKS(f *testing.F) {
 	for _, seed := range []string{
@@ -158,8 +159,14 @@ func FuzzParseJWKS(f *testing.F) {
 		`null`,
 		`{"keys":null}`,
 		`[`,
+		doc(goodEntry()),
+		doc(goodEntry(), goodEntry()),
+		`{"keys":[],"KEYS":[]}`,
 	} {
 		f.Add([]byte(seed))
+	}
+	for _, tt := range unusableEntries() {
+		f.Add([]byte(doc(append(tt.entries, goodEntry())...)))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ks, err := ParseJWKS(data)
@@ -167,7 +174,17 @@ func FuzzParseJWKS(f *testing.F) {
 			if ks != nil {
 				t.Fatal("key set returned with an error")
 			}
+			if !errors.Is(err, ErrNoUsableKey) {
+				t.Fatalf("error %v does not wrap ErrNoUsableKey", err)
+			}
 			return
+		}
+		var d struct{ Keys []json.RawMessage }
+		if err := json.Unmarshal(data, &d); err != nil {
+			t.Fatalf("accepted a document encoding/json rejects: %v", err)
+		}
+		if got := len(ks.keys) + len(ks.skipped); got != len(d.Keys) {
+			t.Fatalf("%d keys and %d skipped for %d entries", len(ks.keys), len(ks.skipped), len(d.Keys))
 		}
 		if len(ks.keys) == 0 {
 			t.Fatal("empty key set without an error")

@@ -3,13 +3,9 @@ package token
 import (
 	"context"
 	"crypto"
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
-	"math/big"
+	"slices"
 )
 
 // KeySet looks up signature verification keys by key ID ("kid" in the token
@@ -26,7 +22,8 @@ type KeySet interface {
 // StaticKeySet is a fixed set of keys, for tests and air-gapped use. It is
 // immutable and safe for concurrent use.
 type StaticKeySet struct {
-	keys map[string]crypto.PublicKey
+	keys    map[string]crypto.PublicKey
+	skipped []SkippedKey // entries ParseJWKS did not take; nil for NewStaticKeySet
 }
 
 // NewStaticKeySet returns a key set holding a copy of keys, indexed by key
@@ -53,94 +50,12 @@ func (s *StaticKeySet) KeyIDs() []string {
 	return ids
 }
 
-// ParseJWKS parses a JSON Web Key Set document ({"keys": [...]}, RFC 7517)
-// such as the one served at /sso/jwks/{clientID}.
-//
-// Only RSA signing keys are taken: kty "RSA", use "sig" or absent, alg absent
-// or an RSA algorithm, a kid, and a modulus of 2048 to 8192 bits. Other keys
-// (encryption keys, other key types, keys without kid) are skipped. Invalid
-// JSON, a duplicate kid, malformed RSA parameters of a key that would
-// otherwise be taken, or a document with no usable key is an error.
-// Certificates (x5c) and URLs (x5u, jku) in the document are ignored.
-func ParseJWKS(data []byte) (*StaticKeySet, error) {
-	var doc struct {
-		Keys []jsonWebKey `json:"keys"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("token: invalid JWKS JSON: %w", err)
-	}
-	if doc.Keys == nil {
-		return nil, errors.New(`token: invalid JWKS: no "keys" array`)
-	}
-	keys := make(map[string]crypto.PublicKey, len(doc.Keys))
-	for i, k := range doc.Keys {
-		if !k.wanted() {
-			continue
-		}
-		pub, err := k.rsaPublicKey()
-		if err != nil {
-			return nil, fmt.Errorf("token: invalid JWKS: key %d (kid %q): %w", i, truncate(k.Kid), err)
-		}
-		if _, dup := keys[k.Kid]; dup {
-			return nil, fmt.Errorf("token: invalid JWKS: duplicate kid %q", truncate(k.Kid))
-		}
-		keys[k.Kid] = pub
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("token: invalid JWKS: no usable RSA signing key")
-	}
-	return &StaticKeySet{keys: keys}, nil
-}
-
-type jsonWebKey struct {
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-}
-
-func (k *jsonWebKey) wanted() bool {
-	if k.Kty != "RSA" || k.Kid == "" {
-		return false
-	}
-	if k.Use != "" && k.Use != "sig" {
-		return false
-	}
-	switch k.Alg {
-	case "", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
-		return true
-	}
-	return false
-}
-
-const (
-	minRSABits = 2048
-	maxRSABits = 8192
-)
-
-func (k *jsonWebKey) rsaPublicKey() (*rsa.PublicKey, error) {
-	n, err := base64.RawURLEncoding.DecodeString(k.N)
-	if err != nil || len(n) == 0 {
-		return nil, errors.New(`bad modulus "n"`)
-	}
-	e, err := base64.RawURLEncoding.DecodeString(k.E)
-	if err != nil || len(e) == 0 || len(e) > 4 {
-		return nil, errors.New(`bad exponent "e"`)
-	}
-	var exp int
-	for _, b := range e {
-		exp = exp<<8 | int(b)
-	}
-	if exp < 3 || exp%2 == 0 || exp > 1<<31-1 {
-		return nil, errors.New(`bad exponent "e"`)
-	}
-	mod := new(big.Int).SetBytes(n)
-	if bits := mod.BitLen(); bits < minRSABits || bits > maxRSABits {
-		return nil, fmt.Errorf("RSA modulus of %d bits, want %d to %d", bits, minRSABits, maxRSABits)
-	}
-	return &rsa.PublicKey{N: mod, E: exp}, nil
+// Skipped returns the entries of the JWKS document that [ParseJWKS] did not
+// take, in document order, each with the reason; nil for a set made with
+// [NewStaticKeySet] or a document whose every entry was taken. The slice is
+// a copy.
+func (s *StaticKeySet) Skipped() []SkippedKey {
+	return slices.Clone(s.skipped)
 }
 
 func unknownKeyError(kid string) error {

@@ -3,6 +3,7 @@ package token
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,11 +28,19 @@ const (
 	// request can cause.
 	DefaultMaxTokenSize = 16 << 10
 
-	// DefaultRefreshCooldown is the minimum time between two JWKS fetches of a
-	// [RemoteKeySet]. It bounds the fetches that tokens with made-up key IDs
-	// can trigger (one a minute per process), while a genuinely new signing
-	// key is picked up within a minute at worst.
+	// DefaultRefreshCooldown is the minimum time between a successful JWKS
+	// fetch of a [RemoteKeySet] and the next. It bounds the fetches that
+	// tokens with made-up key IDs can trigger (one a minute per process),
+	// while a genuinely new signing key is picked up within a minute at
+	// worst. Failed fetches are retried sooner ([DefaultFetchBackoff]).
 	DefaultRefreshCooldown = time.Minute
+
+	// DefaultFetchBackoff is the wait after a failed JWKS fetch before the
+	// next may start. It doubles with each further failure up to the
+	// refresh cooldown, and is jittered. It is short so that one failed
+	// fetch (at start-up, say) does not lock every session out for the
+	// whole cooldown while the endpoint answers again at once.
+	DefaultFetchBackoff = time.Second
 
 	// DefaultKeyRefresh is the age after which fetched keys are refreshed in
 	// the background (verifications keep using them meanwhile).
@@ -80,7 +89,9 @@ type config struct {
 	keyRefresh      time.Duration
 	keyMaxAge       time.Duration
 	fetchTimeout    time.Duration
+	fetchBackoff    time.Duration
 	maxJWKSSize     int64
+	logger          *slog.Logger
 
 	// names of the options given, to reject those that do not apply.
 	verifierOnly []string
@@ -100,6 +111,7 @@ func defaultConfig() *config {
 		keyRefresh:      DefaultKeyRefresh,
 		keyMaxAge:       DefaultKeyMaxAge,
 		fetchTimeout:    DefaultFetchTimeout,
+		fetchBackoff:    DefaultFetchBackoff,
 		maxJWKSSize:     DefaultMaxJWKSSize,
 	}
 }
@@ -314,12 +326,39 @@ func WithMaxTokenSize(n int) Option {
 	}
 }
 
-// WithRefreshCooldown sets the minimum time between two JWKS fetches
-// (default [DefaultRefreshCooldown]). A token with an unknown kid triggers a
-// fetch only when the last one is at least this old; otherwise it is rejected
-// with [ErrUnknownKey] at once.
+// WithRefreshCooldown sets the minimum time between a successful JWKS fetch
+// and the next one (default [DefaultRefreshCooldown]). A token with an
+// unknown kid triggers a fetch only when the last one is at least this old;
+// otherwise it is rejected with [ErrUnknownKey] at once. After a failed
+// fetch, [WithFetchBackoff] decides instead, never waiting longer than this.
 func WithRefreshCooldown(d time.Duration) Option {
 	return keyFetchDuration("WithRefreshCooldown", d, func(c *config) *time.Duration { return &c.refreshCooldown })
+}
+
+// WithFetchBackoff sets the wait after a failed JWKS fetch before the next
+// may start (default [DefaultFetchBackoff]). It doubles with each further
+// consecutive failure, never beyond [WithRefreshCooldown], and each wait is
+// jittered to between half and all of it. A successful fetch resets it.
+func WithFetchBackoff(d time.Duration) Option {
+	return keyFetchDuration("WithFetchBackoff", d, func(c *config) *time.Duration { return &c.fetchBackoff })
+}
+
+// WithLogger sets where a [RemoteKeySet] reports what a user should know
+// but that fails no single call: a failed JWKS fetch (Warn, with the next
+// attempt's delay), the first success after failures (Info), and JWKS
+// entries it skipped as unusable (Warn, once per change; see [ParseJWKS]).
+// Records never contain a token or key material. The default is
+// [slog.Default] at the time of logging; pass a logger with
+// [slog.DiscardHandler] to silence it.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("token: WithLogger: nil logger")
+		}
+		c.logger = l
+		c.remoteOnly = append(c.remoteOnly, "WithLogger")
+		return nil
+	}
 }
 
 // WithKeyRefresh sets the age after which fetched keys are refreshed in the

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math/rand/v2"
 	"net/http"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 )
@@ -19,9 +21,16 @@ import (
 //   - Keys are fetched on first use and cached. Keys older than
 //     [WithKeyRefresh] are refreshed in the background while still in use.
 //   - A kid not in the cache triggers a fetch, at most once per
-//     [WithRefreshCooldown]; within the cooldown it is rejected at once with
-//     [ErrUnknownKey]. Key rotation is therefore picked up on the first token
-//     signed with the new key.
+//     [WithRefreshCooldown] after a successful fetch; within the cooldown it
+//     is rejected at once with [ErrUnknownKey]. Key rotation is therefore
+//     picked up on the first token signed with the new key.
+//   - A failed fetch is retried on its own, shorter schedule: the next fetch
+//     may start [WithFetchBackoff] (one second) after the failure, then
+//     twice as long after each further failure, up to the cooldown, each
+//     wait jittered to between half and all of it. So one failed fetch at
+//     start-up costs the sessions about a second, not the whole cooldown,
+//     while an endpoint that stays down is asked about once a cooldown.
+//     Meanwhile Key fails with [ErrKeySetUnavailable] (could not decide).
 //   - Concurrent callers share one fetch. The fetch runs on its own context
 //     with [WithFetchTimeout], detached from any caller; each caller waits on
 //     its own ctx and gets ctx's error if it gives up first.
@@ -29,7 +38,10 @@ import (
 //     working until they are [WithKeyMaxAge] old; then Key fails closed with
 //     [ErrKeySetUnavailable].
 //   - The response body is capped ([WithMaxJWKSSize]) and parsed as
-//     [ParseJWKS] does; a bad document is a failed fetch.
+//     [ParseJWKS] does: entries it cannot use are skipped, listed by
+//     [RemoteKeySet.Skipped] and logged ([WithLogger]), and the keys of the
+//     other entries are used. A document with no usable key is a failed
+//     fetch whose error wraps [ErrNoUsableKey].
 //
 // Close cancels a fetch in flight and waits for it: no goroutine outlives
 // Close.
@@ -42,6 +54,9 @@ type RemoteKeySet struct {
 	maxAge   time.Duration
 	timeout  time.Duration
 	maxBody  int64
+	backoff  time.Duration                     // first wait after a failed fetch
+	jitter   func(time.Duration) time.Duration // a wait in [d/2, d]
+	logger   *slog.Logger                      // nil: slog.Default() at the time of logging
 
 	wg sync.WaitGroup // the fetch goroutine in flight, if any
 
@@ -50,6 +65,8 @@ type RemoteKeySet struct {
 	fetchedAt   time.Time     // when keys were fetched
 	lastAttempt time.Time     // when the last fetch started; zero if none yet
 	lastErr     error         // error of the last finished fetch, nil if it succeeded
+	failures    int           // consecutive failed fetches
+	retryAt     time.Time     // after a failure: when the next fetch may start
 	inflight    *fetchCall
 	closed      bool
 }
@@ -66,8 +83,9 @@ type fetchCall struct {
 
 // NewRemoteKeySet returns a key set that fetches the JWKS at jwksURL. It
 // accepts the key-fetching options ([WithHTTPClient], [WithTimeFunc],
-// [WithRefreshCooldown], [WithKeyRefresh], [WithKeyMaxAge],
-// [WithFetchTimeout], [WithMaxJWKSSize]); others are an error. Nothing is
+// [WithRefreshCooldown], [WithFetchBackoff], [WithKeyRefresh],
+// [WithKeyMaxAge], [WithFetchTimeout], [WithMaxJWKSSize], [WithLogger]);
+// others are an error. Nothing is
 // fetched until the first call to Key. Call Close when done with it.
 func NewRemoteKeySet(jwksURL string, opts ...Option) (*RemoteKeySet, error) {
 	cfg := defaultConfig()
@@ -98,6 +116,9 @@ func newRemoteKeySet(jwksURL string, cfg *config) (*RemoteKeySet, error) {
 		maxAge:   cfg.keyMaxAge,
 		timeout:  cfg.fetchTimeout,
 		maxBody:  cfg.maxJWKSSize,
+		backoff:  cfg.fetchBackoff,
+		jitter:   halfJitter,
+		logger:   cfg.logger,
 	}, nil
 }
 
@@ -108,8 +129,9 @@ var errClosed = errors.New("key set closed")
 
 // Key returns the key with ID kid, fetching the JWKS when needed (see
 // [RemoteKeySet]). Errors wrap [ErrUnknownKey] (the fetched set has no such
-// key), [ErrKeySetUnavailable] (no usable keys: fetch failed, set closed), and
-// ctx's error when ctx ends while waiting for a fetch.
+// key), [ErrKeySetUnavailable] (no usable keys: fetch failed, set closed;
+// together with [ErrNoUsableKey] when the JWKS served had no usable entry),
+// and ctx's error when ctx ends while waiting for a fetch.
 func (r *RemoteKeySet) Key(ctx context.Context, kid string) (crypto.PublicKey, error) {
 	r.mu.Lock()
 	if r.closed {
@@ -186,12 +208,39 @@ func (r *RemoteKeySet) missError(kid string, now time.Time) error {
 	return unknownKeyError(kid)
 }
 
-// mayFetch reports whether a new fetch may start now. r.mu must be held.
+// mayFetch reports whether a new fetch may start now: none is in flight,
+// and the last one is older than the cooldown after a success, or than its
+// backoff after a failure. r.mu must be held.
 func (r *RemoteKeySet) mayFetch(now time.Time) bool {
-	if r.inflight != nil {
+	switch {
+	case r.inflight != nil:
 		return false
+	case r.lastAttempt.IsZero():
+		return true
+	case r.failures > 0:
+		return !now.Before(r.retryAt)
 	}
-	return r.lastAttempt.IsZero() || now.Sub(r.lastAttempt) >= r.cooldown
+	return now.Sub(r.lastAttempt) >= r.cooldown
+}
+
+// failureBackoff is the wait after the n-th consecutive failed fetch (n ≥
+// 1) before the next may start: the backoff doubled n-1 times, at most the
+// cooldown, jittered.
+func (r *RemoteKeySet) failureBackoff(n int) time.Duration {
+	d := r.cooldown
+	if n <= 30 && r.backoff < r.cooldown>>(n-1) {
+		d = r.backoff << (n - 1)
+	}
+	return r.jitter(d)
+}
+
+// halfJitter returns a random wait between d/2 and d, so that processes
+// that failed together do not retry together.
+func halfJitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d - rand.N(d/2+1)
 }
 
 // startFetch starts the one shared fetch. r.mu must be held and r.inflight nil.
@@ -206,17 +255,84 @@ func (r *RemoteKeySet) startFetch(now time.Time) *fetchCall {
 		keys, err := r.fetch(ctx)
 		cancel()
 		r.mu.Lock()
+		var (
+			prevSkipped []SkippedKey
+			failures    = r.failures
+			retryIn     time.Duration
+		)
+		if r.keys != nil {
+			prevSkipped = r.keys.skipped
+		}
 		if err == nil {
 			r.keys = keys
 			r.fetchedAt = r.now()
+			r.failures = 0
+		} else {
+			r.failures++
+			retryIn = r.failureBackoff(r.failures)
+			r.retryAt = r.now().Add(retryIn)
 		}
 		r.lastErr = err
 		call.err = err
 		r.inflight = nil
+		closed := r.closed
 		r.mu.Unlock()
-		close(call.done)
+		// Log before waking the waiters, so that what a caller saw has
+		// been reported by the time its Key call returns.
+		defer close(call.done)
+
+		switch {
+		case closed:
+			// Close cancelled the fetch: nothing worth reporting.
+		case err != nil:
+			r.log().Warn("token: JWKS fetch failed",
+				"url", r.url, "error", err.Error(), "consecutive_failures", failures+1, "next_fetch_after", retryIn)
+		default:
+			if failures > 0 {
+				r.log().Info("token: JWKS fetch succeeded again", "url", r.url, "after_failures", failures)
+			}
+			if !slices.Equal(prevSkipped, keys.skipped) && len(keys.skipped) > 0 {
+				r.log().Warn("token: JWKS entries skipped; tokens signed by the other keys verify",
+					"url", r.url, "skipped", skippedStrings(keys.skipped), "skipped_count", len(keys.skipped), "keys", len(keys.keys))
+			}
+		}
 	}()
 	return call
+}
+
+func (r *RemoteKeySet) log() *slog.Logger {
+	if r.logger != nil {
+		return r.logger
+	}
+	return slog.Default()
+}
+
+// maxSkippedLogged bounds the skipped entries one log record lists; a
+// document of 256 KiB could otherwise name a hundred thousand.
+const maxSkippedLogged = 10
+
+// skippedStrings describes skipped entries for a log record.
+func skippedStrings(s []SkippedKey) []string {
+	out := make([]string, 0, min(len(s), maxSkippedLogged+1))
+	for i, k := range s {
+		if i == maxSkippedLogged {
+			out = append(out, fmt.Sprintf("and %d more", len(s)-i))
+			break
+		}
+		out = append(out, k.String())
+	}
+	return out
+}
+
+// Skipped returns the entries of the JWKS in use that could not be used
+// (see [ParseJWKS]), nil when there are none or nothing was fetched yet.
+func (r *RemoteKeySet) Skipped() []SkippedKey {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys == nil {
+		return nil
+	}
+	return r.keys.Skipped()
 }
 
 // fetch GETs and parses the JWKS. Its errors name the URL and the status, and
@@ -246,9 +362,9 @@ func (r *RemoteKeySet) fetch(ctx context.Context) (*StaticKeySet, error) {
 	if int64(len(body)) > r.maxBody {
 		return nil, fmt.Errorf("JWKS from %s exceeds %d bytes", r.url, r.maxBody)
 	}
-	keys, err := ParseJWKS(body)
+	keys, err := parseJWKS(body)
 	if err != nil {
-		return nil, fmt.Errorf("JWKS from %s: %s", r.url, strings.TrimPrefix(err.Error(), "token: "))
+		return nil, fmt.Errorf("JWKS from %s: %w", r.url, err)
 	}
 	return keys, nil
 }

@@ -5,14 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // jwksServer serves a JWKS under a non-root base path, as WorkOS does at
@@ -69,7 +66,7 @@ func (s *jwksServer) setHold(hold bool) {
 // newRemoteVerifier returns a Verifier fetching from s with the clock c.
 func newRemoteVerifier(t *testing.T, s *jwksServer, c *clock, opts ...Option) *Verifier {
 	t.Helper()
-	base := []Option{WithBaseURL(s.URL + basePath), WithHTTPClient(s.Client()), WithTimeFunc(c.Now)}
+	base := []Option{WithBaseURL(s.URL + basePath), WithHTTPClient(s.Client()), WithTimeFunc(c.Now), WithLogger(discardLogger)}
 	v, err := NewVerifier("client_123", append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -416,53 +413,6 @@ func TestRemoteKeySetShared(t *testing.T) {
 		v.Close() // does not close the shared set
 	}
 	wantHits(t, s, 1)
-}
-
-func TestParseJWKS(t *testing.T) {
-	t.Parallel()
-	n := b64(string(publicKey(kidA).N.Bytes()))
-	small := b64(string(make([]byte, 128)))
-	key := func(fields string) string {
-		return `{"keys":[{"kty":"RSA","n":"` + n + `","e":"AQAB"` + fields + `}]}`
-	}
-	tests := []struct {
-		name    string
-		doc     string
-		wantIDs []string
-		wantErr bool
-	}{
-		{"WorkOS shape", string(jwksJSON(kidA, kidB)), []string{kidA, kidB}, false},
-		{"use and alg absent", key(`,"kid":"k"`), []string{"k"}, false},
-		{"PS256 key", key(`,"kid":"k","alg":"PS256"`), []string{"k"}, false},
-		{"encryption key skipped", `{"keys":[` + strings.TrimSuffix(strings.TrimPrefix(key(`,"kid":"enc","use":"enc"`), `{"keys":[`), `]}`) + `,` + strings.TrimSuffix(strings.TrimPrefix(key(`,"kid":"sig"`), `{"keys":[`), `]}`) + `]}`, []string{"sig"}, false},
-		{"only an encryption key", key(`,"kid":"enc","use":"enc"`), nil, true},
-		{"ES256 alg on an RSA key skipped", key(`,"kid":"k","alg":"ES256"`), nil, true},
-		{"no kid skipped", key(``), nil, true},
-		{"x5u ignored", key(`,"kid":"k","x5u":"http://127.0.0.1:1/evil"`), []string{"k"}, false},
-		{"small modulus", `{"keys":[{"kty":"RSA","kid":"k","n":"` + small + `","e":"AQAB"}]}`, nil, true},
-		{"bad exponent", `{"keys":[{"kty":"RSA","kid":"k","n":"` + n + `","e":"AA"}]}`, nil, true},
-		{"bad base64", `{"keys":[{"kty":"RSA","kid":"k","n":"!!","e":"AQAB"}]}`, nil, true},
-		{"duplicate kid", string(jwksJSON(kidA, kidA)), nil, true},
-		{"empty keys", `{"keys":[]}`, nil, true},
-		{"not JSON", `{"keys":`, nil, true},
-		{"kid a number", `{"keys":[{"kty":"RSA","kid":1,"n":"` + n + `","e":"AQAB"}]}`, nil, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			ks, err := ParseJWKS([]byte(tt.doc))
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("ParseJWKS error = %v, want error %v", err, tt.wantErr)
-			}
-			if err != nil {
-				return
-			}
-			ids := ks.KeyIDs()
-			if diff := cmp.Diff(tt.wantIDs, ids, cmpSorted); diff != "" {
-				t.Errorf("key IDs (-want +got):\n%s", diff)
-			}
-		})
-	}
 }
 
 // A background refresh stuck on a silent endpoint ends with Close: synctest

@@ -241,8 +241,9 @@ func TestVerifyAccepts(t *testing.T) {
 	}
 }
 
-// A jku, x5u or embedded jwk header must never be followed: the attacker's
-// server sees no request, and the token is judged by our keys only.
+// A jku, x5u, x5c or embedded jwk header must never be followed or used:
+// the attacker's server sees no request, and the token is judged by our
+// keys only.
 func TestVerifyNeverFollowsKeyURLs(t *testing.T) {
 	t.Parallel()
 	var hits atomic.Int64
@@ -264,6 +265,8 @@ func TestVerifyNeverFollowsKeyURLs(t *testing.T) {
 		{"jku with our kid", kidA, map[string]any{"jku": attacker.URL}, ErrSignature},
 		{"x5u", kidA, map[string]any{"x5u": attacker.URL}, ErrSignature},
 		{"embedded jwk", kidA, map[string]any{"jwk": embedded}, ErrSignature},
+		{"x5c with the attacker's certificate", kidA, map[string]any{"x5c": []string{certB64(kidAttacker)}, "x5t#S256": thumbprint(kidAttacker)}, ErrSignature},
+		{"x5c and the attacker's kid", kidAttacker, map[string]any{"x5c": []string{certB64(kidAttacker)}}, ErrUnknownKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
