@@ -129,7 +129,7 @@ func TestHooksReportCallsAndDecisions(t *testing.T) {
 				}
 				return nil
 			},
-			fault: &authztest.Fault{Status: 400},
+			fault:         &authztest.Fault{Status: 400},
 			wantCalls:     []authz.Call{{Op: authz.OpResourceCheck, Permission: "project:view", Items: 1}},
 			wantResults:   []string{"error"},
 			wantDecisions: []string{"ResourceLayer.Check project:view none error"},
