@@ -168,6 +168,17 @@
 // used after [WithMemoMaxAge] ([DefaultMemoMaxAge] by default) — so a
 // stream behind the Middleware asks again after a role was removed.
 //
+// # Observability
+//
+// [WithObserver] reports every HTTP attempt; [WithHooks] reports every
+// check, batch and decision (with the layer that answered), every attempt
+// with its request's context, retries, rate-limit waits, how many checks
+// shared one API call, and cache lookups — what tracing and metrics need
+// ([Hooks]). [github.com/fgakit/fgakit/otelfgakit], a separate module,
+// turns them into OpenTelemetry spans and metrics. Hooks never see the API
+// key, a token, or a membership, resource or external ID; a Client without
+// them pays nothing.
+//
 // # Testing
 //
 // [github.com/fgakit/fgakit/authztest] is an in-memory fake of the
