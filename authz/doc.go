@@ -176,8 +176,8 @@
 // shared one API call, and cache lookups — what tracing and metrics need
 // ([Hooks]). [github.com/fgakit/fgakit/otelfgakit], a separate module,
 // turns them into OpenTelemetry spans and metrics. Hooks never see the API
-// key, a token, or a membership, resource or external ID; a Client without
-// them pays nothing.
+// key or a token, and are not given membership, resource or external IDs
+// (an error's text may name one); a Client without them pays nothing.
 //
 // # Testing
 //
