@@ -3,6 +3,7 @@ package otelfgakit
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
 	"net/url"
 	"strconv"
@@ -161,7 +162,9 @@ type instrumentation struct {
 	staleOpts    [len(ops) + 1][]metric.AddOption
 
 	server atomic.Pointer[server] // the last base URL seen, parsed
-	names  sync.Map               // attempt span names by method and route (a few dozen routes)
+	// names are attempt span names by method and route, copied on write.
+	names   atomic.Pointer[map[[2]string]string]
+	namesMu sync.Mutex
 }
 
 // server is a base URL's server.address and server.port.
@@ -457,16 +460,33 @@ func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 }
 
 // attemptName is the name of an attempt's span, "{method} {url.template}"
-// as the HTTP client conventions name it, remembered per route.
+// as the HTTP client conventions name it, remembered per method and route
+// (a Client has a few dozen routes) so that naming does not allocate.
 func (in *instrumentation) attemptName(method, route string) string {
-	type key struct{ method, route string }
-	if n, ok := in.names.Load(key{method, route}); ok {
-		return n.(string)
+	k := [2]string{method, route}
+	if m := in.names.Load(); m != nil {
+		if n, ok := (*m)[k]; ok {
+			return n
+		}
+	}
+	in.namesMu.Lock()
+	defer in.namesMu.Unlock()
+	old := in.names.Load()
+	next := make(map[[2]string]string, 1)
+	if old != nil {
+		if len(*old) >= maxNames {
+			return method + " " + route // not remembered: routes are templates, this should not happen
+		}
+		maps.Copy(next, *old)
 	}
 	n := method + " " + route
-	in.names.Store(key{method, route}, n)
+	next[k] = n
+	in.names.Store(&next)
 	return n
 }
+
+// maxNames bounds the remembered attempt span names.
+const maxNames = 256
 
 // retry counts a retry, by the failure retried.
 func (in *instrumentation) retry(ctx context.Context, e authz.RetryEvent) {
