@@ -165,6 +165,10 @@ type instrumentation struct {
 	// names are attempt span names by method and route, copied on write.
 	names   atomic.Pointer[map[[2]string]string]
 	namesMu sync.Mutex
+	// durationSets are http.client.request.duration attribute sets,
+	// copied on write.
+	durationSets atomic.Pointer[map[durationKey]attribute.Set]
+	setsMu       sync.Mutex
 }
 
 // server is a base URL's server.address and server.port.
@@ -442,7 +446,7 @@ func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(et))
 	}
 	if in.duration.Enabled(ctx) {
-		in.duration.Record(ctx, a.Duration.Seconds(), httpconv.RequestMethodAttr(a.Method), srv.address, srv.port, attrs...)
+		in.duration.RecordSet(ctx, a.Duration.Seconds(), in.durationSet(durationKey{a.Method, a.Route, a.StatusCode, et, srv}, attrs))
 	}
 
 	_, span := in.tracer.Start(ctx, in.attemptName(a.Method, a.Route), trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(end.Add(-a.Duration)))
@@ -458,6 +462,45 @@ func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 	}
 	span.End(trace.WithTimestamp(end))
 }
+
+// durationKey is what the attributes of an http.client.request.duration
+// value depend on.
+type durationKey struct {
+	method, route string
+	status        int
+	errorType     string
+	server        *server
+}
+
+// durationSet returns the attribute set of an attempt's duration, built
+// once per key (a Client sees a few dozen routes, statuses and error
+// types): building a set sorts and hashes its attributes.
+func (in *instrumentation) durationSet(k durationKey, attrs []attribute.KeyValue) attribute.Set {
+	if m := in.durationSets.Load(); m != nil {
+		if set, ok := (*m)[k]; ok {
+			return set
+		}
+	}
+	all := append(attrs[:len(attrs):len(attrs)], semconv.HTTPRequestMethodKey.String(k.method),
+		semconv.ServerAddress(k.server.address), semconv.ServerPort(k.server.port))
+	set := attribute.NewSet(all...)
+	in.setsMu.Lock()
+	defer in.setsMu.Unlock()
+	old := in.durationSets.Load()
+	if old != nil && len(*old) >= maxSets {
+		return set // not remembered
+	}
+	next := make(map[durationKey]attribute.Set, 1)
+	if old != nil {
+		maps.Copy(next, *old)
+	}
+	next[k] = set
+	in.durationSets.Store(&next)
+	return set
+}
+
+// maxSets bounds the remembered duration attribute sets.
+const maxSets = 1024
 
 // attemptName is the name of an attempt's span, "{method} {url.template}"
 // as the HTTP client conventions name it, remembered per method and route
