@@ -136,19 +136,13 @@ type DecisionEvent struct {
 	Op Operation
 	// Permission is the permission slug asked about.
 	Permission string
-	// Decision is the answer; the zero Decision (Source [SourceNone]) when
-	// Err is set.
+	// Decision is the answer: Source [SourceNone] when Err is set. Its
+	// TokenStale says whether the token layer declined stale claims
+	// ([WithFreshness]).
 	Decision Decision
 	// Err is why the question could not be decided; nil for an allow or a
 	// deny.
 	Err error
-	// TokenStale is true when the session token granted the permission but
-	// the token layer declined to answer because the token was stale (a
-	// change to the session's access since it was issued, learned from
-	// WorkOS events), so another layer answered. It is set from the
-	// Decision by the freshness feature of the token layer; until that
-	// feature is in this module it is always false.
-	TokenStale bool
 }
 
 // RetryEvent is a retry about to happen, reported to [Hooks].Retry.
@@ -244,10 +238,6 @@ func startHook(start func(context.Context, Call) (context.Context, func(CallResu
 // check methods then run under hookedCheck or hookedBatch.
 func (h *Hooks) onCall() bool { return h.Start != nil || h.Decision != nil }
 
-// tokenStale reports whether d was declined by the token layer as stale.
-// The freshness feature of the token layer sets this from the Decision.
-func tokenStale(Decision) bool { return false }
-
 // hookedCheck runs a single check (run) under the call hooks.
 func (c *Client) hookedCheck(ctx context.Context, call Call, run func(context.Context) (Decision, error)) (Decision, error) {
 	h := &c.cfg.hooks
@@ -257,7 +247,7 @@ func (c *Client) hookedCheck(ctx context.Context, call Call, run func(context.Co
 	}
 	d, err := run(ctx)
 	if h.Decision != nil {
-		h.Decision(ctx, DecisionEvent{Op: call.Op, Permission: call.Permission, Decision: d, Err: err, TokenStale: tokenStale(d)})
+		h.Decision(ctx, DecisionEvent{Op: call.Op, Permission: call.Permission, Decision: d, Err: err})
 	}
 	if end != nil {
 		end(CallResult{Decision: d, Err: err})
@@ -313,7 +303,7 @@ func (c *Client) reportBatch(ctx context.Context, op Operation, permission strin
 		if ierr == nil && d.Source == SourceNone {
 			continue // left unasked by an early stop
 		}
-		c.cfg.hooks.Decision(ctx, DecisionEvent{Op: op, Permission: permission, Decision: d, Err: ierr, TokenStale: tokenStale(d)})
+		c.cfg.hooks.Decision(ctx, DecisionEvent{Op: op, Permission: permission, Decision: d, Err: ierr})
 	}
 }
 

@@ -3,6 +3,7 @@ package authz_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -244,6 +245,39 @@ func TestHooksCacheLookups(t *testing.T) {
 	want := []string{"Check project:view api allowed", "Check project:view cache allowed", "Check project:view api allowed",
 		"CheckMany project:view cache allowed", "CheckMany project:view api denied"}
 	if diff := cmp.Diff(want, l.decisions); diff != "" {
+		t.Errorf("decisions (-want +got):\n%s", diff)
+	}
+}
+
+// staleFreshness calls every token stale.
+type staleFreshness struct{}
+
+func (staleFreshness) Stale(*token.Claims, string) bool { return true }
+func (staleFreshness) Watch(func(string)) (stop func()) { return func() {} }
+
+// The Decision hook sees a token declined as stale: the API answered and
+// the Decision has TokenStale, in a single check and in a batch.
+func TestHooksSeeStaleTokens(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []string
+	c := hooksFake(t).Client(authz.WithFreshness(staleFreshness{}), authz.WithHooks(authz.Hooks{
+		Decision: func(_ context.Context, e authz.DecisionEvent) {
+			mu.Lock()
+			got = append(got, fmt.Sprintf("%s %s stale=%v", e.Op, e.Decision.Source, e.Decision.TokenStale))
+			mu.Unlock()
+		},
+	}))
+	admin := &token.Claims{OrganizationID: "org_acme", OrganizationMembershipID: "om_alice", Permissions: []string{"project:view"}}
+	p1 := authz.ExternalResource("project", "p1").InOrganization("org_acme")
+	if _, err := c.Check(t.Context(), admin, "project:view", p1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CheckMany(t.Context(), admin, "project:view", []authz.ResourceRef{p1}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Check api stale=true", "CheckMany api stale=true"}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decisions (-want +got):\n%s", diff)
 	}
 }

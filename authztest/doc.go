@@ -17,9 +17,17 @@
 //		web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
 //		f.Assign("om_alice", "workspace-admin", eng)
 //
-//		claims, _ := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
+//		claims, err := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
+//		if err != nil {
+//			t.Fatal(err)
+//		}
 //		d, err := f.Client().Check(t.Context(), claims, "project:edit", authz.ResourceID(web))
-//		// d.Allowed == true, and f.Calls() shows the one check call.
+//		if err != nil || !d.Allowed {
+//			t.Fatalf("Check = %v, %v; want allowed", d, err)
+//		}
+//		if n := len(f.Calls()); n != 1 { // the one check call
+//			t.Errorf("%d API calls, want 1", n)
+//		}
 //	}
 //
 // A whole scenario can also be a JSON [Fixture] in the API's own vocabulary
@@ -172,31 +180,65 @@
 //     direct children of the permission's type on which a check would
 //     grant the permission.
 //   - Check: an unknown membership, resource or permission slug is 404; a
-//     body without permission_slug, without a resource, or naming two
-//     different resources is 422 (a resource_type_slug matching the
-//     resource_id is tolerated); a permission of another resource type than
-//     the resource's answers {"authorized": false}; a resource of another
-//     organization than the membership's is 404.
+//     body without permission_slug or without a resource is 422; a
+//     permission of another resource type than the resource's answers
+//     {"authorized": false}; a resource of another organization than the
+//     membership's is 404.
+//   - A resource is named either by resource_id or by resource_external_id
+//     with resource_type_slug (check, assign, remove, group role
+//     assignments): the spec's x-mutually-exclusive-body-groups. Fields of
+//     both forms, even naming the same resource, are 422. The spec declares
+//     the groups for check, assign and remove only; the fake applies the
+//     same rule to group role assignments, whose bodies name a resource the
+//     same way.
 //   - A resource directly under its organization answers
 //     "parent_resource_id": null. The organization's root resource has type
 //     "organization" and external ID = the organization ID, appears in
-//     resource lists, and cannot be changed or deleted (422).
+//     resource lists, and cannot be changed (422) or deleted (403, with or
+//     without cascade_delete: of the statuses DELETE declares, 400 is
+//     lock_timeout only and 409 means dependents, which cascade_delete
+//     would remove).
 //   - Group role assignments apply at once (the real API may take a moment).
 //   - Every answer carries X-Request-ID; every error body is JSON with
 //     "message", plus "code" for 400 and 409 (and a few 422s with a
 //     documented code, such as sub_resource_scoped_role_not_allowed).
+//     The spec's 422 bodies of /authorization operations have "message"
+//     only, and so have the fake's.
 //   - Assigning a role that does not exist is 404; a role scoped to another
 //     resource type than the target's is 422; assigning the same role on
-//     the same resource twice is 409 duplicate_role_assignment.
+//     the same resource twice is 422 (the operation declares no 409; the
+//     real API may answer otherwise, the spec does not say).
 //   - Removing a role assignment that came from a group, by its ID, is 422.
 //   - The role assignments of a membership list its assignments on
 //     resources (the organization root included when assigned there), from
 //     groups too, but not its organization role.
-//   - Lists: limit outside 1–100 is 422; order "normal" is treated as
-//     "desc"; before and after together, or a cursor the fake never issued,
-//     is 422 (the ID of a deleted object still works as a cursor).
-//   - GET /authorization/resources accepts no filter at all (every
-//     resource) rather than 400 missing_organization_id_or_resource_type_slug.
+//   - Lists: limit outside 1–100 is 422, on every list, although some
+//     list operations declare no 422 (the role assignment lists, for
+//     example: the spec has no status for a bad limit there); before and
+//     after together, or a cursor the fake never issued, is 422 (the ID of
+//     a deleted object still works as a cursor). order "normal" is newest
+//     first with reversed cursors, as the spec defines it: before fetches
+//     older records, after newer ones, and list_metadata's before and
+//     after are the cursors to pass back in those parameters.
+//   - GET /authorization/resources without organization_id and without
+//     resource_type_slug is 400 missing_organization_id_or_resource_type_slug;
+//     parent_resource_id together with parent_resource_type_slug or
+//     parent_external_id is 422 (x-mutually-exclusive-parameter-groups).
+//   - Memberships in "who can access this resource" listings carry a user
+//     with every field the spec requires; the fake keeps no users, so
+//     external_id and last_sign_in_at are null, first_name and last_name
+//     come from the fixture (else null) and the email defaults to
+//     {user_id}@example.com.
+//   - Statuses the spec declares that the fake answers only when injected
+//     ([Fake.InjectFault]): 400 lock_timeout and 409
+//     resource_type_update_in_progress (transient states of the real
+//     service). Never answered: 403 other than the two named here (the
+//     fake has no API key permissions), and the 422 of GET
+//     /authorization/resources/{id}, whose cause the spec does not give
+//     (an unknown ID is 404).
+//   - The contract test (module contract/ of the repository) holds the
+//     fake's answers and the client's requests to WorkOS's OpenAPI spec;
+//     every choice in this list that it could see passes it.
 //   - A known path asked with a method it does not serve is 405 with an
 //     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an

@@ -36,6 +36,10 @@ func errConflict(code, format string, args ...any) *apiError {
 	return &apiError{status: http.StatusConflict, code: code, message: fmt.Sprintf(format, args...)}
 }
 
+func errForbidden(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusForbidden, message: fmt.Sprintf(format, args...)}
+}
+
 func errBadRequest(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: "bad_request", message: fmt.Sprintf(format, args...)}
 }

@@ -82,8 +82,9 @@
 //   - fgakit.authz.token.stale (counter, {decision}): checks the token
 //     would have allowed but that were declined as stale (a change to the
 //     session's access since the token was issued), by fgakit.operation.
-//     It counts the [authz.DecisionEvent] TokenStale flag, which the token
-//     layer's freshness feature sets.
+//     It counts the decisions whose [authz.Decision] has TokenStale set,
+//     which needs a freshness source ([authz.WithFreshness], for example
+//     [github.com/fgakit/fgakit/events.State]).
 //
 // error.type is the HTTP status code of an API error ("404", "429",
 // "503"…), as the HTTP conventions ask, or one of canceled,

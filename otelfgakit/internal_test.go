@@ -26,8 +26,8 @@ func TestTokenStaleCounted(t *testing.T) {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	h := newHooks(WithMeterProvider(mp)).hooks()
 	ctx := t.Context()
-	h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheck, Permission: "p", Decision: authz.Decision{Allowed: false, Source: authz.SourceAPI}, TokenStale: true})
-	h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheckMany, Permission: "p", Decision: authz.Decision{Allowed: true, Source: authz.SourceAPI}, TokenStale: true})
+	h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheck, Permission: "p", Decision: authz.Decision{Allowed: false, Source: authz.SourceAPI, TokenStale: true}})
+	h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheckMany, Permission: "p", Decision: authz.Decision{Allowed: true, Source: authz.SourceAPI, TokenStale: true}})
 	h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheck, Permission: "p", Decision: authz.Decision{Allowed: true, Source: authz.SourceToken}})
 
 	var rm metricdata.ResourceMetrics
@@ -64,8 +64,8 @@ func TestTokenStaleOnSpan(t *testing.T) {
 	h := newHooks(WithTracerProvider(tp)).hooks()
 	for _, stale := range []bool{true, false} {
 		ctx, end := h.Start(t.Context(), authz.Call{Op: authz.OpCheck, Permission: "p", Items: 1})
-		d := authz.Decision{Allowed: true, Source: authz.SourceAPI}
-		h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheck, Permission: "p", Decision: d, TokenStale: stale})
+		d := authz.Decision{Allowed: true, Source: authz.SourceAPI, TokenStale: stale}
+		h.Decision(ctx, authz.DecisionEvent{Op: authz.OpCheck, Permission: "p", Decision: d})
 		end(authz.CallResult{Decision: d})
 	}
 	var got []bool

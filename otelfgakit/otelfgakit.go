@@ -380,7 +380,7 @@ func outcome(d authz.Decision, err error) string {
 // decision counts one decision.
 func (in *instrumentation) decision(ctx context.Context, e authz.DecisionEvent) {
 	op := opIndex(e.Op)
-	if e.TokenStale {
+	if e.Decision.TokenStale {
 		in.tokenStale.Add(ctx, 1, in.staleOpts[op]...)
 		trace.SpanFromContext(ctx).SetAttributes(keyTokenStale.Bool(true)) // the call's span
 	}

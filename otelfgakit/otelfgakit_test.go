@@ -500,6 +500,35 @@ func TestRateLimitWaits(t *testing.T) {
 	}
 }
 
+// staleAlways is a Freshness that calls every token stale.
+type staleAlways struct{}
+
+func (staleAlways) Stale(*token.Claims, string) bool { return true }
+func (staleAlways) Watch(func(string)) (stop func()) { return func() {} }
+
+// A token the freshness source calls stale is declined by the token layer:
+// the API answers, the decline is counted, and the call's span says so.
+func TestTokenDeclinedAsStale(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, authz.WithFreshness(staleAlways{}))
+	admin := e.claims(t, "om_admin") // admin's token grants project:view organization-wide
+	d, err := e.c.Check(t.Context(), admin, "project:view", authz.ExternalResource("project", "p2").InOrganization("org_acme"))
+	if err != nil || !d.Allowed || d.Source != authz.SourceAPI || !d.TokenStale {
+		t.Fatalf("Check = %+v, %v; want allowed by the API, token stale", d, err)
+	}
+	m := e.collect(t)
+	if diff := cmp.Diff(map[string]int64{"fgakit.operation=Check": 1}, m.sums["fgakit.authz.token.stale"]); diff != "" {
+		t.Errorf("fgakit.authz.token.stale (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int64{decisionKey("Check", "api", "allowed"): 1}, m.sums["fgakit.authz.decisions"]); diff != "" {
+		t.Errorf("fgakit.authz.decisions (-want +got):\n%s", diff)
+	}
+	spans := e.ended()
+	if got := spans[len(spans)-1]; got.Name != "authz.Check" || got.Attrs["fgakit.token.stale"] != "true" {
+		t.Errorf("last span %+v, want authz.Check with fgakit.token.stale=true", got)
+	}
+}
+
 // Management calls have no call span: their attempts are children of the
 // caller's span, and are measured like the others.
 func TestManagementCallAttempts(t *testing.T) {
