@@ -474,3 +474,37 @@ func TestRenderSession(t *testing.T) {
 	 "auth_method":"unknown","status":"revoked","expires_at":"2026-01-15T13:00:00.000Z","ended_at":"2026-01-15T12:00:00.000Z",
 	 "created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"}]`)
 }
+
+// TestMembershipWriteLeavesTheUser: a membership's role or status change
+// updates the membership, not its user (the fake has no user writes).
+func TestMembershipWriteLeavesTheUser(t *testing.T) {
+	t.Parallel()
+	const base = "/user_management/organization_memberships/om_alice"
+	for _, tc := range []struct{ method, path, body string }{
+		{"PUT", base, `{"role_slug":"org-auditor"}`},
+		{"PUT", base + "/deactivate", ""},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			f := newTestFake(t)
+			f.Advance(time.Hour)
+			status, body, _ := call(t, f, tc.method, tc.path, tc.body)
+			if status != 200 {
+				t.Fatalf("%s %s: %d %s", tc.method, tc.path, status, body)
+			}
+			var got struct {
+				UpdatedAt string `json:"updated_at"`
+				User      struct {
+					UpdatedAt string `json:"updated_at"`
+				} `json:"user"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatal(err)
+			}
+			want := [2]string{"2026-01-15T13:00:00.000Z", "2026-01-15T12:00:00.000Z"}
+			if d := cmp.Diff(want, [2]string{got.UpdatedAt, got.User.UpdatedAt}); d != "" {
+				t.Errorf("membership and user updated_at (-want +got):\n%s", d)
+			}
+		})
+	}
+}
