@@ -238,10 +238,13 @@
 //     (an unknown ID is 404).
 //   - The contract test (module contract/ of the repository) holds the
 //     fake's answers and the client's requests to WorkOS's OpenAPI spec;
-//     every choice in this list that it could see passes it, except the
-//     422 for a bad limit, order or cursor on the lists that declare no 422
-//     (groups, group members, a membership's groups, role assignment lists,
-//     permissions), which its scenarios therefore do not send.
+//     every choice in this list that it could see passes it, except two,
+//     which its scenarios therefore do not provoke: the 422 for a bad
+//     limit, order or cursor on the lists that declare no 422 (groups,
+//     group members, a membership's groups, role assignment lists,
+//     permissions), and the 422 idempotency_key_reused, whose code no
+//     operation's 422 body declares (and which session revocation, declaring
+//     no 422, can answer too).
 //   - A known path asked with a method it does not serve is 405 with an
 //     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an
