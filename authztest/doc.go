@@ -212,9 +212,10 @@
 //   - The role assignments of a membership list its assignments on
 //     resources (the organization root included when assigned there), from
 //     groups too, but not its organization role.
-//   - Lists: limit outside 1–100 is 422, on every list, although some
-//     list operations declare no 422 (the role assignment lists, for
-//     example: the spec has no status for a bad limit there); before and
+//   - Lists: limit outside 1–100 (or empty, limit=) is 422, on every
+//     list, and so is an order outside asc, desc and normal (or empty),
+//     although some list operations declare no 422 (the role assignment
+//     lists, for example: the spec has no status for a bad limit there); before and
 //     after together, or a cursor the fake never issued, is 422 (the ID of
 //     a deleted object still works as a cursor). order "normal" is newest
 //     first with reversed cursors, as the spec defines it: before fetches
