@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -163,4 +167,46 @@ func jsonCursor(c string) string {
 		return "null"
 	}
 	return fmt.Sprintf("%q", c)
+}
+
+// TestCursorCycleErrorHoldsNoKeyPiece: a hostile server whose cycling
+// list cursors echo the Authorization header (whole, or cut at any
+// position) ends every iterator with ErrMalformedResponse whose text holds
+// no 8-byte piece of the API key.
+func TestCursorCycleErrorHoldsNoKeyPiece(t *testing.T) {
+	t.Parallel()
+	const key = "sk_test_a1B2c3D4e5F6g7H8i9J0kLmNoPqR"
+	for _, it := range everyIterator {
+		t.Run(it.name, func(t *testing.T) {
+			t.Parallel()
+			var cut atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				echo := r.Header.Get("Authorization")
+				echo = echo[min(int(cut.Load()), len(echo)):]
+				next := echo // the first page points at the echo, the echo's page at c_B, c_B's at the echo again
+				if r.URL.Query().Get("after") == echo {
+					next = "c_B"
+				}
+				fmt.Fprintf(w, `{"object":"list","data":[],"list_metadata":{"before":null,"after":%q}}`, next)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := authz.New(key, authz.WithBaseURL(srv.URL), authz.WithRetry(authz.RetryPolicy{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			for n := 0; n+8 <= len("Bearer "+key); n++ {
+				cut.Store(int64(n))
+				_, err := it.run(t, t.Context(), c, authz.ListOptions{})
+				if !errors.Is(err, authz.ErrMalformedResponse) {
+					t.Fatalf("cut %d: error %v, want ErrMalformedResponse", n, err)
+				}
+				for i := 0; i+8 <= len(key); i++ {
+					if p := key[i : i+8]; strings.Contains(err.Error(), p) {
+						t.Fatalf("cut %d: the error holds %q of the key: %v", n, p, err)
+					}
+				}
+			}
+		})
+	}
 }

@@ -202,7 +202,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				return
 			}
 			if _, again := requested[page.After]; again {
-				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, page.After))
+				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, c.clean(page.After, 100)))
 				return
 			}
 			requested[page.After] = struct{}{}
