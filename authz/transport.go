@@ -262,7 +262,7 @@ func (c *Client) attempt(ctx context.Context, method, route, u string, body []by
 	if err != nil {
 		return answer{}, fmt.Errorf("%w: building request: %s", ErrInvalidInput, c.key.redact(err.Error()))
 	}
-	hreq.Header.Set("Authorization", c.cred.header)
+	hreq.Header.Set("Authorization", c.cred())
 	hreq.Header.Set("User-Agent", c.userAgent)
 	hreq.Header.Set("Accept", "application/json")
 	if body != nil {
