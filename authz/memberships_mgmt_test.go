@@ -26,7 +26,8 @@ var userlandMembershipWant = authz.OrganizationMembership{
 	Object: "organization_membership", ID: "om_01", UserID: "user_01", OrganizationID: "org_01",
 	OrganizationName: "Acme", Status: "active", CustomAttributes: map[string]any{},
 	Role: &authz.RoleRef{Slug: "member"}, Roles: []authz.RoleRef{{Slug: "member"}},
-	User:      &authz.User{Object: "user", ID: "user_01", Email: "a@example.com", EmailVerified: true, CreatedAt: t0, UpdatedAt: t0},
+	User: &authz.User{Object: "user", ID: "user_01", Email: "a@example.com", EmailVerified: true,
+		Metadata: map[string]string{}, CreatedAt: t0, UpdatedAt: t0},
 	CreatedAt: t0, UpdatedAt: t0,
 }
 
@@ -135,7 +136,7 @@ func TestGroupManagement(t *testing.T) {
 		{
 			name: "update clears the description with null",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.UpdateGroup(ctx, "org_01", "group_01", authz.UpdateGroupParams{Name: &name, ClearDescription: true})
+				return c.UpdateGroup(ctx, "org_01", "group_01", authz.UpdateGroupParams{Name: &name, Description: authz.Null[string]()})
 			},
 			wantMethod: "PATCH", wantPath: base + "/group_01", wantBody: `{"name":"Eng","description":null}`, status: 200, resp: groupJSON, want: &groupWant,
 		},

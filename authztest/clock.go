@@ -23,6 +23,12 @@ func (c *clock) now() time.Time {
 	return time.Now().Add(c.offset)
 }
 
+func (c *clock) isFrozen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.frozen
+}
+
 func (c *clock) set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -72,8 +78,10 @@ func (f *Fake) Now() time.Time { return f.clock.now() }
 
 // SetTime freezes the fake's clock at t. From then on it moves only with
 // [Fake.Advance] and SetTime.
-func (f *Fake) SetTime(t time.Time) { f.clock.set(t) }
+// Webhook retries that come due are then sent ([Fake.DeliverWebhooks]).
+func (f *Fake) SetTime(t time.Time) { f.clock.set(t); f.wakeWebhooks() }
 
 // Advance moves the fake's clock forward by d (backward when d is
 // negative), e.g. past a session token's expiry.
-func (f *Fake) Advance(d time.Duration) { f.clock.advance(d) }
+// Webhook retries that come due are then sent ([Fake.DeliverWebhooks]).
+func (f *Fake) Advance(d time.Duration) { f.clock.advance(d); f.wakeWebhooks() }

@@ -229,7 +229,7 @@ func Conformance(t *testing.T, env ConformanceEnv) {
 			want = append(want, p.ID)
 		}
 		var got []string
-		for r, err := range c.ListResources(ctx, authz.ListResourcesOptions{Parent: authz.ResourceID(ws.ID), ListOptions: authz.ListOptions{Limit: 1}}) {
+		for r, err := range c.ListResources(ctx, authz.ListResourcesOptions{OrganizationID: env.OrganizationID, Parent: authz.ResourceID(ws.ID), ListOptions: authz.ListOptions{Limit: 1}}) {
 			if err != nil {
 				t.Fatalf("list: %v", err)
 			}

@@ -52,7 +52,8 @@ type Fake struct {
 	// idempotentOrder holds the keys in the order first received, for
 	// expiry and the bound; it may hold keys already forgotten.
 	idempotentOrder []*idempotent
-	idempotentCap   int                 // maxIdempotencyKeys; smaller in tests
+	idempotentCap   int // maxIdempotencyKeys; smaller in tests
+	wh              webhookWorker
 	sessions        map[string]*session // by ID (sid); see sessions_mgmt.go
 	jwtTemplate     *jwtTemplate        // nil: DefaultJWTTemplate
 	closed          bool                // Close was called: setup methods refuse
@@ -75,6 +76,11 @@ type config struct {
 	logBody     int
 	logSet      bool
 	limits      ServerLimits
+
+	webhooks      [][2]string // WithWebhook: URL, secret
+	retries       []time.Duration
+	retriesSet    bool
+	webhookClient *http.Client
 }
 
 // WithAPIKey makes the fake demand "Authorization: Bearer key" on every
@@ -127,16 +133,35 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 		f.clock.set(*cfg.start)
 	}
 	f.m = newModel(f.Now)
+	f.m.onEvent = func() { poke(f.wh.wake) } // f.mu is held by whoever emits
+	f.wh.client, f.wh.retries = cfg.webhookClient, cfg.retries
+	if f.wh.client == nil {
+		f.wh.client = &http.Client{Timeout: DefaultWebhookTimeout}
+	}
+	if !cfg.retriesSet {
+		f.wh.retries = DefaultWebhookRetries()
+	}
+	for _, w := range cfg.webhooks {
+		if w[1] == "" {
+			return nil, fmt.Errorf("authztest: WithWebhook %s: the secret is empty", w[0])
+		}
+		if _, err := f.addWebhookLocked(w[0], w[1], nil, true); err != nil {
+			f.stopWebhooks()
+			return nil, fmt.Errorf("authztest: WithWebhook %s: %w", w[0], err)
+		}
+	}
 	f.mux = f.routes()
 	if cfg.fixturePath != "" {
 		fx, err := LoadFixtureFile(cfg.fixturePath)
 		if err != nil {
+			f.stopWebhooks()
 			return nil, err
 		}
 		cfg.fixture = fx
 	}
 	if cfg.fixture != nil {
 		if err := f.Load(cfg.fixture); err != nil {
+			f.stopWebhooks()
 			return nil, err
 		}
 		if cfg.clientIDSet {
@@ -180,6 +205,7 @@ func NewServer(addr string, opts ...Option) (*Fake, error) {
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
+		f.stopWebhooks()
 		return nil, fmt.Errorf("authztest: %w", err)
 	}
 	f.srv = f.newHTTPServer()
@@ -215,6 +241,7 @@ func (f *Fake) Close() {
 		f.mu.Lock()
 		f.closed = true
 		f.mu.Unlock()
+		f.stopWebhooks()
 		if f.srv != nil {
 			f.srv.Close()
 		}
@@ -337,8 +364,11 @@ func (f *Fake) fail(what string, err error) {
 // answered it. JWKS fetches and /_fake/ requests are not calls.
 type Call struct {
 	Method string
-	Path   string // unescaped, e.g. /authorization/organization_memberships/om_1/check
-	Query  string // raw query, without "?"
+	// Path is unescaped, e.g. /authorization/organization_memberships/om_1/check;
+	// Path and Query (the raw query, without "?") are each cut at 2 KiB,
+	// far longer than any WorkOS API path or query.
+	Path  string
+	Query string
 	// Body is the request body, cut at the log's body limit
 	// ([DefaultCallBodyLimit], [WithCallLog]). A request refused for its
 	// API key (401) is logged with at most that many bytes read.
@@ -507,6 +537,8 @@ func (f *Fake) routes() *http.ServeMux {
 	f.membershipRoutes(mux)
 	f.groupManagementRoutes(mux)
 	f.userManagementSessionRoutes(mux)
+	f.eventRoutes(mux)
+	f.webhookRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

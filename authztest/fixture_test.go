@@ -100,7 +100,8 @@ func snapshot(t *testing.T, f *Fake) string {
 	t.Helper()
 	var b strings.Builder
 	for _, path := range []string{
-		"/authorization/resources?limit=100&order=asc",
+		"/authorization/resources?organization_id=org_pre&limit=100&order=asc",
+		"/authorization/resources?organization_id=org_x&limit=100&order=asc",
 		"/authorization/organizations/org_pre/resources/organization/org_pre",
 		"/authorization/organizations/org_x/resources/organization/org_x",
 	} {

@@ -19,7 +19,7 @@ func FuzzRequests(f *testing.F) {
 		{"POST", "/authorization/resources", `{"external_id":"api","name":"API","resource_type_slug":"project","organization_id":"org_acme","parent_resource_id":"authz_resource_eng"}`},
 		{"PATCH", "/authorization/resources/authz_resource_eng", `{"parent_resource_id":"authz_resource_web","description":null}`},
 		{"DELETE", "/authorization/resources/authz_resource_sales?cascade_delete=true", ``},
-		{"GET", "/authorization/resources?limit=3&order=asc&after=authz_resource_eng", ``},
+		{"GET", "/authorization/resources?organization_id=org_acme&limit=3&order=asc&after=authz_resource_eng", ``},
 		{"POST", "/authorization/organization_memberships/om_bob/role_assignments", `{"role_slug":"workspace-admin","resource_external_id":"eng","resource_type_slug":"workspace"}`},
 		{"DELETE", "/authorization/organization_memberships/om_bob/role_assignments", `{"role_slug":"project-viewer","resource_id":"authz_resource_crm"}`},
 		{"GET", "/authorization/organization_memberships/om_alice/resources?permission_slug=project:edit&parent_resource_id=authz_resource_eng", ``},
