@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/internal/redact"
 )
 
 // Defaults of a [Poller].
@@ -131,9 +132,12 @@ func (m *MemoryStore) Save(_ context.Context, c Cursor) error {
 // [WithMaxLag], [ErrLagging] is reported and the State applies its
 // [LagPolicy] until a poll succeeds.
 type Poller struct {
-	state    *State
-	key      string
-	authHdr  string
+	state *State
+	// redact and authHdr are closures over the API key: fmt and other
+	// reflection-based printers reach every field of a struct, never a
+	// closure's captured variables, so printing a Poller shows no key.
+	redact   func(string) string // removes every 8-byte piece of the key (package internal/redact)
+	authHdr  func() string       // "Bearer <API key>"
 	baseURL  string
 	http     *http.Client
 	store    CursorStore
@@ -171,15 +175,20 @@ func WithBaseURL(u string) PollerOption {
 }
 
 // WithHTTPClient sets the HTTP client; each request is bounded by
-// [WithRequestTimeout] anyway. By default the Poller uses a client of its
-// own that follows no redirect (a 3xx answer is an [*authz.APIError]): the
-// Events API does not redirect.
+// [WithRequestTimeout] anyway. Its Transport, Timeout and Jar are used,
+// its CheckRedirect is not: the Poller sends with a copy of h (h itself is
+// not changed) that follows no redirect, so the API key only goes to the
+// base URL and a 3xx answer is an [*authz.APIError] — the Events API does
+// not redirect. By default the Poller uses a client of its own, which
+// follows no redirect either.
 func WithHTTPClient(h *http.Client) PollerOption {
 	return func(p *Poller) error {
 		if h == nil {
 			return errors.New("events: WithHTTPClient: nil client")
 		}
-		p.http = h
+		c := *h
+		c.CheckRedirect = noRedirects
+		p.http = &c
 		return nil
 	}
 }
@@ -281,7 +290,7 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 		return nil, errors.New("events: NewPoller: nil State")
 	}
 	p := &Poller{
-		state: state, key: apiKey, authHdr: "Bearer " + apiKey, baseURL: authz.DefaultBaseURL,
+		state: state, redact: redact.New(apiKey).Redact, authHdr: func() string { return "Bearer " + apiKey }, baseURL: authz.DefaultBaseURL,
 		http: &http.Client{CheckRedirect: noRedirects}, store: &MemoryStore{}, interval: DefaultPollInterval, maxLag: DefaultMaxLag,
 		maxWait: DefaultMaxBackoff, timeout: DefaultRequestTimeout, closeIn: DefaultCloseTimeout,
 		done: make(chan struct{}), ready: make(chan struct{}),
@@ -499,7 +508,7 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 	if err != nil {
 		return nil, 0, fmt.Errorf("events: GET /events: %w", err)
 	}
-	req.Header.Set("Authorization", p.authHdr)
+	req.Header.Set("Authorization", p.authHdr())
 	req.Header.Set("Accept", "application/json")
 	resp, err := p.http.Do(req)
 	if err != nil {
@@ -515,14 +524,16 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 			ra = time.Duration(s) * time.Second
 		}
-		return nil, ra, &authz.APIError{StatusCode: resp.StatusCode, Message: p.message(body, resp.StatusCode), RequestID: resp.Header.Get("X-Request-ID")}
+		return nil, ra, &authz.APIError{StatusCode: resp.StatusCode, Message: p.message(body, resp.StatusCode), RequestID: p.clean(resp.Header.Get("X-Request-ID"), 100)}
 	}
 	if len(body) > maxPageBody {
 		return nil, 0, fmt.Errorf("%w: GET /events: answer over %d bytes", authz.ErrResponseTooLarge, maxPageBody)
 	}
 	evs, _, err := parsePage(body)
 	if err != nil {
-		return nil, 0, fmt.Errorf("GET /events: %w", err)
+		// Every parse error matches ErrMalformed; its text may quote the
+		// server's event IDs, which may echo the key.
+		return nil, 0, fmt.Errorf("%w: GET /events: %s", ErrMalformed, p.clean(err.Error(), 400))
 	}
 	if len(evs) > pageSize {
 		return nil, 0, fmt.Errorf("%w: GET /events: %d events in a page of %d", ErrMalformed, len(evs), pageSize)
@@ -530,8 +541,8 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 	return evs, 0, nil
 }
 
-// message is an error answer's "message", or its first bytes, redacted
-// then truncated.
+// message is an error answer's "message", or its first bytes, cleaned
+// (see clean).
 func (p *Poller) message(body []byte, status int) string {
 	var m struct {
 		Message string `json:"message"`
@@ -540,18 +551,28 @@ func (p *Poller) message(body []byte, status int) string {
 	if json.Unmarshal(body, &m) == nil && m.Message != "" {
 		msg = m.Message
 	}
-	if strings.TrimSpace(msg) == "" {
+	if msg = p.clean(msg, 200); msg == "" {
 		msg = http.StatusText(status)
-	}
-	msg = p.redact(msg)
-	if len(msg) > 200 {
-		msg = msg[:200]
-		for !utf8.ValidString(msg) {
-			msg = msg[:len(msg)-1]
-		}
 	}
 	return msg
 }
 
-// redact removes the API key from s.
-func (p *Poller) redact(s string) string { return strings.ReplaceAll(s, p.key, "[REDACTED]") }
+// clean makes server text safe to echo: runs of whitespace and control
+// characters collapsed to one space, every piece of the API key of 8 bytes
+// or more removed, then cut to at most n bytes on a rune boundary.
+func (p *Poller) clean(s string, n int) string {
+	if len(s) > 4*n {
+		s = s[:4*n]
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }), " ")
+	s = p.redact(s)
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
