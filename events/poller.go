@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -125,8 +126,9 @@ func (m *MemoryStore) Save(_ context.Context, c Cursor) error {
 // moves past them, and the cursor is saved after each page.
 //
 // Errors: a failed poll is retried after a jittered exponential backoff
-// (from the poll interval up to [WithMaxBackoff]; a 429's Retry-After is
-// honoured up to a minute) and reported ([WithErrorHandler]). A cursor the
+// (from the poll interval up to [WithMaxBackoff]; an error answer's
+// Retry-After, in seconds or as an HTTP date, replaces it, up to a minute:
+// a longer one waits the minute) and reported ([WithErrorHandler]). A cursor the
 // API refuses is reported with [ErrCursorUnknown] and replaced by a read
 // from range_start. When no poll has succeeded for longer than
 // [WithMaxLag], [ErrLagging] is reported and the State applies its
@@ -520,10 +522,7 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 		return nil, 0, fmt.Errorf("%w: GET /events: reading the answer: %s", authz.ErrUnavailable, p.redact(err.Error()))
 	}
 	if resp.StatusCode/100 != 2 {
-		var ra time.Duration
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			ra = time.Duration(s) * time.Second
-		}
+		ra := retryAfter(resp.Header.Get("Retry-After"), time.Now())
 		return nil, ra, &authz.APIError{StatusCode: resp.StatusCode, Message: p.message(body, resp.StatusCode), RequestID: p.clean(resp.Header.Get("X-Request-ID"), 100)}
 	}
 	if len(body) > maxPageBody {
@@ -539,6 +538,27 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 		return nil, 0, fmt.Errorf("%w: GET /events: %d events in a page of %d", ErrMalformed, len(evs), pageSize)
 	}
 	return evs, 0, nil
+}
+
+// retryAfter reads a Retry-After header (RFC 9110 §10.2.3): delay seconds
+// of any number of digits (too many for a Duration is the largest one) or
+// an HTTP date (in the past: 0). Anything else, and no header, is 0.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || secs > uint64(math.MaxInt64/int64(time.Second)) {
+			return time.Duration(math.MaxInt64)
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, t.Sub(now))
+	}
+	return 0
 }
 
 // message is an error answer's "message", or its first bytes, cleaned

@@ -551,3 +551,43 @@ func TestPollerCallersClientFollowsNoRedirect(t *testing.T) {
 		t.Error("the redirect was followed")
 	}
 }
+
+// TestPollerRetryAfter: a 429's Retry-After is honoured up to a minute,
+// whatever its form: a number of seconds too large for any integer waits
+// the minute (not the short backoff of a missing header), an HTTP date
+// waits until then.
+func TestPollerRetryAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		retryAfter func(now time.Time) string
+		want       time.Duration
+	}{
+		{"past every integer", func(time.Time) string { return "99999999999999999999" }, time.Minute},
+		{"20 seconds", func(time.Time) string { return "20" }, 20 * time.Second},
+		{"an HTTP date 40 s away", func(now time.Time) string { return now.Add(40 * time.Second).UTC().Format(http.TimeFormat) }, 40 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var times []time.Time
+				api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					times = append(times, time.Now())
+					w.Header().Set("Retry-After", tt.retryAfter(time.Now()))
+					w.WriteHeader(http.StatusTooManyRequests)
+				})
+				s, _ := events.NewState()
+				p, _ := events.NewPoller("sk_test", s, events.WithHTTPClient(inMemory(api)), events.WithMaxLag(time.Hour))
+				time.Sleep(90 * time.Second)
+				p.Close()
+				if len(times) < 2 {
+					t.Fatalf("%d requests in 90 s", len(times))
+				}
+				if got := times[1].Sub(times[0]); got != tt.want {
+					t.Errorf("second request %v after the first, want %v", got, tt.want)
+				}
+			})
+		})
+	}
+}
