@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -314,6 +315,31 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 	return p, nil
 }
 
+// String describes the Poller by its base URL only: "events.Poller(<base
+// URL>)". A Poller holds an API key, and its status holds the server's
+// cursor, so no formatting of a Poller shows either.
+func (p *Poller) String() string {
+	if p == nil {
+		return "events.Poller(nil)"
+	}
+	return "events.Poller(" + p.baseURL + ")"
+}
+
+// GoString is String: %#v prints no API key either.
+func (p *Poller) GoString() string { return p.String() }
+
+// Format prints [Poller.String] for every verb (%v, %+v, %#v, %s, %q…).
+func (p *Poller) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", p.String())
+		return
+	}
+	io.WriteString(f, p.String())
+}
+
+// LogValue makes [log/slog] log a Poller as its base URL only.
+func (p *Poller) LogValue() slog.Value { return slog.StringValue(p.String()) }
+
 // noRedirects makes the default client return a redirect as the answer.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
@@ -427,6 +453,11 @@ func (p *Poller) run(ctx context.Context) {
 		failures = 0
 		lastOK = now
 		if _, aerr := p.state.ApplyAll(evs); aerr != nil {
+			if t := aerr.Error(); p.redact(t) != t {
+				// The event's ID or type echoes the key: keep the kind
+				// (every Apply error matches ErrMalformed), not the text.
+				aerr = fmt.Errorf("%w: applying a page of events: %s", ErrMalformed, p.clean(t, 400))
+			}
 			p.report(aerr)
 		}
 		if !covered && len(evs) < pageSize {

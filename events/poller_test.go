@@ -482,6 +482,9 @@ func TestPollerErrorsHideKeyPieces(t *testing.T) {
 			w.Header().Set("X-Request-ID", auth)
 			w.WriteHeader(http.StatusInternalServerError)
 		},
+		"ID of an event that does not apply": func(w http.ResponseWriter, auth string) {
+			fmt.Fprintf(w, `{"object":"list","data":[{"object":"event","id":%q,"event":"organization_membership.deleted","data":{},"created_at":"2000-01-01T00:00:00Z"}],"list_metadata":{"after":null}}`, strings.TrimPrefix(auth, "Bearer "))
+		},
 		"event ID": func(w http.ResponseWriter, auth string) {
 			fmt.Fprintf(w, `{"object":"list","data":[{"object":"event","id":%q}],"list_metadata":{"after":null}}`, strings.TrimPrefix(auth, "Bearer "))
 		},
