@@ -407,6 +407,7 @@ var routeWords = map[string]bool{
 	"authorization": true, "organization_memberships": true, "organizations": true,
 	"check": true, "resources": true, "permissions": true, "role_assignments": true,
 	"roles": true, "groups": true, "sso": true, "jwks": true, "user_management": true,
+	"sessions": true, "revoke": true, "jwt_template": true, "deactivate": true, "reactivate": true,
 }
 
 // placeholders name the identifier that follows a literal segment, as the
