@@ -149,6 +149,11 @@ func (e *BatchError) Unwrap() []error {
 // unless that error is a [*BatchError] and the item is not among its
 // Failures.
 func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
+	return c.runBatch(ctx, OpCheckMany, claims, permission, rs, opts)
+}
+
+// checkMany is CheckMany without the hooks.
+func (c *Client) checkMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
 	cc := callOptions(opts)
 	decisions := make([]Decision, len(rs))
 	if claims == nil {
@@ -205,7 +210,7 @@ func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permiss
 	for i, it := range items {
 		rs[i] = ref(it)
 	}
-	ds, err := c.CheckMany(ctx, claims, permission, rs, opts...)
+	ds, err := c.runBatch(ctx, OpFilter, claims, permission, rs, opts)
 	var be *BatchError
 	if err != nil && !errors.As(err, &be) {
 		return nil, err
@@ -297,7 +302,7 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 	memo := cache.MemoFrom(ctx)
 	for _, g := range groups {
 		if !b.cc.fresh {
-			if d, ok := b.c.lookup(memo, g.key); ok {
+			if d, ok := b.c.lookup(ctx, memo, g.key); ok {
 				b.answer(g.indexes, d)
 				continue
 			}
@@ -406,7 +411,7 @@ func (b *batch) checkEach(parent context.Context, pending []*group) {
 	for range min(b.cc.concurrency, len(pending)) {
 		wg.Go(func() {
 			for g := range jobs {
-				d, err := b.c.check(ctx, g.key, b.cc.fresh)
+				d, err := b.c.check(ctx, g.key, true) // run asked the memo and the cache already
 				b.mu.Lock()
 				switch {
 				case err == nil:
