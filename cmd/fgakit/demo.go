@@ -79,9 +79,9 @@ type demoRun struct {
 	hook      *events.Webhook
 	hookSrv   *httptest.Server // the app's webhook endpoint
 	surprises int              // decisions that differ from the documented ones
-	jwksSeen  int // JWKS fetches counted so far
-	apiCalls  int // API calls counted so far
-	questions int // authorization questions asked so far
+	jwksSeen  int              // JWKS fetches counted so far
+	apiCalls  int              // API calls counted so far
+	questions int              // authorization questions asked so far
 }
 
 func newDemo(w io.Writer) (*demoRun, error) {
