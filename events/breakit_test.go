@@ -1,0 +1,104 @@
+package events_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/cache"
+	"github.com/fgakit/fgakit/events"
+	"github.com/fgakit/fgakit/token"
+)
+
+// TestFutureDatedEventIsBounded: an event stamped far in the future (a
+// clock gone wrong upstream, a bad page) still makes the tokens it touches
+// stale, but no longer than any other change: it is held as if stamped one
+// token lifetime from now and then dropped, and an unreadable one does not
+// make every token stale forever.
+func TestFutureDatedEventIsBounded(t *testing.T) {
+	t.Parallel()
+	future := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		ev   events.Event
+	}{
+		{"membership", events.Event{ID: "event_1", Event: "organization_membership.updated", Data: []byte(`{"id":"om_1"}`), CreatedAt: future}},
+		{"unreadable", events.Event{ID: "event_2", Event: "organization_membership.updated", Data: []byte(`{}`), CreatedAt: future}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			now := t0
+			s, err := events.NewState(events.WithTimeFunc(func() time.Time { return now }), events.WithMaxTokenLifetime(5*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Minute)
+			before := &token.Claims{OrganizationMembershipID: "om_1", IssuedAt: now.Add(-time.Second)}
+			s.Apply(tc.ev)
+			if !s.Stale(before, permission) {
+				t.Fatal("the token issued before the event is not stale")
+			}
+			// Two token lifetimes later, a token issued now, after the event
+			// arrived, answers again.
+			now = now.Add(11 * time.Minute)
+			s.Apply(events.Event{ID: "event_tick", Event: "role.updated", Data: []byte(`{"slug":"other"}`), CreatedAt: now}) // publishes
+			now = now.Add(2 * time.Second)
+			after := &token.Claims{OrganizationMembershipID: "om_1", IssuedAt: now}
+			if s.Stale(after, permission) {
+				t.Errorf("a token issued %v after a future-dated event arrived is still stale", 11*time.Minute)
+			}
+		})
+	}
+}
+
+// TestTwoClientsShareOneState: every Client fed by one State forgets its
+// cached answers on a change; a closed Client stops being told (Close
+// unregisters it) and the others keep forgetting, whatever the order of
+// Close and the events.
+func TestTwoClientsShareOneState(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	newClient := func() *authz.Client {
+		lru, err := cache.New(100, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.fake.Client(authz.WithFreshness(e.state), authz.WithCache(lru))
+	}
+	a, b := newClient(), newClient()
+	noToken := &token.Claims{OrganizationID: org, OrganizationMembershipID: om, Subject: user}
+	source := func(c *authz.Client) authz.Source {
+		t.Helper()
+		d, err := c.Check(t.Context(), noToken, permission, e.eng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Source
+	}
+	for _, c := range []*authz.Client{a, b} {
+		source(c)
+		if got := source(c); got != authz.SourceCache {
+			t.Fatalf("second check: %v, want cache", got)
+		}
+	}
+	e.fake.Advance(time.Minute)
+	e.apply(t, "state", e.event(t, "event_1", "organization_membership.updated", map[string]any{"id": om}))
+	for i, c := range []*authz.Client{a, b} {
+		if got := source(c); got != authz.SourceAPI {
+			t.Errorf("client %d after the change: %v, want api (the cache forgot)", i, got)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Advance(time.Minute)
+	e.apply(t, "state", e.event(t, "event_2", "role.updated", map[string]any{"slug": "admin"}))
+	if got := source(b); got != authz.SourceAPI {
+		t.Errorf("the open client after a change: %v, want api", got)
+	}
+	if _, err := a.Check(t.Context(), noToken, permission, e.eng); !errors.Is(err, authz.ErrClosed) {
+		t.Errorf("closed client: %v, want ErrClosed", err)
+	}
+}
