@@ -2,7 +2,10 @@ package events_test
 
 import (
 	"errors"
+	"slices"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fgakit/fgakit/authz"
@@ -101,4 +104,53 @@ func TestTwoClientsShareOneState(t *testing.T) {
 	if _, err := a.Check(t.Context(), noToken, permission, e.eng); !errors.Is(err, authz.ErrClosed) {
 		t.Errorf("closed client: %v, want ErrClosed", err)
 	}
+}
+
+// TestPollerMovesPastAnUnreadableEvent: an event of a page that cannot be
+// read (here its data is not an object) no longer stops the Poller on that
+// page forever (lagging, then trusting every token): it is reported,
+// treated as unreadable (every token issued at or before it is stale), and
+// the events after it are applied.
+func TestPollerMovesPastAnUnreadableEvent(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		api := &eventsAPI{}
+		at := time.Now()
+		api.add("event_1", "organization_membership.updated", map[string]any{"id": "om_1"}, at)
+		api.mu.Lock()
+		api.evs = append(api.evs, map[string]any{"object": "event", "id": "event_2", "event": "organization_membership.updated",
+			"data": []any{"not", "an", "object"}, "created_at": at.UTC().Format(time.RFC3339Nano)})
+		api.mu.Unlock()
+		api.add("event_3", "organization_membership.updated", map[string]any{"id": "om_3"}, at)
+		s, _ := events.NewState()
+		var mu sync.Mutex
+		var reported []error
+		p, err := events.NewPoller("sk_test", s, events.WithHTTPClient(inMemory(api)),
+			events.WithErrorHandler(func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		select {
+		case <-p.Ready():
+		case <-time.After(time.Minute): // the bubble's clock
+			t.Fatalf("the Poller never got past the page: %+v", p.Status())
+		}
+		st := s.Stats()
+		if st.Applied != 2 || st.Unreadable != 1 {
+			t.Errorf("state %+v: want 2 applied and 1 unreadable", st)
+		}
+		if ps := p.Status(); ps.Cursor.After != "event_3" || ps.LastError != nil || ps.Failures != 0 {
+			t.Errorf("poller %+v: want past event_3 without failures", ps)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.ContainsFunc(reported, func(err error) bool { return errors.Is(err, events.ErrMalformed) }) {
+			t.Errorf("reported %v, want the unreadable event (ErrMalformed)", reported)
+		}
+		other := &token.Claims{OrganizationMembershipID: "om_9", IssuedAt: at.Add(-time.Second)}
+		if !s.Stale(other, permission) {
+			t.Error("a token issued before the unreadable event is not stale")
+		}
+	})
 }

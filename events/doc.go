@@ -95,6 +95,10 @@
 // nothing. An event already applied (same ID) changes nothing; events of
 // other types are ignored. An event of a known type whose data lacks the
 // ID it needs is reported and, to stay safe, makes every token issued at
-// or before it stale. A cursor the Events API no longer knows is
-// reported ([ErrCursorUnknown]) and replaced by a read from range_start.
+// or before it stale; so does an item of an Events API page that is not an
+// event at all but has an ID — the Poller reports it and moves past it
+// rather than asking for that page forever. An event stamped more than a
+// token lifetime ahead of the State's clock is held as if stamped then. A
+// cursor the Events API no longer knows is reported ([ErrCursorUnknown])
+// and replaced by a read from range_start.
 package events

@@ -461,6 +461,17 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			continue
 		}
 		t, err := targetOf(ev)
+		if ev.bad != nil {
+			t, err = target{}, ev.bad
+			if ev.CreatedAt.IsZero() {
+				ev.CreatedAt = now // when it was stamped is unknown: as of now
+			}
+			s.seen[ev.ID] = ev.CreatedAt // read again (a page re-read), it is a duplicate
+			if ev.CreatedAt.Before(cutoff) {
+				s.ignored.Add(1) // too old to touch a valid token
+				continue
+			}
+		}
 		if err != nil {
 			s.unreadable.Add(1)
 			if firstErr == nil {
