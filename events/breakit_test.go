@@ -2,6 +2,8 @@ package events_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -153,4 +155,37 @@ func TestPollerMovesPastAnUnreadableEvent(t *testing.T) {
 			t.Error("a token issued before the unreadable event is not stale")
 		}
 	})
+}
+
+// TestRequirePermissionAfterPromotion: a token issued before a member was
+// promoted lacks the new permission; once the change is applied the
+// Middleware's organization-wide gate no longer answers 403 from that
+// stale token but asks the API, which grants it. Without a change the
+// token's deny stands, with no API call.
+func TestRequirePermissionAfterPromotion(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.fake.AddPermission("org:manage", "organization")
+	e.fake.AddRole("owner", "organization", permission, "org:manage")
+	e.fake.Advance(10 * time.Second)
+	raw := e.fake.Session(om) // admin: workspace:view, not org:manage
+	m := e.client.Middleware(e.verifier)
+	h := m.RequirePermission("org:manage")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	do := func() int {
+		req := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(t.Context())
+		req.Header.Set("Authorization", "Bearer "+raw)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	e.fake.ResetCalls()
+	if code := do(); code != http.StatusForbidden || len(e.fake.Calls()) != 0 {
+		t.Fatalf("before: %d with %d calls, want 403 from the token", code, len(e.fake.Calls()))
+	}
+	e.fake.Advance(time.Minute)
+	e.fake.SetMembershipRoles(om, "owner")
+	e.apply(t, "state", e.event(t, "event_1", "organization_membership.updated", map[string]any{"id": om, "user_id": user, "organization_id": org}))
+	if code := do(); code != http.StatusOK || len(e.fake.Calls()) != 1 {
+		t.Errorf("after promotion: %d with %d calls, want 200 from one API call", code, len(e.fake.Calls()))
+	}
 }
