@@ -189,3 +189,34 @@ func TestRequirePermissionAfterPromotion(t *testing.T) {
 		t.Errorf("after promotion: %d with %d calls, want 200 from one API call", code, len(e.fake.Calls()))
 	}
 }
+
+// TestEventsOutOfOrder: a late event (a webhook retried, a page read
+// after a newer delivery) never moves a change back in time: a token
+// issued between the two changes stays stale, one issued after both
+// answers, and the late event applied again changes nothing.
+func TestEventsOutOfOrder(t *testing.T) {
+	t.Parallel()
+	now := t0
+	s, err := events.NewState(events.WithTimeFunc(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := func(id string, at time.Time) events.Event {
+		return events.Event{ID: id, Event: "organization_membership.updated", Data: []byte(`{"id":"om_1"}`), CreatedAt: at}
+	}
+	first, second := t0.Add(time.Minute), t0.Add(3*time.Minute)
+	now = t0.Add(4 * time.Minute)
+	between := &token.Claims{OrganizationMembershipID: "om_1", IssuedAt: t0.Add(2 * time.Minute)}
+	after := &token.Claims{OrganizationMembershipID: "om_1", IssuedAt: second.Add(2 * time.Second)}
+	s.Apply(ev("event_2", second))
+	s.Apply(ev("event_1", first)) // late
+	if !s.Stale(between, permission) {
+		t.Error("the late older event made the token issued between the changes answer")
+	}
+	if s.Stale(after, permission) {
+		t.Error("the token issued after both changes is stale")
+	}
+	if changed, _ := s.Apply(ev("event_1", first)); changed {
+		t.Error("the late event applied twice changed something")
+	}
+}
