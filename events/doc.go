@@ -75,7 +75,10 @@
 // [TrustTokens] (answer as without events, changes already learnt still
 // apply), or [AskAPI]. Neither grants more than the token alone would.
 // Webhooks alone cannot tell silence from an outage: pair them with a
-// Poller to detect a lag.
+// Poller to detect a lag. Each webhook delivery reaches one process: with
+// several instances behind a load balancer, each one's State learns only
+// the deliveries it received, so give each instance a Poller as well (or
+// share the state between them).
 //
 // # Testing
 //
