@@ -258,8 +258,10 @@ var eventScenarios = []struct {
 }
 
 // emittedTypes are the event types the fake emits for the writes the
-// scenarios make: every type of events.Types the fake can emit, and
-// session.created.
+// scenarios make: every type it can emit (the types of events.Types
+// except role.deleted, organization.deleted and user.deleted, which no
+// write of the fake or of the spec's in-scope operations makes), plus
+// organization.created, group.created, group.updated and session.created.
 var emittedTypes = []string{
 	"organization.created",
 	"organization_membership.created", "organization_membership.updated", "organization_membership.deleted",
