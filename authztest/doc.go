@@ -356,7 +356,8 @@
 //     too. Events are kept [EventRetention] (30 days, as the Events API
 //     returns) on the fake's clock and at most [MaxEvents]; an expired
 //     event is no longer listed and its ID as a cursor is 422, the case a
-//     consumer must survive. list_metadata carries before as well as after.
+//     consumer must survive. list_metadata carries after only, as the spec's
+//     EventList.
 //     The delivery log keeps the last [MaxWebhookDeliveries] attempts.
 //   - Event payloads follow the spec's event schemas field for field
 //     (role.* carries object, slug, resource_type_slug, permissions and the

@@ -400,7 +400,7 @@ var scenarios = []struct {
 		// A pending membership (an invitation not yet accepted) can be
 		// neither created again, deactivated nor reactivated.
 		fx, err := authztest.ParseFixture(strings.NewReader(`{"organization_memberships": [
-			{"id": "om_pat", "user_id": "user_pat", "organization_id": "org_acme", "status": "pending"}]}`))
+			{"id": "om_pat", "user_id": "user_pat", "organization_id": "org_acme", "status": "pending", "role": {"slug": "member"}}]}`))
 		s.must("parse fixture", err)
 		s.must("load a pending membership", s.f.Load(fx))
 		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_pat", OrganizationID: "org_acme"})
