@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,11 +114,21 @@ func needRedis(t testing.TB) {
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
 // testPrefix returns a key prefix of its own for each test, so parallel
-// tests share one Redis without sharing keys.
+// tests share one Redis without sharing keys
+// (-count=N runs included).
 func testPrefix(t testing.TB) string {
-	h := sha256.Sum256([]byte(t.Name()))
-	return "t" + hex.EncodeToString(h[:6]) + ":"
+	if p, ok := prefixes.Load(t); ok {
+		return p.(string)
+	}
+	h := sha256.Sum256(fmt.Appendf(nil, "%s %d %d", t.Name(), os.Getpid(), prefixSeq.Add(1)))
+	p, _ := prefixes.LoadOrStore(t, "t"+hex.EncodeToString(h[:6])+":")
+	return p.(string)
 }
+
+var (
+	prefixes  sync.Map // testing.TB → string
+	prefixSeq atomic.Int64
+)
 
 // newRedis returns a client of the test Redis, closed at cleanup.
 func newRedis(t testing.TB) *redis.Client {
