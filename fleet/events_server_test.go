@@ -75,7 +75,7 @@ func (a *eventsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			start++
 		}
 	}
-	page := a.evs[start:min(len(a.evs), start+limit)]
+	page := append([]map[string]any{}, a.evs[start:min(len(a.evs), start+limit)]...)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": page, "list_metadata": map[string]any{}})
 }

@@ -88,6 +88,10 @@ type FeedConfig struct {
 	StreamMaxLen int64
 	// RequestTimeout bounds one GET /events (default 10 s).
 	RequestTimeout time.Duration
+	// Limiter, when set, is waited on before each GET /events, so that
+	// the feed's requests count against the fleet's budget (pass the
+	// fleet's [Limiter]).
+	Limiter interface{ Wait(context.Context) error }
 	// Deliver receives every event, in order, on every instance: pass
 	// them to your events.State (events.ParseEvent, State.ApplyAll). An
 	// event may be delivered twice (after a failover or a Redis restart);
@@ -286,18 +290,28 @@ func (fd *Feed) fail(err error) {
 func (fd *Feed) leaseLoop(ctx context.Context) {
 	defer fd.done.Done()
 	every := fd.cfg.Lease / 3
+	var validUntil time.Time // the lease is ours until then, by our clock
 	for {
 		lctx, cancel := fd.f.ctx(ctx)
+		start := time.Now()
 		if fd.leader.Load() {
 			n, err := renewLease.Run(lctx, fd.f.rdb, []string{fd.leaseKey}, fd.token, fd.cfg.Lease.Milliseconds()).Int64()
 			fd.f.observe(ctx, err)
-			if err != nil || n == 0 {
+			switch {
+			case err == nil && n == 1:
+				validUntil = start.Add(fd.cfg.Lease)
+			case err == nil || !time.Now().Before(validUntil):
+				// Lost (another instance holds it), or unconfirmed for a
+				// whole lease: it has expired. A failed renewal alone
+				// does not end the leadership (publishing checks the
+				// lease anyway).
 				fd.leader.Store(false)
 			}
 		} else {
 			ok, err := fd.f.rdb.SetNX(lctx, fd.leaseKey, fd.token, fd.cfg.Lease).Result()
 			fd.f.observe(ctx, err)
 			if err == nil && ok {
+				validUntil = start.Add(fd.cfg.Lease)
 				fd.leader.Store(true)
 				fd.setStatus(func(s *FeedStatus) { s.LeaderSince = fd.f.now(); s.Leaderships++ })
 				select {
@@ -436,6 +450,11 @@ func (fd *Feed) fetch(ctx context.Context, cur cursor, rangeStart time.Time) ([]
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, fd.cfg.BaseURL+"/events?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
+	}
+	if fd.cfg.Limiter != nil {
+		if err := fd.cfg.Limiter.Wait(rctx); err != nil {
+			return nil, fmt.Errorf("fleet: GET /events: no request slot: %w", err)
+		}
 	}
 	req.Header.Set("Authorization", "Bearer "+fd.cfg.APIKey)
 	req.Header.Set("Accept", "application/json")
