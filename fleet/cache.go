@@ -131,7 +131,7 @@ type CacheStats struct {
 	// answers from the local LRU in front; Misses the rest.
 	Hits, LocalHits, Misses uint64
 	// Rejected counts Redis entries that did not verify (bad signature,
-	// bad format, expiry out of range): each was a miss.
+	// bad format, expiry further than the TTL away): each was a miss.
 	Rejected uint64
 }
 
@@ -171,9 +171,9 @@ func (c *Cache) value(ekey string, g gens, allowed bool, expiry int64) string {
 }
 
 // verify decodes v, the entry stored under ekey. valid is false when v
-// is not an entry this fleet signed for ekey, or its expiry is past or
-// further than the TTL away; current is true when it carries the
-// generations g (it was not forgotten since).
+// is not an entry this fleet signed for ekey, or its expiry is further
+// than the TTL away; current is true when it has not expired and carries
+// the generations g (it was not forgotten since).
 func (c *Cache) verify(ekey, v string, g gens) (allowed, current, valid bool) {
 	i := strings.LastIndexByte(v, '.')
 	if i < 0 {
@@ -192,10 +192,11 @@ func (c *Cache) verify(ekey, v string, g gens) (allowed, current, valid bool) {
 		return false, false, false
 	}
 	now := c.f.now().UnixMilli()
-	if exp <= now || exp > now+(c.ttl+maxSkew).Milliseconds() {
-		return false, false, false
+	if exp > now+(c.ttl+maxSkew).Milliseconds() {
+		return false, false, false // longer than any entry lives: not one of ours
 	}
-	return f[3] == "1", f[1] == g.all && f[2] == g.om, true
+	// An expired entry (Redis may keep it a moment longer) is a plain miss.
+	return f[3] == "1", exp > now && f[1] == g.all && f[2] == g.om, true
 }
 
 // Get returns the shared answer for k: from the local LRU in front, if
@@ -216,7 +217,7 @@ func (c *Cache) Get(k cache.Key) (allowed, ok bool) {
 	defer cancel()
 	ekey := c.entryKey(k)
 	vals, err := c.f.rdb.MGet(ctx, c.gkey, c.genKey(k.MembershipID), ekey).Result()
-	c.f.observe(nil, err)
+	c.f.observe(context.Background(), err) // the fleet timeout is not a caller giving up
 	if err != nil || len(vals) != 3 {
 		c.misses.Add(1)
 		return false, false
@@ -274,7 +275,7 @@ func (c *Cache) Add(k cache.Key, allowed bool) {
 	ctx, cancel := c.f.ctx(context.Background())
 	defer cancel()
 	err := c.f.rdb.Set(ctx, ekey, c.value(ekey, g, allowed, now.Add(c.ttl).UnixMilli()), c.ttl).Err()
-	c.f.observe(nil, err)
+	c.f.observe(context.Background(), err) // the fleet timeout is not a caller giving up
 }
 
 // ForgetMembership makes every shared answer of membership om a miss, on
@@ -301,7 +302,7 @@ func (c *Cache) forget(om, gkey string) {
 	ctx, cancel := c.f.ctx(context.Background())
 	defer cancel()
 	err := c.f.rdb.Incr(ctx, gkey).Err()
-	c.f.observe(nil, err)
+	c.f.observe(context.Background(), err) // the fleet timeout is not a caller giving up
 	if err != nil {
 		c.mu.Lock()
 		if _, ok := c.forgets[om]; !ok {

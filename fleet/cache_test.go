@@ -217,11 +217,16 @@ func TestCacheRefusesEntriesItDidNotSign(t *testing.T) {
 
 func TestCacheFallsBackToLocal(t *testing.T) {
 	t.Parallel()
-	for _, local := range []int{0, 100} {
-		t.Run(map[int]string{0: "no local cache", 100: "local cache"}[local], func(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		local int
+		slow  bool
+	}{{"refused, no local cache", 0, false}, {"refused, local cache", 100, false}, {"slow, local cache", 100, true}} {
+		local := tc.local
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var reports []error
-			f := deadFleet(t, false, WithErrorHandler(func(err error) { reports = append(reports, err) }))
+			f := deadFleet(t, tc.slow, WithErrorHandler(func(err error) { reports = append(reports, err) }))
 			c, err := f.NewCache(CacheConfig{TTL: 5 * time.Second, LocalSize: local, LocalTTL: time.Second})
 			if err != nil {
 				t.Fatal(err)

@@ -281,9 +281,6 @@ func (f *Fleet) observe(caller context.Context, err error) {
 // callerDone reports whether ctx is done or past its deadline (a command
 // cut by the caller's deadline may fail a moment before ctx says so).
 func callerDone(ctx context.Context) bool {
-	if ctx == nil {
-		return false
-	}
 	if ctx.Err() != nil {
 		return true
 	}

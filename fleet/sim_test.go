@@ -206,10 +206,13 @@ func simChild() int {
 				mu.Lock()
 				st.Checks++
 				switch {
-				case err != nil && strings.Contains(err.Error(), ErrNoSlot.Error()):
-					st.Throttled++
+				case err != nil && (strings.Contains(err.Error(), ErrNoSlot.Error()) || errors.Is(err, context.DeadlineExceeded)):
+					st.Throttled++ // no slot before the deadline, or the deadline passed waiting for it
 				case err != nil:
 					st.Errors++
+					if st.Errors <= 3 {
+						fmt.Fprintf(os.Stderr, "sim child %d: check error: %v\n", cfg.Index, err)
+					}
 				case d.Allowed:
 					st.Allowed++
 				default:
