@@ -20,10 +20,20 @@ import (
 
 // Defaults of the event feed ([FeedConfig]).
 const (
-	DefaultPollInterval   = 5 * time.Second
-	DefaultLease          = 15 * time.Second
-	DefaultReadBack       = 15 * time.Minute
-	DefaultStreamMaxLen   = 10_000
+	// DefaultPollInterval is the leader's wait between two polls once
+	// caught up: 12 requests a minute for the whole fleet.
+	DefaultPollInterval = 5 * time.Second
+	// DefaultLease is how long the leader's lease lives unrenewed; a dead
+	// leader is replaced within 1⅓ leases (20 s).
+	DefaultLease = 15 * time.Second
+	// DefaultReadBack is how far back a leader without a stored cursor
+	// reads: the events package's default token lifetime.
+	DefaultReadBack = 15 * time.Minute
+	// DefaultStreamMaxLen is the approximate number of events the Redis
+	// stream keeps for instances that start late.
+	DefaultStreamMaxLen = 10_000
+	// DefaultRequestTimeout bounds one GET /events, the wait for a
+	// limiter slot included.
 	DefaultRequestTimeout = 10 * time.Second
 	defaultBaseURL        = "https://api.workos.com"
 	pageSize              = 100
