@@ -8,3 +8,5 @@ require (
 	github.com/hashicorp/golang-lru/v2 v2.0.7
 	golang.org/x/sync v0.25.0
 )
+
+require golang.org/x/time v0.16.0

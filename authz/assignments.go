@@ -105,6 +105,13 @@ func roleTarget(roleSlug string, target ResourceRef, orgIfZero bool) (roleTarget
 // /authorization/organization_memberships/{om}/role_assignments, 201, with
 // an Idempotency-Key. The role must be scoped to the target's resource
 // type. The next check sees the new role. Documented errors: 403, 404, 422.
+//
+// A target by external ID that names its organization
+// ([ResourceRef.InOrganization]) must name om's: otherwise AssignRole fails
+// with [ErrOrganizationMismatch] and sends nothing (the API would look the
+// external ID up in om's organization and assign the role on another
+// resource). The first such call for om costs one GET of the membership;
+// its organization is kept for the Client's life.
 func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target ResourceRef) (*RoleAssignment, error) {
 	path, err := membershipAssignmentsPath(om)
 	if err != nil {
@@ -114,6 +121,9 @@ func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target Res
 	if err != nil {
 		return nil, err
 	}
+	if err := c.sameOrganization(ctx, om, target); err != nil {
+		return nil, err
+	}
 	return call[RoleAssignment](ctx, c, request{method: "POST", path: path, body: body, idempotent: true}, c.forgetMembership(om))
 }
 
@@ -121,7 +131,10 @@ func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target Res
 // membership om: DELETE
 // /authorization/organization_memberships/{om}/role_assignments with a JSON
 // body, 204. What the role passed down to the subtree goes with it; direct
-// assignments on descendants stay. Documented errors: 403, 404, 422.
+// assignments on descendants stay. Documented errors: 403, 404, 422. A
+// target naming another organization than om's fails with
+// [ErrOrganizationMismatch] before anything is sent, as for
+// [Client.AssignRole].
 func (c *Client) RemoveRole(ctx context.Context, om, roleSlug string, target ResourceRef) error {
 	path, err := membershipAssignmentsPath(om)
 	if err != nil {
@@ -129,6 +142,9 @@ func (c *Client) RemoveRole(ctx context.Context, om, roleSlug string, target Res
 	}
 	body, err := roleTarget(roleSlug, target, false)
 	if err != nil {
+		return err
+	}
+	if err := c.sameOrganization(ctx, om, target); err != nil {
 		return err
 	}
 	return c.mutate(ctx, request{method: "DELETE", path: path, body: body}, nil, c.forgetMembership(om))

@@ -48,6 +48,12 @@ func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 // reports [SourceAPI]: this caller's own API call (the listing) answered,
 // though no check call was made for that item.
 //
+// When the listing fails because the API cannot answer now (no answer,
+// 408, 429, 5xx, [ErrThrottled], after the listing's own retries), every
+// item it has not answered fails with that error in the [*BatchError]:
+// per-item checks would fail the same way, at a request each. After any
+// other failure (a 4xx) the items are checked one by one.
+//
 // Use [ChildrenOf] instead when every item is a direct child of parent of
 // the permission's resource type: absent items are then denied without
 // further calls.
@@ -60,7 +66,10 @@ func UnderParent(parent ResourceRef) CallOption {
 // permission's. When the listing was read to its end, items absent from it
 // are denied without a per-item call, so a batch of N children costs about
 // ceil(N/100) calls; such denials, like the listing's allows, report
-// [SourceAPI]. A broken promise can only deny wrongly, never allow.
+// [SourceAPI]. A broken promise can only deny wrongly, never allow. The
+// listing cannot tell a child that does not exist from one that is denied:
+// both are denied, with NotFound false (per-item checks, as with
+// [UnderParent], set NotFound for a missing one at the cost of a call each).
 //
 // WorkOS's documentation is ambiguous about whether the real listing
 // includes access inherited from ancestors; prefer
@@ -127,7 +136,9 @@ func (e *BatchError) Unwrap() []error {
 //     discovery listing first.
 //   - [RequireAll] and [RequireAny] stop early.
 //
-// An item that cannot be decided fails closed — its Decision is not
+// An item the API answers with 404 is denied with NotFound set
+// ([Decision.NotFound]), as in [Client.Check]: a missing resource never
+// fails the batch. An item that cannot be decided fails closed — its Decision is not
 // Allowed — and is listed in the returned [*BatchError]; the other items
 // are still answered. nil claims, an empty permission or an invalid option
 // fail the whole batch with [ErrInvalidInput] and no call; so does a closed
@@ -152,6 +163,9 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 	if cc.parent != nil {
 		if err := cc.parent.Validate(); err != nil {
 			return decisions, fmt.Errorf("parent: %w", err)
+		}
+		if namesOtherOrganization(claims, *cc.parent) {
+			return decisions, fmt.Errorf("parent: %w", ErrOrganizationMismatch)
 		}
 	}
 	if c.isClosed.Load() {
@@ -280,6 +294,7 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 // discover answers pending items from the discovery listing under the
 // batch's parent and returns the items still to ask.
 func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group) []*group {
+	st := b.c.stamp(b.claims.OrganizationMembershipID) // before gen: see rememberMemo
 	gen := b.c.gen.Load()
 	byID := map[string]*group{}
 	byExt := map[[2]string]*group{}
@@ -295,8 +310,18 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 	budget := (len(pending)+MaxPageSize-1)/MaxPageSize + 1
 	after := ""
 	for range budget {
-		page, err := b.c.ListResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
+		page, err := b.c.listResourcesForMembershipPage(ctx, b.claims.OrganizationMembershipID, b.permission, *b.cc.parent, ListOptions{Limit: MaxPageSize, After: after})
 		if err != nil {
+			if outage(ctx, err) {
+				// Per-item checks would fail the same way, one request
+				// (and its retries) each: every item gets the listing's error.
+				for _, g := range pending {
+					if !found[g] {
+						b.fail(g.indexes, err)
+					}
+				}
+				return nil
+			}
 			break // fall back to per-item checks, which report their own errors
 		}
 		for _, res := range page.Data {
@@ -305,7 +330,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 					found[g] = true
 					b.c.remember(b.c.cfg.cache, g.key, gen, true)
 					if memo != nil {
-						b.c.remember(memo, g.key, gen, true)
+						b.c.rememberMemo(memo, g.key, gen, st, true)
 					}
 					b.answer(g.indexes, Decision{Allowed: true, Source: SourceAPI})
 				}
@@ -332,6 +357,14 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 		}
 	}
 	return rest
+}
+
+// outage reports whether err, the failure of a discovery listing, says
+// that the API cannot answer now — no answer, 408, 429, 5xx, the Client's
+// own rate limiter, or ctx done — rather than something about the listing
+// (a 4xx), after which per-item checks may still succeed.
+func outage(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || retryable(err) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrThrottled)
 }
 
 // checkEach asks the API for every pending item, cc.concurrency at a time.

@@ -253,3 +253,23 @@ func BenchmarkCacheHit(b *testing.B) {
 		b.Fatalf("%d calls", s.calls.Load())
 	}
 }
+
+// BenchmarkMemoHit is a repeated check within one request, answered by the
+// request memo (the Middleware puts one in every request).
+func BenchmarkMemoHit(b *testing.B) {
+	c, s, _ := benchClient(b, 0)
+	ctx := cache.WithMemo(b.Context())
+	r := ResourceID("authz_resource_1")
+	if _, err := c.Check(ctx, noToken, "project:edit", r); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d, err := c.Check(ctx, noToken, "project:edit", r); err != nil || d.Source != SourceMemo {
+			b.Fatal(d, err)
+		}
+	}
+	if s.calls.Load() != 1 {
+		b.Fatalf("%d calls", s.calls.Load())
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -31,9 +33,16 @@ import (
 // this request: Check does not verify them again, nor look at their
 // expiry.
 //
-// A deny is a Decision with Allowed false and a nil error. An error means
-// the question could not be decided, and the Decision is then never
-// Allowed. Errors, to test with [errors.Is] or [errors.As]:
+// A deny is a Decision with Allowed false and a nil error. A 404 of the
+// check call is a deny too, with NotFound set ([Decision.NotFound]): the
+// membership, the resource or the permission does not exist in the
+// membership's organization — an unknown ID or external ID, or another
+// organization's resource. It costs the same one call as any API answer
+// and is never cached. [Client.CheckMany] and [Filter] answer it the same
+// way, item by item.
+//
+// An error means the question could not be decided, and the Decision is
+// then never Allowed. Errors, to test with [errors.Is] or [errors.As]:
 //
 //   - nil claims or invalid arguments: [ErrInvalidInput], no call;
 //   - claims without an organization membership ID:
@@ -42,14 +51,13 @@ import (
 //     [ErrOrganizationMismatch], no call;
 //   - a closed Client: [ErrClosed] (also where the token alone would
 //     answer);
-//   - the API answered with an error: [*APIError], matching [ErrNotFound],
-//     [ErrRateLimited], [ErrServer]…. A 404 ([ErrNotFound]) means the
-//     membership or the resource does not exist in this organization —
-//     an unknown ID or external ID, or another organization's resource —
-//     and callers typically answer it like a deny (the [Middleware] sends
-//     403), so a probe for IDs learns nothing;
+//   - the API answered with an error other than 404: [*APIError],
+//     matching [ErrRateLimited], [ErrServer], [ErrUnauthorized]…;
 //   - the API could not be reached (connection refused or reset, dropped
-//     connection, an attempt timing out): [ErrUnavailable];
+//     connection, an attempt timing out, no answer within
+//     [WithCallTimeout]): [ErrUnavailable];
+//   - the Client's rate limiter ([WithRateLimit], [WithLimiter]) had no
+//     request slot before the deadline: [ErrThrottled], at once;
 //   - a malformed or oversized answer: [ErrMalformedResponse],
 //     [ErrResponseTooLarge];
 //   - a panic in the call (for example in a custom RoundTripper):
@@ -58,8 +66,8 @@ import (
 //     [context.DeadlineExceeded]), possibly wrapped with the last
 //     attempt's error.
 //
-// Errors after retries ([RetryPolicy]) wrap the last attempt's error. No
-// error text contains the API key.
+// Errors after retries ([RetryPolicy], [RetryBudget]) wrap the last
+// attempt's error. No error text contains the API key or a piece of it.
 //
 // Merging: concurrent identical checks (same membership, permission and
 // resource) on one Client share one API call. The shared call runs on a
@@ -99,7 +107,10 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if claims.OrganizationMembershipID == "" {
 		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
 	}
-	return c.res.Check(ctx, claims.OrganizationMembershipID, permission, r, opts...)
+	// r names the claims' organization or none (namesOtherOrganization), and
+	// the claims' membership is in the claims' organization: no need to
+	// learn the membership's organization.
+	return c.res.checkSameOrg(ctx, claims.OrganizationMembershipID, permission, r, opts)
 }
 
 // check answers k from the request memo, the cache, or the API — the API
@@ -124,6 +135,10 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 			return d, nil
 		}
 	}
+	var st uint64
+	if memo != nil {
+		st = c.stamp(k.membership) // before gen: see rememberMemo
+	}
 	gen := c.gen.Load()
 	f, ch, starter, started := c.join(ctx, k, gen)
 	defer c.leave(f)
@@ -137,18 +152,18 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 		if res.Err != nil {
 			return Decision{}, res.Err
 		}
-		allowed, ok := res.Val.(bool)
+		o, ok := res.Val.(outcome)
 		if !ok {
 			return Decision{}, ErrMalformedResponse
 		}
-		if memo != nil {
-			c.remember(memo, k, gen, allowed)
+		if memo != nil && o != outNotFound {
+			c.rememberMemo(memo, k, gen, st, o == outAllowed)
 		}
 		src := SourceShared
 		if starter || (started != nil && started.Load()) {
 			src = SourceAPI
 		}
-		return Decision{Allowed: allowed, Source: src}, nil
+		return Decision{Allowed: o == outAllowed, NotFound: o == outNotFound, Source: src}, nil
 	}
 }
 
@@ -222,25 +237,56 @@ func (c *Client) leave(f *flight) {
 }
 
 // lookup answers k from the request memo or the cache, if either holds it.
-// A cache hit is also put in the memo.
+// A memo answer counts only while this Client has made no change touching
+// k's membership since it was given (its stamp) and it is younger than the
+// memo maximum age. A cache hit is also put in the memo.
 func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
 	if memo == nil && c.cfg.cache == nil {
 		return Decision{}, false
 	}
+	var st uint64
+	if memo != nil {
+		st = c.stamp(k.membership) // before gen: see rememberMemo
+	}
 	gen := c.gen.Load()
 	ck := c.cacheKey(k)
-	if allowed, ok := memo.Get(ck); ok {
-		return Decision{Allowed: allowed, Source: SourceMemo}, true
+	if e, ok := memo.Lookup(ck); ok && e.Stamp == st && c.memoFresh(e.At) {
+		return Decision{Allowed: e.Allowed, Source: SourceMemo}, true
 	}
 	if c.cfg.cache != nil {
 		if allowed, ok := c.cfg.cache.Get(ck); ok {
 			if memo != nil {
-				c.remember(memo, k, gen, allowed)
+				c.rememberMemo(memo, k, gen, st, allowed)
 			}
 			return Decision{Allowed: allowed, Source: SourceCache}, true
 		}
 	}
 	return Decision{}, false
+}
+
+// memoFresh reports whether a memo answer given at at is younger than the
+// memo maximum age. A time in the future (a clock set back) is not fresh.
+func (c *Client) memoFresh(at time.Time) bool {
+	age := c.cfg.since(at)
+	return age >= 0 && age < c.cfg.memoMaxAge
+}
+
+// rememberMemo puts in memo an answer obtained at generation gen with k's
+// membership at stamp st, unless an invalidation happened since gen.
+//
+// Why a stale answer never carries a current stamp: a change bumps the
+// generation, forgets the cache, then bumps the stamp (invalidateMembership,
+// invalidateAll), and callers read the stamp before the generation. A
+// caller that read the new stamp thus read the new generation, so its
+// answer comes from a call started after the change (the generation is in
+// the merge key) or from the cache after it was forgotten. A caller that
+// read the old stamp stores an entry that lookup rejects once the stamp
+// has moved.
+func (c *Client) rememberMemo(memo *cache.Memo, k checkKey, gen, st uint64, allowed bool) {
+	if c.gen.Load() != gen {
+		return
+	}
+	memo.Put(c.cacheKey(k), cache.MemoEntry{Allowed: allowed, Stamp: st, At: c.cfg.now()})
 }
 
 // cacheKey is k as a cache key, tagged with this Client's API-key hash.
@@ -307,7 +353,19 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 	c.flightsMu.Unlock()
 
 	var res checkResult
-	if err := c.send(ctx, ctx, k.request(), &res); err != nil {
+	req := k.request()
+	if dl, ok := startCtx.Deadline(); ok {
+		// A rate-limiter slot past the starter's deadline fails the call
+		// at once (ErrThrottled) rather than after the starter left.
+		req.slotDeadline = dl
+	}
+	if err := c.send(ctx, ctx, req, &res); err != nil {
+		if ae := (*APIError)(nil); errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+			// The API's answer, not a failure: nothing of that name
+			// exists for the membership (see Decision.NotFound). Not
+			// cached: the resource may be created a moment later.
+			return outNotFound, nil
+		}
 		if c.base.Err() != nil {
 			return nil, ErrClosed
 		}
@@ -319,8 +377,21 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		return nil, err
 	}
 	c.remember(c.cfg.cache, k, gen, res.authorized)
-	return res.authorized, nil
+	if res.authorized {
+		return outAllowed, nil
+	}
+	return outDenied, nil
 }
+
+// outcome is the answer of a shared check call. It is a single byte, so
+// boxing it in singleflight's result does not allocate.
+type outcome uint8
+
+const (
+	outDenied   outcome = iota // {"authorized": false}
+	outAllowed                 // {"authorized": true}
+	outNotFound                // 404: see Decision.NotFound
+)
 
 // landed marks that a call of f has returned (see join).
 func (c *Client) landed(f *flight) {

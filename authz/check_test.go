@@ -81,9 +81,9 @@ func TestCheckResponses(t *testing.T) {
 		wantErr error
 		status  int // 0: 200
 	}{
-		{"allowed", `{"authorized":true}`, Decision{true, SourceAPI}, nil, 0},
-		{"denied", `{"authorized":false}`, Decision{false, SourceAPI}, nil, 0},
-		{"extra keys and whitespace", " {\"object\":\"check\", \"authorized\" : true, \"x\":{\"a\":[1,null]}}\n", Decision{true, SourceAPI}, nil, 0},
+		{"allowed", `{"authorized":true}`, Decision{Allowed: true, Source: SourceAPI}, nil, 0},
+		{"denied", `{"authorized":false}`, Decision{Allowed: false, Source: SourceAPI}, nil, 0},
+		{"extra keys and whitespace", " {\"object\":\"check\", \"authorized\" : true, \"x\":{\"a\":[1,null]}}\n", Decision{Allowed: true, Source: SourceAPI}, nil, 0},
 		{"empty object", `{}`, Decision{}, ErrMalformedResponse, 0},
 		{"empty body", ``, Decision{}, ErrMalformedResponse, 0},
 		{"null", `null`, Decision{}, ErrMalformedResponse, 0},
@@ -100,7 +100,7 @@ func TestCheckResponses(t *testing.T) {
 		{"truncated", `{"authorized":true`, Decision{}, ErrMalformedResponse, 0},
 		{"HTML", `<html>ok</html>`, Decision{}, ErrMalformedResponse, 0},
 		{"204 without a body", ``, Decision{}, ErrMalformedResponse, http.StatusNoContent},
-		{"201 allowed", `{"authorized":true}`, Decision{true, SourceAPI}, nil, http.StatusCreated},
+		{"201 allowed", `{"authorized":true}`, Decision{Allowed: true, Source: SourceAPI}, nil, http.StatusCreated},
 		{"202 without a body", ``, Decision{}, ErrMalformedResponse, http.StatusAccepted},
 	}
 	for _, tt := range tests {
@@ -202,27 +202,27 @@ func TestClientCheckRouting(t *testing.T) {
 		// be in its organization; otherwise the API (which says 404 for
 		// another organization's resource) is asked.
 		{"token grants, external without org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web"),
-			Decision{false, SourceAPI}, nil, 1},
+			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
 		{"token grants, external in the token's org", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web").InOrganization("org_1"),
-			Decision{true, SourceToken}, nil, 0},
+			Decision{Allowed: true, Source: SourceToken}, nil, 0},
 		{"token grants, ID in the token's org", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_1"),
-			Decision{true, SourceToken}, nil, 0},
+			Decision{Allowed: true, Source: SourceToken}, nil, 0},
 		{"token grants, ID without org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r"),
-			Decision{false, SourceAPI}, nil, 1},
+			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
 		{"token grants, ID in another org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_2"),
-			Decision{false, SourceAPI}, nil, 1},
+			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
 		{"token grants, own org root", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_1"),
-			Decision{true, SourceToken}, nil, 0},
+			Decision{Allowed: true, Source: SourceToken}, nil, 0},
 		{"token grants, another org's root asks the API", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_2"),
-			Decision{false, SourceAPI}, nil, 1},
+			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
 		{"token grants, another org's root claimed in the token's org asks the API", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_2").InOrganization("org_1"),
-			Decision{false, SourceAPI}, nil, 1},
+			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
 		{"token lacks the permission", claims("org_1", "om_1", "project:view"), "project:edit", ExternalResource("project", "web").InOrganization("org_1"),
-			Decision{false, SourceAPI}, nil, 1},
+			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
 		{"no membership in claims", claims("org_1", "", "project:view"), "project:edit", ResourceID("r"),
 			Decision{}, token.ErrNoMembership, 0},
 		{"no membership in claims, token answers", claims("org_1", "", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_1"),
-			Decision{true, SourceToken}, nil, 0},
+			Decision{Allowed: true, Source: SourceToken}, nil, 0},
 		{"external reference in another org", claims("org_1", "om_1"), "project:edit", ExternalResource("project", "web").InOrganization("org_2"),
 			Decision{}, ErrOrganizationMismatch, 0},
 		{"external reference in another org, token grants", claims("org_1", "om_1", "project:edit"), "project:edit", ExternalResource("project", "web").InOrganization("org_2"),
@@ -307,7 +307,7 @@ func TestConcurrentIdenticalChecksShareOneCall(t *testing.T) {
 		}
 		count[decisions[i]]++
 	}
-	want := map[Decision]int{{true, SourceAPI}: 1, {true, SourceShared}: n - 1}
+	want := map[Decision]int{{Allowed: true, Source: SourceAPI}: 1, {Allowed: true, Source: SourceShared}: n - 1}
 	if diff := cmp.Diff(want, count); diff != "" {
 		t.Errorf("decisions by kind (-want +got):\n%s", diff)
 	}
@@ -354,7 +354,7 @@ func TestCheckAfterSharedCallAnsweredStartsItsOwnCall(t *testing.T) {
 		}
 	}
 	got := []Decision{a, cc, b}
-	want := []Decision{{true, SourceAPI}, {true, SourceShared}, {true, SourceAPI}}
+	want := []Decision{{Allowed: true, Source: SourceAPI}, {Allowed: true, Source: SourceShared}, {Allowed: true, Source: SourceAPI}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decisions of a, c, b (-want +got):\n%s", diff)
 	}

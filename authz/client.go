@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,11 +28,12 @@ const version = "0.1.0"
 // nil *Client or of a zero Client panic.
 type Client struct {
 	cfg       config
-	key       redactor // the API key; only ever used through authHeader and redact
-	authHdr   string   // "Bearer <key>"
+	key       redactor    // removes the API key from error texts
+	cred      *credential // the Authorization header; see credential
 	userAgent string
 	http      *http.Client
-	ownsHTTP  bool // the Client built http and closes its idle connections
+	ownsHTTP  bool         // the Client built http and closes its idle connections
+	budget    *retryBucket // the RetryBudget; nil when off
 
 	res    ResourceLayer      // returned by Resource
 	flight singleflight.Group // merges identical checks
@@ -37,7 +41,16 @@ type Client struct {
 	flightsMu sync.Mutex
 	flights   map[string]*flight
 	gen       atomic.Uint64 // bumped by every invalidation; see invalidateMembership
-	// cacheID identifies the API key in cache keys: a hash, never the key.
+	// memberGens and allGen version what this Client knows of access, for
+	// request memos, which may outlive a change (see stamp).
+	memberGens [memberGenStripes]atomic.Uint64
+	allGen     atomic.Uint64
+	// memberOrgs is the organization of each membership the Client had to
+	// learn (see sameOrganization).
+	memberOrgs membershipOrgs
+	groupOrgs  membershipOrgs // the same for groups (see groupInOrganization)
+	// cacheID identifies the API key and base URL in cache keys: a hash,
+	// never the key.
 	cacheID string
 
 	// base is cancelled by Close; shared calls and transport calls stop on it.
@@ -75,8 +88,8 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		cfg:       cfg,
-		key:       redactor(apiKey),
-		authHdr:   "Bearer " + apiKey,
+		key:       newRedactor(apiKey),
+		cred:      &credential{header: "Bearer " + apiKey},
 		userAgent: "fgakit/" + version,
 		http:      cfg.httpClient,
 	}
@@ -88,13 +101,64 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		t.MaxIdleConnsPerHost = 64
 		c.http = &http.Client{Transport: t, CheckRedirect: noRedirects}
 		c.ownsHTTP = true
+	} else {
+		// A copy of the caller's client that follows no redirect, whatever
+		// its CheckRedirect says: the API key goes to the API only.
+		h := *c.http
+		h.CheckRedirect = noRedirects
+		c.http = &h
 	}
+	c.budget = newRetryBucket(cfg.retryBudget)
 	c.res.c = c
 	c.flights = map[string]*flight{}
-	sum := sha256.Sum256([]byte(apiKey))
+	// The base URL too: two environments (a staging fake and production,
+	// two fakes in one test) may share a key, and a request memo or a cache
+	// shared by their Clients must not answer one with the other's answers.
+	sum := sha256.Sum256([]byte(cfg.baseURL + "\x00" + apiKey))
 	c.cacheID = hex.EncodeToString(sum[:8])
 	c.base, c.cancelBase = context.WithCancel(context.Background())
 	return c, nil
+}
+
+// credential holds the Authorization header, "Bearer <API key>". The
+// Client keeps it behind a pointer: fmt prints a pointer nested in a value
+// as an address, so even a Client value printed field by field (fmt's %v
+// of *c, reflection-based loggers) does not show it. Its own methods print
+// nothing secret either.
+type credential struct{ header string }
+
+func (*credential) String() string   { return "[REDACTED]" }
+func (*credential) GoString() string { return "[REDACTED]" }
+
+// String describes the Client without its API key: "authz.Client(<base
+// URL>)".
+func (c *Client) String() string {
+	if c == nil {
+		return "authz.Client(nil)"
+	}
+	return "authz.Client(" + c.cfg.baseURL + ")"
+}
+
+// GoString is String: %#v prints no API key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints [Client.String] for every verb (%v, %+v, %#v, %s, %q…), so
+// no formatting of a Client, or of a struct holding one, shows its API key.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	io.WriteString(f, c.String())
+}
+
+// LogValue makes [log/slog] log a Client as its base URL only, never its
+// API key.
+func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("authz.Client(nil)")
+	}
+	return slog.GroupValue(slog.String("base_url", c.cfg.baseURL))
 }
 
 // noRedirects makes the Client's own HTTP client return a redirect as the
@@ -141,8 +205,8 @@ func (c *Client) acquire() bool {
 // ([cache.MemoFrom]), so a request that changes om's role assignments and
 // then checks again gets the API's new answer, not the memo's old one. The
 // management calls of this client call it after changing om's role
-// assignments. (Memos of other requests are out of reach; each lives for
-// one request only.)
+// assignments. Memos of other requests are out of reach, but they stop
+// using om's answers: the membership's stamp moves (see stamp).
 //
 // It also bumps the generation: checks that started before the change can
 // no longer be joined by later checks (the generation is part of the merge
@@ -153,6 +217,7 @@ func (c *Client) invalidateMembership(ctx context.Context, om string) {
 	if c.cfg.cache != nil {
 		c.cfg.cache.ForgetMembership(om)
 	}
+	c.memberGens[memberStripe(om)].Add(1) // last: see rememberMemo
 	cache.MemoFrom(ctx).ForgetMembership(om)
 }
 
@@ -171,5 +236,34 @@ func (c *Client) invalidateAll(ctx context.Context) {
 	if c.cfg.cache != nil {
 		c.cfg.cache.Purge()
 	}
+	c.allGen.Add(1) // last: see rememberMemo
 	cache.MemoFrom(ctx).Purge()
+}
+
+// memberGenStripes is the number of per-membership generations. Memberships
+// share them by hash: a change to one membership also retires the memo
+// answers of the memberships on its stripe (one API call each, later),
+// never the other way round, and the table stays a fixed size however many
+// memberships the Client sees.
+const memberGenStripes = 256
+
+// memberStripe is om's index in memberGens (FNV-1a, no allocation).
+func memberStripe(om string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(om); i++ {
+		h ^= uint32(om[i])
+		h *= 16777619
+	}
+	return int(h % memberGenStripes)
+}
+
+// stamp is the version of membership om's access as this Client knows it:
+// it changes whenever a management call of this Client (from any request)
+// touches om, or changes access beyond one membership. A memo entry written
+// with one stamp is not used once the stamp has moved: a request that
+// lives for minutes does not answer from before a change made in another
+// request. Both counters only grow, so their sum changes whenever either
+// does.
+func (c *Client) stamp(om string) uint64 {
+	return c.allGen.Load() + c.memberGens[memberStripe(om)].Load()
 }

@@ -48,7 +48,21 @@ func resourcesForMembership(om, permission string, parent ResourceRef) (string, 
 // parent_resource_external_id. fgakit's fake answers the parent's direct
 // children of the permission's resource type (WIRE §7.4). Documented errors:
 // 400 bad_request, 403, 404, 422.
+//
+// A parent by external ID that names its organization must name om's, or
+// the call fails with [ErrOrganizationMismatch] without a listing (one GET
+// of the membership the first time, see [Client.AssignRole]).
 func (c *Client) ListResourcesForMembershipPage(ctx context.Context, om, permission string, parent ResourceRef, opts ListOptions) (*Page[AuthorizationResource], error) {
+	path, q, err := resourcesForMembership(om, permission, parent)
+	if err == nil {
+		err = c.sameOrganization(ctx, om, parent)
+	}
+	return listPage[AuthorizationResource](ctx, c, path, err, q, opts)
+}
+
+// listResourcesForMembershipPage is ListResourcesForMembershipPage for a
+// caller that has checked parent's organization already.
+func (c *Client) listResourcesForMembershipPage(ctx context.Context, om, permission string, parent ResourceRef, opts ListOptions) (*Page[AuthorizationResource], error) {
 	path, q, err := resourcesForMembership(om, permission, parent)
 	return listPage[AuthorizationResource](ctx, c, path, err, q, opts)
 }
@@ -58,7 +72,12 @@ func (c *Client) ListResourcesForMembershipPage(ctx context.Context, om, permiss
 // error is yielded once and ends the iteration.
 func (c *Client) ListResourcesForMembership(ctx context.Context, om, permission string, parent ResourceRef, opts ListOptions) iter.Seq2[AuthorizationResource, error] {
 	path, q, err := resourcesForMembership(om, permission, parent)
-	return listAll[AuthorizationResource](ctx, c, path, err, q, opts)
+	return guardSeq(func() error {
+		if err != nil {
+			return err
+		}
+		return c.sameOrganization(ctx, om, parent)
+	}, listAll[AuthorizationResource](ctx, c, path, err, q, opts))
 }
 
 func membershipsForResource(r ResourceRef, permission string, a Assignment) (string, url.Values, error) {
@@ -132,9 +151,15 @@ func effectivePermissionsPath(om string, r ResourceRef) (string, error) {
 // /authorization/organization_memberships/{om}/resources/{id}/permissions,
 // or …/resources/{type}/{external_id}/permissions for a reference by
 // external ID (scoped by the API to the membership's organization).
-// Documented errors: 403, 404, 422.
+// Documented errors: 403, 404, 422. A reference by external ID naming
+// another organization than om's fails with [ErrOrganizationMismatch]
+// without a listing (one GET of the membership the first time, see
+// [Client.AssignRole]).
 func (c *Client) EffectivePermissionsPage(ctx context.Context, om string, r ResourceRef, opts ListOptions) (*Page[Permission], error) {
 	path, err := effectivePermissionsPath(om, r)
+	if err == nil {
+		err = c.sameOrganization(ctx, om, r)
+	}
 	return listPage[Permission](ctx, c, path, err, nil, opts)
 }
 
@@ -144,5 +169,10 @@ func (c *Client) EffectivePermissionsPage(ctx context.Context, om string, r Reso
 // ends the iteration.
 func (c *Client) EffectivePermissions(ctx context.Context, om string, r ResourceRef, opts ListOptions) iter.Seq2[Permission, error] {
 	path, err := effectivePermissionsPath(om, r)
-	return listAll[Permission](ctx, c, path, err, nil, opts)
+	return guardSeq(func() error {
+		if err != nil {
+			return err
+		}
+		return c.sameOrganization(ctx, om, r)
+	}, listAll[Permission](ctx, c, path, err, nil, opts))
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -53,9 +54,9 @@ const membershipWithUserJSON = `{
     "profile_picture_url": null,
     "email_verified": true,
     "external_id": null,
-    "metadata": {},
-    "last_sign_in_at": null,
-    "locale": null,
+    "metadata": {"timezone": "Europe/Paris"},
+    "last_sign_in_at": "2026-01-14T08:30:00.000Z",
+    "locale": "fr-FR",
     "created_at": "2026-01-15T12:00:00.000Z",
     "updated_at": "2026-01-15T12:00:00.000Z"
   }
@@ -67,8 +68,9 @@ var membershipWant = authz.OrganizationMembership{
 	CustomAttributes: map[string]any{"department": "Engineering"},
 	CreatedAt:        t0, UpdatedAt: t0,
 	User: &authz.User{
-		Object: "user", ID: "user_alice", Email: "alice@example.com", FirstName: "Alice",
-		EmailVerified: true, CreatedAt: t0, UpdatedAt: t0,
+		Object: "user", ID: "user_alice", Email: "alice@example.com", FirstName: "Alice", Name: "Alice",
+		EmailVerified: true, Locale: "fr-FR", Metadata: map[string]string{"timezone": "Europe/Paris"},
+		LastSignInAt: time.Date(2026, 1, 14, 8, 30, 0, 0, time.UTC), CreatedAt: t0, UpdatedAt: t0,
 	},
 }
 

@@ -56,12 +56,43 @@
 // [errors.Is]), an API that could not be reached ([ErrUnavailable]), a
 // malformed or oversized answer ([ErrMalformedResponse],
 // [ErrResponseTooLarge]), a panic in the call ([ErrPanic]), a closed Client
-// ([ErrClosed]) or the caller's ctx.Err(). A 404 ([ErrNotFound]) from a
-// check means the membership or the resource does not exist in the
-// session's organization; answer it like a deny. No error text contains
-// the API key. Failed calls are retried per [RetryPolicy], never past the caller's
-// deadline; [WithRateLimit] keeps a Client under WorkOS's request rate;
-// [WithObserver] reports every HTTP attempt.
+// ([ErrClosed]) or the caller's ctx.Err(). No error text contains the API
+// key, nor any piece of it (nor does printing or logging a Client). Every
+// call is bounded by [WithCallTimeout] (10 s by default). Failed calls are
+// retried per [RetryPolicy], never past the caller's deadline, and a
+// Client-wide [RetryBudget] stops retries from multiplying the load during
+// an outage; [WithRateLimit] or your own [Limiter] ([WithLimiter]) keeps a
+// Client under WorkOS's request rate, failing a call at once with
+// [ErrThrottled] when its slot would come after its deadline;
+// [WithObserver] reports every HTTP attempt. The Client never follows a
+// redirect.
+//
+// # A resource that does not exist
+//
+// A resource that does not exist is denied, not an error, whichever way it
+// is asked: "denied: not found" ([Decision.NotFound]) means the API
+// answered 404 — the resource, the membership or the permission does not
+// exist in the membership's organization, which is also how another
+// organization's resource looks. What each call returns for it, and what
+// it costs:
+//
+//   - [Client.Check], [ResourceLayer.Check]: Decision{Source: SourceAPI,
+//     NotFound: true} and a nil error; the one check call. Never cached
+//     nor memoized.
+//   - [Client.CheckMany], [Filter], per-item (no parent named, fewer than
+//     four items left, or an item [UnderParent]'s listing did not hold):
+//     the same Decision for that item, no [*BatchError]; one check call
+//     per missing item. [Filter] leaves the item out.
+//   - [ChildrenOf]: denied with NotFound false (the listing cannot tell a
+//     missing child from a denied one), inside the listing's ceil(N/100)
+//     calls.
+//   - [Middleware.RequireResource]: 403, with a reason matching both
+//     [ErrDenied] and [ErrNotFound]; or 404 with no API call when the
+//     resource function returns [ErrNotFound].
+//   - Management and discovery calls ([Client.GetResource],
+//     [Client.EffectivePermissions]…): an [*APIError] matching
+//     [ErrNotFound].
+//   - fgakit check: "denied: not found (api)", exit status 1.
 //
 // # Merging
 //
@@ -108,7 +139,12 @@
 // and yields one error at most, then stops) and its XxxPage twin
 // ([Client.ListResourcesPage]) that returns one [Page] with its cursors
 // ([ListOptions]). Creates send an Idempotency-Key, so a retried create is
-// applied once.
+// applied once. A call that names a membership and a resource by external
+// ID in an organization ([Client.AssignRole], [Client.RemoveRole],
+// [ResourceLayer.Check], [Client.EffectivePermissions]…) fails with
+// [ErrOrganizationMismatch] before anything is sent when the membership
+// belongs to another organization; the Client learns a membership's
+// organization with one GET the first time and keeps it.
 //
 // # HTTP middleware
 //
@@ -116,8 +152,21 @@
 // ([github.com/fgakit/fgakit/token.Verifier]), then requires a session ([Middleware.RequireSession]),
 // an organization-wide permission ([Middleware.RequirePermission]) or a
 // permission on the resource the request names
-// ([Middleware.RequireResource]). Answers are 401, 403, 400 or 503 (could
-// not decide); handlers get the claims with [ClaimsFromContext].
+// ([Middleware.RequireResource]). Answers are 401, 403, 404 (the resource
+// function said so, no API call), 400 or 503 (could not decide, with the
+// API's Retry-After); [WithErrorHandler] sets how they are written
+// ([WriteTextError] by default, [WriteJSONError] for an API), from a
+// [*RejectError] with the status and the reason. Handlers, and already the
+// resource function, get the claims with [ClaimsFromContext]. Nested
+// Middlewares each hold the request to their own verifier.
+//
+// # Request memos over long requests
+//
+// A request memo never outlives a change the Client knows of: a management
+// call of the Client that touches a membership, made from any request,
+// retires that membership's memo answers everywhere, and no memo answer is
+// used after [WithMemoMaxAge] ([DefaultMemoMaxAge] by default) — so a
+// stream behind the Middleware asks again after a role was removed.
 //
 // # Testing
 //

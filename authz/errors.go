@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/fgakit/fgakit/internal/redact"
 )
 
 // Sentinel errors. Test for them with [errors.Is]; they may be wrapped. An
@@ -17,10 +19,11 @@ var (
 	// [ResourceRef] that names nothing or two things…). No API call was made.
 	ErrInvalidInput = errors.New("authz: invalid input")
 	// ErrOrganizationMismatch: the resource reference names an organization
-	// other than the session's. A membership never has access to another
-	// organization's resources, and the API would answer for a different
-	// resource, so no call is made.
-	ErrOrganizationMismatch = errors.New("authz: resource belongs to another organization than the session")
+	// other than the session's or the membership's. A membership never has
+	// access to another organization's resources, and the API would look
+	// the external ID up in the membership's organization — a different
+	// resource — so nothing is sent: no check, no assignment.
+	ErrOrganizationMismatch = errors.New("authz: resource named in another organization than the session's or membership's")
 	// ErrMalformedResponse: a 2xx answer whose body is not what the API
 	// documents (for a check: a JSON object with a boolean "authorized").
 	ErrMalformedResponse = errors.New("authz: malformed response from the API")
@@ -80,7 +83,8 @@ type APIError struct {
 	// support.
 	RequestID string
 	// RetryAfter is the wait the server asked for with Retry-After (seconds
-	// or HTTP date), zero if none.
+	// or HTTP date), zero if none, if invalid or for a date in the past. A
+	// number of seconds too large for a Duration is the largest Duration.
 	RetryAfter time.Duration
 	// Errors are the field-level validation errors of a 422 body, when present.
 	Errors []FieldError
@@ -164,8 +168,8 @@ func (e *APIError) temporary() bool {
 // PanicError is the error every waiter of a shared API call gets when that
 // call panicked. It matches [ErrPanic].
 type PanicError struct {
-	// Value is the panic value, with the API key removed when it was a
-	// string or error; at most 200 bytes of it are kept.
+	// Value is the panic value as text, without any piece of the API key
+	// of 8 bytes or more; at most 200 bytes of it are kept.
 	Value string
 }
 
@@ -182,24 +186,27 @@ func (e *PanicError) Unwrap() error { return ErrPanic }
 type transportError struct {
 	msg string
 	err error // nil when cut
+	// stale: the request went out on a reused keep-alive connection and
+	// failed before any byte of an answer came (not by a timeout) — the
+	// server had closed the connection. Retried at once (see send).
+	stale bool
 }
 
 func (e *transportError) Error() string        { return e.msg }
 func (e *transportError) Unwrap() error        { return e.err }
 func (e *transportError) Is(target error) bool { return target == ErrUnavailable }
 
-// redactor removes a secret from text before it lands in an error.
-type redactor string
+// redactor removes the API key — whole or any piece of 8 bytes or more,
+// raw or escaped — from text before it lands in an error (see package
+// internal/redact). Redact first, then truncate.
+type redactor struct{ set *redact.Set }
 
-func (r redactor) redact(s string) string {
-	if r == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, string(r), "[REDACTED]")
-}
+func newRedactor(apiKey string) redactor { return redactor{redact.New(apiKey)} }
+
+func (r redactor) redact(s string) string { return r.set.Redact(s) }
 
 // wrapTransport turns a network error into a *transportError.
-func (r redactor) wrapTransport(prefix string, err error) error {
+func (r redactor) wrapTransport(prefix string, err error) *transportError {
 	raw := err.Error()
 	clean := r.redact(raw)
 	if clean != raw {

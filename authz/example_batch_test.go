@@ -51,23 +51,20 @@ func ExampleClient_Check() {
 	ctx := context.Background()
 	for _, p := range []string{"p1", "p2", "p9"} {
 		d, err := client.Check(ctx, aliceClaims, "project:view", authz.ExternalResource("project", p))
-		switch {
-		case errors.Is(err, authz.ErrNotFound):
-			// No such resource (or membership) in Alice's organization —
-			// also what another organization's resource looks like. Answer
-			// it like a deny (403 or 404), not as an outage.
-			fmt.Printf("%s: not found in this organization: denied\n", p)
-		case err != nil:
+		if err != nil {
 			// Could not decide: fail closed (d.Allowed is false), e.g. 503.
 			log.Print(err)
-		default:
-			fmt.Printf("%s: allowed=%v (answered by %s)\n", p, d.Allowed, d.Source)
+			continue
 		}
+		// d.NotFound: no such resource (or membership) in Alice's
+		// organization — also what another organization's resource looks
+		// like. It is a deny; d.String() says "denied: not found".
+		fmt.Printf("%s: %v (answered by %s)\n", p, d, d.Source)
 	}
 	// Output:
-	// p1: allowed=true (answered by api)
-	// p2: allowed=false (answered by api)
-	// p9: not found in this organization: denied
+	// p1: allowed (answered by api)
+	// p2: denied (answered by api)
+	// p9: denied: not found (answered by api)
 }
 
 func ExampleFilter() {
@@ -136,7 +133,7 @@ func ExampleAPIError() {
 	}
 	defer client.Close()
 
-	_, err = client.API().Check(context.Background(), "om_nobody", "project:view", authz.ExternalResource("project", "p1"))
+	_, err = client.GetResource(context.Background(), authz.ResourceID("authz_resource_nobody"))
 	var apiErr *authz.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, errors.Is(err, authz.ErrNotFound))

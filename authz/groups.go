@@ -67,6 +67,14 @@ func (c *Client) ListGroupRoleAssignments(ctx context.Context, groupID string, o
 // Idempotency-Key. The real API may apply it to the members
 // asynchronously. Documented errors: 403, 404, 409
 // duplicate_group_role_assignment, 422.
+//
+// A target by external ID that names its organization
+// ([ResourceRef.InOrganization]) must name the group's: otherwise the call
+// fails with [ErrOrganizationMismatch] and sends nothing (the API would
+// look the external ID up in the group's organization). The first such
+// call for a group costs one [Client.GetGroup]; the answer is kept. The
+// same holds for [Client.RemoveGroupRole] and
+// [Client.ReplaceGroupRoleAssignments].
 func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, target ResourceRef) (*GroupRoleAssignment, error) {
 	path, err := groupAssignmentsPath(groupID)
 	if err != nil {
@@ -74,6 +82,9 @@ func (c *Client) AssignGroupRole(ctx context.Context, groupID, roleSlug string, 
 	}
 	body, err := roleTarget(roleSlug, target, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.groupInOrganization(ctx, groupID, target); err != nil {
 		return nil, err
 	}
 	return call[GroupRoleAssignment](ctx, c, request{method: "POST", path: path, body: body, idempotent: true}, c.invalidateAll)
@@ -99,6 +110,11 @@ func (c *Client) ReplaceGroupRoleAssignments(ctx context.Context, groupID string
 			return nil, fmt.Errorf("roles[%d]: %w", i, err)
 		}
 		entries = append(entries, e)
+	}
+	for i, r := range roles {
+		if err := c.groupInOrganization(ctx, groupID, r.Resource); err != nil {
+			return nil, fmt.Errorf("roles[%d]: %w", i, err)
+		}
 	}
 	body := struct {
 		RoleAssignments []roleTargetBody `json:"role_assignments"`
@@ -126,6 +142,9 @@ func (c *Client) RemoveGroupRole(ctx context.Context, groupID, roleSlug string, 
 	}
 	body, err := roleTarget(roleSlug, target, true)
 	if err != nil {
+		return err
+	}
+	if err := c.groupInOrganization(ctx, groupID, target); err != nil {
 		return err
 	}
 	return c.mutate(ctx, request{method: "DELETE", path: path, body: body}, nil, c.invalidateAll)

@@ -2,7 +2,6 @@ package authz
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"time"
 )
@@ -34,29 +33,12 @@ type CreateGroupParams struct {
 	Description string `json:"description,omitempty"`
 }
 
-// UpdateGroupParams are the fields of a group to change: nil fields stay as
-// they are. ClearDescription sets the description to null (Description must
-// then be nil).
+// UpdateGroupParams are the fields of a group to change: nil and unset
+// fields stay as they are.
 type UpdateGroupParams struct {
-	Name             *string
-	Description      *string
-	ClearDescription bool
-}
-
-// MarshalJSON writes only the fields to change, description as null when
-// ClearDescription is set.
-func (p UpdateGroupParams) MarshalJSON() ([]byte, error) {
-	out := map[string]any{}
-	if p.Name != nil {
-		out["name"] = *p.Name
-	}
-	if p.Description != nil {
-		out["description"] = *p.Description
-	}
-	if p.ClearDescription {
-		out["description"] = nil
-	}
-	return json.Marshal(out)
+	Name *string `json:"name,omitempty"`
+	// Description is set with [Value] or cleared to null with [Null].
+	Description Nullable[string] `json:"description,omitzero"`
 }
 
 const maxGroupName = 256
@@ -103,9 +85,6 @@ func (c *Client) UpdateGroup(ctx context.Context, org, group string, p UpdateGro
 	path, err := groupPath(org, group)
 	if err != nil {
 		return nil, err
-	}
-	if p.ClearDescription && p.Description != nil {
-		return nil, badArg("UpdateGroupParams", "sets both Description and ClearDescription")
 	}
 	if p.Name != nil {
 		if *p.Name == "" {

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -125,8 +126,18 @@ const checkRoute = "/authorization/organization_memberships/{om}/check"
 //
 // Concurrent identical checks on one Client share a single call (see
 // [Client.Check]). Empty arguments or an invalid r fail with
-// [ErrInvalidInput] before any call. Any error returns a Decision that is
+// [ErrInvalidInput] before any call. A 404 of the API is a deny with
+// NotFound set ([Decision.NotFound]). Any error returns a Decision that is
 // not Allowed.
+//
+// A reference by external ID that names its organization
+// ([ResourceRef.InOrganization]) must name the membership's: otherwise Check
+// fails with [ErrOrganizationMismatch] without a check call (the API would
+// answer for another organization's resource of that external ID). The
+// first such check for a membership costs one GET of the membership; its
+// organization is kept for the Client's life. Without InOrganization the
+// API looks the external ID up in the membership's organization, no extra
+// call.
 //
 // The cache, the request memo and [Fresh] work as for [Client.Check].
 func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
@@ -134,7 +145,30 @@ func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission stri
 	if err != nil {
 		return Decision{}, err
 	}
+	if r.IsExternal() && r.OrganizationID != "" {
+		if l.c.isClosed.Load() {
+			return Decision{}, ErrClosed
+		}
+		if err := l.c.sameOrganization(ctx, membershipID, r); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				// No such membership: what the check itself would answer.
+				return Decision{Source: SourceAPI, NotFound: true}, nil
+			}
+			return Decision{}, err
+		}
+	}
 	fresh := len(opts) > 0 && callOptions(opts).fresh // options escape: skip when none
+	return l.c.check(ctx, k, fresh)
+}
+
+// checkSameOrg is ResourceLayer.Check for a caller that has checked r's
+// organization already (Client.Check, against the session's).
+func (l *ResourceLayer) checkSameOrg(ctx context.Context, membershipID, permission string, r ResourceRef, opts []CallOption) (Decision, error) {
+	k, err := newCheckKey(membershipID, permission, r)
+	if err != nil {
+		return Decision{}, err
+	}
+	fresh := len(opts) > 0 && callOptions(opts).fresh
 	return l.c.check(ctx, k, fresh)
 }
 

@@ -29,21 +29,30 @@ type OrganizationMembership struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// User is the subset of a WorkOS user that comes with a membership.
+// User is a WorkOS user as it comes with a membership (object "user").
 type User struct {
 	Object string `json:"object"`
 	// ID is the user ID (user_…).
 	ID    string `json:"id"`
 	Email string `json:"email"`
-	// FirstName, LastName, ProfilePictureURL and ExternalID are empty when
-	// the API answers null.
-	FirstName         string    `json:"first_name"`
-	LastName          string    `json:"last_name"`
-	EmailVerified     bool      `json:"email_verified"`
-	ProfilePictureURL string    `json:"profile_picture_url"`
-	ExternalID        string    `json:"external_id"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	// FirstName, LastName, Name, ProfilePictureURL, ExternalID and Locale
+	// are empty when the API answers null.
+	FirstName         string `json:"first_name"`
+	LastName          string `json:"last_name"`
+	Name              string `json:"name"`
+	EmailVerified     bool   `json:"email_verified"`
+	ProfilePictureURL string `json:"profile_picture_url"`
+	ExternalID        string `json:"external_id"`
+	// Locale is the user's preferred locale, e.g. "en-US".
+	Locale string `json:"locale"`
+	// Metadata holds the user's key/value metadata (at most 50 keys);
+	// nil when the API sends none.
+	Metadata map[string]string `json:"metadata,omitempty"`
+	// LastSignInAt is when the user last signed in; the zero Time when the
+	// API answers null (never, or unknown).
+	LastSignInAt time.Time `json:"last_sign_in_at"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // RoleRef names a role by slug, as role assignments and memberships do

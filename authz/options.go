@@ -23,26 +23,35 @@ type config struct {
 	observer    func(Attempt)
 	userAgent   string
 	concurrency int
-	rateLimit   *rateLimiter
+	limiter     Limiter
+	retryBudget RetryBudget
 	cache       Cache
+	memoMaxAge  time.Duration
 
 	// Test seams (unexported, set by tests of this package only).
 	now    func() time.Time
-	onWait func() // called by a merged check after it joined the flight, before waiting
+	since  func(time.Time) time.Duration // time since a time of now; cheaper than now().Sub on a memo hit
+	onWait func()                        // called by a merged check after it joined the flight, before waiting
+	// noStaleResend turns off the immediate resend after a dead keep-alive
+	// connection (the behaviour before it existed, for benchmarks).
+	noStaleResend bool
 }
 
 func defaultConfig() config {
 	return config{
 		baseURL:     DefaultBaseURL,
 		retry:       DefaultRetryPolicy(),
+		retryBudget: DefaultRetryBudget(),
 		callTimeout: DefaultCallTimeout,
 		concurrency: DefaultConcurrency,
+		memoMaxAge:  DefaultMemoMaxAge,
 		now:         time.Now,
+		since:       time.Since,
 	}
 }
 
-// DefaultCallTimeout is the default time limit of one merged API check (all
-// attempts and waits included); see [WithCallTimeout].
+// DefaultCallTimeout is the default time limit of one API call, all
+// attempts and waits included; see [WithCallTimeout].
 const DefaultCallTimeout = 10 * time.Second
 
 // RetryPolicy says how a failed API call is retried. Calls are retried on
@@ -53,7 +62,19 @@ const DefaultCallTimeout = 10 * time.Second
 // MaxBackoff, multiplied by a random jitter in [0.5, 1.5). A Retry-After
 // header (seconds or HTTP date) replaces the computed wait; when it asks for
 // more than MaxRetryAfter the call is not retried and its [*APIError] (with
-// RetryAfter set) is returned at once.
+// RetryAfter set, and a text saying why) is returned at once; Retry-After:
+// 0 or a date in the past retries at once. A Retry-After that is not a
+// number of seconds or an HTTP date is ignored.
+//
+// A request that went out on a reused keep-alive connection which the
+// server had already closed, and failed before any byte of an answer came,
+// is sent again at once on a new connection (at most twice per call): that
+// is not a retry, costs no backoff and does not count against MaxRetries or
+// the [RetryBudget]. It needs MaxRetries > 0 and a request that may be sent
+// twice (every request fgakit sends is: checks and reads by nature, creates
+// by their Idempotency-Key, updates and deletes by their meaning).
+//
+// Retries are also limited Client-wide by the [RetryBudget].
 type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt; 0 turns
 	// retries off.
@@ -120,12 +141,14 @@ func WithBaseURL(u string) Option {
 	}
 }
 
-// WithHTTPClient sets the HTTP client the Client sends with. Its Timeout, if
-// any, limits each attempt; its CheckRedirect decides about redirects. By
-// default the Client uses its own transport (a clone of
-// [http.DefaultTransport] keeping up to 64 idle connections per host),
-// whose idle connections [Client.Close] closes, and follows no redirect (a
-// 3xx answer is an [*APIError]).
+// WithHTTPClient sets the HTTP client the Client sends with. Its Transport,
+// Timeout (a limit on each attempt) and Jar are used; its CheckRedirect is
+// not: the Client sends with a copy of h (h itself is not changed) that
+// follows no redirect, so the API key only ever goes to the base URL and a
+// 3xx answer is an [*APIError] — never a decision. By default the Client
+// uses its own transport (a clone of [http.DefaultTransport] keeping up to
+// 64 idle connections per host), whose idle connections [Client.Close]
+// closes.
 func WithHTTPClient(h *http.Client) Option {
 	return func(c *config) error {
 		if h == nil {
@@ -153,12 +176,16 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// WithCallTimeout sets the time limit of one merged API check, retries
-// included (default [DefaultCallTimeout]). A merged call is shared by every
-// concurrent identical check and so runs detached from each caller's
-// context; this timeout is what bounds it (it is also cancelled when every
-// caller waiting on it has left). Each caller still returns as soon as its
-// own context is done.
+// WithCallTimeout sets the time limit of every API call, retries and
+// waits included (default [DefaultCallTimeout]): checks, management calls,
+// and each page of a list. A call that runs out of it fails with an error
+// matching [ErrUnavailable] and [context.DeadlineExceeded]; a caller's ctx
+// with an earlier deadline ends the call earlier.
+//
+// A merged check is shared by every concurrent identical check and so runs
+// detached from each caller's context; this timeout is what bounds it (it
+// is also cancelled when every caller waiting on it has left). Each caller
+// still returns as soon as its own context is done.
 func WithCallTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -215,30 +242,6 @@ func WithConcurrency(n int) Option {
 	}
 }
 
-// WorkOSRateLimit is the documented general rate limit of the WorkOS API:
-// 6,000 requests per minute (per API key).
-const WorkOSRateLimit = 6000
-
-// WithRateLimit makes every HTTP attempt of this Client (retries included)
-// take a token from a client-wide token bucket refilled at perMinute tokens
-// per minute and holding at most burst; an attempt with no token waits for
-// one, or fails at once with an error matching context.DeadlineExceeded
-// when the wait would pass the caller's deadline. Off by default.
-//
-// WorkOS allows [WorkOSRateLimit] requests per minute per API key, so
-// WithRateLimit(WorkOSRateLimit, 100) keeps a large batch just under it: it
-// slows down rather than earning 429s. The bucket is per Client; share one
-// Client per API key.
-func WithRateLimit(perMinute, burst int) Option {
-	return func(c *config) error {
-		if perMinute < 1 || burst < 1 {
-			return invalid("rate limit and burst must be positive")
-		}
-		c.rateLimit = newRateLimiter(perMinute, burst, time.Now)
-		return nil
-	}
-}
-
 // Cache is the decision cache a Client may use ([WithCache]); [*cache.LRU]
 // implements it. It must be safe for concurrent use.
 type Cache interface {
@@ -267,7 +270,8 @@ type Cache interface {
 // expire: keep the TTL short (see package cache).
 //
 // Entries are keyed by every input of a check, including a hash of this
-// Client's API key, so Clients with different keys may share one cache.
+// Client's API key and base URL, so Clients with different keys or of
+// different environments may share one cache (or one request memo).
 func WithCache(c Cache) Option {
 	return func(cfg *config) error {
 		if c == nil {
@@ -327,3 +331,28 @@ func Fresh() CallOption { return func(c *callConfig) { c.fresh = true } }
 // Concurrency sets how many API checks this batch runs at once (1–1024),
 // overriding [WithConcurrency].
 func Concurrency(n int) CallOption { return func(c *callConfig) { c.concurrency = n } }
+
+// DefaultMemoMaxAge is how long a Client uses an answer from a request memo
+// unless [WithMemoMaxAge] says otherwise.
+const DefaultMemoMaxAge = 10 * time.Second
+
+// maxMemoMaxAge bounds WithMemoMaxAge.
+const maxMemoMaxAge = time.Hour
+
+// WithMemoMaxAge sets how long an answer in a request memo
+// ([cache.WithMemo], put in every request by the [Middleware]) may answer
+// a repeated check (default [DefaultMemoMaxAge], at most an hour). Older
+// answers are asked of the API again. It matters for requests that live
+// long — a stream, a websocket, a job behind the Middleware: a change
+// made elsewhere (the Dashboard, another process) is seen within this
+// long. A change made through this Client, from any request, is seen at
+// once: memo answers of the membership it touches are not used after it.
+func WithMemoMaxAge(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > maxMemoMaxAge {
+			return invalid("memo max age must be positive and at most %s, got %s", maxMemoMaxAge, d)
+		}
+		c.memoMaxAge = d
+		return nil
+	}
+}

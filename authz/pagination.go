@@ -22,8 +22,10 @@ const MaxPageSize = 100
 const (
 	OrderAsc  = "asc"
 	OrderDesc = "desc"
-	// OrderNormal is descending order where before fetches older records
-	// and after fetches newer ones.
+	// OrderNormal is descending order (newest first) with reversed cursor
+	// semantics: before fetches older records and after newer ones, so a
+	// [Page]'s Before cursor leads to the next, older page. Iterators
+	// follow it.
 	OrderNormal = "normal"
 )
 
@@ -34,8 +36,9 @@ type ListOptions struct {
 	// Limit is the page size, 1–100. Zero means the default.
 	Limit int
 	// Before and After are object IDs (cursors) taken from a previous
-	// [Page]. Iterators accept only After (where to start) and follow the
-	// API's after cursor themselves.
+	// [Page]. Iterators page forward and accept only the forward cursor
+	// (where to start): After, or Before with [OrderNormal]; they follow
+	// the API's cursors themselves.
 	Before, After string
 	// Order is "", [OrderAsc], [OrderDesc] or [OrderNormal].
 	Order string
@@ -46,9 +49,11 @@ type ListOptions struct {
 type Page[T any] struct {
 	// Data holds the page's items, in the API's order (never nil).
 	Data []T
-	// Before is the cursor for the previous page (pass as [ListOptions.Before]).
+	// Before is the cursor to pass as [ListOptions.Before]: the previous
+	// page, or with [OrderNormal] the next (older) one.
 	Before string
-	// After is the cursor for the next page (pass as [ListOptions.After]).
+	// After is the cursor to pass as [ListOptions.After]: the next page, or
+	// with [OrderNormal] the previous (newer) one.
 	After string
 }
 
@@ -76,15 +81,27 @@ func (o ListOptions) values(q url.Values, iterating bool) (url.Values, error) {
 		q.Set("order", o.Order)
 	}
 	if o.Before != "" {
-		if iterating {
+		if iterating && o.Order != OrderNormal {
 			return nil, badArg("ListOptions.Before", "iterators page forward; use the Page method to page backward")
 		}
 		q.Set("before", o.Before)
 	}
 	if o.After != "" {
+		if iterating && o.Order == OrderNormal {
+			return nil, badArg("ListOptions.After", "with OrderNormal after fetches newer records, and iterators page forward to older ones; start with Before, or use the Page method")
+		}
 		q.Set("after", o.After)
 	}
 	return q, nil
+}
+
+// forward is the query parameter that pages forward in o's order: before
+// for [OrderNormal], after otherwise.
+func (o ListOptions) forward() string {
+	if o.Order == OrderNormal {
+		return "before"
+	}
+	return "after"
 }
 
 // listEnvelope is the wire shape of a paginated list.
@@ -160,10 +177,17 @@ func listPage[T any](ctx context.Context, c *Client, path string, inputErr error
 }
 
 // listAll returns an iterator over every item of the list at path, starting
-// at opts.After and following the API's after cursor until it is empty. An
+// at opts.After and following the API's after cursor until it is empty
+// (with [OrderNormal]: opts.Before and the before cursor). An
 // error (invalid input, a failed call, a malformed page) is yielded once,
 // with the zero T, and ends the iteration. Breaking out of the loop stops it
 // without another request. inputErr is as for listPage.
+//
+// A list whose forward cursors go round in a cycle (c_A, c_B, c_A, …) would
+// page for ever: the iterator remembers every cursor it requested and ends
+// with [ErrMalformedResponse] instead of requesting one again. The memory
+// is one cursor per page fetched, so it grows only as the caller consumes
+// pages (each of up to [MaxPageSize] items the caller already holds).
 func listAll[T any](ctx context.Context, c *Client, path string, inputErr error, q url.Values, opts ListOptions) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -176,6 +200,8 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 			yield(zero, err)
 			return
 		}
+		param := opts.forward()
+		requested := map[string]struct{}{q.Get(param): {}}
 		for {
 			page, err := getPage[T](ctx, c, path, q)
 			if err != nil {
@@ -187,15 +213,24 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 					return
 				}
 			}
-			if page.After == "" {
+			next := page.After
+			if param == "before" {
+				next = page.Before
+			}
+			if next == "" {
 				return
 			}
-			if page.After == q.Get("after") {
-				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, page.After))
+			if next == q.Get(param) {
+				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, c.clean(next, 100)))
 				return
 			}
+			if _, again := requested[next]; again {
+				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, c.clean(next, 100)))
+				return
+			}
+			requested[next] = struct{}{}
 			q = cloneValues(q)
-			q.Set("after", page.After)
+			q.Set(param, next)
 		}
 	}
 }

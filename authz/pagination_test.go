@@ -447,7 +447,66 @@ func TestListOptionsValidation(t *testing.T) {
 		{"iterator with before", func(ctx context.Context, c *authz.Client) error {
 			return iterErr(c.ListPermissions(ctx, authz.ListOptions{Before: "perm_1"}))
 		}},
+		{"iterator with after in order normal", func(ctx context.Context, c *authz.Client) error {
+			return iterErr(c.ListPermissions(ctx, authz.ListOptions{After: "perm_1", Order: authz.OrderNormal}))
+		}},
 	})
+}
+
+// TestIteratorOrderNormal: with order=normal the API lists newest first and
+// its before cursor leads to older records, so the iterator follows before
+// and yields every item once, newest first, starting after Before.
+func TestIteratorOrderNormal(t *testing.T) {
+	t.Parallel()
+	f := authztest.New(t)
+	var slugs []string // creation order
+	for i := range 25 {
+		slug := fmt.Sprintf("doc:p%02d", i)
+		f.AddPermission(slug, "")
+		slugs = append(slugs, slug)
+	}
+	c := f.Client()
+	var got []string
+	for p, err := range c.ListPermissions(t.Context(), authz.ListOptions{Limit: 10, Order: authz.OrderNormal}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Slug)
+	}
+	var want []string
+	for i := len(slugs) - 1; i >= 0; i-- {
+		want = append(want, slugs[i])
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order normal (-want +got):\n%s", diff)
+	}
+	var befores []string
+	for _, call := range f.Calls() {
+		q, _ := url.ParseQuery(call.Query)
+		befores = append(befores, q.Get("before"))
+		if q.Has("after") {
+			t.Errorf("request %s sent after", call.Query)
+		}
+	}
+	if len(befores) != 3 || befores[0] != "" || befores[1] == "" || befores[2] == "" {
+		t.Errorf("before cursors of the requests = %q, want none, then two", befores)
+	}
+
+	// Starting at Before: the items older than the 20th.
+	page, err := c.ListPermissionsPage(t.Context(), authz.ListOptions{Limit: 10, Order: authz.OrderNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for p, err := range c.ListPermissions(t.Context(), authz.ListOptions{Before: page.Before, Order: authz.OrderNormal}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Slug)
+	}
+	if diff := cmp.Diff(want[10:], got); diff != "" {
+		t.Errorf("order normal from Before (-want +got):\n%s", diff)
+	}
 }
 
 // roundTripFunc answers requests without a network.

@@ -36,10 +36,12 @@ type CreatePermissionParams struct {
 	ResourceTypeSlug string `json:"resource_type_slug,omitempty"`
 }
 
-// UpdatePermissionParams are the fields to change; nil fields stay as they are.
+// UpdatePermissionParams are the fields to change; nil and unset fields stay
+// as they are.
 type UpdatePermissionParams struct {
-	Name        *string `json:"name,omitempty"`
-	Description *string `json:"description,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// Description is set with [Value] or cleared with [Null].
+	Description Nullable[string] `json:"description,omitzero"`
 }
 
 func permissionPath(slug string) (string, error) {

@@ -163,7 +163,7 @@ func TestPermissionsAgainstFake(t *testing.T) {
 	}
 	_, err = a.c.CreatePermission(ctx, authz.CreatePermissionParams{Slug: "project:delete", Name: "Again"})
 	wantStatus(t, err, http.StatusConflict)
-	if p, err = a.c.UpdatePermission(ctx, "project:delete", authz.UpdatePermissionParams{Description: ptr("Gone for good")}); err != nil || p.Description != "Gone for good" {
+	if p, err = a.c.UpdatePermission(ctx, "project:delete", authz.UpdatePermissionParams{Description: authz.Value("Gone for good")}); err != nil || p.Description != "Gone for good" {
 		t.Errorf("update: %+v, %v", p, err)
 	}
 	if p, err = a.c.GetPermission(ctx, "project:delete"); err != nil || p.Name != "Delete projects" {

@@ -2,78 +2,100 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// rateLimiter is a token bucket shared by every HTTP attempt of a Client
-// (see WithRateLimit). Tokens refill continuously at rate per second up to
-// burst. A caller that finds no token reserves the next one (the balance
-// goes negative) and waits for it; if it gives up, it hands the token back.
-type rateLimiter struct {
-	perToken time.Duration // time to refill one token
-	burst    float64
-	now      func() time.Time
+// ErrThrottled: the Client's own rate limiter ([WithRateLimit],
+// [WithLimiter]) had no request slot before the call's deadline, so the
+// call failed at once, without waiting and without a request. It also
+// matches [context.DeadlineExceeded]. (A 429 from the API is
+// [ErrRateLimited].)
+var ErrThrottled = errors.New("authz: throttled by the client's rate limiter: no request slot before the deadline")
 
-	mu     sync.Mutex
-	tokens float64   // may be negative: tokens reserved ahead
-	last   time.Time // when tokens was last brought up to date
+// Limiter paces the HTTP attempts of a Client ([WithLimiter]): every
+// attempt, retries included, calls Wait first. [*rate.Limiter] of
+// golang.org/x/time/rate implements it, and so can a limiter shared by a
+// fleet of processes (one bucket in Redis for one API key, say).
+//
+// Wait blocks until one request may be sent. It must return an error at
+// once, without taking a slot, when the slot would come after ctx's
+// deadline (as [rate.Limiter.Wait] does), and return when ctx is done.
+// The Client turns any error of Wait whose ctx is not done into an error
+// matching [ErrThrottled] and [context.DeadlineExceeded]. Wait is called
+// concurrently.
+type Limiter interface {
+	Wait(ctx context.Context) error
 }
 
-func newRateLimiter(perMinute, burst int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{
-		perToken: time.Minute / time.Duration(perMinute),
-		burst:    float64(burst),
-		now:      now,
-		tokens:   float64(burst),
-		last:     now(),
-	}
-}
+// WorkOSRateLimit is the documented general rate limit of the WorkOS API:
+// 6,000 requests per minute (per API key).
+const WorkOSRateLimit = 6000
 
-// reserve takes one token and returns how long the caller must wait before
-// using it (0 if a token was available).
-func (l *rateLimiter) reserve() time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if elapsed := now.Sub(l.last); elapsed > 0 {
-		l.tokens = min(l.burst, l.tokens+float64(elapsed)/float64(l.perToken))
-		l.last = now
-	}
-	l.tokens--
-	if l.tokens >= 0 {
-		return 0
-	}
-	return time.Duration(-l.tokens * float64(l.perToken))
-}
-
-// cancel hands back a token reserved by a caller that will not use it.
-func (l *rateLimiter) cancel() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.tokens = min(l.burst, l.tokens+1)
-}
-
-// wait blocks until the caller may send one request. It returns an error
-// (wrapping ctx.Err(), or context.DeadlineExceeded when the wait would pass
-// ctx's deadline) without taking a token when it cannot.
-func (l *rateLimiter) wait(ctx context.Context) error {
-	d := l.reserve()
-	if d <= 0 {
+// WithRateLimit makes every HTTP attempt of this Client (retries included)
+// take a token from a client-wide token bucket refilled at perMinute tokens
+// per minute and holding at most burst ([rate.Limiter]). An attempt with no
+// token waits for one — or, when the token would come after the call's
+// deadline, fails at once with an error matching [ErrThrottled] (and
+// [context.DeadlineExceeded]), sending nothing. Off by default.
+//
+// The deadline is the caller's ctx deadline, bounded by [WithCallTimeout];
+// for a merged check ([Client.Check]) it is that of the check that started
+// the shared call. (A check that joins a shared call already waiting for
+// its slot waits with it, until the answer or its own ctx is done.)
+//
+// WorkOS allows [WorkOSRateLimit] requests per minute per API key, so
+// WithRateLimit(WorkOSRateLimit, 100) keeps a large batch just under it: it
+// slows down rather than earning 429s. The bucket is per Client; share one
+// Client per API key, or use [WithLimiter] with a limiter shared by your
+// processes.
+func WithRateLimit(perMinute, burst int) Option {
+	return func(c *config) error {
+		if perMinute < 1 || burst < 1 {
+			return invalid("rate limit and burst must be positive")
+		}
+		c.limiter = rate.NewLimiter(rate.Every(time.Minute/time.Duration(perMinute)), burst)
 		return nil
 	}
-	if dl, ok := ctx.Deadline(); ok && l.now().Add(d).After(dl) {
-		l.cancel()
-		return fmt.Errorf("authz: rate limit: next request slot in %s would pass the deadline: %w", d.Round(time.Millisecond), context.DeadlineExceeded)
+}
+
+// WithLimiter makes every HTTP attempt of this Client (retries included)
+// wait on l first — for example a limiter that paces every process using
+// one API key. It replaces [WithRateLimit]. See [Limiter] for what l must
+// do; the deadline rules are those of WithRateLimit.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return invalid("nil limiter")
+		}
+		c.limiter = l
+		return nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		l.cancel()
+}
+
+// waitSlot waits on the Client's limiter, if any. slotDeadline, when not
+// zero, is an earlier deadline than ctx's for this wait (the starter's of a
+// merged check). A done ctx gives ctx.Err(); any other failure an error
+// matching ErrThrottled and context.DeadlineExceeded.
+func (c *Client) waitSlot(ctx context.Context, slotDeadline time.Time) error {
+	if c.cfg.limiter == nil {
+		return nil
+	}
+	wctx := ctx
+	if !slotDeadline.IsZero() {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithDeadline(ctx, slotDeadline)
+		defer cancel()
+	}
+	err := c.cfg.limiter.Wait(wctx)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
 		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
+	return fmt.Errorf("%w (%w): %s", ErrThrottled, context.DeadlineExceeded, c.key.redact(err.Error()))
 }

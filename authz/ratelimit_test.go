@@ -5,88 +5,121 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
+
+	"github.com/fgakit/fgakit/token"
 )
 
-// fakeClock is a settable clock for the rate limiter.
-type fakeClock struct{ t atomic.Int64 }
-
-func (c *fakeClock) now() time.Time          { return time.Unix(0, c.t.Load()) }
-func (c *fakeClock) advance(d time.Duration) { c.t.Add(int64(d)) }
-
-func TestRateLimiterReserve(t *testing.T) {
+// TestRateLimitFailsFast: once the burst is spent, every kind of call whose
+// next slot lies past its deadline fails at once (no fake time passes) with
+// ErrThrottled, sends nothing, and is never allowed — a merged check
+// included, which waits on a detached call.
+func TestRateLimitFailsFast(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{}
-	clk.t.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	l := newRateLimiter(60, 3, clk.now) // one token per second, burst 3
-	type step struct {
-		advance time.Duration
-		cancel  bool
-		want    time.Duration
+	claims := &token.Claims{OrganizationID: "org_1", OrganizationMembershipID: "om_1"}
+	tests := []struct {
+		name string
+		call func(ctx context.Context, c *Client) (allowed bool, err error)
+	}{
+		{"Client.Check", func(ctx context.Context, c *Client) (bool, error) {
+			d, err := c.Check(ctx, claims, "p", ResourceID("r"))
+			return d.Allowed, err
+		}},
+		{"ResourceLayer.Check", func(ctx context.Context, c *Client) (bool, error) {
+			d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
+			return d.Allowed, err
+		}},
+		{"CheckMany", func(ctx context.Context, c *Client) (bool, error) {
+			ds, err := c.CheckMany(ctx, claims, "p", []ResourceRef{ResourceID("r1"), ResourceID("r2")})
+			return ds[0].Allowed || ds[1].Allowed, err
+		}},
+		{"GetResource", func(ctx context.Context, c *Client) (bool, error) {
+			_, err := c.GetResource(ctx, ResourceID("r"))
+			return false, err
+		}},
+		{"ListResources", func(ctx context.Context, c *Client) (bool, error) {
+			for _, err := range c.ListResources(ctx, ListResourcesOptions{}) {
+				if err != nil {
+					return false, err
+				}
+			}
+			return false, nil
+		}},
 	}
-	steps := []step{
-		{want: 0}, {want: 0}, {want: 0}, // the burst
-		{want: time.Second},     // 4th waits for the next token
-		{want: 2 * time.Second}, // 5th for the one after
-		{cancel: true},          // the 5th gives up: its token returns
-		{want: 2 * time.Second}, // so the next caller gets the same slot
-		{advance: 10 * time.Second, want: 0},
-		{want: 0}, {want: 0}, // refilled, but never above the burst
-		{want: time.Second},
-	}
-	for i, s := range steps {
-		clk.advance(s.advance)
-		if s.cancel {
-			l.cancel()
-			continue
-		}
-		if got := l.reserve(); got != s.want {
-			t.Fatalf("step %d: reserve() = %v, want %v", i, got, s.want)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var calls atomic.Int32
+				rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					calls.Add(1)
+					return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"authorized":true}`))}, nil
+				})
+				c, err := New(testKey, WithHTTPClient(&http.Client{Transport: rt}), WithRateLimit(1, 1)) // one per minute
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if err := c.do(t.Context(), request{method: "GET", path: "/x"}, nil); err != nil {
+					t.Fatalf("the burst: %v", err)
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				start := time.Now()
+				allowed, err := tt.call(ctx, c)
+				if !errors.Is(err, ErrThrottled) || !errors.Is(err, context.DeadlineExceeded) || allowed {
+					t.Errorf("call = %v, %v; want ErrThrottled", allowed, err)
+				}
+				if waited := time.Since(start); waited != 0 {
+					t.Errorf("failed after %v, want at once", waited)
+				}
+				if n := calls.Load(); n != 1 {
+					t.Errorf("%d requests, want only the burst's", n)
+				}
+			})
+		})
 	}
 }
 
-func TestRateLimiterWaitRespectsDeadline(t *testing.T) {
+// TestWithLimiter: a Limiter of the caller's (here a *rate.Limiter, as a
+// fleet-wide one would be) paces every attempt; its errors become
+// ErrThrottled.
+func TestWithLimiter(t *testing.T) {
 	t.Parallel()
-	l := newRateLimiter(1, 1, time.Now) // one token per minute
-	if err := l.wait(t.Context()); err != nil {
-		t.Fatalf("first wait: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	defer cancel()
-	if err := l.wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("wait past the deadline = %v, want context.DeadlineExceeded", err)
-	}
-	ctx, cancel = context.WithCancel(t.Context())
-	cancel()
-	if err := l.wait(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("wait on a cancelled ctx = %v, want context.Canceled", err)
-	}
-}
-
-func TestClientRateLimit(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t, WithRateLimit(1, 2)) // burst 2, then one per minute
-	var calls atomic.Int32
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { calls.Add(1); io.WriteString(w, `{"authorized":true}`) })
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	defer cancel()
-	for i := range 2 {
-		if _, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"), Fresh()); err != nil {
-			t.Fatalf("check %d within the burst: %v", i, err)
+	synctest.Test(t, func(t *testing.T) {
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 204, Body: http.NoBody}, nil
+		})
+		l := rate.NewLimiter(rate.Every(time.Second), 1)
+		c, err := New(testKey, WithHTTPClient(&http.Client{Transport: rt}), WithLimiter(l))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
-	if d.Allowed || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("third check = %+v, %v; want context.DeadlineExceeded", d, err)
-	}
-	if n := calls.Load(); n != 2 {
-		t.Errorf("server saw %d calls, want 2", n)
+		defer c.Close()
+		start := time.Now()
+		for range 3 {
+			if err := c.do(t.Context(), request{method: "GET", path: "/x"}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := time.Since(start); got != 2*time.Second {
+			t.Errorf("3 calls at 1/s with burst 1 took %v, want 2s", got)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+		defer cancel()
+		if err := c.do(ctx, request{method: "GET", path: "/x"}, nil); !errors.Is(err, ErrThrottled) {
+			t.Errorf("call with a slot past its deadline = %v, want ErrThrottled", err)
+		}
+	})
+	if _, err := New(testKey, WithLimiter(nil)); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("WithLimiter(nil) = %v, want ErrInvalidInput", err)
 	}
 }
 
@@ -129,3 +162,9 @@ func TestRateLimitPacesAttemptsInFakeTime(t *testing.T) {
 		}
 	})
 }
+
+// fakeClock is a settable clock.
+type fakeClock struct{ t atomic.Int64 }
+
+func (c *fakeClock) now() time.Time          { return time.Unix(0, c.t.Load()) }
+func (c *fakeClock) advance(d time.Duration) { c.t.Add(int64(d)) }

@@ -109,7 +109,7 @@ func (s Source) String() string {
 // Decision is the answer to "may this membership do this on this resource?".
 // A deny is a Decision with Allowed false; an error from a check means the
 // question could not be decided, and the Decision returned with it is never
-// Allowed.
+// Allowed. Decision is small and comparable (==).
 type Decision struct {
 	// Allowed is true when the membership may use the permission on the
 	// resource.
@@ -117,6 +117,29 @@ type Decision struct {
 	// Source says which layer answered; [SourceNone] for an item a batch
 	// left unasked or could not decide.
 	Source Source
+	// NotFound is true for a deny because the API answered the check with
+	// 404: the resource, the membership or the permission does not exist
+	// in the membership's organization — an unknown ID or external ID, a
+	// resource of another organization, a deleted membership, a mistyped
+	// permission slug. It is set only with Allowed false and Source
+	// [SourceAPI] or [SourceShared]; the same resource gives the same
+	// answer in a single check and in every batch path, except that a
+	// [ChildrenOf] listing cannot tell a missing child from a denied one,
+	// so its denials leave NotFound false. Answers with NotFound are never
+	// cached nor memoized: the resource may be created a moment later.
+	NotFound bool
+}
+
+// String returns "allowed", "denied" or "denied: not found" — the wording
+// fgakit's command line and demo use too.
+func (d Decision) String() string {
+	switch {
+	case d.Allowed:
+		return "allowed"
+	case d.NotFound:
+		return "denied: not found"
+	}
+	return "denied"
 }
 
 // Validate reports whether r names exactly one resource: either an ID alone,

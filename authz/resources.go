@@ -66,10 +66,13 @@ type CreateResourceParams struct {
 	Parent ResourceRef
 }
 
-// UpdateResourceParams are the fields to change; nil fields stay as they are.
+// UpdateResourceParams are the fields to change; nil and unset fields stay
+// as they are.
 type UpdateResourceParams struct {
-	Name        *string
-	Description *string
+	Name *string
+	// Description (at most 150 characters) is set with [Value] or cleared
+	// with [Null].
+	Description Nullable[string]
 	// Parent, when non-nil, moves the resource (and its subtree) under
 	// another parent of the same organization. Access inherited from the
 	// old ancestors is lost at once.
@@ -85,8 +88,8 @@ type DeleteResourceOptions struct {
 }
 
 // ListResourcesOptions filter [Client.ListResources]; the zero value lists
-// without a filter. The API may require OrganizationID or ResourceTypeSlug
-// (400 missing_organization_id_or_resource_type_slug). Field names follow
+// without a filter, which the API refuses: it requires OrganizationID or
+// ResourceTypeSlug (400 missing_organization_id_or_resource_type_slug). Field names follow
 // the API's query parameters.
 type ListResourcesOptions struct {
 	// OrganizationID keeps the resources of one organization
@@ -108,12 +111,12 @@ type ListResourcesOptions struct {
 
 // resourceWrite is the JSON body of a resource create or update.
 type resourceWrite struct {
-	ExternalID       string  `json:"external_id,omitempty"`
-	Name             *string `json:"name,omitempty"`
-	Description      *string `json:"description,omitempty"`
-	ResourceTypeSlug string  `json:"resource_type_slug,omitempty"`
-	OrganizationID   string  `json:"organization_id,omitempty"`
-	ParentResourceID string  `json:"parent_resource_id,omitempty"`
+	ExternalID       string           `json:"external_id,omitempty"`
+	Name             *string          `json:"name,omitempty"`
+	Description      Nullable[string] `json:"description,omitzero"`
+	ResourceTypeSlug string           `json:"resource_type_slug,omitempty"`
+	OrganizationID   string           `json:"organization_id,omitempty"`
+	ParentResourceID string           `json:"parent_resource_id,omitempty"`
 	// The parent by external ID.
 	ParentExternalID string `json:"parent_resource_external_id,omitempty"`
 	ParentTypeSlug   string `json:"parent_resource_type_slug,omitempty"`
@@ -178,7 +181,7 @@ func (p CreateResourceParams) body() (*resourceWrite, error) {
 		OrganizationID:   p.OrganizationID,
 	}
 	if p.Description != "" {
-		w.Description = &p.Description
+		w.Description = Value(p.Description)
 	}
 	if p.Parent != (ResourceRef{}) {
 		if err := w.setParent("CreateResourceParams.Parent", p.Parent); err != nil {
@@ -198,8 +201,8 @@ func (p UpdateResourceParams) body() (*resourceWrite, error) {
 			return nil, err
 		}
 	}
-	if p.Description != nil {
-		if err := checkLen("UpdateResourceParams.Description", *p.Description, maxDescriptionLen); err != nil {
+	if d, ok := p.Description.Get(); ok {
+		if err := checkLen("UpdateResourceParams.Description", d, maxDescriptionLen); err != nil {
 			return nil, err
 		}
 	}

@@ -132,10 +132,10 @@ func TestResources(t *testing.T) {
 			name: "update reparents by ID and clears the description",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
 				p := authz.ResourceID("authz_resource_ops")
-				return c.UpdateResource(ctx, authz.ResourceID("authz_resource_01HXYZ"), authz.UpdateResourceParams{Description: ptr(""), Parent: &p})
+				return c.UpdateResource(ctx, authz.ResourceID("authz_resource_01HXYZ"), authz.UpdateResourceParams{Description: authz.Null[string](), Parent: &p})
 			},
 			wantMethod: "PATCH", wantPath: "/authorization/resources/authz_resource_01HXYZ",
-			wantBody: `{"description":"","parent_resource_id":"authz_resource_ops"}`,
+			wantBody: `{"description":null,"parent_resource_id":"authz_resource_ops"}`,
 			status:   200, resp: resourceJSON, want: resourceWant,
 		},
 		{

@@ -58,11 +58,12 @@ type CreateOrganizationRoleParams struct {
 	ResourceTypeSlug string `json:"resource_type_slug,omitempty"`
 }
 
-// UpdateRoleParams are the fields of a role to change; nil fields stay as
-// they are.
+// UpdateRoleParams are the fields of a role to change; nil and unset fields
+// stay as they are.
 type UpdateRoleParams struct {
-	Name        *string `json:"name,omitempty"`
-	Description *string `json:"description,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// Description is set with [Value] or cleared with [Null].
+	Description Nullable[string] `json:"description,omitzero"`
 }
 
 // roleList is the body of the role lists, which are not paginated.

@@ -84,7 +84,7 @@ func TestEnvironmentRoles(t *testing.T) {
 		{
 			name: "update",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.UpdateEnvironmentRole(ctx, "workspace-admin", authz.UpdateRoleParams{Name: ptr("Admin"), Description: ptr("All of it")})
+				return c.UpdateEnvironmentRole(ctx, "workspace-admin", authz.UpdateRoleParams{Name: ptr("Admin"), Description: authz.Value("All of it")})
 			},
 			wantMethod: "PATCH", wantPath: "/authorization/roles/workspace-admin",
 			wantBody: `{"name":"Admin","description":"All of it"}`,
@@ -154,7 +154,7 @@ func TestOrganizationRoles(t *testing.T) {
 		{
 			name: "update",
 			call: func(ctx context.Context, c *authz.Client) (any, error) {
-				return c.UpdateOrganizationRole(ctx, "org_acme", "org-auditor", authz.UpdateRoleParams{Description: ptr("Reads everything")})
+				return c.UpdateOrganizationRole(ctx, "org_acme", "org-auditor", authz.UpdateRoleParams{Description: authz.Value("Reads everything")})
 			},
 			wantMethod: "PATCH", wantPath: "/authorization/organizations/org_acme/roles/org-auditor",
 			wantBody: `{"description":"Reads everything"}`,
@@ -369,7 +369,7 @@ func TestRolesAgainstFake(t *testing.T) {
 	if diff := cmp.Diff([]string{"project:edit", "project:view"}, sorted(r.Permissions)); diff != "" {
 		t.Errorf("permissions (-want +got):\n%s", diff)
 	}
-	if r, err = a.c.UpdateEnvironmentRole(ctx, "project-editor", authz.UpdateRoleParams{Description: ptr("Edits projects")}); err != nil || r.Description != "Edits projects" {
+	if r, err = a.c.UpdateEnvironmentRole(ctx, "project-editor", authz.UpdateRoleParams{Description: authz.Value("Edits projects")}); err != nil || r.Description != "Edits projects" {
 		t.Errorf("update: %+v, %v", r, err)
 	}
 	if r, err = a.c.GetEnvironmentRole(ctx, "project-editor"); err != nil || r.Name != "Project editor" {

@@ -11,10 +11,13 @@ import (
 	"io"
 	"math"
 	mathrand "math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,6 +40,9 @@ type request struct {
 	route string
 	// noRetry sends the request once, whatever the RetryPolicy.
 	noRetry bool
+	// slotDeadline, when not zero, bounds the first attempt's wait for a
+	// rate-limiter slot (a merged check's starter's deadline).
+	slotDeadline time.Time
 }
 
 // bodyDecoder is implemented by response types that decode their 2xx body
@@ -49,23 +55,30 @@ type bodyDecoder interface {
 
 // do sends req with retries and decodes a 2xx JSON body into out (when out is
 // non-nil and the status is not 204; a bodyDecoder gets every 2xx body). Non-2xx answers become *APIError.
+// The call, retries included, is bounded by the call timeout
+// ([WithCallTimeout]) as well as by ctx.
 //
 // Errors: a done ctx gives an error wrapping ctx.Err() (and the last
-// attempt's error, if any); Close gives ErrClosed; a 2xx body that does not
-// decode gives ErrMalformedResponse; an oversized 2xx body
-// ErrResponseTooLarge; a network failure an error matching ErrUnavailable
-// whose text never holds the API key.
+// attempt's error, if any); Close gives ErrClosed; the call timeout gives
+// an error matching ErrUnavailable and context.DeadlineExceeded; a 2xx
+// body that does not decode gives ErrMalformedResponse; an oversized 2xx
+// body ErrResponseTooLarge; a network failure an error matching
+// ErrUnavailable whose text never holds the API key.
 func (c *Client) do(ctx context.Context, req request, out any) error {
 	if !c.acquire() {
 		return ErrClosed
 	}
 	defer c.wg.Done()
-	linked, cancel := context.WithCancel(ctx)
+	linked, cancel := context.WithTimeout(ctx, c.cfg.callTimeout)
 	defer cancel()
 	stop := context.AfterFunc(c.base, cancel)
 	defer stop()
 	return c.send(linked, ctx, req, out)
 }
+
+// maxStaleRetries bounds the immediate retries of one call after a reused
+// keep-alive connection turned out to be dead.
+const maxStaleRetries = 2
 
 // send is do without the Close bookkeeping: the caller has acquired and
 // made ctx end when the Client closes. callerCtx is the context whose
@@ -90,44 +103,68 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 	if req.idempotent {
 		idemKey = newIdempotencyKey()
 	}
+	// replayable: sending it twice does what sending it once does.
+	replayable := idemKey != "" || req.method != http.MethodPost || route == checkRoute
 	maxRetries := c.cfg.retry.MaxRetries
 	if req.noRetry {
 		maxRetries = 0
 	}
 
 	var lastErr error
+	retries, stale := 0, 0
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return c.doneErr(callerCtx, req.method, route, lastErr)
+			return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 		}
-		if c.cfg.rateLimit != nil {
-			if err := c.cfg.rateLimit.wait(ctx); err != nil {
-				if ctx.Err() != nil {
-					return c.doneErr(callerCtx, req.method, route, lastErr)
-				}
-				if lastErr != nil {
-					return fmt.Errorf("%w (last attempt: %w)", err, lastErr)
-				}
-				return err
+		var slotDeadline time.Time
+		if attempt == 1 {
+			slotDeadline = req.slotDeadline
+		}
+		if err := c.waitSlot(ctx, slotDeadline); err != nil {
+			if ctx.Err() != nil {
+				return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 			}
+			err = fmt.Errorf("authz: %s %s: %w", req.method, route, err)
+			if lastErr != nil {
+				return fmt.Errorf("%w (last attempt: %w)", err, lastErr)
+			}
+			return err
 		}
 		start := time.Now()
-		status, err := c.attempt(ctx, req.method, route, u, body, idemKey, out)
+		a, err := c.attempt(ctx, req.method, route, u, body, idemKey, out)
 		if c.cfg.observer != nil {
-			c.cfg.observer(Attempt{Method: req.method, Route: route, Attempt: attempt, StatusCode: status, Duration: time.Since(start), Err: err})
+			c.cfg.observer(Attempt{Method: req.method, Route: route, Attempt: attempt, StatusCode: a.status, Duration: time.Since(start), Err: err})
 		}
 		if err == nil {
+			c.budget.answered()
 			return nil
 		}
 		if ctx.Err() != nil {
 			// The failure is (most likely) the cancellation itself.
-			return c.doneErr(callerCtx, req.method, route, lastErr)
+			return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 		}
 		lastErr = err
-		wait, retry := c.retryWait(err, attempt, maxRetries)
+		var te *transportError
+		if errors.As(err, &te) && te.stale && replayable && maxRetries > 0 && stale < maxStaleRetries && !c.cfg.noStaleResend {
+			// The request went out on a pooled connection the server had
+			// already closed: the API never answered it. Send it again at
+			// once on a fresh connection; this is no retry of a failure.
+			stale++
+			continue
+		}
+		if !retryable(err) {
+			c.budget.answered() // the API answered; it is at work
+			return err
+		}
+		allowed := c.budget.failed()
+		wait, retry, err := c.retryWait(err, a, retries, maxRetries)
 		if !retry {
 			return err
 		}
+		if !allowed {
+			return fmt.Errorf("%w (not retried: the Client's retry budget is spent, see RetryBudget)", err)
+		}
+		retries++
 		if dl, ok := ctx.Deadline(); ok && c.cfg.now().Add(wait).After(dl) {
 			return fmt.Errorf("%w (next attempt in %s would pass the deadline: %w)", err, wait.Round(time.Millisecond), context.DeadlineExceeded)
 		}
@@ -136,20 +173,28 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return c.doneErr(callerCtx, req.method, route, lastErr)
+				return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 			case <-t.C:
 			}
 		}
 	}
 }
 
-// doneErr is the error of a call whose context is done: ErrClosed when the
-// Client was closed, else the caller's ctx.Err() (wrapped with the last
-// attempt's error, if any).
-func (c *Client) doneErr(callerCtx context.Context, method, route string, last error) error {
-	cerr := callerCtx.Err()
-	if cerr == nil || c.base.Err() != nil {
+// doneErr is the error of a call whose context ctx is done: ErrClosed when
+// the Client was closed, the caller's callerCtx.Err() when the caller's
+// context is done, else (the call timeout of do) an error matching
+// ErrUnavailable and context.DeadlineExceeded. Each wraps the last
+// attempt's error, if any.
+func (c *Client) doneErr(ctx, callerCtx context.Context, method, route string, last error) error {
+	if c.base.Err() != nil {
 		return ErrClosed
+	}
+	cerr := callerCtx.Err()
+	if cerr == nil {
+		if ctx.Err() == nil { // not done after all (cannot happen)
+			return ErrClosed
+		}
+		cerr = fmt.Errorf("%w: no answer within the call timeout (%s): %w", ErrUnavailable, c.cfg.callTimeout, context.DeadlineExceeded)
 	}
 	if last != nil {
 		return fmt.Errorf("authz: %s %s: %w (last attempt: %w)", method, route, cerr, last)
@@ -157,27 +202,32 @@ func (c *Client) doneErr(callerCtx context.Context, method, route string, last e
 	return fmt.Errorf("authz: %s %s: %w", method, route, cerr)
 }
 
-// retryWait says whether err after the given attempt is retried, and after
-// how long.
-func (c *Client) retryWait(err error, attempt, maxRetries int) (time.Duration, bool) {
-	if attempt > maxRetries {
-		return 0, false
-	}
+// retryable reports whether err is a failure RetryPolicy retries: no
+// answer, or a 408, 429, 500, 502, 503, 504.
+func retryable(err error) bool {
 	var te *transportError
 	if errors.As(err, &te) {
-		return c.cfg.retry.backoff(attempt), true
+		return true
 	}
 	var ae *APIError
-	if !errors.As(err, &ae) || !ae.temporary() {
-		return 0, false
+	return errors.As(err, &ae) && ae.temporary()
+}
+
+// retryWait says whether the retryable err of an attempt whose answer was
+// a is retried after the given number of retries, and after how long. When
+// it is not, it returns the error to report.
+func (c *Client) retryWait(err error, a answer, retries, maxRetries int) (time.Duration, bool, error) {
+	if retries >= maxRetries {
+		return 0, false, err
 	}
-	if ae.RetryAfter > 0 {
+	var ae *APIError
+	if errors.As(err, &ae) && a.retryAfterSet {
 		if ae.RetryAfter > c.cfg.retry.MaxRetryAfter {
-			return 0, false
+			return 0, false, fmt.Errorf("%w (not retried: Retry-After %s is longer than MaxRetryAfter %s)", err, ae.RetryAfter, c.cfg.retry.MaxRetryAfter)
 		}
-		return ae.RetryAfter, true
+		return ae.RetryAfter, true, err // 0: at once
 	}
-	return c.cfg.retry.backoff(attempt), true
+	return c.cfg.retry.backoff(retries + 1), true, err
 }
 
 // backoff is the jittered wait before retry n (n ≥ 1).
@@ -189,17 +239,30 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return time.Duration(d * (0.5 + mathrand.Float64()))
 }
 
+// answer is what an attempt learnt besides its error.
+type answer struct {
+	status        int  // the HTTP status, 0 without an answer
+	retryAfterSet bool // the answer had a valid Retry-After (see parseRetryAfter)
+}
+
 // attempt sends one HTTP request and reads its answer.
-func (c *Client) attempt(ctx context.Context, method, route, u string, body []byte, idemKey string, out any) (int, error) {
+func (c *Client) attempt(ctx context.Context, method, route, u string, body []byte, idemKey string, out any) (answer, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return 0, fmt.Errorf("%w: building request: %s", ErrInvalidInput, c.key.redact(err.Error()))
+	// The trace tells a request that died on a reused keep-alive
+	// connection before any byte of an answer came (see transportError).
+	var reused, answered atomic.Bool
+	trace := &httptrace.ClientTrace{
+		GotConn:              func(i httptrace.GotConnInfo) { reused.Store(i.Reused) },
+		GotFirstResponseByte: func() { answered.Store(true) },
 	}
-	hreq.Header.Set("Authorization", c.authHdr)
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, u, rd)
+	if err != nil {
+		return answer{}, fmt.Errorf("%w: building request: %s", ErrInvalidInput, c.key.redact(err.Error()))
+	}
+	hreq.Header.Set("Authorization", c.cred.header)
 	hreq.Header.Set("User-Agent", c.userAgent)
 	hreq.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -210,32 +273,38 @@ func (c *Client) attempt(ctx context.Context, method, route, u string, body []by
 	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return 0, c.key.wrapTransport("authz: "+method+" "+route+": the API could not be reached: ", err)
+		e := c.key.wrapTransport("authz: "+method+" "+route+": the API could not be reached: ", err)
+		var ne net.Error
+		e.stale = reused.Load() && !answered.Load() && !(errors.As(err, &ne) && ne.Timeout())
+		return answer{}, e
 	}
 	defer resp.Body.Close()
+	a := answer{status: resp.StatusCode}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
-		return resp.StatusCode, c.key.wrapTransport("authz: "+method+" "+route+": reading the answer failed: ", err)
+		return a, c.key.wrapTransport("authz: "+method+" "+route+": reading the answer failed: ", err)
 	}
 	tooLarge := len(data) > maxResponseBody
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, c.apiError(resp, data)
+		ae := c.apiError(resp, data)
+		_, a.retryAfterSet = parseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.now())
+		return a, ae
 	}
 	if tooLarge {
-		return resp.StatusCode, fmt.Errorf("%w (more than %d bytes)", ErrResponseTooLarge, maxResponseBody)
+		return a, fmt.Errorf("%w (more than %d bytes)", ErrResponseTooLarge, maxResponseBody)
 	}
 	switch d, ok := out.(bodyDecoder); {
 	case ok:
 		err = d.decodeBody(data)
 	case out == nil || resp.StatusCode == http.StatusNoContent:
-		return resp.StatusCode, nil
+		return a, nil
 	default:
 		err = json.Unmarshal(data, out)
 	}
 	if err != nil {
-		return resp.StatusCode, fmt.Errorf("%w: %s", ErrMalformedResponse, c.key.redact(truncate(err.Error(), maxEchoedBody)))
+		return a, fmt.Errorf("%w: %s", ErrMalformedResponse, truncate(c.key.redact(err.Error()), maxEchoedBody))
 	}
-	return resp.StatusCode, nil
+	return a, nil
 }
 
 // apiError builds the *APIError of a non-2xx answer. It reads the body the
@@ -246,7 +315,7 @@ func (c *Client) apiError(resp *http.Response, data []byte) *APIError {
 	e := &APIError{
 		StatusCode: resp.StatusCode,
 		RequestID:  c.clean(resp.Header.Get("X-Request-ID"), 100),
-		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.now()),
+		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.cfg.now()),
 	}
 	var obj map[string]json.RawMessage
 	switch {
@@ -294,26 +363,34 @@ func (c *Client) clean(s string, n int) string {
 	return truncate(c.key.redact(s), n)
 }
 
-// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP
-// date. Anything else, or a date in the past, is zero.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// parseRetryAfter reads a Retry-After header (RFC 9110 §10.2.3): delay
+// seconds (any number of digits; a value too large for a Duration is the
+// largest Duration) or an HTTP date (a date in the past is 0: retry at
+// once). ok is false for an absent or invalid header (negative, fractional,
+// garbage), which is then ignored.
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, false
 	}
-	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+	if strings.Trim(v, "0123456789") == "" {
+		secs, err := strconv.ParseUint(v, 10, 64)
 		const maxSecs = math.MaxInt64 / int64(time.Second)
-		if secs > uint64(maxSecs) {
-			return time.Duration(math.MaxInt64)
+		if err != nil || secs > uint64(maxSecs) { // only digits: too large
+			return time.Duration(math.MaxInt64), true
 		}
-		return time.Duration(secs) * time.Second
+		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
+		return max(0, t.Sub(now)), true
 	}
-	return 0
+	return 0, false
+}
+
+// retryAfter is parseRetryAfter's duration.
+func retryAfter(v string, now time.Time) time.Duration {
+	d, _ := parseRetryAfter(v, now)
+	return d
 }
 
 // newIdempotencyKey returns "fgakit-" and 128 random bits in hex.

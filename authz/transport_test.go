@@ -227,7 +227,13 @@ func TestAPIErrorMapping(t *testing.T) {
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			})
-			d, err := c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+			var d Decision
+			var err error
+			if tt.status == http.StatusNotFound { // a check's 404 is a deny (Decision.NotFound): ask another call
+				_, err = c.GetResource(t.Context(), ResourceID("authz_resource_1"))
+			} else {
+				d, err = c.API().Check(t.Context(), "om_1", "project:edit", ResourceID("authz_resource_1"))
+			}
 			if d.Allowed {
 				t.Errorf("Decision allowed on an error answer")
 			}
@@ -262,28 +268,87 @@ func (e listError) Error() string { return strings.Join(e, "; ") }
 func TestParseRetryAfter(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	const maxDur = time.Duration(1<<63 - 1)
 	tests := []struct {
 		name, header string
 		want         time.Duration
+		ok           bool // false: ignored, as if absent
 	}{
-		{"empty", "", 0},
-		{"seconds", "7", 7 * time.Second},
-		{"zero", "0", 0},
-		{"spaces", " 3 ", 3 * time.Second},
-		{"negative", "-1", 0},
-		{"fraction", "1.5", 0},
-		{"garbage", "soon", 0},
-		{"HTTP date ahead", now.Add(30 * time.Second).Format(http.TimeFormat), 30 * time.Second},
-		{"HTTP date past", now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"RFC 850 date", now.Add(2 * time.Minute).Format("Monday, 02-Jan-06 15:04:05 GMT"), 2 * time.Minute},
-		{"absurd seconds", "99999999999999999999", 0},
-		{"huge seconds", "9999999999999", time.Duration(1<<63 - 1)},
+		{"empty", "", 0, false},
+		{"seconds", "7", 7 * time.Second, true},
+		{"zero: retry at once", "0", 0, true},
+		{"leading zeros", "007", 7 * time.Second, true},
+		{"spaces", " 3 ", 3 * time.Second, true},
+		{"negative", "-1", 0, false},
+		{"plus sign", "+5", 0, false},
+		{"fraction", "1.5", 0, false},
+		{"garbage", "soon", 0, false},
+		{"digits and garbage", "12abc", 0, false},
+		{"HTTP date ahead", now.Add(30 * time.Second).Format(http.TimeFormat), 30 * time.Second, true},
+		{"HTTP date now", now.Format(http.TimeFormat), 0, true},
+		{"HTTP date past: retry at once", now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
+		{"RFC 850 date", now.Add(2 * time.Minute).Format("Monday, 02-Jan-06 15:04:05 GMT"), 2 * time.Minute, true},
+		{"ANSI C date", now.Add(time.Hour).Format(time.ANSIC), time.Hour, true},
+		{"date far ahead", "Fri, 31 Dec 9999 23:59:59 GMT", maxDur, true},
+		{"date with a bad zone", "Thu, 26 Nov 2026 12:00:30 CET", 0, false},
+		{"overflowing seconds", "99999999999999999999", maxDur, true},
+		{"seconds past a Duration", "9999999999999", maxDur, true},
+		{"largest uint64", "18446744073709551615", maxDur, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := parseRetryAfter(tt.header, now); got != tt.want {
-				t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.header, got, tt.want)
+			got, ok := parseRetryAfter(tt.header, now)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// TestRetryAfterLimits: a Retry-After beyond MaxRetryAfter (overflowing
+// ones included) is "longer than we will wait": one attempt, ErrRateLimited
+// with RetryAfter over the cap. Retry-After: 0 (or a past date) retries at
+// once, even with an hour of backoff.
+func TestRetryAfterLimits(t *testing.T) {
+	t.Parallel()
+	slow := RetryPolicy{MaxRetries: 3, MinBackoff: time.Hour, MaxBackoff: time.Hour, MaxRetryAfter: time.Minute}
+	tests := []struct {
+		name       string
+		retryAfter string
+		wantCalls  int
+		wantErr    bool
+	}{
+		{"overflowing seconds", "99999999999999999999", 1, true},
+		{"over the cap", "61", 1, true},
+		{"date far ahead", "Fri, 31 Dec 9999 23:59:59 GMT", 1, true},
+		{"zero", "0", 2, false},
+		{"past date", "Mon, 01 Jan 2001 00:00:00 GMT", 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mux := setup(t, WithRetry(slow))
+			seq := &statusSequence{statuses: []int{429, 200}, headers: map[string]string{"Retry-After": tt.retryAfter}}
+			mux.Handle("/", seq)
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // an hour of backoff would pass it at once
+			defer cancel()
+			d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
+			if n := seq.attempts(); n != tt.wantCalls {
+				t.Errorf("attempts = %d, want %d", n, tt.wantCalls)
+			}
+			if !tt.wantErr {
+				if err != nil || !d.Allowed {
+					t.Fatalf("Check = %+v, %v; want allowed after an immediate retry", d, err)
+				}
+				return
+			}
+			var ae *APIError
+			if !errors.As(err, &ae) || !errors.Is(err, ErrRateLimited) || ae.RetryAfter <= slow.MaxRetryAfter || d.Allowed {
+				t.Fatalf("Check = %+v, %v; want ErrRateLimited with RetryAfter over %s", d, err, slow.MaxRetryAfter)
+			}
+			if !strings.Contains(err.Error(), "longer than MaxRetryAfter") {
+				t.Errorf("error %q does not say why it was not retried", err)
 			}
 		})
 	}
@@ -422,7 +487,7 @@ func TestRetryAfterPastDeadlineStopsAtOnce(t *testing.T) {
 
 func TestRetriesStopAtCallerDeadline(t *testing.T) {
 	t.Parallel()
-	c, mux := setup(t, WithRetry(RetryPolicy{MaxRetries: 1000, MinBackoff: 5 * time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: time.Minute}))
+	c, mux := setup(t, WithRetry(RetryPolicy{MaxRetries: 1000, MinBackoff: 5 * time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: time.Minute}), WithRetryBudget(RetryBudget{}))
 	seq := &statusSequence{statuses: []int{503}}
 	mux.Handle("/", seq)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)

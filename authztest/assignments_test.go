@@ -29,8 +29,11 @@ func TestAssignmentsWire(t *testing.T) {
 		{"assign without role_slug", "POST", base, `{"resource_id":"authz_resource_eng"}`, 422, `{"message":"role_slug is required"}`},
 		{"assign without target", "POST", base, `{"role_slug":"workspace-admin"}`, 422, `{"message":"a resource is required: resource_id, or resource_external_id with resource_type_slug"}`},
 		{"assign on another org's resource", "POST", base, `{"role_slug":"workspace-admin","resource_id":"authz_resource_hq"}`, 404, `{"message":"resource \"authz_resource_hq\" not found"}`},
-		{"assign a duplicate", "POST", base, `{"role_slug":"project-viewer","resource_id":"authz_resource_crm"}`, 409,
-			`{"code":"duplicate_role_assignment","message":"membership \"om_bob\" already has role \"project-viewer\" on resource \"authz_resource_crm\""}`},
+		// The operation declares no 409: 422, {"message"} only.
+		{"assign a duplicate", "POST", base, `{"role_slug":"project-viewer","resource_id":"authz_resource_crm"}`, 422,
+			`{"message":"membership \"om_bob\" already has role \"project-viewer\" on resource \"authz_resource_crm\""}`},
+		{"assign naming the resource both ways", "POST", base, `{"role_slug":"workspace-admin","resource_id":"authz_resource_eng","resource_type_slug":"workspace"}`, 422,
+			`{"message":"resource_id is mutually exclusive with resource_external_id and resource_type_slug: name the resource one way"}`},
 		{"assign for unknown membership", "POST", "/authorization/organization_memberships/om_nobody/role_assignments", `{"role_slug":"workspace-admin","resource_id":"authz_resource_eng"}`, 404,
 			`{"message":"organization membership \"om_nobody\" not found"}`},
 
@@ -38,6 +41,8 @@ func TestAssignmentsWire(t *testing.T) {
 		{"remove by body with external id", "DELETE", base, `{"role_slug":"project-viewer","resource_external_id":"crm","resource_type_slug":"project"}`, 204, ""},
 		{"remove by body, nothing matches", "DELETE", base, `{"role_slug":"project-viewer","resource_id":"authz_resource_web"}`, 404,
 			`{"message":"membership \"om_bob\" has no role \"project-viewer\" on resource \"authz_resource_web\""}`},
+		{"remove by body naming the resource both ways", "DELETE", base, `{"role_slug":"project-viewer","resource_id":"authz_resource_crm","resource_external_id":"crm","resource_type_slug":"project"}`, 422,
+			`{"message":"resource_id is mutually exclusive with resource_external_id and resource_type_slug: name the resource one way"}`},
 		{"remove by body without target", "DELETE", base, `{"role_slug":"project-viewer"}`, 422, `{"message":"a resource is required: resource_id, or resource_external_id with resource_type_slug"}`},
 		{"remove by id", "DELETE", base + "/role_assignment_bob_crm", "", 204, ""},
 		{"remove by id of another membership", "DELETE", base + "/role_assignment_alice_eng", "", 404, `{"message":"role assignment \"role_assignment_alice_eng\" not found"}`},

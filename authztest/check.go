@@ -3,7 +3,7 @@ package authztest
 import "net/http"
 
 func (f *Fake) checkRoutes(mux *http.ServeMux) {
-	f.handle(mux, "POST /authorization/organization_memberships/{om}/check", f.check)
+	f.handle(mux, idempotencyCheckPattern, f.check)
 }
 
 type checkJSON struct {

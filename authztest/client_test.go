@@ -64,10 +64,11 @@ func TestClientAgainstFake(t *testing.T) {
 			t.Errorf("Check(%+v) = %+v, %v; want %+v", tc.resource, d, err, tc.want)
 		}
 	}
-	// An unknown resource is a typed error, never a grant.
+	// An unknown resource is a deny that says so (the API answered 404),
+	// never a grant.
 	d, err := c.Check(ctx, claims, "project:edit", authz.ResourceID("authz_resource_nope"))
-	if !errors.Is(err, authz.ErrNotFound) || d.Allowed {
-		t.Errorf("unknown resource: %+v, %v", d, err)
+	if err != nil || d != (authz.Decision{Source: authz.SourceAPI, NotFound: true}) {
+		t.Errorf("unknown resource: %+v, %v; want denied: not found", d, err)
 	}
 }
 

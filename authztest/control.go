@@ -2,6 +2,7 @@ package authztest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,9 +10,29 @@ import (
 	"time"
 )
 
-// maxFaultDelay caps delay_ms of POST /_fake/faults (one minute): a fault
-// injected over HTTP must not hold a request for ever.
-const maxFaultDelay = time.Minute
+// The ranges of the numeric fields of the control bodies. A value outside
+// its range (or one that is not a whole number, or does not fit in 64 bits)
+// is 422 naming the field: it is never wrapped, clamped or overflowed into
+// a value the fake would then serve.
+const (
+	// maxFaultDelay caps delay_ms of POST /_fake/faults (one minute): a
+	// fault injected over HTTP must not hold a request for ever.
+	maxFaultDelay = time.Minute
+	// maxFaultTimes caps times of POST /_fake/faults; -1 means every
+	// request until DELETE /_fake/faults.
+	maxFaultTimes = 1_000_000
+	// maxPendingFaults caps the faults waiting to be used: each may hold a
+	// body of up to a MiB, and POST /_fake/faults may be open to anyone.
+	maxPendingFaults = 1000
+)
+
+// The fake's clock stays within [minClock, maxClock] when it is moved over
+// HTTP: timestamps render as four-digit years, and a session token minted
+// at maxClock with the longest expires_in still expires before year 10000.
+var (
+	minClock = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxClock = time.Date(9998, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // faultFields are the keys of a POST /_fake/faults body, in the order of
 // [Fault]'s fields.
@@ -25,19 +46,20 @@ var faultMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, htt
 // /_fake/clock. With [WithAPIKey] they demand the key, as the API paths do:
 // they change the answers of every client of the fake.
 func (f *Fake) controlRoutes(mux *http.ServeMux) {
-	f.control(mux, "POST /_fake/faults", f.postFault)
+	f.control(mux, "POST /_fake/faults", f.postFault, true)
 	f.control(mux, "DELETE /_fake/faults", func(*http.Request) (int, any, error) {
 		f.ClearFaults()
 		return http.StatusNoContent, nil, nil
-	})
-	f.control(mux, "POST /_fake/clock", f.postClock)
+	}, true)
+	f.control(mux, "POST /_fake/clock", f.postClock, true)
 }
 
-// control registers a control endpoint: the API key when the fake demands
-// one, then fn, which (unlike [Fake.handle]) runs without f.mu held.
-func (f *Fake) control(mux *http.ServeMux, pattern string, fn func(r *http.Request) (int, any, error)) {
+// control registers a /_fake/ endpoint: the API key when the fake demands
+// one and keyed is set, then fn, which (unlike [Fake.handle]) runs without
+// f.mu held and takes it itself where it needs it.
+func (f *Fake) control(mux *http.ServeMux, pattern string, fn func(r *http.Request) (int, any, error), keyed bool) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey {
+		if keyed && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey.v {
 			writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
 			return
 		}
@@ -72,6 +94,9 @@ func (f *Fake) postFault(r *http.Request) (int, any, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.faults) >= maxPendingFaults {
+		return 0, nil, errInvalid("%d faults are already waiting; DELETE /_fake/faults clears them", maxPendingFaults)
+	}
 	f.faults = append(f.faults, &faultState{Fault: fault, left: left})
 	return http.StatusNoContent, nil, nil
 }
@@ -97,27 +122,25 @@ func parseFault(body jsonObject) (Fault, error) {
 		}
 		fault.Method = m
 	}
-	if fault.Times, err = intField(body, "times"); err != nil {
-		return Fault{}, err
-	}
-	if fault.Times < -1 {
-		return Fault{}, errInvalid("times must be -1 (every request until DELETE /_fake/faults) or a count of at least 1 (0 or absent means 1)")
-	}
-	if fault.Status, err = intField(body, "status"); err != nil {
-		return Fault{}, err
-	}
-	if body.has("status") && (fault.Status < 200 || fault.Status > 599) {
-		return Fault{}, errInvalid("status must be an HTTP status code from 200 to 599")
-	}
-	if fault.RetryAfter != "" && !validRetryAfter(fault.RetryAfter) {
-		return Fault{}, errInvalid("retry_after must be a whole number of seconds or an HTTP date, e.g. \"1\" or \"Wed, 21 Oct 2026 07:28:00 GMT\"")
-	}
-	ms, err := intField(body, "delay_ms")
+	times, err := intField(body, "times", -1, maxFaultTimes,
+		fmt.Sprintf("-1 (every request until DELETE /_fake/faults) or a count from 1 to %d (0 or absent means 1)", maxFaultTimes))
 	if err != nil {
 		return Fault{}, err
 	}
-	if ms < 0 || time.Duration(ms)*time.Millisecond > maxFaultDelay {
-		return Fault{}, errInvalid("delay_ms must be from 0 to %d", maxFaultDelay.Milliseconds())
+	fault.Times = int(times)
+	status, err := intField(body, "status", 200, 599, "an HTTP status code from 200 to 599")
+	if err != nil {
+		return Fault{}, err
+	}
+	fault.Status = int(status)
+	if fault.RetryAfter != "" && !validRetryAfter(fault.RetryAfter) {
+		return Fault{}, errInvalid("retry_after must be a whole number of seconds or an HTTP date, e.g. \"1\" or \"Wed, 21 Oct 2026 07:28:00 GMT\"")
+	}
+	// The range is checked on the number of milliseconds, before it is
+	// turned into a Duration: 9223372036854775807 ms would overflow.
+	ms, err := intField(body, "delay_ms", 0, maxFaultDelay.Milliseconds(), fmt.Sprintf("from 0 to %d", maxFaultDelay.Milliseconds()))
+	if err != nil {
+		return Fault{}, err
 	}
 	fault.Delay = time.Duration(ms) * time.Millisecond
 	if fault.Drop, err = boolField(body, "drop"); err != nil {
@@ -152,6 +175,8 @@ var clockFields = []string{"set", "advance"}
 // postClock serves POST /_fake/clock: {"set": RFC 3339 time} freezes the
 // clock there ([Fake.SetTime]); {"advance": Go duration, e.g. "10m"}
 // moves it ([Fake.Advance]). Exactly one of them → 200 {"now": RFC 3339}.
+// A time, or a clock after the advance, outside [minClock, maxClock] is
+// 422 and leaves the clock where it was.
 func (f *Fake) postClock(r *http.Request) (int, any, error) {
 	body, err := decodeBody(r)
 	if err != nil {
@@ -172,13 +197,18 @@ func (f *Fake) postClock(r *http.Request) (int, any, error) {
 		if err != nil {
 			return 0, nil, errInvalid("set must be an RFC 3339 time, e.g. \"2026-01-15T12:00:00Z\"")
 		}
+		if t.Before(minClock) || t.After(maxClock) {
+			return 0, nil, errInvalid("set must be a time from %s to %s", minClock.Format(time.RFC3339), maxClock.Format(time.RFC3339))
+		}
 		f.SetTime(t)
 	} else {
 		d, err := time.ParseDuration(v[1])
 		if err != nil {
 			return 0, nil, errInvalid("advance must be a duration such as \"90s\", \"10m\" or \"-1h\"")
 		}
-		f.Advance(d)
+		if !f.clock.advanceWithin(d, minClock, maxClock) {
+			return 0, nil, errInvalid("advance must keep the clock from %s to %s", minClock.Format(time.RFC3339), maxClock.Format(time.RFC3339))
+		}
 	}
 	return http.StatusOK, map[string]string{"now": f.Now().UTC().Format(time.RFC3339Nano)}, nil
 }
@@ -200,14 +230,20 @@ func onlyFields(body jsonObject, known ...string) error {
 	return errInvalid("unknown field %s; known fields: %s", unknown[0], strings.Join(known, ", "))
 }
 
-// intField returns the whole number at key; absent and null are 0.
-func intField(body jsonObject, key string) (int, error) {
+// intField returns the whole number at key, which must be from lo to hi
+// (rule says so in words); absent and null are 0, whatever the range. A
+// number that is not whole or does not fit in an int64 is refused as not a
+// whole number, never wrapped.
+func intField(body jsonObject, key string, lo, hi int64, rule string) (int64, error) {
 	if !body.has(key) {
 		return 0, nil
 	}
-	var n int
+	var n int64
 	if err := json.Unmarshal(body[key], &n); err != nil {
 		return 0, errInvalid("%s must be a whole number", key)
+	}
+	if n < lo || n > hi {
+		return 0, errInvalid("%s must be %s", key, rule)
 	}
 	return n, nil
 }
@@ -224,11 +260,17 @@ func boolField(body jsonObject, key string) (bool, error) {
 	return b, nil
 }
 
+// maxRetryAfterDigits bounds the delay-seconds of retry_after. RFC 9110
+// allows any number of digits, and a client must cope with a value beyond
+// what it will wait (e.g. 99999999999999999999, past int64), so such
+// values may be injected; the fake only sends the header, never reads it.
+const maxRetryAfterDigits = 30
+
 // validRetryAfter reports whether v is a Retry-After value: delay seconds
-// or an HTTP date.
+// (1 to maxRetryAfterDigits ASCII digits) or an HTTP date.
 func validRetryAfter(v string) bool {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n >= 0 && strconv.Itoa(n) == v
+	if v != "" && len(v) <= maxRetryAfterDigits && strings.Trim(v, "0123456789") == "" {
+		return true
 	}
 	_, err := http.ParseTime(v)
 	return err == nil

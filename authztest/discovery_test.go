@@ -13,7 +13,7 @@ const (
 	emptyList   = `{"object":"list","data":[],"list_metadata":{"before":null,"after":null}}`
 	aliceOMJSON = `{"object":"organization_membership","id":"om_alice","user_id":"user_alice","organization_id":"org_acme","organization_name":"Acme",
 		"status":"active","directory_managed":false,
-		"user":{"object":"user","id":"user_alice","email":"user_alice@example.com","first_name":null,"last_name":null,"email_verified":true,"profile_picture_url":null,` + t0 + `},` + t0 + `}`
+		"user":{"object":"user","id":"user_alice","email":"user_alice@example.com","first_name":null,"last_name":null,"email_verified":true,"profile_picture_url":null,"external_id":null,"last_sign_in_at":null,` + t0 + `},` + t0 + `}`
 )
 
 func list(items ...string) string {
@@ -59,9 +59,13 @@ func TestDiscoveryWire(t *testing.T) {
 		{"resource role assignments, unknown resource", "GET", "/authorization/resources/authz_resource_nope/role_assignments", "", 404, `{"message":"resource \"authz_resource_nope\" not found"}`},
 
 		{"list resources of an org and type", "GET", "/authorization/resources?organization_id=org_acme&resource_type_slug=project", "", 200, list(crmJSON, webJSON)},
-		{"list resources by parent", "GET", "/authorization/resources?parent_resource_id=authz_resource_eng", "", 200, list(webJSON)},
+		{"list resources by parent", "GET", "/authorization/resources?organization_id=org_acme&parent_resource_id=authz_resource_eng", "", 200, list(webJSON)},
+		{"list resources without organization or type", "GET", "/authorization/resources?parent_resource_id=authz_resource_eng", "", 400,
+			`{"code":"missing_organization_id_or_resource_type_slug","message":"organization_id or resource_type_slug is required"}`},
+		{"list resources by both parent forms", "GET", "/authorization/resources?organization_id=org_acme&parent_resource_id=authz_resource_eng&parent_resource_type_slug=workspace&parent_external_id=eng", "", 422,
+			`{"message":"parent_resource_id is mutually exclusive with parent_resource_type_slug and parent_external_id: name the parent one way"}`},
 		{"list resources by parent external id", "GET", "/authorization/resources?organization_id=org_acme&parent_resource_type_slug=workspace&parent_external_id=sales", "", 200, list(crmJSON)},
-		{"list resources by external id", "GET", "/authorization/resources?resource_external_id=web", "", 200, list(webJSON)},
-		{"list resources, half a parent", "GET", "/authorization/resources?parent_external_id=sales", "", 422, `{"message":"parent_resource_type_slug and parent_external_id go together"}`},
+		{"list resources by external id", "GET", "/authorization/resources?resource_type_slug=project&resource_external_id=web", "", 200, list(webJSON)},
+		{"list resources, half a parent", "GET", "/authorization/resources?organization_id=org_acme&parent_external_id=sales", "", 422, `{"message":"parent_resource_type_slug and parent_external_id go together"}`},
 	}, nil)
 }

@@ -61,17 +61,48 @@
 //     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
 //     the fake's clock. POST /_fake/access_tokens mints one over HTTP:
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
-//     {"access_token": "…"}. One 2048-bit RSA key is generated per process
-//     (at the first session or JWKS request) and shared by every fake, to
-//     keep tests fast, but each fake serves it under a kid of its own
-//     ([Fake.KeyID]): a token minted by one fake is rejected by another
-//     fake's verifier with [token.ErrUnknownKey], as a token of another
-//     WorkOS environment is in production. [Fake.RotateKey] switches a fake
-//     to a newly generated key. The JWKS carries every member the official
-//     spec requires, x5c (a self-signed certificate for the key) and
-//     x5t#S256 included.
+//     {"access_token": "…"} (expires_in from 1 to 31622400 seconds). One
+//     2048-bit RSA key is generated per process (at the first session or
+//     JWKS request) and shared by every fake, to keep tests fast, but each
+//     fake serves it under a kid of its own ([Fake.KeyID]): a token minted
+//     by one fake is rejected by another fake's verifier with
+//     [token.ErrUnknownKey], as a token of another WorkOS environment is in
+//     production. [Fake.RotateKey] switches a fake to a newly generated
+//     key. The JWKS carries every member the official spec requires, x5c (a
+//     self-signed certificate for the key) and x5t#S256 included. Tokens
+//     are signed outside the lock checks take, so minting never holds up
+//     checks.
+//   - Events (WIRE.md §8): every change the fake applies — over HTTP, from
+//     Go setup or from a fixture — records the event WorkOS would emit,
+//     with the payload of the official spec: permission.*, role.* for
+//     environment roles, organization_role.* for custom roles,
+//     organization.created, organization_membership.* (created, role and
+//     status changes, deleted), group.* (created, updated, deleted,
+//     member_added, member_removed), session.created for each minted token
+//     and session.revoked. Role assignments emit nothing (WorkOS has no
+//     such event type), nor do resources or the JWT template. [Fake.Events]
+//     returns the log; GET /events serves it (events filter, after/before,
+//     order asc|desc|normal, limit, range_start/range_end,
+//     organization_id).
+//   - Webhooks: endpoints from POST /webhook_endpoints (the answer carries
+//     the signing secret; GET, PATCH, DELETE as the spec says),
+//     [WithWebhook] or [Fake.AddWebhook] receive each event as a POST,
+//     signed "WorkOS-Signature: t=<unix ms>, v1=<hex HMAC-SHA256>" as
+//     WorkOS signs ([SignWebhook] builds one for your own handler's
+//     tests). Failed attempts (non-2xx, timeout, no connection) are retried
+//     on the fake's clock ([DefaultWebhookRetries], [WithWebhookRetries],
+//     [WithWebhookClient]); [Fake.DeliverWebhooks] waits for every due
+//     attempt and [Fake.WebhookDeliveries] logs each one (event, endpoint,
+//     attempt, status, error, next attempt). Deliveries run in one
+//     goroutine the fake owns, stopped by [Fake.Close]. With a frozen clock
+//     a test drives retries without sleeping: [Fake.Advance] past the
+//     delay, then DeliverWebhooks again (see the example of
+//     [Fake.DeliverWebhooks]).
 //   - Inspection: [Fake.Calls] logs every WorkOS API request (not JWKS or
-//     /_fake/ requests) with its status and X-Request-ID;
+//     /_fake/ requests) with its method, path, query, status, X-Request-ID
+//     and body. The log is bounded: the most recent [DefaultCallLogSize]
+//     calls, each body cut at [DefaultCallBodyLimit] bytes
+//     ([Call.BodyTruncated]); [WithCallLog] changes both.
 //     [Fake.JWKSFetches] counts key fetches.
 //   - Faults: [Fake.InjectFault] and [Fake.FailNext] answer status codes
 //     with Retry-After, add latency, drop connections or send malformed
@@ -91,9 +122,21 @@
 //     the clock carry its iat and exp, so a verifier on the real clock (such
 //     as `fgakit check`) rejects them once the two clocks differ by more than
 //     its leeway — verify with the fake's clock instead. An unknown key or a bad
-//     value is 422 {"message"} naming the field. With [WithAPIKey] these
+//     value is 422 {"message"} naming the field, and so is every number out
+//     of its range, checked before it is used (never wrapped or clamped):
+//     status 200–599, times -1 or 0–1000000, delay_ms 0–60000,
+//     retry_after 1–30 digits (sent as it is, so a value past what a client
+//     will wait, such as "99999999999999999999", can be tested) or an HTTP
+//     date, a clock
+//     from 1970-01-01T00:00:00Z to 9998-01-01T00:00:00Z (set, or after
+//     advance), at most 1000 faults waiting. With [WithAPIKey] these
 //     control endpoints demand the key (they change the answers of every
 //     client); POST /_fake/access_tokens and the JWKS stay public.
+//   - Server limits: the server [New] and [NewServer] start cuts off slow
+//     and idle clients ([DefaultServerLimits]: headers within 5 s and
+//     64 KiB, a request within 30 s, idle connections after 60 s;
+//     [WithServerLimits] changes them). A request without the API key
+//     ([WithAPIKey]) is refused before its body is read.
 //   - Conformance: [Conformance] runs one set of scenarios through an
 //     [authz.Client] against the fake ([ConformanceFixture],
 //     [Fake.ConformanceEnv]) or, with real credentials, against a WorkOS
@@ -129,39 +172,84 @@
 //     direct children of the permission's type on which a check would
 //     grant the permission.
 //   - Check: an unknown membership, resource or permission slug is 404; a
-//     body without permission_slug, without a resource, or naming two
-//     different resources is 422 (a resource_type_slug matching the
-//     resource_id is tolerated); a permission of another resource type than
-//     the resource's answers {"authorized": false}; a resource of another
-//     organization than the membership's is 404.
+//     body without permission_slug or without a resource is 422; a
+//     permission of another resource type than the resource's answers
+//     {"authorized": false}; a resource of another organization than the
+//     membership's is 404.
+//   - A resource is named either by resource_id or by resource_external_id
+//     with resource_type_slug (check, assign, remove, group role
+//     assignments): the spec's x-mutually-exclusive-body-groups. Fields of
+//     both forms, even naming the same resource, are 422. The spec declares
+//     the groups for check, assign and remove only; the fake applies the
+//     same rule to group role assignments, whose bodies name a resource the
+//     same way.
 //   - A resource directly under its organization answers
 //     "parent_resource_id": null. The organization's root resource has type
 //     "organization" and external ID = the organization ID, appears in
-//     resource lists, and cannot be changed or deleted (422).
+//     resource lists, and cannot be changed (422) or deleted (403, with or
+//     without cascade_delete: of the statuses DELETE declares, 400 is
+//     lock_timeout only and 409 means dependents, which cascade_delete
+//     would remove).
 //   - Group role assignments apply at once (the real API may take a moment).
 //   - Every answer carries X-Request-ID; every error body is JSON with
 //     "message", plus "code" for 400 and 409 (and a few 422s with a
 //     documented code, such as sub_resource_scoped_role_not_allowed).
+//     The spec's 422 bodies of /authorization operations have "message"
+//     only, and so have the fake's.
 //   - Assigning a role that does not exist is 404; a role scoped to another
 //     resource type than the target's is 422; assigning the same role on
-//     the same resource twice is 409 duplicate_role_assignment.
+//     the same resource twice is 422 (the operation declares no 409; the
+//     real API may answer otherwise, the spec does not say).
 //   - Removing a role assignment that came from a group, by its ID, is 422.
 //   - The role assignments of a membership list its assignments on
 //     resources (the organization root included when assigned there), from
 //     groups too, but not its organization role.
-//   - Lists: limit outside 1–100 is 422; order "normal" is treated as
-//     "desc"; before and after together, or a cursor the fake never issued,
-//     is 422 (the ID of a deleted object still works as a cursor).
-//   - GET /authorization/resources accepts no filter at all (every
-//     resource) rather than 400 missing_organization_id_or_resource_type_slug.
+//   - Lists: limit outside 1–100 is 422, on every list, although some
+//     list operations declare no 422 (the role assignment lists, for
+//     example: the spec has no status for a bad limit there); before and
+//     after together, or a cursor the fake never issued, is 422 (the ID of
+//     a deleted object still works as a cursor). order "normal" is newest
+//     first with reversed cursors, as the spec defines it: before fetches
+//     older records, after newer ones, and list_metadata's before and
+//     after are the cursors to pass back in those parameters.
+//   - GET /authorization/resources without organization_id and without
+//     resource_type_slug is 400 missing_organization_id_or_resource_type_slug;
+//     parent_resource_id together with parent_resource_type_slug or
+//     parent_external_id is 422 (x-mutually-exclusive-parameter-groups).
+//   - Memberships in "who can access this resource" listings carry a user
+//     with every field the spec requires; the fake keeps no users, so
+//     external_id and last_sign_in_at are null, first_name and last_name
+//     come from the fixture (else null) and the email defaults to
+//     {user_id}@example.com.
+//   - Statuses the spec declares that the fake answers only when injected
+//     ([Fake.InjectFault]): 400 lock_timeout and 409
+//     resource_type_update_in_progress (transient states of the real
+//     service). Never answered: 403 other than the two named here (the
+//     fake has no API key permissions), and the 422 of GET
+//     /authorization/resources/{id}, whose cause the spec does not give
+//     (an unknown ID is 404).
+//   - The contract test (module contract/ of the repository) holds the
+//     fake's answers and the client's requests to WorkOS's OpenAPI spec;
+//     every choice in this list that it could see passes it.
 //   - A known path asked with a method it does not serve is 405 with an
 //     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an
 //     Authorization header.
 //   - Unknown request body fields are ignored; a malformed JSON body is 400
 //     bad_request; a field of the wrong JSON type is 422.
-//   - A POST with an Idempotency-Key that already succeeded on the same path
-//     answers the same again without applying it twice.
+//   - Idempotency-Key (WorkOS documents the header on creates, "each
+//     subsequent request matching this unique string will return the same
+//     response", keys expiring after 24 hours, and nothing about a key
+//     reused for another request): the fake honours it on every POST that
+//     writes. A key belongs to the first request that carried it (method,
+//     path and body, byte for byte): that request again answers the same
+//     2xx without applying it twice, also when the two arrive at once (the
+//     second waits for the first); another request with the key is 422
+//     idempotency_key_reused and applies nothing. A request that did not
+//     end in a 2xx leaves the key free. Keys expire 24 hours after first
+//     use on the fake's clock; at most 10,000 are kept (the oldest go
+//     first). A check (POST …/check, which only reads) is answered anew
+//     every time, whatever key it carries.
 //   - Input limits are checked as WorkOS documents them (external_id at
 //     most 128 ASCII characters, name 48, description 150, slugs 48).
 //   - Names default: a permission's or role's name to its slug, a resource
@@ -232,6 +320,57 @@
 //     3072 bytes is not minted (422). Template claims never replace the
 //     standard ones (sub, sid, org_id, role, roles, permissions, …).
 //   - [WithClientID] wins over a fixture's client_id.
+//   - Events: GET /events demands the events list (422 {"errors":
+//     [{"code":"required","field":"events"}]} without it, as the live API
+//     is reported to; the spec marks it optional); an unknown type, a limit
+//     outside 1–100, an unknown order, both cursors, or a cursor that names
+//     no event of this fake is 422 with {"code":"invalid","field":…}; an
+//     organization_id the fake never had is 400. range_start is inclusive,
+//     range_end exclusive. Events are ordered as they were emitted (their
+//     IDs count up); moving the clock backward makes created_at go back
+//     too. Events are kept [EventRetention] (30 days, as the Events API
+//     returns) on the fake's clock and at most [MaxEvents]; an expired
+//     event is no longer listed and its ID as a cursor is 422, the case a
+//     consumer must survive. list_metadata carries before as well as after.
+//     The delivery log keeps the last [MaxWebhookDeliveries] attempts.
+//   - Event payloads follow the spec's event schemas field for field
+//     (role.* carries object, slug, resource_type_slug, permissions and the
+//     timestamps; organization_role.* adds organization_id, name and
+//     description). An organization_membership.* role is the first of its
+//     organization roles (null when it has none, as in the fake's
+//     membership answers); custom_attributes is {}; organization.* has no
+//     domains, {} metadata and a null external_id; session.* has auth_method
+//     "unknown" and null ip_address and user_agent.
+//   - Deleting a permission emits permission.deleted only, not a role
+//     update for each role that loses it; deleting a group emits
+//     group.deleted only, not member_removed for its members. Deleting a
+//     membership emits group.member_removed for each of its groups, then
+//     organization_membership.deleted. Re-creating an inactive membership
+//     (which reactivates it) is organization_membership.updated. A write
+//     that changes nothing (adding a group member twice, deactivating an
+//     inactive membership, revoking a revoked session) or is refused emits
+//     nothing. Not emitted because the fake has no such writes: user.*
+//     (users are implicit), organization.updated and organization.deleted.
+//   - Webhook endpoints: endpoint_url must be https, or http on a loopback
+//     host (for tests; WorkOS wants https); the same URL twice is 409
+//     duplicate_endpoint; an event type outside the spec's enum is 422
+//     invalid_request_parameters with an unknown_event_type entry per
+//     type. Secrets are "whsec_" plus 36 random hex digits; lists show them
+//     as the spec requires. An endpoint receives the events emitted while
+//     it exists and is enabled — none from before, none while disabled —
+//     and deleting it drops its pending retries. [WithWebhook] endpoints
+//     exist before a [WithFixture] fixture loads, so they receive its
+//     events.
+//   - Webhook delivery: one event per POST, attempted one at a time in
+//     emission order; the body is compact JSON without HTML escaping, so it
+//     survives JSON.stringify(JSON.parse(body)) (the Node SDK verifies that
+//     form when handed an object). The signature's t is the fake's clock
+//     at the attempt, so a frozen clock far from the real time fails a
+//     verifier on the real clock (tolerance 180 s): set the clock to the
+//     real time first (POST /_fake/clock {"set": …}). The retry schedule
+//     and the attempt timeout are the fake's choices ([DefaultWebhookRetries],
+//     [DefaultWebhookTimeout]); WorkOS documents retries but not their
+//     schedule.
 //
 // # Unsupported
 //
@@ -241,6 +380,7 @@
 // revocation and the JWT template are served), removing one permission from an
 // environment role (DELETE /authorization/roles/{slug}/permissions/{p} is
 // not in the API; use PUT), the role priority endpoint, and everything
-// else outside /authorization. The faults lock_timeout and
+// else outside /authorization but /events and /webhook_endpoints. The
+// faults lock_timeout and
 // resource_type_update_in_progress happen only when injected.
 package authztest

@@ -13,6 +13,7 @@ type apiError struct {
 	status  int
 	code    string // empty for {"message"} bodies
 	message string
+	errs    []fieldError // the "errors" list some 422s carry
 	// roleSlug is the role_slug of a sub_resource_scoped_role_not_allowed body.
 	roleSlug string
 }
@@ -35,14 +36,19 @@ func errConflict(code, format string, args ...any) *apiError {
 	return &apiError{status: http.StatusConflict, code: code, message: fmt.Sprintf(format, args...)}
 }
 
+func errForbidden(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusForbidden, message: fmt.Sprintf(format, args...)}
+}
+
 func errBadRequest(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: "bad_request", message: fmt.Sprintf(format, args...)}
 }
 
 // errorBody is the JSON body of every error answer.
 type errorBody struct {
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message"`
+	Code    string       `json:"code,omitempty"`
+	Message string       `json:"message"`
+	Errors  []fieldError `json:"errors,omitempty"`
 	// RoleSlug names the refused role of sub_resource_scoped_role_not_allowed.
 	RoleSlug string `json:"role_slug,omitempty"`
 }
@@ -65,7 +71,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if !ok {
 		e = &apiError{status: http.StatusInternalServerError, message: "authztest: " + err.Error()}
 	}
-	writeJSON(w, e.status, errorBody{Code: e.code, Message: e.message, RoleSlug: e.roleSlug})
+	writeJSON(w, e.status, errorBody{Code: e.code, Message: e.message, Errors: e.errs, RoleSlug: e.roleSlug})
 }
 
 // writeNoContent answers 204 without a body.

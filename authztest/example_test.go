@@ -146,3 +146,33 @@ func ExampleFake_InjectFault() {
 	// 500 until cleared: allowed=false, 4 calls, ErrServer=true
 	// one 500: allowed=true, 2 calls, ErrServer=false
 }
+
+// The call log is bounded: here it keeps the last two calls and the first
+// 24 bytes of each body. A test asserts on what it keeps — method, path,
+// status and the start of the body — and BodyTruncated says a body was cut.
+func ExampleWithCallLog() {
+	f, err := authztest.NewServer("127.0.0.1:0", authztest.WithCallLog(2, 24))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	f.AddResourceType("workspace", "organization")
+	f.AddPermission("workspace:view", "workspace")
+	f.AddOrganization("org_acme", "Acme")
+	f.AddMembership("om_alice", "user_alice", "org_acme", "")
+	eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
+
+	client := f.Client()
+	defer client.Close()
+	ctx := context.Background()
+	for range 3 {
+		client.API().Check(ctx, "om_alice", "workspace:view", authz.ResourceID(eng))
+	}
+	for _, c := range f.Calls() {
+		fmt.Println(c.Method, c.Path, c.Status, string(c.Body), c.BodyTruncated)
+	}
+	// Output:
+	// POST /authorization/organization_memberships/om_alice/check 200 {"permission_slug":"work true
+	// POST /authorization/organization_memberships/om_alice/check 200 {"permission_slug":"work true
+}

@@ -35,23 +35,30 @@ type Fake struct {
 	url     string
 	mux     *http.ServeMux
 	clock   clock
-	apiKey  string
+	apiKey  *apiKey // behind a pointer: printing a Fake field by field shows an address
 	needKey bool
+	limits  ServerLimits // of the server New and NewServer start
 
 	mu          sync.Mutex // guards everything below
 	clientID    string
 	m           *model
-	calls       []Call
+	calls       callLog
 	jwksFetches int
 	faults      []*faultState
 	requests    int
 	tokens      int
-	keys        []*signer // current first; see RotateKey
-	idempotent  map[string]*replay
-	sessions    map[string]*session // by ID (sid); see sessions_mgmt.go
-	jwtTemplate *jwtTemplate        // nil: DefaultJWTTemplate
-	closed      bool                // Close was called: setup methods refuse
-	closeOnce   sync.Once
+	keys        []*signer              // current first; see RotateKey
+	idempotent  map[string]*idempotent // by Idempotency-Key; see idempotency.go
+	// idempotentOrder holds the keys in the order first received, for
+	// expiry and the bound; it may hold keys already forgotten.
+	idempotentOrder []*idempotent
+	idempotentCap   int // maxIdempotencyKeys; smaller in tests
+	wh              webhookWorker
+	sessions        map[string]*session // by ID (sid); see sessions_mgmt.go
+	jwtTemplate     *jwtTemplate        // nil: DefaultJWTTemplate
+	closed          bool                // Close was called: setup methods refuse
+	signHook        func()              // tests: runs in mint after f.mu is released, before signing
+	closeOnce       sync.Once
 }
 
 // Option configures a Fake.
@@ -63,7 +70,17 @@ type config struct {
 	clientID    string
 	clientIDSet bool
 	fixture     *Fixture
+	fixturePath string
 	start       *time.Time
+	logCalls    int
+	logBody     int
+	logSet      bool
+	limits      ServerLimits
+
+	webhooks      [][2]string // WithWebhook: URL, secret
+	retries       []time.Duration
+	retriesSet    bool
+	webhookClient *http.Client
 }
 
 // WithAPIKey makes the fake demand "Authorization: Bearer key" on every
@@ -85,7 +102,16 @@ func WithClientID(id string) Option {
 
 // WithFixture loads fx when the fake starts; an invalid fixture fails
 // [New] (tb.Fatal) or [NewServer] (error).
-func WithFixture(fx *Fixture) Option { return func(c *config) { c.fixture = fx } }
+func WithFixture(fx *Fixture) Option { return func(c *config) { c.fixture, c.fixturePath = fx, "" } }
+
+// WithFixtureFile reads the JSON fixture at path (as [LoadFixtureFile]
+// does) and loads it when the fake starts. A file that cannot be read or
+// parsed, or a fixture [Fake.Load] refuses, fails [New] (tb.Fatal) or
+// [NewServer] (error); the error names the file, the entry and the line.
+// It replaces an earlier [WithFixture], and the other way around.
+func WithFixtureFile(path string) Option {
+	return func(c *config) { c.fixture, c.fixturePath = nil, path }
+}
 
 // WithClock freezes the fake's clock at start; it then moves only with
 // [Fake.Advance] and [Fake.SetTime]. Without it the clock follows the wall
@@ -97,15 +123,45 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	f := &Fake{tb: tb, apiKey: cfg.apiKey, needKey: cfg.needKey, clientID: cfg.clientID,
-		idempotent: map[string]*replay{}}
+	log, err := newCallLog(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f := &Fake{tb: tb, apiKey: &apiKey{cfg.apiKey}, needKey: cfg.needKey, clientID: cfg.clientID, calls: log, limits: cfg.limits.withDefaults(),
+		idempotent: map[string]*idempotent{}, idempotentCap: maxIdempotencyKeys}
 	if cfg.start != nil {
 		f.clock.set(*cfg.start)
 	}
 	f.m = newModel(f.Now)
+	f.m.onEvent = func() { poke(f.wh.wake) } // f.mu is held by whoever emits
+	f.wh.client, f.wh.retries = cfg.webhookClient, cfg.retries
+	if f.wh.client == nil {
+		f.wh.client = &http.Client{Timeout: DefaultWebhookTimeout}
+	}
+	if !cfg.retriesSet {
+		f.wh.retries = DefaultWebhookRetries()
+	}
+	for _, w := range cfg.webhooks {
+		if w[1] == "" {
+			return nil, fmt.Errorf("authztest: WithWebhook %s: the secret is empty", w[0])
+		}
+		if _, err := f.addWebhookLocked(w[0], w[1], nil, true); err != nil {
+			f.stopWebhooks()
+			return nil, fmt.Errorf("authztest: WithWebhook %s: %w", w[0], err)
+		}
+	}
 	f.mux = f.routes()
+	if cfg.fixturePath != "" {
+		fx, err := LoadFixtureFile(cfg.fixturePath)
+		if err != nil {
+			f.stopWebhooks()
+			return nil, err
+		}
+		cfg.fixture = fx
+	}
 	if cfg.fixture != nil {
 		if err := f.Load(cfg.fixture); err != nil {
+			f.stopWebhooks()
 			return nil, err
 		}
 		if cfg.clientIDSet {
@@ -124,7 +180,8 @@ func New(tb testing.TB, opts ...Option) *Fake {
 	if err != nil {
 		tb.Fatalf("authztest.New: %v", err)
 	}
-	f.srv = httptest.NewServer(f)
+	f.srv = f.newHTTPServer()
+	f.srv.Start()
 	f.url = f.srv.URL
 	tb.Cleanup(f.Close)
 	return f
@@ -148,9 +205,10 @@ func NewServer(addr string, opts ...Option) (*Fake, error) {
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
+		f.stopWebhooks()
 		return nil, fmt.Errorf("authztest: %w", err)
 	}
-	f.srv = httptest.NewUnstartedServer(f)
+	f.srv = f.newHTTPServer()
 	f.srv.Listener.Close()
 	f.srv.Listener = l
 	f.srv.Start()
@@ -183,6 +241,7 @@ func (f *Fake) Close() {
 		f.mu.Lock()
 		f.closed = true
 		f.mu.Unlock()
+		f.stopWebhooks()
 		if f.srv != nil {
 			f.srv.Close()
 		}
@@ -214,7 +273,7 @@ func (f *Fake) ClientID() string {
 }
 
 // APIKey is the API key [Fake.Client] authenticates with.
-func (f *Fake) APIKey() string { return f.apiKey }
+func (f *Fake) APIKey() string { return f.apiKey.v }
 
 // Client returns the production client pointed at the fake, authenticating
 // with [Fake.APIKey] and retrying with [RetryPolicy] (fast, for tests).
@@ -304,29 +363,35 @@ func (f *Fake) fail(what string, err error) {
 // Call is one request to a WorkOS API path, as the fake received and
 // answered it. JWKS fetches and /_fake/ requests are not calls.
 type Call struct {
-	Method    string
-	Path      string // unescaped, e.g. /authorization/organization_memberships/om_1/check
-	Query     string // raw query, without "?"
-	Body      []byte
-	Status    int // 0 when a fault dropped the connection or the client went away
-	RequestID string
+	Method string
+	Path   string // unescaped, e.g. /authorization/organization_memberships/om_1/check
+	Query  string // raw query, without "?"
+	// Body is the request body, cut at the log's body limit
+	// ([DefaultCallBodyLimit], [WithCallLog]). A request refused for its
+	// API key (401) is logged with at most that many bytes read.
+	Body []byte
+	// BodyTruncated reports that the body was longer than Body.
+	BodyTruncated bool
+	Status        int // 0 when a fault dropped the connection or the client went away
+	RequestID     string
 }
 
 // Calls returns a copy of the log of API calls, in the order they were
-// answered.
+// answered. The log is bounded: it keeps the most recent
+// [DefaultCallLogSize] calls (see [WithCallLog]), so a test that makes
+// more calls than that and counts them all should raise the bound or call
+// [Fake.ResetCalls] between its steps.
 func (f *Fake) Calls() []Call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]Call, len(f.calls))
-	copy(out, f.calls)
-	return out
+	return f.calls.all()
 }
 
 // ResetCalls empties the call log.
 func (f *Fake) ResetCalls() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = nil
+	f.calls.reset()
 }
 
 // JWKSFetches counts the requests for the JWKS, to assert that a verifier
@@ -337,12 +402,14 @@ func (f *Fake) JWKSFetches() int {
 	return f.jwksFetches
 }
 
-// statusRecorder remembers the status and body a handler answered with,
-// and reports the status (onStatus) before any of the answer is sent.
+// statusRecorder remembers the status a handler answered with (and its
+// body when keepBody is set), and reports the status (onStatus) before any
+// of the answer is sent.
 type statusRecorder struct {
 	http.ResponseWriter
 	onStatus func(int)
 	status   int
+	keepBody bool
 	body     bytes.Buffer
 }
 
@@ -358,18 +425,33 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.WriteHeader(http.StatusOK)
 	}
-	s.body.Write(b)
+	if s.keepBody {
+		s.body.Write(b)
+	}
 	return s.ResponseWriter.Write(b)
 }
 
-// ServeHTTP answers one request: X-Request-ID, API key, faults, the call
-// log, then the endpoint.
+// ServeHTTP answers one request: X-Request-ID, API key (before the body is
+// read), faults, the call log, Idempotency-Key, then the endpoint.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests++
 	reqID := fmt.Sprintf("req_fake_%06d", f.requests)
 	f.mu.Unlock()
 	w.Header().Set("X-Request-ID", reqID)
+
+	path := r.URL.Path
+	api := !strings.HasPrefix(path, "/_fake/") && !strings.HasPrefix(path, "/sso/jwks/")
+	if api && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey.v {
+		// Refused before its body is read: the log keeps at most its body
+		// limit of it, and nothing more is held for a request without the key.
+		b, _ := io.ReadAll(io.LimitReader(r.Body, int64(f.calls.body)+1))
+		f.mu.Lock()
+		f.calls.add(Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: b, Status: http.StatusUnauthorized, RequestID: reqID})
+		f.mu.Unlock()
+		writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
+		return
+	}
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil || len(body) > maxBody {
@@ -378,7 +460,6 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
-	path := r.URL.Path
 	if strings.HasPrefix(path, "/_fake/") {
 		f.mux.ServeHTTP(w, r)
 		return
@@ -401,25 +482,23 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			logged = true
 			call.Status = status
 			f.mu.Lock()
-			f.calls = append(f.calls, call)
+			f.calls.add(call)
 			f.mu.Unlock()
 		}
-	}
-	if f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey {
-		record(http.StatusUnauthorized)
-		writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
-		return
 	}
 	if _, done := f.applyFault(w, r, true, record); done {
 		return
 	}
-	if _, done := f.replayIdempotent(w, r, record); done {
+	claim, done := f.beginIdempotent(w, r, body, record)
+	if done {
 		return
 	}
-	rec := &statusRecorder{ResponseWriter: w, onStatus: record}
+	rec := &statusRecorder{ResponseWriter: w, onStatus: record, keepBody: claim != nil}
+	if claim != nil {
+		defer f.endIdempotent(claim, rec) // also if the handler panics
+	}
 	f.mux.ServeHTTP(rec, r)
 	record(rec.status) // a handler that wrote nothing (cannot happen today)
-	f.rememberIdempotent(r, rec)
 }
 
 // handle registers an endpoint. fn runs with the model locked and returns
@@ -455,6 +534,8 @@ func (f *Fake) routes() *http.ServeMux {
 	f.membershipRoutes(mux)
 	f.groupManagementRoutes(mux)
 	f.userManagementSessionRoutes(mux)
+	f.eventRoutes(mux)
+	f.webhookRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

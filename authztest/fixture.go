@@ -235,12 +235,14 @@ type FixtureGroupRoleAssignment struct {
 	ResourceTypeSlug string `json:"resource_type_slug,omitempty"`
 }
 
-// ParseFixture reads one JSON fixture. Every mistake is one error that says
-// where it is, e.g.
+// ParseFixture reads one JSON fixture. Every mistake is one error that names
+// the entry and points at the line and column of the mistake itself — the
+// misspelled key, the value of the wrong type, the character the syntax
+// trips on — e.g. (from the errors example below):
 //
-//	authztest: fixture: resources[1]: unknown field "parrent_resource_id" (line 12, column 5)
-//	authztest: fixture: roles[0]: field "permissions": want an array of strings, got a string (line 5, column 40)
-//	authztest: fixture: syntax error at line 3, column 7: invalid character '}' looking for beginning of object key string
+//	authztest: fixture: resources[1]: unknown field "parrent_resource_id" (line 7, column 6)
+//	authztest: fixture: roles[0]: field "permissions": want an array of strings, got a string (line 3, column 39)
+//	authztest: fixture: syntax error at line 3, column 23: invalid character '}' looking for beginning of object key string
 //
 // An empty input, a document that is not a JSON object (null included),
 // an unknown key at any level, a key given twice at the top level, a value
@@ -391,13 +393,86 @@ func parseSection(data []byte, key string, raw []byte, start int64, fx *Fixture,
 func entryError(data []byte, name string, start int64, err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Errorf("%s: field %q: want %s, got %s (%s)", name, te.Field, goKind(te.Type), article(te.Value), position(data, start+te.Offset-1))
+		// Point at the start of the bad value: after its key (a known
+		// field name, so without escapes or colons) and the colon. The
+		// decoder's own offset is the end of the value.
+		at := start + te.Offset - 1
+		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
+		if off, ok := keyOffset(data[start:], field); ok {
+			rest := data[start+off+int64(len(field))+2:]
+			if colon := bytes.IndexByte(rest, ':'); colon >= 0 {
+				value := bytes.TrimLeft(rest[colon+1:], jsonSpace)
+				// Only if the whole value is the wrong one: an element of
+				// an array keeps the decoder's offset, which is its own.
+				if len(value) > 0 && startsKind(value[0], te.Value) {
+					at = start + off + int64(len(field)) + 2 + int64(len(rest)-len(value))
+				}
+			}
+		}
+		return fmt.Errorf("%s: field %q: want %s, got %s (%s)", name, te.Field, goKind(te.Type), article(te.Value), position(data, at))
 	}
-	// An unknown key (json: unknown field "x", the key as written in the
-	// file, escapes included) is the only other error of a well-formed
-	// entry; it carries no offset, so say where the entry starts.
+	// An unknown key (json: unknown field "x") is the only other error of a
+	// well-formed entry. It carries no offset, so find the key in the entry
+	// and point at it; only if it cannot be found, at the entry's start.
 	msg := strings.TrimPrefix(err.Error(), "json: ")
+	var key string
+	if _, perr := fmt.Sscanf(msg, "unknown field %q", &key); perr == nil {
+		if off, ok := keyOffset(data[start:], key); ok {
+			return fmt.Errorf("%s: %s (%s)", name, msg, position(data, start+off))
+		}
+	}
 	return fmt.Errorf("%s: %s (in the entry at %s)", name, msg, position(data, start))
+}
+
+// startsKind reports whether c can start a JSON value of the kind an
+// UnmarshalTypeError names ("string", "number", "bool", "array", "object").
+func startsKind(c byte, kind string) bool {
+	switch {
+	case strings.HasPrefix(kind, "number"):
+		return c == '-' || c >= '0' && c <= '9'
+	case kind == "string":
+		return c == '"'
+	case kind == "bool":
+		return c == 't' || c == 'f'
+	case kind == "array":
+		return c == '['
+	case kind == "object":
+		return c == '{'
+	}
+	return false
+}
+
+// keyOffset returns the byte offset, in the well-formed JSON value v, of
+// the opening quote of the first object key (at any depth) equal to key.
+func keyOffset(v []byte, key string) (int64, bool) {
+	type frame struct{ object, wantKey bool }
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(v))
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, false
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].object {
+			if stack[n-1].wantKey {
+				stack[n-1].wantKey = false
+				if s, _ := tok.(string); s == key {
+					q := bytes.IndexByte(v[before:], '"')
+					return before + int64(q), q >= 0
+				}
+				continue
+			}
+			stack[n-1].wantKey = true // after this value, a key again
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, frame{object: d == '{', wantKey: d == '{'})
+		}
+	}
 }
 
 // position is the 1-based line and column of byte offset off of data, as an

@@ -100,7 +100,8 @@ func snapshot(t *testing.T, f *Fake) string {
 	t.Helper()
 	var b strings.Builder
 	for _, path := range []string{
-		"/authorization/resources?limit=100&order=asc",
+		"/authorization/resources?organization_id=org_pre&limit=100&order=asc",
+		"/authorization/resources?organization_id=org_x&limit=100&order=asc",
 		"/authorization/organizations/org_pre/resources/organization/org_pre",
 		"/authorization/organizations/org_x/resources/organization/org_x",
 	} {
@@ -170,6 +171,47 @@ func TestLoadFixtureFile(t *testing.T) {
 	}
 }
 
+// TestWithFixtureFile: the fake starts with the file's model, and a bad file
+// fails NewServer with an error naming the file and the line of the mistake.
+func TestWithFixtureFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	if err := os.WriteFile(good, []byte(designFixture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := New(t, WithFixtureFile(good))
+	if !checkOK(t, f, "om_alice", "workspace:view", f.ResourceID("org_acme", "workspace", "eng")) {
+		t.Error("om_alice cannot view eng after WithFixtureFile")
+	}
+
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{\n  \"roles\": [\n    {\"slug\": \"member\", \"permisions\": []}\n  ]\n}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		path    string
+		wantErr string
+	}{
+		{"unknown key", bad, `authztest: fixture: roles[0]: unknown field "permisions" (line 3, column 24) (in ` + bad + `)`},
+		{"missing file", filepath.Join(dir, "missing.json"), "no such file or directory"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g, err := NewServer("127.0.0.1:0", WithFixtureFile(tc.path))
+			if err == nil {
+				g.Close()
+				t.Fatal("NewServer accepted a bad fixture file")
+			}
+			if !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error = %q, want it to contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
 // TestParseFixtureJSONErrors: a mistake at the JSON level names the entry
 // (section[i]) and where it is, as the model-level errors do.
 func TestParseFixtureJSONErrors(t *testing.T) {
@@ -188,19 +230,19 @@ func TestParseFixtureJSONErrors(t *testing.T) {
 		{"truncated", "{\"organizations\": [{\"id\": \"org_x\"}",
 			`authztest: fixture: syntax error at line 1, column 35: the JSON ends early (an unclosed object, array or string)`},
 		{"unknown key in an entry", "{\"resources\": [\n  {\"external_id\": \"eng\"},\n  {\"external_id\": \"web\", \"parrent_resource_id\": \"x\"}\n]}",
-			`authztest: fixture: resources[1]: unknown field "parrent_resource_id" (in the entry at line 3, column 3)`},
+			`authztest: fixture: resources[1]: unknown field "parrent_resource_id" (line 3, column 26)`},
 		{"unknown key with escapes", `{"resources":[{"a\nb\"":1}]}`,
-			`authztest: fixture: resources[0]: unknown field "a\nb\"" (in the entry at line 1, column 15)`}, // as written in the file
+			`authztest: fixture: resources[0]: unknown field "a\nb\"" (line 1, column 16)`}, // as written in the file
 		{"unknown key in a nested object", `{"organization_memberships":[{"id":"om_1","role":{"slug":"a","slgu":"b"}}]}`,
-			`authztest: fixture: organization_memberships[0]: unknown field "slgu" (in the entry at line 1, column 30)`},
+			`authztest: fixture: organization_memberships[0]: unknown field "slgu" (line 1, column 62)`},
 		{"string for an array", `{"roles":[{"slug":"member","permissions":"workspace:view"}]}`,
-			`authztest: fixture: roles[0]: field "permissions": want an array of strings, got a string (line 1, column 57)`},
+			`authztest: fixture: roles[0]: field "permissions": want an array of strings, got a string (line 1, column 42)`},
 		{"number in a string array", `{"roles":[{"slug":"member","permissions":[7]}]}`,
 			`authztest: fixture: roles[0]: field "permissions": want a string, got a number (line 1, column 43)`},
 		{"wrong type nested", `{"organization_memberships":[{"id":"om_1","role":{"slug":3}}]}`,
 			`authztest: fixture: organization_memberships[0]: field "role.slug": want a string, got a number (line 1, column 58)`},
 		{"string for a boolean", `{"permissions":[{"slug":"p","system":"yes"}]}`,
-			`authztest: fixture: permissions[0]: field "system": want a boolean, got a string (line 1, column 42)`},
+			`authztest: fixture: permissions[0]: field "system": want a boolean, got a string (line 1, column 38)`},
 		{"object for a section", `{"resources":{"external_id":"eng"}}`,
 			`authztest: fixture: resources: want an array, got an object (line 1, column 14)`},
 		{"null entry", `{"resources":[null]}`, `authztest: fixture: resources[0]: want an object, got null (line 1, column 15)`},

@@ -1,6 +1,7 @@
 package authztest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +19,7 @@ func FuzzRequests(f *testing.F) {
 		{"POST", "/authorization/resources", `{"external_id":"api","name":"API","resource_type_slug":"project","organization_id":"org_acme","parent_resource_id":"authz_resource_eng"}`},
 		{"PATCH", "/authorization/resources/authz_resource_eng", `{"parent_resource_id":"authz_resource_web","description":null}`},
 		{"DELETE", "/authorization/resources/authz_resource_sales?cascade_delete=true", ``},
-		{"GET", "/authorization/resources?limit=3&order=asc&after=authz_resource_eng", ``},
+		{"GET", "/authorization/resources?organization_id=org_acme&limit=3&order=asc&after=authz_resource_eng", ``},
 		{"POST", "/authorization/organization_memberships/om_bob/role_assignments", `{"role_slug":"workspace-admin","resource_external_id":"eng","resource_type_slug":"workspace"}`},
 		{"DELETE", "/authorization/organization_memberships/om_bob/role_assignments", `{"role_slug":"project-viewer","resource_id":"authz_resource_crm"}`},
 		{"GET", "/authorization/organization_memberships/om_alice/resources?permission_slug=project:edit&parent_resource_id=authz_resource_eng", ``},
@@ -62,10 +63,13 @@ func FuzzRequests(f *testing.F) {
 	})
 }
 
-// FuzzFaultBody feeds arbitrary bodies to POST /_fake/faults and POST
-// /_fake/clock, each on a fresh fake: the answer is 204/200 or a 4xx with a
-// JSON message, never a 500, and an accepted fault is one the fake can
-// serve (a status code in range, a bounded delay, at most one kind).
+// FuzzFaultBody feeds arbitrary bodies to every control endpoint with a
+// body (POST /_fake/faults, /_fake/clock and /_fake/access_tokens), each on
+// a fresh fake: the answer is 204/200 or a 4xx with a JSON message, never a
+// 500; a refusal of a JSON object is 422; and what is accepted is in range:
+// a fault the fake can serve (a status code in range, a bounded delay, a
+// bounded count, at most one kind), a clock from 1970 to 9998, a token
+// that lives from 1 s to a year.
 func FuzzFaultBody(f *testing.F) {
 	for _, seed := range []string{
 		`{"status":429,"retry_after":"0","times":3,"path":"/authorization/","method":"post"}`,
@@ -77,6 +81,12 @@ func FuzzFaultBody(f *testing.F) {
 		`{"times":-2,"status":500}`,
 		`{"set":"2027-03-01T08:30:00Z"}`,
 		`{"advance":"-90m"}`,
+		`{"delay_ms":9223372036854775807}`,
+		`{"status":500,"times":9223372036854775807}`,
+		`{"advance":"2562047h"}`,
+		`{"set":"0000-01-01T00:00:00Z"}`,
+		`{"organization_membership_id":"om_1","expires_in":18446744133}`,
+		`{"organization_membership_id":"om_1","expires_in":300}`,
 		`[]`,
 		`null`,
 	} {
@@ -98,7 +108,9 @@ func FuzzFaultBody(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, path := range []string{"/_fake/faults", "/_fake/clock"} {
+		fake.AddOrganization("org_1", "One")
+		fake.AddMembership("om_1", "user_1", "org_1", "")
+		for _, path := range []string{"/_fake/faults", "/_fake/clock", "/_fake/access_tokens"} {
 			rec := httptest.NewRecorder()
 			fake.ServeHTTP(rec, httptest.NewRequest("POST", path, strings.NewReader(body)))
 			if rec.Code >= 500 || rec.Code == http.StatusNoContent != (rec.Body.Len() == 0) {
@@ -106,6 +118,31 @@ func FuzzFaultBody(f *testing.F) {
 			}
 			if b := rec.Body.Bytes(); len(b) > 0 && !json.Valid(b) {
 				t.Fatalf("POST %s: body is not JSON: %q", path, b)
+			}
+			if obj != nil && rec.Code >= 400 && rec.Code != http.StatusUnprocessableEntity && rec.Code != http.StatusNotFound {
+				t.Fatalf("POST %s %q: refused with %d, want 422 (or 404 for an unknown membership)", path, body, rec.Code)
+			}
+			if rec.Code != http.StatusOK {
+				continue
+			}
+			switch path {
+			case "/_fake/clock":
+				if now := fake.Now(); now.Before(minClock) || now.After(maxClock) {
+					t.Fatalf("POST %s %q moved the clock to %v", path, body, now)
+				}
+			case "/_fake/access_tokens":
+				var out struct {
+					AccessToken string `json:"access_token"`
+				}
+				json.Unmarshal(rec.Body.Bytes(), &out)
+				parts := strings.Split(out.AccessToken, ".")
+				var claims struct{ Iat, Exp int64 }
+				if raw, err := base64.RawURLEncoding.DecodeString(parts[min(1, len(parts)-1)]); err != nil || json.Unmarshal(raw, &claims) != nil {
+					t.Fatalf("POST %s %q: token %q has no readable claims", path, body, out.AccessToken)
+				}
+				if life := claims.Exp - claims.Iat; life <= 0 || life > maxExpiresIn {
+					t.Fatalf("POST %s %q minted a token that lives %d s", path, body, life)
+				}
 			}
 		}
 	})

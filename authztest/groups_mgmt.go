@@ -45,6 +45,7 @@ func (m *model) updateGroup(g *group, name *string, description *string, descrip
 		g.description = description
 	}
 	g.updated = m.now()
+	m.emit("group.updated", renderGroup(g))
 	return nil
 }
 
@@ -57,6 +58,7 @@ func (m *model) deleteGroup(g *group) {
 		}
 	}
 	delete(m.groups, g.id)
+	m.emit("group.deleted", renderGroup(g))
 }
 
 func (f *Fake) groupManagementRoutes(mux *http.ServeMux) {

@@ -26,6 +26,7 @@ func (m *model) addGroup(id, orgID, name string, description *string) (*group, e
 	now := m.now()
 	g := &group{id: id, orgID: orgID, name: name, description: description, created: now, updated: now}
 	m.groups[id] = g
+	m.emit("group.created", renderGroup(g))
 	return g, nil
 }
 
@@ -58,6 +59,7 @@ func (m *model) addGroupMember(g *group, omID string) error {
 		return nil
 	}
 	g.members = append(g.members, om.id)
+	m.emit("group.member_added", groupMemberEventJSON{GroupID: g.id, OrganizationMembershipID: om.id})
 	for _, ga := range sorted(m, m.groupAssignments, func(ga *groupAssignment) string { return ga.id }) {
 		if ga.groupID == g.id {
 			m.grant(ga, om.id)
@@ -77,6 +79,7 @@ func (m *model) removeGroupMember(g *group, omID string) error {
 			delete(m.assignments, id)
 		}
 	}
+	m.emit("group.member_removed", groupMemberEventJSON{GroupID: g.id, OrganizationMembershipID: omID})
 	return nil
 }
 

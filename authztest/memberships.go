@@ -120,6 +120,7 @@ func (m *model) createMembership(userID, orgID string, roles []string, rolesGive
 			old.roles = roles
 			old.status = statusActive
 			old.updated = m.now()
+			m.emit("organization_membership.updated", renderMembershipEvent(old))
 			return old, false, nil
 		default:
 			return nil, false, errInvalidCode("invalid_request_parameters",
@@ -139,6 +140,7 @@ func (m *model) updateMembershipRoles(om *membership, roles []string) error {
 	}
 	om.roles = roles
 	om.updated = m.now()
+	m.emit("organization_membership.updated", renderMembershipEvent(om))
 	return nil
 }
 
@@ -163,6 +165,7 @@ func (m *model) setMembershipStatus(om *membership, active bool) (changed bool, 
 	}
 	om.status = want
 	om.updated = m.now()
+	m.emit("organization_membership.updated", renderMembershipEvent(om))
 	return true, nil
 }
 
@@ -180,6 +183,7 @@ func (m *model) deleteMembership(om *membership) {
 		}
 	}
 	delete(m.members, om.id)
+	m.emit("organization_membership.deleted", renderMembershipEvent(om))
 }
 
 func omID(om *membership) string { return om.id }

@@ -45,9 +45,11 @@ type role struct {
 }
 
 type organization struct {
-	id     string
-	name   string
-	rootID string // its organization resource
+	id      string
+	name    string
+	rootID  string // its organization resource
+	created time.Time
+	updated time.Time
 }
 
 type membership struct {
@@ -123,6 +125,17 @@ type model struct {
 	assignments      map[string]*assignment
 	groups           map[string]*group
 	groupAssignments map[string]*groupAssignment
+	webhooks         map[string]*webhookEndpoint
+
+	// events is the event log, oldest first (events.go): events[i] is the
+	// event at position eventBase+i, counted from the first event ever
+	// emitted (older ones were pruned). eventAt finds an event's position
+	// by ID. onEvent, when set, is called after each emission with the lock
+	// held (it must not block).
+	events    []*event
+	eventBase int
+	eventAt   map[string]int
+	onEvent   func()
 
 	// seqOf orders every ID the model ever issued or accepted, deleted ones
 	// included, so lists sort by creation and a cursor naming a deleted
@@ -145,6 +158,8 @@ func newModel(now func() time.Time) *model {
 		assignments:      map[string]*assignment{},
 		groups:           map[string]*group{},
 		groupAssignments: map[string]*groupAssignment{},
+		webhooks:         map[string]*webhookEndpoint{},
+		eventAt:          map[string]int{},
 		seqOf:            map[string]int64{},
 		counters:         map[string]int{},
 	}
@@ -154,11 +169,15 @@ func newModel(now func() time.Time) *model {
 // clone returns a deep copy, used to apply a fixture all or nothing.
 func (m *model) clone() *model {
 	c := &model{
-		now:      m.now,
-		seq:      m.seq,
-		seqOf:    maps.Clone(m.seqOf),
-		counters: maps.Clone(m.counters),
-		external: maps.Clone(m.external),
+		now:       m.now,
+		seq:       m.seq,
+		seqOf:     maps.Clone(m.seqOf),
+		counters:  maps.Clone(m.counters),
+		external:  maps.Clone(m.external),
+		events:    slices.Clone(m.events),
+		eventBase: m.eventBase,
+		eventAt:   maps.Clone(m.eventAt),
+		onEvent:   m.onEvent,
 	}
 	c.types = cloneMap(m.types, func(v resourceType) resourceType { v.parents = slices.Clone(v.parents); return v })
 	c.perms = cloneMap(m.perms, func(v permission) permission { return v })
@@ -169,6 +188,7 @@ func (m *model) clone() *model {
 	c.assignments = cloneMap(m.assignments, func(v assignment) assignment { return v })
 	c.groups = cloneMap(m.groups, func(v group) group { v.members = slices.Clone(v.members); return v })
 	c.groupAssignments = cloneMap(m.groupAssignments, func(v groupAssignment) groupAssignment { return v })
+	c.webhooks = cloneMap(m.webhooks, func(v webhookEndpoint) webhookEndpoint { v.events = slices.Clone(v.events); return v })
 	return c
 }
 

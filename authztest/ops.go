@@ -132,6 +132,7 @@ func (m *model) addPermission(in permissionInput) (*permission, error) {
 	p := &permission{id: id, slug: in.slug, name: in.name, description: in.description,
 		system: in.system, typeSlug: in.typeSlug, created: now, updated: now}
 	m.perms[p.slug] = p
+	m.emit("permission.created", renderPermission(p))
 	return p, nil
 }
 
@@ -195,6 +196,7 @@ func (m *model) addRole(in roleInput) (*role, error) {
 	r := &role{id: id, slug: in.slug, name: in.name, description: in.description, orgID: in.orgID,
 		typeSlug: in.typeSlug, permissions: perms, created: now, updated: now}
 	m.roles[roleKey{in.orgID, in.slug}] = r
+	m.emitRole("created", r)
 	return r, nil
 }
 
@@ -246,8 +248,9 @@ func (m *model) addOrganization(id, name string) (*organization, error) {
 	now := m.now()
 	m.resources[rootID] = &resource{id: rootID, externalID: id, name: name, typeSlug: orgType, orgID: id, created: now, updated: now}
 	m.external[extKey{id, orgType, id}] = rootID
-	o := &organization{id: id, name: name, rootID: rootID}
+	o := &organization{id: id, name: name, rootID: rootID, created: now, updated: now}
 	m.orgs[id] = o
+	m.emit("organization.created", renderOrganization(o))
 	return o, nil
 }
 
@@ -299,6 +302,7 @@ func (m *model) addMembership(in membershipInput) (*membership, error) {
 	om := &membership{id: id, userID: in.userID, orgID: in.orgID, roles: roles, status: in.status,
 		email: in.email, firstName: in.firstName, lastName: in.lastName, created: now, updated: now}
 	m.members[id] = om
+	m.emit("organization_membership.created", renderMembershipEvent(om))
 	return om, nil
 }
 
@@ -451,7 +455,10 @@ func (m *model) updateResource(r *resource, u resourceUpdate) error {
 // role assignment on it along (WIRE.md §7.2).
 func (m *model) deleteResource(r *resource, cascade bool) error {
 	if r.parentID == "" {
-		return errInvalid("the organization resource cannot be deleted")
+		// The operation declares 400 (lock_timeout only), 403, 404 and 409
+		// (resource_has_dependents even with cascade_delete is wrong); the
+		// root is not the caller's to delete: 403.
+		return errForbidden("the organization resource cannot be deleted; it goes with its organization")
 	}
 	tree := m.subtree(r)
 	inTree := map[string]bool{}
@@ -494,35 +501,28 @@ type target struct{ id, externalID, typeSlug string }
 // resolveTarget finds the resource a body names for a membership of orgID.
 // A resource of another organization is not found (WIRE.md §7.5).
 func (m *model) resolveTarget(orgID string, t target) (*resource, error) {
-	if t.id == "" && t.externalID == "" {
+	switch {
+	case t.id != "" && (t.externalID != "" || t.typeSlug != ""):
+		// x-mutually-exclusive-body-groups resource_target of the spec.
+		return nil, errInvalid("resource_id is mutually exclusive with resource_external_id and resource_type_slug: name the resource one way")
+	case t.id == "" && t.externalID == "" && t.typeSlug == "":
 		return nil, errInvalid("a resource is required: resource_id, or resource_external_id with resource_type_slug")
-	}
-	if t.externalID != "" && t.typeSlug == "" {
+	case t.id == "" && t.typeSlug == "":
 		return nil, errInvalid("resource_external_id requires resource_type_slug")
-	}
-	var byID, byExt *resource
-	if t.id != "" {
-		byID = m.resources[t.id]
-		if byID == nil || byID.orgID != orgID {
+	case t.id == "" && t.externalID == "":
+		return nil, errInvalid("resource_type_slug requires resource_external_id")
+	case t.id != "":
+		r := m.resources[t.id]
+		if r == nil || r.orgID != orgID {
 			return nil, errNotFound("resource %q not found", t.id)
 		}
-		if t.typeSlug != "" && t.typeSlug != byID.typeSlug {
-			return nil, errInvalid("resource_id and resource_type_slug name different resources")
-		}
+		return r, nil
 	}
-	if t.externalID != "" {
-		byExt = m.resourceByExternal(orgID, t.typeSlug, t.externalID)
-		if byExt == nil {
-			return nil, errNotFound("%s %q not found", t.typeSlug, t.externalID)
-		}
+	r := m.resourceByExternal(orgID, t.typeSlug, t.externalID)
+	if r == nil {
+		return nil, errNotFound("%s %q not found", t.typeSlug, t.externalID)
 	}
-	if byID != nil && byExt != nil && byID != byExt {
-		return nil, errInvalid("resource_id and resource_external_id name different resources")
-	}
-	if byID != nil {
-		return byID, nil
-	}
-	return byExt, nil
+	return r, nil
 }
 
 // assign gives om the role on r (a direct assignment).
@@ -539,7 +539,8 @@ func (m *model) assign(id string, om *membership, roleSlug string, r *resource) 
 	}
 	for _, a := range m.assignments {
 		if a.om == om.id && a.roleSlug == roleSlug && a.resourceID == r.id && a.groupAssignmentID == "" {
-			return nil, errConflict("duplicate_role_assignment", "membership %q already has role %q on resource %q", om.id, roleSlug, r.id)
+			// The operation declares no 409: a duplicate is unprocessable.
+			return nil, errInvalid("membership %q already has role %q on resource %q", om.id, roleSlug, r.id)
 		}
 	}
 	id, err := m.takeID(id, "role_assignment_")

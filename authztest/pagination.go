@@ -9,13 +9,20 @@ import (
 // Pagination of every list marked ⓟ in WIRE.md §3:
 //
 //   - limit: 1 to 100, default 10; anything else is 422.
-//   - order: desc (default, newest first), asc, or normal (treated as desc).
-//   - after=ID: the items after that object in this order; before=ID: the
-//     page just before it. Both at once is 422. Cursors are object IDs; the
-//     ID of a deleted object still works, an ID the fake never issued is 422.
-//   - list_metadata is always present: before is the first item's ID when
-//     items precede the page, after the last item's ID when items follow
-//     it, null otherwise.
+//   - order: desc (default, newest first), asc, or normal: newest first with
+//     reversed cursor semantics, as the spec defines it ("before fetches
+//     older records and after fetches newer records").
+//   - asc and desc: after=ID gives the items after that object in this
+//     order; before=ID the page just before it. normal: before=ID gives the
+//     older items that follow the object, after=ID the page of newer items
+//     just before it. Both at once is 422. Cursors are object IDs; the ID
+//     of a deleted object still works, an ID the fake never issued is 422.
+//   - list_metadata is always present, each cursor the one to pass back in
+//     its own parameter: for asc and desc, before is the first item's ID
+//     when items precede the page and after the last item's ID when items
+//     follow it; for normal, before is the last item's ID when older items
+//     follow the page and after the first item's ID when newer items
+//     precede it; null otherwise.
 
 const (
 	defaultLimit = 10
@@ -26,10 +33,15 @@ type listQuery struct {
 	limit         int
 	before, after string
 	asc           bool
+	normal        bool // desc order, before and after swapped
+	// afterParam and beforeParam name the query parameters after and
+	// before came from (swapped for normal), for error messages.
+	afterParam, beforeParam string
 }
 
 func parseListQuery(q url.Values) (listQuery, error) {
-	lq := listQuery{limit: defaultLimit, before: q.Get("before"), after: q.Get("after")}
+	lq := listQuery{limit: defaultLimit, before: q.Get("before"), after: q.Get("after"),
+		afterParam: "after", beforeParam: "before"}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxLimit {
@@ -38,7 +50,9 @@ func parseListQuery(q url.Values) (listQuery, error) {
 		lq.limit = n
 	}
 	switch q.Get("order") {
-	case "", "desc", "normal":
+	case "", "desc":
+	case "normal":
+		lq.normal = true
 	case "asc":
 		lq.asc = true
 	default:
@@ -46,6 +60,12 @@ func parseListQuery(q url.Values) (listQuery, error) {
 	}
 	if lq.before != "" && lq.after != "" {
 		return lq, errInvalid("give before or after, not both")
+	}
+	if lq.normal {
+		// In display order (newest first), normal's before pages forward
+		// (to older records) like desc's after, and its after backward.
+		lq.before, lq.after = lq.after, lq.before
+		lq.beforeParam, lq.afterParam = lq.afterParam, lq.beforeParam
 	}
 	return lq, nil
 }
@@ -68,7 +88,7 @@ func paginate[T, J any](m *model, q url.Values, items []T, idOf func(T) string, 
 	if c := lq.after; c != "" {
 		cs, ok := m.seqOf[c]
 		if !ok {
-			return listJSON[J]{}, errInvalid("after cursor %q does not name an object", c)
+			return listJSON[J]{}, errInvalid("%s cursor %q does not name an object", lq.afterParam, c)
 		}
 		for lo < hi && (precedes(m.seqOf[idOf(items[lo])], cs) || m.seqOf[idOf(items[lo])] == cs) {
 			lo++
@@ -77,7 +97,7 @@ func paginate[T, J any](m *model, q url.Values, items []T, idOf func(T) string, 
 	} else if c := lq.before; c != "" {
 		cs, ok := m.seqOf[c]
 		if !ok {
-			return listJSON[J]{}, errInvalid("before cursor %q does not name an object", c)
+			return listJSON[J]{}, errInvalid("%s cursor %q does not name an object", lq.beforeParam, c)
 		}
 		hi = 0
 		for hi < len(items) && precedes(m.seqOf[idOf(items[hi])], cs) {
@@ -100,6 +120,10 @@ func paginate[T, J any](m *model, q url.Values, items []T, idOf func(T) string, 
 			id := idOf(items[hi-1])
 			out.ListMetadata.After = &id
 		}
+	}
+	if lq.normal {
+		md := out.ListMetadata
+		md.Before, md.After = md.After, md.Before
 	}
 	return out, nil
 }

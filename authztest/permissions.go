@@ -103,6 +103,7 @@ func (f *Fake) updatePermission(r *http.Request, p *permission) (int, any, error
 		p.description = desc
 	}
 	p.updated = f.m.now()
+	f.m.emit("permission.updated", renderPermission(p))
 	return http.StatusOK, renderPermission(p), nil
 }
 
@@ -111,7 +112,7 @@ func (f *Fake) updatePermission(r *http.Request, p *permission) (int, any, error
 func (f *Fake) deletePermission(_ *http.Request, p *permission) (int, any, error) {
 	m := f.m
 	if p.system {
-		return 0, nil, &apiError{status: http.StatusForbidden, message: "system permission \"" + p.slug + "\" cannot be deleted"}
+		return 0, nil, errForbidden("system permission %q cannot be deleted", p.slug)
 	}
 	delete(m.perms, p.slug)
 	for _, ro := range m.roles {
@@ -119,5 +120,6 @@ func (f *Fake) deletePermission(_ *http.Request, p *permission) (int, any, error
 			ro.permissions = slices.Delete(slices.Clone(ro.permissions), i, i+1)
 		}
 	}
+	m.emit("permission.deleted", renderPermission(p))
 	return http.StatusNoContent, nil, nil
 }

@@ -128,8 +128,12 @@ type userJSON struct {
 	LastName          *string `json:"last_name"`
 	EmailVerified     bool    `json:"email_verified"`
 	ProfilePictureURL *string `json:"profile_picture_url"`
-	CreatedAt         string  `json:"created_at"`
-	UpdatedAt         string  `json:"updated_at"`
+	// ExternalID and LastSignInAt are required by the spec, null when
+	// unknown: the fake keeps no users of its own, so both are null.
+	ExternalID   *string `json:"external_id"`
+	LastSignInAt *string `json:"last_sign_in_at"`
+	CreatedAt    string  `json:"created_at"`
+	UpdatedAt    string  `json:"updated_at"`
 }
 
 type membershipJSON struct {

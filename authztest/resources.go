@@ -141,13 +141,23 @@ func (f *Fake) deleteResource(r *http.Request, res *resource) (int, any, error) 
 	return http.StatusNoContent, nil, nil
 }
 
-// listResources serves GET /authorization/resources (#13). Every filter is
-// optional (the SDK may send none); they combine with AND.
+// listResources serves GET /authorization/resources (#13). The filters
+// combine with AND; organization_id or resource_type_slug is required (the
+// spec's 400 missing_organization_id_or_resource_type_slug), and the two
+// parent forms are mutually exclusive (x-mutually-exclusive-parameter-groups:
+// 422).
 func (f *Fake) listResources(r *http.Request) (int, any, error) {
 	m := f.m
 	q := r.URL.Query()
 	org, typ, ext := q.Get("organization_id"), q.Get("resource_type_slug"), q.Get("resource_external_id")
 	parentID, parentType, parentExt := q.Get("parent_resource_id"), q.Get("parent_resource_type_slug"), q.Get("parent_external_id")
+	if org == "" && typ == "" {
+		return 0, nil, &apiError{status: http.StatusBadRequest, code: "missing_organization_id_or_resource_type_slug",
+			message: "organization_id or resource_type_slug is required"}
+	}
+	if parentID != "" && (parentType != "" || parentExt != "") {
+		return 0, nil, errInvalid("parent_resource_id is mutually exclusive with parent_resource_type_slug and parent_external_id: name the parent one way")
+	}
 	if (parentType == "") != (parentExt == "") {
 		return 0, nil, errInvalid("parent_resource_type_slug and parent_external_id go together")
 	}

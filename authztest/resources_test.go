@@ -108,7 +108,7 @@ func TestResourcesWire(t *testing.T) {
 			`{"code":"resource_has_dependents","message":"resource \"authz_resource_crm\" has child resources or role assignments; delete them first or set cascade_delete=true"}`},
 		{"delete with cascade", "DELETE", "/authorization/resources/authz_resource_sales?cascade_delete=true", "", 204, ""},
 		{"delete with a bad cascade value", "DELETE", "/authorization/resources/authz_resource_web?cascade_delete=yes", "", 422, `{"message":"cascade_delete must be true or false"}`},
-		{"delete the org root", "DELETE", "/authorization/resources/authz_resource_000001", "", 422, `{"message":"the organization resource cannot be deleted"}`},
+		{"delete the org root", "DELETE", "/authorization/resources/authz_resource_000001", "", 403, `{"message":"the organization resource cannot be deleted; it goes with its organization"}`},
 		{"delete unknown", "DELETE", "/authorization/resources/authz_resource_nope", "", 404, `{"message":"resource \"authz_resource_nope\" not found"}`},
 	}, nil)
 }

@@ -157,6 +157,7 @@ func (f *Fake) updateRole(r *http.Request, ro *role) (int, any, error) {
 		ro.description = desc
 	}
 	ro.updated = f.m.now()
+	f.m.emitRole("updated", ro)
 	return http.StatusOK, renderRole(ro), nil
 }
 
@@ -209,6 +210,7 @@ func (f *Fake) removePermission(r *http.Request, ro *role) (int, any, error) {
 	}
 	ro.permissions = slices.Delete(slices.Clone(ro.permissions), i, i+1)
 	ro.updated = f.m.now()
+	f.m.emitRole("updated", ro)
 	return http.StatusOK, renderRole(ro), nil
 }
 
@@ -234,5 +236,6 @@ func (f *Fake) deleteRole(_ *http.Request, ro *role) (int, any, error) {
 		}
 	}
 	delete(m.roles, roleKey{ro.orgID, ro.slug})
+	m.emitRole("deleted", ro)
 	return http.StatusNoContent, nil, nil
 }

@@ -83,10 +83,20 @@ func newSigner(key *signingKey) *signer {
 	return &signer{signingKey: key, kid: "sso_oidc_key_pair_" + crockford.EncodeToString(id[:])}
 }
 
-// signers returns the fake's keys, the current one first; f.mu is held.
+// signers returns the fake's keys, the current one first. The process key
+// is generated (once, tens of milliseconds) before f.mu is taken, so that
+// no request waits for it behind the lock.
 func (f *Fake) signers() []*signer {
+	def := processKey()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.signersLocked(def)
+}
+
+// signersLocked is signers with f.mu held and the process key given.
+func (f *Fake) signersLocked(def *signingKey) []*signer {
 	if len(f.keys) == 0 {
-		f.keys = []*signer{newSigner(processKey())}
+		f.keys = []*signer{newSigner(def)}
 	}
 	return f.keys
 }
@@ -94,22 +104,14 @@ func (f *Fake) signers() []*signer {
 // KeyID returns the kid of the key that signs the fake's session tokens
 // now. Every fake has kids of its own, even while it shares its key with
 // the other fakes of the process (see [Fake.PublicKey]).
-func (f *Fake) KeyID() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.signers()[0].kid
-}
+func (f *Fake) KeyID() string { return f.signers()[0].kid }
 
 // PublicKey returns the public key of the fake's session tokens now, e.g.
 // for a static key set: key it by [Fake.KeyID]. Until [Fake.RotateKey],
 // the fakes of one process share this key (generating one is slow); a
 // verifier that looks keys up by kid, as [token.Verifier] does, still
 // accepts only this fake's tokens, since each fake signs under its own kid.
-func (f *Fake) PublicKey() *rsa.PublicKey {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return &f.signers()[0].key.PublicKey
-}
+func (f *Fake) PublicKey() *rsa.PublicKey { return &f.signers()[0].key.PublicKey }
 
 // RotateKey makes a newly generated key sign the fake's session tokens from
 // now on. The JWKS serves the new key and the one before it; the key before
@@ -120,15 +122,17 @@ func (f *Fake) RotateKey() {
 	if !f.open("RotateKey") {
 		return
 	}
-	s := newSigner(newSigningKey())
+	s, def := newSigner(newSigningKey()), processKey()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.keys = []*signer{s, f.signers()[0]}
+	f.keys = []*signer{s, f.signersLocked(def)[0]}
 }
 
 func (f *Fake) sessionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sso/jwks/{client_id}", f.jwks)
-	f.handle(mux, "POST /_fake/access_tokens", f.accessToken)
+	// Not f.handle: minting signs with RSA (milliseconds), which must not
+	// hold f.mu, the lock every check takes.
+	f.control(mux, "POST /_fake/access_tokens", f.accessToken, false)
 }
 
 // jwkJSON is one key of the JWKS, with every member the official spec's
@@ -150,9 +154,7 @@ func (f *Fake) jwks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound("client %q not found", id))
 		return
 	}
-	f.mu.Lock()
 	signers := f.signers()
-	f.mu.Unlock()
 	keys := []jwkJSON{}
 	for _, s := range signers {
 		pub := s.key.PublicKey
@@ -197,27 +199,46 @@ func (f *Fake) Session(om string, opts ...SessionOption) string {
 	if !f.open("Session") {
 		return ""
 	}
-	f.mu.Lock()
 	raw, err := f.mint(om, opts)
-	f.mu.Unlock()
 	if err != nil {
 		f.fail("Session", err)
 	}
 	return raw
 }
 
-// mint signs a session token; f.mu is held.
+// mint mints a session token: its claims are read from the model under
+// f.mu, and it is signed after f.mu is released — an RSA signature takes
+// milliseconds, and checks must not wait for it.
 func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
-	om, err := f.m.membership(omID)
+	def := processKey()
+	f.mu.Lock()
+	claims, s, err := f.sessionClaims(omID, opts, def)
+	hook := f.signHook
+	f.mu.Unlock()
 	if err != nil {
 		return "", err
 	}
+	if hook != nil {
+		hook()
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	t.Header["kid"] = s.kid
+	return t.SignedString(s.key)
+}
+
+// sessionClaims returns the claims of a session token for omID and the key
+// to sign it with, and opens the session; f.mu is held.
+func (f *Fake) sessionClaims(omID string, opts []SessionOption, def *signingKey) (jwt.MapClaims, *signer, error) {
+	om, err := f.m.membership(omID)
+	if err != nil {
+		return nil, nil, err
+	}
 	if om.status == statusInactive {
-		return "", errInvalid("organization membership %q is inactive: AuthKit opens no session for it", om.id)
+		return nil, nil, errInvalid("organization membership %q is inactive: AuthKit opens no session for it", om.id)
 	}
 	custom, err := f.renderTemplate(om)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
 	cfg := sessionConfig{ttl: DefaultSessionTTL, claims: map[string]any{}}
 	for _, o := range opts {
@@ -261,10 +282,7 @@ func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
 		}
 	}
 	f.openSession(sid, om, now, now.Add(cfg.ttl))
-	s := f.signers()[0]
-	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	t.Header["kid"] = s.kid
-	return t.SignedString(s.key)
+	return claims, f.signersLocked(def)[0], nil
 }
 
 // accessToken serves POST /_fake/access_tokens:

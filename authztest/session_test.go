@@ -201,10 +201,18 @@ func TestAccessTokenEndpoint(t *testing.T) {
 	if claims["sub"] != "user_bob" || claims["exp"] != float64(epoch.Add(time.Minute).Unix()) {
 		t.Errorf("claims = %v", claims)
 	}
+	const expiresRule = `{"message":"expires_in must be a positive number of seconds, at most 31622400"}`
 	runWire(t, []wireCase{
 		{"unknown membership", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_nobody"}`, 404, `{"message":"organization membership \"om_nobody\" not found"}`},
 		{"missing membership", "POST", "/_fake/access_tokens", `{}`, 422, `{"message":"organization_membership_id is required"}`},
-		{"bad expires_in", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":-1}`, 422, `{"message":"expires_in must be a positive number of seconds, at most 31622400"}`},
+		{"bad expires_in", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":-1}`, 422, expiresRule},
+		{"expires_in zero", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":0}`, 422, expiresRule},
+		{"expires_in over a year", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":31622401}`, 422, expiresRule},
+		{"expires_in max int64", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":9223372036854775807}`, 422, expiresRule},
+		{"expires_in that wraps to 60 s as a Duration", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":18446744133}`, 422, expiresRule},
+		{"expires_in beyond int64", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":1e99}`, 422, expiresRule},
+		{"expires_in fractional", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":0.5}`, 422, expiresRule},
+		{"expires_in a string", "POST", "/_fake/access_tokens", `{"organization_membership_id":"om_bob","expires_in":"60"}`, 422, expiresRule},
 	}, nil)
 	if got := len(f.Calls()); got != 0 {
 		t.Errorf("%d calls logged for /_fake/", got)

@@ -69,7 +69,9 @@ func (f *Fake) openSession(id string, om *membership, now, exp time.Time) {
 	if f.sessions == nil {
 		f.sessions = map[string]*session{}
 	}
-	f.sessions[id] = &session{id: id, userID: om.userID, orgID: om.orgID, omID: om.id, created: now, updated: now, expires: exp}
+	s := &session{id: id, userID: om.userID, orgID: om.orgID, omID: om.id, created: now, updated: now, expires: exp}
+	f.sessions[id] = s
+	f.m.emit("session.created", renderSession(s, now))
 }
 
 // revokeSession ends session id; f.mu is held. Revoking a revoked session
@@ -85,6 +87,7 @@ func (f *Fake) revokeSession(id string) (revoked bool, err error) {
 	}
 	now := f.Now()
 	s.revoked, s.revokedAt, s.updated = true, now, now
+	f.m.emit("session.revoked", renderSession(s, now))
 	return true, nil
 }
 

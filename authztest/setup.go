@@ -91,6 +91,7 @@ func (m *model) setRolePermissions(orgID, slug string, permissions []string) err
 	}
 	ro.permissions = perms
 	ro.updated = m.now()
+	m.emitRole("updated", ro)
 	return nil
 }
 

@@ -33,6 +33,10 @@ type checkResult struct {
 	ResourceTypeSlug   string `json:"resource_type_slug,omitempty"`
 	ResourceExternalID string `json:"resource_external_id,omitempty"`
 	OrganizationID     string `json:"organization_id,omitempty"`
+	// NotFound is true for a deny because the API answered 404: the
+	// resource, the membership or the permission does not exist in the
+	// membership's organization (exit status 1, as any deny).
+	NotFound bool `json:"not_found,omitempty"`
 	// Error says why the question could not be decided (exit status 2).
 	Error string `json:"error,omitempty"`
 }
@@ -48,7 +52,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 	resourceRef := fs.String("resource", "", "resource as `TYPE:EXTERNAL_ID`, e.g. project:web")
 	rawToken := fs.String("token", "", "AuthKit access token (`JWT`), or - to read it from stdin; verified with WORKOS_CLIENT_ID's JWKS")
 	membership := fs.String("membership", "", "organization membership `ID` (om_…) to ask the API about")
-	org := fs.String("org", "", "organization `ID` the resource belongs to, for --resource-id and --resource alike; with --token the token answers (no API call) only when it is the token's organization; another organization is never answered by the token: with --resource-id the API is asked, with --resource the check fails at once (exit 2, no call); with --membership it is not sent (the API resolves the resource in the membership's organization)")
+	org := fs.String("org", "", "organization `ID` the resource belongs to, for --resource-id and --resource alike; with --token the token answers (no API call) only when it is the token's organization; another organization is never answered by the token: with --resource-id the API is asked, with --resource the check fails at once (exit 2, no check call); with --membership and --resource it must be the membership's organization (learned with one extra call), with --membership and --resource-id it is not sent")
 	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 2) when no decision came within this long, retries included")
 	rest, err := e.parseArgs(fs, args)
@@ -127,8 +131,8 @@ func (e *env) check(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, notAllowed(msg))
 		return exitError
 	}
-	if *membership != "" && *org != "" {
-		fmt.Fprintf(e.stderr, "%s: note: --org is not sent to the API; it resolves the resource in %s's own organization\n", cmd, *membership)
+	if *membership != "" && *org != "" && !r.IsExternal() {
+		fmt.Fprintf(e.stderr, "%s: note: --org is not sent to the API with --resource-id; the API knows the resource's organization\n", cmd)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -143,7 +147,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 
 	var d authz.Decision
 	if *rawToken != "" {
-		v, err := token.NewVerifier(clientID, token.WithBaseURL(base))
+		v, err := token.NewVerifier(clientID, token.WithBaseURL(base), token.WithLogger(e.logger()))
 		if err != nil {
 			return e.fail(cmd, errors.New(redact(err.Error(), secrets...)))
 		}
@@ -164,17 +168,24 @@ func (e *env) check(ctx context.Context, args []string) int {
 		}
 	}
 
-	res.Allowed, res.Source = d.Allowed, d.Source.String()
+	res.Allowed, res.Source, res.NotFound = d.Allowed, d.Source.String(), d.NotFound
 	if *asJSON {
 		e.printJSONLine(res)
 	} else {
-		fmt.Fprintf(e.stdout, "%s (%s)\n", verdict(d.Allowed), d.Source)
+		fmt.Fprintf(e.stdout, "%s (%s)\n", d, d.Source)
+	}
+	if d.NotFound {
+		fmt.Fprintf(e.stderr, "%s: %s: %s (the API answered 404)\n", cmd, d, notFoundMeaning)
 	}
 	if d.Allowed {
 		return exitOK
 	}
 	return exitNo
 }
+
+// notFoundMeaning says what "denied: not found" (authz.Decision.NotFound)
+// means, in the words `fgakit check`, `fgakit demo` and the docs share.
+const notFoundMeaning = "the resource, the membership or the permission does not exist in the membership's organization"
 
 // notAllowed words a question that could not be decided, the same in
 // `fgakit check` and `fgakit demo`: it is never an allow, and it is not a
@@ -197,16 +208,9 @@ func undecidedReason(err error) string {
 	case http.StatusUnauthorized:
 		msg += "; check WORKOS_API_KEY: the API did not accept it"
 	case http.StatusNotFound:
-		msg += "; the membership, the resource or the permission does not exist, or the resource is in another organization than the membership's"
+		msg += "; " + notFoundMeaning
 	}
 	return msg
-}
-
-func verdict(allowed bool) string {
-	if allowed {
-		return "allowed"
-	}
-	return "denied"
 }
 
 // baseURL is WORKOS_BASE_URL without a trailing slash, or the real API.

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -296,10 +298,47 @@ func TestCheckOrgFlag(t *testing.T) {
 		t.Errorf("without --org: %d API calls, want 1", n)
 	}
 
-	// With --membership, --org is not sent: check says so.
+	// With --membership and --resource, --org must be the membership's
+	// organization: another one fails before the check (exit 2).
 	m := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_globex", "--membership", "om_alice")
+	if m.code != exitError || !strings.Contains(m.stderr, "another organization") {
+		t.Errorf("--membership, --resource, --org of another organization: exit %d, stderr %q; want 2 and the organization mismatch", m.code, m.stderr)
+	}
+	m = runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_acme", "--membership", "om_alice")
+	if m.code != exitOK {
+		t.Errorf("--membership, --resource, --org of its organization: exit %d, stderr %q; want 0", m.code, m.stderr)
+	}
+	// With --resource-id, --org is not sent: check says so.
+	m = runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_globex", "--membership", "om_alice")
 	if m.code != exitOK || !strings.Contains(m.stderr, "--org is not sent to the API") {
-		t.Errorf("--membership with --org: exit %d, stderr %q; want a note that --org is not sent", m.code, m.stderr)
+		t.Errorf("--membership, --resource-id with --org: exit %d, stderr %q; want a note that --org is not sent", m.code, m.stderr)
+	}
+}
+
+// TestCheckNotFound: a resource the API does not know is "denied: not
+// found", exit 1 (a deny), the same words on stdout, stderr and in --json.
+func TestCheckNotFound(t *testing.T) {
+	t.Parallel()
+	f, env := newFake(t)
+	for _, args := range [][]string{
+		{"--resource-id", "authz_resource_research", "--membership", "om_alice"}, // Globex's
+		{"--resource", "workspace:nope", "--membership", "om_alice"},
+		{"--resource", "workspace:nope", "--token", f.Session("om_alice")},
+		{"--resource", "workspace:eng", "--org", "org_acme", "--membership", "om_nobody"}, // learning its organization: 404
+	} {
+		t.Run(strings.Join(args[:2], " ")+" "+args[len(args)-1][:min(len(args[len(args)-1]), 10)], func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, env, "", append([]string{"check", "--permission", "workspace:view"}, args...)...)
+			want := "fgakit check: denied: not found: " + notFoundMeaning + " (the API answered 404)\n"
+			if r.code != exitNo || r.stdout != "denied: not found (api)\n" || r.stderr != want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1, %q, %q", r.code, r.stdout, r.stderr, "denied: not found (api)\n", want)
+			}
+			j := runCLI(t, env, "", append([]string{"check", "--json", "--permission", "workspace:view"}, args...)...)
+			var got checkResult
+			if err := json.Unmarshal([]byte(j.stdout), &got); err != nil || j.code != exitNo || got.Allowed || !got.NotFound || got.Source != "api" || got.Error != "" {
+				t.Errorf("--json: exit %d, %+v (%v); want 1, not_found true, source api", j.code, got, err)
+			}
+		})
 	}
 }
 
@@ -308,7 +347,7 @@ func TestCheckOrgFlag(t *testing.T) {
 // never prints it.
 func TestCheckUndecidedWording(t *testing.T) {
 	t.Parallel()
-	f, env := newFake(t)
+	f, _ := newFake(t)
 	badKey := map[string]string{"WORKOS_API_KEY": "sk_test_not_the_right_key", "WORKOS_BASE_URL": f.URL()}
 	tests := []struct {
 		name string
@@ -317,10 +356,6 @@ func TestCheckUndecidedWording(t *testing.T) {
 		want string // the whole stderr line starts so
 		hint string
 	}{
-		{"another organization's resource", env, []string{"--resource-id", "authz_resource_research", "--membership", "om_alice"},
-			"fgakit check: not allowed (could not decide: the API answered 404", "in another organization than the membership's"},
-		{"unknown external ID", env, []string{"--resource", "workspace:nope", "--membership", "om_alice"},
-			"fgakit check: not allowed (could not decide: the API answered 404", "does not exist"},
 		{"wrong API key", badKey, []string{"--resource", "workspace:eng", "--membership", "om_alice"},
 			"fgakit check: not allowed (could not decide: the API answered 401", "check WORKOS_API_KEY"},
 	}
@@ -341,5 +376,35 @@ func TestCheckUndecidedWording(t *testing.T) {
 				t.Errorf("--json: exit %d, %+v (%v); want 2, not allowed, error with the API status and %q", j.code, got, err, tt.hint)
 			}
 		})
+	}
+}
+
+// TestTokenVerifySkippedKeys: a JWKS entry the verifier cannot use is
+// reported on stderr, and the token signed by the good key still verifies.
+func TestTokenVerifySkippedKeys(t *testing.T) {
+	t.Parallel()
+	f, env := newFake(t)
+	good := f.Session("om_alice")
+	resp, err := http.Get(f.URL() + "/sso/jwks/" + f.ClientID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Keys []json.RawMessage }
+	err = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Keys = append(doc.Keys, json.RawMessage(`"not a key"`))
+	body, _ := json.Marshal(map[string]any{"keys": doc.Keys})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(body) }))
+	t.Cleanup(srv.Close)
+
+	r := runCLI(t, env, "", "token", "verify", "--jwks-url", srv.URL, good)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q; want 0", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "level=WARN") || !strings.Contains(r.stderr, "keys[1]") {
+		t.Errorf("stderr %q, want a warning naming the skipped entry keys[1]", r.stderr)
 	}
 }

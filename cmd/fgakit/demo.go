@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -123,11 +125,11 @@ func plural(n int, what string) string {
 func (d *demoRun) printf(format string, args ...any) { fmt.Fprintf(d.w, format, args...) }
 
 // expect prints a decision and notes when it is not the documented one.
-func (d *demoRun) expect(got authz.Decision, want bool, wantSource authz.Source) {
-	d.printf("   → %s, answered by %s\n", verdict(got.Allowed), got.Source)
-	if got.Allowed != want || got.Source != wantSource {
+func (d *demoRun) expect(got, want authz.Decision) {
+	d.printf("   → %s, answered by %s\n", got, got.Source)
+	if got != want {
 		d.surprises++
-		d.printf("   !! the documented answer is %s, answered by %s\n", verdict(want), wantSource)
+		d.printf("   !! the documented answer is %s, answered by %s\n", want, want.Source)
 	}
 }
 
@@ -137,18 +139,24 @@ var (
 	research    = authz.ResourceID("authz_resource_research").InOrganization("org_globex")
 )
 
+// demoProjects is the app's own table of Engineering's projects: external
+// ID → organization. legacy is a row the app has and WorkOS does not.
+var demoProjects = []string{"web", "api", "docs", "infra", "legacy"}
+
 func (d *demoRun) run(ctx context.Context) error {
 	d.printf(`fgakit demo: organization Acme → workspace Engineering → project Web
 
 Alice (om_alice) is a member of Acme. Her organization role, member, grants
 workspace:view organization-wide, so her session token carries it. She is
 also workspace-admin on Engineering, which grants project:edit on the
-projects below it. Bob (om_bob) is a member with no resource role.
-Globex, another organization, owns workspace Research.
+projects below it (Web, API, Docs, Infra). Bob (om_bob) is a member with no
+resource role. Globex, another organization, owns workspace Research.
 
 `)
 	d.takeCost() // the fake's own setup is not part of the demo
 	d.apiCalls = 0
+	allowedBy := func(s authz.Source) authz.Decision { return authz.Decision{Allowed: true, Source: s} }
+	deniedByAPI := authz.Decision{Source: authz.SourceAPI}
 
 	// 1. The session.
 	d.printf("1. Verify Alice's session token with the fake's JWKS\n")
@@ -168,66 +176,89 @@ Globex, another organization, owns workspace Research.
 	// 2. Organization-wide permission: the token answers.
 	d.printf("2. Can Alice view workspace Engineering? (workspace:view on workspace:eng,\n")
 	d.printf("   which the app's own records place in org_acme)\n")
-	if err := d.check(ctx, alice, "workspace:view", engineering.InOrganization("org_acme"), true, authz.SourceToken); err != nil {
+	if err := d.check(ctx, alice, "workspace:view", engineering.InOrganization("org_acme"), allowedBy(authz.SourceToken)); err != nil {
 		return fmt.Errorf("step 2: %w", err)
 	}
 	d.printf("   the token grants workspace:view across Acme, and the resource is named\n")
 	d.printf("   in Acme (InOrganization): no API call\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
-	// 3. Resource-scoped role: the API answers.
-	d.printf("3. Can Alice edit project Web? (project:edit on project:web)\n")
-	if err := d.check(ctx, alice, "project:edit", web, true, authz.SourceAPI); err != nil {
+	// 3. The same question without InOrganization: the API answers.
+	d.printf("3. The same question, workspace:eng named without its organization\n")
+	if err := d.check(ctx, alice, "workspace:view", engineering, allowedBy(authz.SourceAPI)); err != nil {
 		return fmt.Errorf("step 3: %w", err)
+	}
+	d.printf("   the token grants workspace:view, yet the API was asked: an external ID\n")
+	d.printf("   alone may be another organization's (Globex may have an eng too), and\n")
+	d.printf("   the token holds only for Acme; the API looks eng up in Alice's own\n")
+	d.printf("   organization. Name the organization from your records to save the call\n")
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 4. Resource-scoped role: the API answers.
+	d.printf("4. Can Alice edit project Web? (project:edit on project:web)\n")
+	if err := d.check(ctx, alice, "project:edit", web, allowedBy(authz.SourceAPI)); err != nil {
+		return fmt.Errorf("step 4: %w", err)
 	}
 	d.printf("   resource roles are never in the token; the API finds workspace-admin on\n")
 	d.printf("   Engineering, the parent of Web\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
-	// 4. Bob.
-	d.printf("4. Can Bob edit project Web?\n")
-	if err := d.check(ctx, bob, "project:edit", web, false, authz.SourceAPI); err != nil {
-		return fmt.Errorf("step 4: %w", err)
-	}
-	d.printf("   cost: %s\n\n", d.takeCost())
-
-	// 5. Many identical checks at once share one call.
-	d.printf("5. %d concurrent requests ask at once: can Alice edit project Web?\n", demoConcurrency)
-	if err := d.concurrent(ctx, alice); err != nil {
+	// 5. Bob.
+	d.printf("5. Can Bob edit project Web?\n")
+	if err := d.check(ctx, bob, "project:edit", web, deniedByAPI); err != nil {
 		return fmt.Errorf("step 5: %w", err)
 	}
 	d.printf("   cost: %s\n\n", d.takeCost())
 
-	// 6. Revocation is seen by the very next check.
-	d.printf("6. Revoke Alice's workspace-admin role on Engineering, then ask again:\n")
-	d.printf("   can Alice edit project Web?\n")
-	if err := d.revoke(ctx); err != nil {
+	// 6. Many identical checks at once share one call.
+	d.printf("6. %d concurrent requests ask at once: can Alice edit project Web?\n", demoConcurrency)
+	if err := d.concurrent(ctx, alice); err != nil {
 		return fmt.Errorf("step 6: %w", err)
 	}
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 7. A list filtered with one discovery listing.
+	d.printf("7. Which of Engineering's projects may Alice edit? The app's table lists\n")
+	d.printf("   %s; legacy is a row WorkOS does not know\n", strings.Join(demoProjects, ", "))
+	if err := d.filter(ctx, alice); err != nil {
+		return fmt.Errorf("step 7: %w", err)
+	}
+	d.printf("   ChildrenOf(Engineering): one discovery listing of the projects she may\n")
+	d.printf("   edit instead of a check per project; legacy, absent from it, is denied\n")
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 8. The middleware.
+	d.printf("8. The HTTP middleware guards GET /projects/{id} with project:edit\n")
+	if err := d.middleware(ctx); err != nil {
+		return fmt.Errorf("step 8: %w", err)
+	}
+	d.printf("   the resource function looks the project up in the app's table: an\n")
+	d.printf("   unknown one is answered 404 without an API call\n")
+	d.printf("   cost: %s\n\n", d.takeCost())
+
+	// 9. Revocation is seen by the very next check.
+	d.printf("9. Revoke Alice's workspace-admin role on Engineering, then ask again:\n")
+	d.printf("   can Alice edit project Web?\n")
+	if err := d.revoke(ctx); err != nil {
+		return fmt.Errorf("step 9: %w", err)
+	}
 	d.printf("   revoked: %s\n", d.takeCost())
-	if err := d.check(ctx, alice, "project:edit", web, false, authz.SourceAPI); err != nil {
-		return fmt.Errorf("step 6: %w", err)
+	if err := d.check(ctx, alice, "project:edit", web, deniedByAPI); err != nil {
+		return fmt.Errorf("step 9: %w", err)
 	}
 	d.printf("   current by default: no cache kept the old answer\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
-	// 7. The token answers only for its own organization.
-	d.printf("7. Can Alice view workspace Research, which belongs to Globex?\n")
+	// 10. The token answers only for its own organization.
+	d.printf("10. Can Alice view workspace Research, which belongs to Globex?\n")
 	d.printf("   (workspace:view on authz_resource_research in org_globex)\n")
-	got, err := d.client.Check(ctx, alice, "workspace:view", research)
-	switch {
-	case errors.Is(err, authz.ErrNotFound) && !got.Allowed:
-		d.printf("   → %s\n", notAllowed("the API answered 404"))
-		d.printf("     Research is not in Alice's organization, so for her membership it does\n")
-		d.printf("     not exist; an error is never an allow (fgakit check exits 2)\n")
-	case err != nil:
-		return fmt.Errorf("step 7: %w", err)
-	default:
-		d.expect(got, false, authz.SourceAPI)
+	if err := d.check(ctx, alice, "workspace:view", research, authz.Decision{Source: authz.SourceAPI, NotFound: true}); err != nil {
+		return fmt.Errorf("step 10: %w", err)
 	}
 	d.printf("   her token's workspace:view holds for Acme only, so the token layer did not\n")
-	d.printf("   answer and the API was asked\n")
-	d.questions++
+	d.printf("   answer. The API answered 404, \"not found\": the resource, the membership or\n")
+	d.printf("   the permission does not exist in the membership's organization, which is\n")
+	d.printf("   how another organization's resource looks. A deny: fgakit check exits 1\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
 	d.printf("In all: %d questions for %s, plus 1 to revoke a role.\n", d.questions, plural(d.apiCalls-1, "API call"))
@@ -235,13 +266,74 @@ Globex, another organization, owns workspace Research.
 	return nil
 }
 
-func (d *demoRun) check(ctx context.Context, c *token.Claims, permission string, r authz.ResourceRef, want bool, wantSource authz.Source) error {
+// filter asks which of the app's projects Alice may edit, with one
+// discovery listing under Engineering.
+func (d *demoRun) filter(ctx context.Context, alice *token.Claims) error {
+	d.questions += len(demoProjects)
+	ref := func(p string) authz.ResourceRef {
+		return authz.ExternalResource("project", p).InOrganization("org_acme")
+	}
+	editable, err := authz.Filter(ctx, d.client, alice, "project:edit", demoProjects, ref,
+		authz.ChildrenOf(engineering.InOrganization("org_acme")))
+	if err != nil {
+		return err
+	}
+	d.printf("   → %s\n", strings.Join(editable, ", "))
+	if want := demoProjects[:4]; strings.Join(editable, ",") != strings.Join(want, ",") {
+		d.surprises++
+		d.printf("   !! the documented answer is %s\n", strings.Join(want, ", "))
+	}
+	return nil
+}
+
+// middleware sends three requests through a Middleware: Alice and Bob on
+// Web, and Alice on a project the app does not know.
+func (d *demoRun) middleware(ctx context.Context) error {
+	known := map[string]bool{}
+	for _, p := range demoProjects[:4] {
+		known[p] = true
+	}
+	project := func(r *http.Request) (authz.ResourceRef, error) {
+		id := r.PathValue("id")
+		if !known[id] {
+			return authz.ResourceRef{}, authz.ErrNotFound // not in the app's table
+		}
+		return authz.ExternalResource("project", id).InOrganization("org_acme"), nil
+	}
+	mw := d.client.Middleware(d.verifier)
+	mux := http.NewServeMux()
+	mux.Handle("GET /projects/{id}", mw.RequireResource("project:edit", project)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "project %s", r.PathValue("id"))
+	})))
+	for _, tc := range []struct {
+		who, om, path string
+		want          int
+	}{
+		{"Alice", "om_alice", "/projects/web", http.StatusOK},
+		{"Bob", "om_bob", "/projects/web", http.StatusForbidden},
+		{"Alice", "om_alice", "/projects/nope", http.StatusNotFound},
+	} {
+		d.questions++
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+d.fake.Session(tc.om))
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		d.printf("   GET %-15s as %-5s → %d %s\n", tc.path, tc.who, rec.Code, http.StatusText(rec.Code))
+		if rec.Code != tc.want {
+			d.surprises++
+			d.printf("   !! the documented answer is %d\n", tc.want)
+		}
+	}
+	return nil
+}
+
+func (d *demoRun) check(ctx context.Context, c *token.Claims, permission string, r authz.ResourceRef, want authz.Decision) error {
 	d.questions++
 	got, err := d.client.Check(ctx, c, permission, r)
 	if err != nil {
 		return err
 	}
-	d.expect(got, want, wantSource)
+	d.expect(got, want)
 	return nil
 }
 

@@ -18,17 +18,23 @@
 //
 // serve prints its base URL as the first line on stdout and warns on stderr
 // when --addr is not a loopback address: the fake accepts any API key unless
-// --api-key is given, and mints session tokens for anyone. check's --org
+// --api-key is given, and mints session tokens for anyone. Its memory and
+// connections are bounded: it keeps a bounded log of calls
+// (authztest.DefaultCallLogSize calls, authztest.DefaultCallBodyLimit bytes
+// of each body) and drops slow and idle clients
+// (authztest.DefaultServerLimits). check's --org
 // names the resource's organization for --resource-id and --resource alike;
 // the token answers only for a resource named in its own organization.
 // `fgakit help` and `COMMAND -h` print to stdout.
 //
 // Exit status: 0 success (allowed, verified), 1 a negative answer (denied,
-// token rejected), 2 could not decide or bad usage. A question that could
-// not be decided — the API refused it (a 404 for another organization's or
-// an unknown resource, a 401 for a bad key), timed out or answered
-// malformed — is reported as "not allowed (could not decide: …)": never an
-// allow, and not a deny either.
+// token rejected), 2 could not decide or bad usage. A resource the API does
+// not know (its check answered 404: the resource, the membership or the
+// permission does not exist in the membership's organization, which is
+// also how another organization's resource looks) is "denied: not found",
+// exit 1. A question that could not be decided — the API refused it (a 401
+// for a bad key), timed out or answered malformed — is reported as "not
+// allowed (could not decide: …)": never an allow, and not a deny either.
 package main
 
 import (

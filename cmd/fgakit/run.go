@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
+
+	redactpkg "github.com/fgakit/fgakit/internal/redact"
 )
 
 // Exit statuses, the same for every subcommand.
@@ -53,6 +56,32 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+}
+
+// logger is where a command's key set reports what fails no single call:
+// the command's own stderr, warnings only. A failed JWKS fetch is left out —
+// a one-shot command reports it as its own error — so what remains is what
+// the error cannot say, such as JWKS entries skipped as unusable.
+func (e *env) logger() *slog.Logger {
+	return slog.New(cliLogHandler{slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})})
+}
+
+// cliLogHandler drops the key set's fetch-failure records.
+type cliLogHandler struct{ slog.Handler }
+
+func (h cliLogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "token: JWKS fetch failed" {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h cliLogHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return cliLogHandler{h.Handler.WithAttrs(a)}
+}
+
+func (h cliLogHandler) WithGroup(name string) slog.Handler {
+	return cliLogHandler{h.Handler.WithGroup(name)}
 }
 
 // run is the whole program: it parses args (without the program name), runs
@@ -125,16 +154,13 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
-// redact replaces every non-empty secret in s with "[redacted]". Errors from
-// fgakit's packages never contain secrets; this is a second line of defence
-// for messages from elsewhere (net/http, the environment).
+// redact removes every non-empty secret from s: whole, and any piece of 8
+// bytes or more, raw or escaped (package internal/redact), each run
+// replaced by "[REDACTED]". Errors from fgakit's packages never contain
+// secrets; this is a second line of defence for messages from elsewhere
+// (net/http, the environment). Redact before cutting a message short.
 func redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
+	return redactpkg.New(secrets...).Redact(s)
 }
 
 // newFlagSet returns a flag set for "fgakit <name>" that reports nothing by

@@ -317,7 +317,7 @@ func TestServeBadFixture(t *testing.T) {
 	  "organization_memberships": [{"id": "om_ghost", "user_id": "user_ghost", "organization_id": "org_nowhere"}]}`,
 			`organization_memberships[0] (id "om_ghost"): organization "org_nowhere" not found`},
 		{"misspelt key", "{\"resources\": [\n  {\"external_id\": \"eng\", \"parrent_resource_id\": \"x\"}\n]}",
-			`resources[0]: unknown field "parrent_resource_id" (in the entry at line 2, column 3)`},
+			`resources[0]: unknown field "parrent_resource_id" (line 2, column 26)`},
 		{"syntax error", "{\"organizations\": [\n  {\"id\": \"org_acme\",}\n]}",
 			`syntax error at line 2, column 21: invalid character '}'`},
 		{"empty file", "", `the input is empty`},

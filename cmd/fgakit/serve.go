@@ -139,6 +139,8 @@ func (e *env) serveSummary(f *authztest.Fake, path string, fx *authztest.Fixture
 	fmt.Fprintf(w, "  mint a token: fgakit token mint --url %s --membership om_…\n", f.URL())
 	fmt.Fprintf(w, "  faults:       POST %s/_fake/faults {\"status\":429,\"retry_after\":\"0\",\"times\":1}; DELETE clears them\n", f.URL())
 	fmt.Fprintf(w, "  clock:        POST %s/_fake/clock {\"advance\":\"10m\"} or {\"set\":\"2026-01-15T12:00:00Z\"}\n", f.URL())
+	fmt.Fprintf(w, "  events:       GET %s/events?events=organization_membership.updated,role.updated (every change emits one)\n", f.URL())
+	fmt.Fprintf(w, "  webhooks:     POST %s/webhook_endpoints {\"endpoint_url\":\"http://127.0.0.1:…\",\"events\":[…]} → the signing secret\n", f.URL())
 	fmt.Fprintf(w, "  check:        WORKOS_BASE_URL=%s WORKOS_API_KEY=… WORKOS_CLIENT_ID=%s fgakit check …\n", f.URL(), f.ClientID())
 	fmt.Fprintln(w, "  stop with Ctrl-C")
 }

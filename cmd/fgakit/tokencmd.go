@@ -73,7 +73,7 @@ func (e *env) tokenVerify(ctx context.Context, args []string) int {
 	if id == "" {
 		id = e.getenv("WORKOS_CLIENT_ID")
 	}
-	opts := []token.Option{token.WithBaseURL(e.baseURL())}
+	opts := []token.Option{token.WithBaseURL(e.baseURL()), token.WithLogger(e.logger())}
 	if *jwksURL != "" {
 		opts = append(opts, token.WithJWKSURL(*jwksURL))
 	} else if id == "" {

@@ -27,7 +27,9 @@ import {
   UnauthorizedException,
   GenericServerException,
   RateLimitExceededException,
+  SignatureVerificationException,
 } from '@workos-inc/node';
+import { createServer } from 'node:http';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -377,7 +379,9 @@ test('resources: the organization root is addressed by the organization ID and c
   assert.equal(root.resourceTypeSlug, 'organization');
   assert.equal(root.organizationId, ORG);
   assert.equal(root.parentResourceId, null);
-  // It cannot be deleted (WIRE §1.2); the fake answers 422 (authztest doc).
+  // It cannot be deleted (WIRE §1.2); the fake answers 403, a status the
+  // operation declares (authztest doc); the SDK has no class of its own for
+  // 403 and throws GenericServerException.
   await rejectsWith(
     workos.authorization.deleteResourceByExternalId({
       organizationId: ORG,
@@ -385,8 +389,8 @@ test('resources: the organization root is addressed by the organization ID and c
       externalId: ORG,
       cascadeDelete: true,
     }),
-    UnprocessableEntityException,
-    { status: 422 },
+    GenericServerException,
+    { status: 403, message: /cannot be deleted/ },
   );
 });
 
@@ -582,7 +586,8 @@ test('role assignments: assign and remove by body (ID and external ID) and by as
   });
   assert.equal(await canView(), false);
 
-  // The same role twice on the same resource is a conflict (authztest's choice; OAS lists no 409).
+  // The same role twice on the same resource is refused with 422: the
+  // operation declares no 409 (OAS: 201, 403, 404, 422).
   const dup = await workos.authorization.assignRole({
     organizationMembershipId: 'om_dave',
     roleSlug: 'workspace-viewer',
@@ -595,8 +600,8 @@ test('role assignments: assign and remove by body (ID and external ID) and by as
       resourceExternalId: 'sales',
       resourceTypeSlug: 'workspace',
     }),
-    ConflictException,
-    { status: 409, code: 'duplicate_role_assignment' },
+    UnprocessableEntityException,
+    { status: 422, message: /already has role/ },
   );
   await workos.authorization.removeRoleAssignment({ organizationMembershipId: 'om_dave', roleAssignmentId: dup.id });
 
@@ -1433,6 +1438,18 @@ test('errors: 422 is UnprocessableEntityException (two targets, bad limit)', asy
     UnprocessableEntityException,
     { status: 422 },
   );
+  // Even when both forms name the same resource (OAS x-mutually-exclusive-body-groups).
+  await rejectsWith(
+    workos.authorization.check({
+      organizationMembershipId: 'om_alice',
+      permissionSlug: 'project:view',
+      resourceId: 'authz_resource_web',
+      resourceExternalId: 'web',
+      resourceTypeSlug: 'project',
+    }),
+    UnprocessableEntityException,
+    { status: 422, message: /mutually exclusive/ },
+  );
   // Input limits (WIRE §1.2): name at most 48 characters, external_id ASCII only.
   await rejectsWith(
     workos.authorization.createResource({
@@ -1607,5 +1624,138 @@ test('clock: set and advance over HTTP move the iat of minted session tokens', a
   } finally {
     // Back to (a frozen copy of) the real time, so later session tokens verify.
     await control('POST', '/_fake/clock', { set: new Date().toISOString() });
+  }
+});
+
+// ---------------------------------------------------------------- events and webhooks
+
+test('events: listEvents returns the event of a change made through the SDK, paged with after', async () => {
+  const slug = 'events:probe';
+  await workos.authorization.createPermission({ slug, name: 'Probe', resourceTypeSlug: 'organization' });
+  const newest = await workos.events.listEvents({ events: ['permission.created'], limit: 1 });
+  assert.equal(newest.object, 'list');
+  assert.equal(newest.data.length, 1);
+  const ev = newest.data[0];
+  assert.equal(ev.event, 'permission.created');
+  assert.match(ev.id, /^event_/);
+  assert.match(ev.createdAt, ISO_MILLIS);
+  assert.equal(ev.data.object, 'permission');
+  assert.equal(ev.data.slug, slug);
+  assert.equal(ev.data.resourceTypeSlug, 'organization');
+  assert.equal(ev.data.system, false);
+
+  // Oldest first, one at a time: after moves to newer events, none repeats.
+  const seen = [];
+  let after;
+  for (let i = 0; i < 50; i++) {
+    const page = await workos.events.listEvents({ events: ['permission.created', 'organization.created'], order: 'asc', limit: 2, after });
+    seen.push(...page.data.map((e) => e.id));
+    after = page.listMetadata.after;
+    if (!after) break;
+  }
+  assert.equal(new Set(seen).size, seen.length, 'no event twice');
+  assert.deepEqual([...seen].sort(), seen, 'ascending IDs');
+  assert.equal(seen.at(-1), ev.id, 'the walk ends at the newest');
+
+  // Filtered by organization: a custom role of org_acme is listed there and
+  // not under another organization.
+  await workos.authorization.createOrganizationRole(ORG, { slug: 'org-events-probe', name: 'Probe', resourceTypeSlug: 'organization' });
+  const org = await workos.events.listEvents({ events: ['organization_role.created'], organizationId: ORG, limit: 1 });
+  assert.deepEqual(org.data.map((e) => [e.event, e.data.organizationId, e.data.slug]), [['organization_role.created', ORG, 'org-events-probe']]);
+  const other = await workos.events.listEvents({ events: ['organization_role.created'], organizationId: 'org_globex', limit: 100 });
+  assert.ok(other.data.every((e) => e.data.organizationId === 'org_globex'));
+
+  await rejectsWith(workos.events.listEvents({ events: ['permission.created'], limit: 101 }), UnprocessableEntityException, { status: 422 });
+  await rejectsWith(workos.events.listEvents({}), UnprocessableEntityException, { status: 422 });
+  await rejectsWith(workos.events.listEvents({ events: ['permission.created'], after: 'event_nope' }), UnprocessableEntityException, { status: 422 });
+});
+
+test('events: a demotion and a session revocation made through the SDK are listed with the SDK\'s own types', async () => {
+  const um = workos.userManagement;
+  const om = await um.createOrganizationMembership({ userId: 'user_events', organizationId: ORG });
+  await um.updateOrganizationMembership(om.id, { roleSlug: 'member' });
+  const { data } = await workos.post('/_fake/access_tokens', { organization_membership_id: om.id });
+  const sid = JSON.parse(Buffer.from(data.access_token.split('.')[1], 'base64url').toString()).sid;
+  await um.revokeSession({ sessionId: sid });
+
+  const list = await workos.events.listEvents({
+    events: ['organization_membership.created', 'organization_membership.updated', 'session.created', 'session.revoked'],
+    organizationId: ORG,
+    limit: 4,
+  });
+  assert.deepEqual(
+    list.data.map((e) => e.event),
+    ['session.revoked', 'session.created', 'organization_membership.updated', 'organization_membership.created'],
+  );
+  const [revoked, , updated] = list.data;
+  assert.equal(revoked.data.object, 'session');
+  assert.equal(revoked.data.id, sid);
+  assert.equal(revoked.data.userId, 'user_events');
+  assert.equal(revoked.data.status, 'revoked');
+  assert.match(revoked.data.endedAt, ISO_MILLIS);
+  assert.equal(updated.data.object, 'organization_membership');
+  assert.equal(updated.data.id, om.id);
+  assert.equal(updated.data.organizationId, ORG);
+  assert.deepEqual(updated.data.role, { slug: 'member' });
+  assert.equal(updated.data.status, 'active');
+  await um.deleteOrganizationMembership(om.id);
+});
+
+test('webhooks: an endpoint created through the SDK receives signed events that webhooks.constructEvent accepts', async () => {
+  // A receiver on this machine (the fake allows http on loopback hosts).
+  const received = [];
+  let notify;
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ body, sigHeader: req.headers['workos-signature'] });
+      res.writeHead(200).end();
+      if (notify) notify();
+    });
+  });
+  await new Promise((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${hook.address().port}/hooks`;
+  // The SDK checks the signature's time against Date.now(): run the fake's
+  // clock at the real time.
+  await control('POST', '/_fake/clock', { set: new Date().toISOString() });
+  let endpoint;
+  try {
+    endpoint = await workos.webhooks.createWebhookEndpoint({ endpointUrl: url, events: ['role.updated'] });
+    assert.equal(endpoint.object, 'webhook_endpoint');
+    assert.match(endpoint.id, /^we_/);
+    assert.match(endpoint.secret, /^whsec_/);
+    assert.equal(endpoint.status, 'enabled');
+    assert.deepEqual(endpoint.events, ['role.updated']);
+
+    const arrived = new Promise((resolve) => (notify = resolve));
+    await workos.authorization.updateEnvironmentRole('member', { name: 'Member (webhook)' });
+    await Promise.race([arrived, new Promise((_, reject) => setTimeout(() => reject(new Error('no webhook within 10 s')), 10_000))]);
+
+    assert.equal(received.length, 1, 'one event, of the subscribed type');
+    const { body, sigHeader } = received[0];
+    assert.match(sigHeader, /^t=\d+, v1=[0-9a-f]{64}$/);
+    // The raw body, as a webhook handler receives it, and the parsed object.
+    for (const payload of [body, JSON.parse(body)]) {
+      const ev = await workos.webhooks.constructEvent({ payload, sigHeader, secret: endpoint.secret });
+      assert.equal(ev.event, 'role.updated');
+      assert.match(ev.id, /^event_/);
+      assert.equal(ev.data.object, 'role');
+      assert.equal(ev.data.slug, 'member');
+      assert.ok(Array.isArray(ev.data.permissions));
+    }
+    // The same header with another secret, or over another body, is refused.
+    await assert.rejects(workos.webhooks.constructEvent({ payload: body, sigHeader, secret: 'whsec_wrong' }), SignatureVerificationException);
+    await assert.rejects(
+      workos.webhooks.constructEvent({ payload: body.replace('member', 'admin'), sigHeader, secret: endpoint.secret }),
+      SignatureVerificationException,
+    );
+    // The event is also in the Events API, with the same ID.
+    const listed = await workos.events.listEvents({ events: ['role.updated'], limit: 1 });
+    assert.equal(listed.data[0].id, JSON.parse(body).id);
+  } finally {
+    if (endpoint) await workos.webhooks.deleteWebhookEndpoint({ id: endpoint.id });
+    await new Promise((resolve) => hook.close(resolve));
   }
 });

@@ -1,0 +1,75 @@
+package authztest
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Defaults of the call log ([Fake.Calls], [WithCallLog]).
+const (
+	// DefaultCallLogSize is how many calls the log keeps: the most recent
+	// ones; older calls are dropped as new ones arrive.
+	DefaultCallLogSize = 10_000
+	// DefaultCallBodyLimit is how many bytes of each request body the log
+	// keeps; a longer body is cut there and the call is marked
+	// [Call.BodyTruncated]. The fake's own clients send bodies of a few
+	// hundred bytes.
+	DefaultCallBodyLimit = 4 << 10
+)
+
+// WithCallLog bounds the log of API calls ([Fake.Calls]): it keeps the
+// most recent calls (0 keeps none) and the first bodyBytes bytes of each
+// request body (0 keeps no body). Without it the log keeps
+// [DefaultCallLogSize] calls and [DefaultCallBodyLimit] bytes of each body,
+// so a long-running fake (`fgakit serve`) holds at most about
+// calls × bodyBytes of bodies whatever it is sent. A negative value fails
+// [New] or [NewServer].
+func WithCallLog(calls, bodyBytes int) Option {
+	return func(c *config) { c.logCalls, c.logBody, c.logSet = calls, bodyBytes, true }
+}
+
+// callLog is a ring of the most recent calls; f.mu guards it.
+type callLog struct {
+	size  int    // calls kept at most
+	body  int    // bytes of each body kept at most
+	ring  []Call // in arrival order from start, wrapping
+	start int    // index of the oldest call once ring is full
+}
+
+func newCallLog(cfg config) (callLog, error) {
+	l := callLog{size: DefaultCallLogSize, body: DefaultCallBodyLimit}
+	if cfg.logSet {
+		if cfg.logCalls < 0 || cfg.logBody < 0 {
+			return callLog{}, fmt.Errorf("authztest: WithCallLog(%d, %d): the number of calls and of body bytes must not be negative", cfg.logCalls, cfg.logBody)
+		}
+		l.size, l.body = cfg.logCalls, cfg.logBody
+	}
+	return l, nil
+}
+
+// add logs c, keeping at most l.body bytes of its body (copied, so the
+// request's own buffer is not kept alive).
+func (l *callLog) add(c Call) {
+	if l.size == 0 {
+		return
+	}
+	if len(c.Body) > l.body {
+		c.Body, c.BodyTruncated = c.Body[:l.body], true
+	}
+	c.Body = bytes.Clone(c.Body)
+	if len(l.ring) < l.size {
+		l.ring = append(l.ring, c)
+		return
+	}
+	l.ring[l.start] = c
+	l.start = (l.start + 1) % l.size
+}
+
+// all returns a copy of the logged calls, oldest first.
+func (l *callLog) all() []Call {
+	out := make([]Call, 0, len(l.ring))
+	out = append(out, l.ring[l.start:]...)
+	return append(out, l.ring[:l.start]...)
+}
+
+func (l *callLog) reset() { l.ring, l.start = nil, 0 }
