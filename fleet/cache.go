@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/cache"
 )
 
@@ -84,6 +85,8 @@ type Cache struct {
 	pending map[cache.Key]gens
 	forgets map[string]time.Time // membership ("" = all) → when a forget failed to reach Redis
 }
+
+var _ authz.Cache = (*Cache)(nil)
 
 // gens are the generations an entry is valid for.
 type gens struct {

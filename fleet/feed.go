@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fgakit/fgakit/authz"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -101,7 +102,7 @@ type FeedConfig struct {
 	// Limiter, when set, is waited on before each GET /events, so that
 	// the feed's requests count against the fleet's budget (pass the
 	// fleet's [Limiter]).
-	Limiter interface{ Wait(context.Context) error }
+	Limiter authz.Limiter
 	// Deliver receives every event, in order, on every instance: pass
 	// them to your events.State (events.ParseEvent, State.ApplyAll). An
 	// event may be delivered twice (after a failover or a Redis restart);

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/fgakit/fgakit/authz"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 )
@@ -25,6 +26,8 @@ type LimitConfig struct {
 	// Burst is how many requests the fleet may send at once after a quiet
 	// spell, on top of the steady rate (at least 1). In any window of w
 	// seconds the fleet sends at most PerMinute×w/60 + Burst requests.
+	// A new schedule (first use, Redis restarted empty) starts with its
+	// burst spent.
 	Burst int
 	// LocalPerMinute is this instance's budget while Redis is unavailable
 	// (its share: PerMinute divided by the number of instances, or less).
@@ -63,18 +66,26 @@ type Limiter struct {
 // microseconds. It returns the wait before the slot (0: now), or -1 when
 // that wait is longer than ARGV[3] (no slot is taken). Redis's own clock
 // is the only clock, so instances' clocks need not agree.
+//
+// A missing schedule (a new fleet, a Redis restarted empty, an hour
+// without requests) starts with its burst spent: the instances coming
+// back from their local buckets have just used their shares, and a fresh
+// burst on top would pass the budget plus one burst. The burst builds up
+// again at the steady rate.
 var gcra = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local period = tonumber(ARGV[1])
 local tau = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local v = redis.call('GET', KEYS[1])
+local tat = now + tau
+if v then tat = tonumber(v) end
 if tat < now then tat = now end
 local wait = tat - tau - now
 if wait < 0 then wait = 0 end
 if wait > tonumber(ARGV[3]) then return -1 end
 tat = tat + period
-redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
+redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 3600000)
 return math.floor(wait)
 `)
 
@@ -120,6 +131,10 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		case err == nil && wait < 0:
 			return ErrNoSlot
 		case err == nil:
+			// Keep the local bucket as spent as this instance's share
+			// would be, so a fall back starts with no more than what
+			// this instance did not use.
+			l.local.Allow()
 			return sleep(ctx, wait)
 		case callerDone(ctx):
 			<-ctx.Done()
@@ -155,6 +170,8 @@ func (l *Limiter) reserve(ctx context.Context) (time.Duration, error) {
 	}
 	return time.Duration(n) * time.Microsecond, nil
 }
+
+var _ authz.Limiter = (*Limiter)(nil)
 
 // sleep waits d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {

@@ -50,6 +50,7 @@ func TestLimiterSharesOneBudget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var ls []*Limiter
+			quiet(t, newFleet(t))
 			for range tc.instances {
 				// 60 a minute: one slot a second, so a test lasting well under a
 				// second sees the burst and at most one more.
@@ -64,6 +65,32 @@ func TestLimiterSharesOneBudget(t *testing.T) {
 				t.Errorf("%d instances × 10 calls got %d slots, want the fleet's burst %d (+1 if a second passed)", tc.instances, got, tc.burst)
 			}
 		})
+	}
+}
+
+// quiet sets the fleet's schedule as after a long quiet spell: the whole
+// burst is available.
+func quiet(t *testing.T, f *Fleet) {
+	t.Helper()
+	if err := f.rdb.Set(t.Context(), f.key("rate"), "0", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLimiterNewScheduleStartsWithItsBurstSpent(t *testing.T) {
+	t.Parallel()
+	// A new fleet, or a Redis restarted empty while the instances used
+	// their local shares: one slot now, then the steady rate (1 s).
+	var ls []*Limiter
+	for range 3 {
+		l, err := newFleet(t).NewLimiter(LimitConfig{PerMinute: 60, Burst: 10, LocalPerMinute: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+	}
+	if got := tryAll(t, ls, 5, 300*time.Millisecond); got != 1 {
+		t.Errorf("a new schedule gave %d slots at once, want 1", got)
 	}
 }
 

@@ -126,10 +126,7 @@ func simChild() int {
 	}
 	client, err := authz.New(cfg.APIKey, authz.WithBaseURL(cfg.BaseURL), authz.WithCache(shared),
 		authz.WithRetry(authz.RetryPolicy{}), // a refused slot is an answer here, not a retry
-		// The merged call's deadline is the one the limiter sees through
-		// the transport; authz.WithLimiter passes the caller's instead.
-		authz.WithCallTimeout(time.Second),
-		authz.WithHTTPClient(&http.Client{Transport: limitedTransport{lim, http.DefaultTransport}}))
+		authz.WithLimiter(lim))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -206,7 +203,7 @@ func simChild() int {
 				mu.Lock()
 				st.Checks++
 				switch {
-				case err != nil && (strings.Contains(err.Error(), ErrNoSlot.Error()) || errors.Is(err, context.DeadlineExceeded)):
+				case errors.Is(err, authz.ErrThrottled) || errors.Is(err, context.DeadlineExceeded):
 					st.Throttled++ // no slot before the deadline, or the deadline passed waiting for it
 				case err != nil:
 					st.Errors++
@@ -249,20 +246,6 @@ func simChild() int {
 	close(out)
 	outDone.Wait()
 	return 0
-}
-
-// limitedTransport waits on the fleet limiter before every HTTP attempt of
-// the Client, as authz.WithLimiter does.
-type limitedTransport struct {
-	l    *Limiter
-	base http.RoundTripper
-}
-
-func (t limitedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := t.l.Wait(r.Context()); err != nil {
-		return nil, err
-	}
-	return t.base.RoundTrip(r)
 }
 
 type quietLogger struct{}
@@ -421,11 +404,7 @@ func TestFleetSimulation(t *testing.T) {
 			}
 		}
 	}
-	evAPI := &eventsAPI{key: fake.APIKey()}
-	mux := http.NewServeMux()
-	mux.Handle("/events", evAPI)
-	mux.Handle("/", fake.Handler())
-	reqs := &requestLog{next: mux}
+	reqs := &requestLog{next: fake.Handler()}
 	srv := httptest.NewServer(reqs)
 	defer srv.Close()
 
@@ -484,13 +463,16 @@ func TestFleetSimulation(t *testing.T) {
 		sort.Ints(is)
 		return is
 	}
-	// eventReach adds an event and returns the time until every live child
-	// delivered it.
-	eventReach := func(om string) time.Duration {
+	// eventReach makes a change in the fake (the "member" role's
+	// permissions set again: role.updated, no access changes) and returns
+	// the time until every live child delivered its event.
+	eventReach := func() time.Duration {
 		t.Helper()
 		live := alive()
 		start := time.Now()
-		id := evAPI.add("organization_membership.updated", om)
+		fake.SetRolePermissions("", "member")
+		evs := fake.Events()
+		id := evs[len(evs)-1].ID
 		waitFor(20*time.Second, "every instance delivered "+id, func() bool {
 			for _, i := range live {
 				if _, ok := log.events[id][i]; !ok {
@@ -512,9 +494,9 @@ func TestFleetSimulation(t *testing.T) {
 
 	// Phase 1: load, and events reaching every instance.
 	var reach []time.Duration
-	for n := range 3 * int(scale) {
+	for range 3 * int(scale) {
 		time.Sleep(5 * time.Second) // the load runs meanwhile
-		reach = append(reach, eventReach(simOM(n)))
+		reach = append(reach, eventReach())
 	}
 	loadEnd := time.Now()
 
@@ -530,14 +512,14 @@ func TestFleetSimulation(t *testing.T) {
 	log.mu.Lock()
 	failover := time.Duration(log.leaders[nLeaders].at - killAt.UnixNano())
 	log.mu.Unlock()
-	afterFailover := eventReach("om_failover")
+	afterFailover := eventReach()
 
 	// Phase 3: Redis stopped, then restarted on the same port.
 	time.Sleep(2 * time.Second)
 	downAt := time.Now()
 	rs.stop()
 	time.Sleep(2 * time.Second)
-	duringOutage := eventReach("om_outage") // by each instance's own polling
+	duringOutage := eventReach() // by each instance's own polling
 	time.Sleep(6*time.Second*scale - 2*time.Second)
 	upAt := time.Now()
 	rs, err = startRedisOn(bin, port)
@@ -559,7 +541,7 @@ func TestFleetSimulation(t *testing.T) {
 		return true
 	})
 	recovered := time.Now()
-	afterRestart := eventReach("om_restart")
+	afterRestart := eventReach()
 	time.Sleep(5 * time.Second)
 	end := time.Now()
 	for _, i := range alive() {
