@@ -81,6 +81,16 @@
 // has without a forget. Keep the TTL short, and keep the fleet secret out
 // of Redis and away from the API key.
 //
+// # Priorities
+//
+// The limiter has one queue: the feed's GET /events (12 a minute, 0.2 %
+// of the budget) waits in line with the checks, at most as far ahead as
+// the checks' deadlines book the schedule (1 s in the simulation, see
+// BENCHMARKS.md). That was measured as the only cost of having no
+// priorities, so there are none; a background job that lists at length
+// should use its own Client with a lower LocalPerMinute and a short
+// deadline per call, so it fails fast rather than booking the schedule.
+//
 // # Limits
 //
 // The limiter's schedule lives in Redis's clock (TIME), so instances'
