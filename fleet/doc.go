@@ -87,9 +87,10 @@
 // of the budget) waits in line with the checks, at most as far ahead as
 // the checks' deadlines book the schedule (1 s in the simulation, see
 // BENCHMARKS.md). That was measured as the only cost of having no
-// priorities, so there are none; a background job that lists at length
-// should use its own Client with a lower LocalPerMinute and a short
-// deadline per call, so it fails fast rather than booking the schedule.
+// priorities, so there are none. A slot is reserved up to the caller's
+// deadline ahead: give a background job's calls short deadlines, so that
+// it fails fast instead of booking the schedule far ahead of the
+// interactive checks.
 //
 // # Limits
 //
