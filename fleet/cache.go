@@ -33,7 +33,9 @@ type CacheConfig struct {
 	// front of Redis: answers read from Redis or stored are also kept in
 	// process for LocalTTL, and it is the fallback while Redis is
 	// unavailable. An answer may then be as old as TTL + LocalTTL, which
-	// must stay within cache.MaxTTL. Without it (the default), every check
+	// must stay within cache.MaxTTL, and a forget made on another instance
+	// reaches this instance's LRU only through the event feed (its Client
+	// then forgets too) or after LocalTTL. Without it (the default), every check
 	// that is not in Redis asks the API, and so does every check while
 	// Redis is unavailable.
 	LocalSize int

@@ -38,7 +38,9 @@
 // membership or purging is one INCR. The feed costs the fleet one GET
 // /events per poll interval (12 a minute by default), not one per
 // instance; each instance holds one blocking XREAD, and the leader one
-// renewal every Lease/3.
+// renewal every Lease/3. An event about a membership makes every
+// instance's Client forget it: one INCR per instance (the same counter;
+// harmless, and the instances need not agree on who writes it).
 //
 // # Fail safe
 //
