@@ -30,6 +30,10 @@
 //     concurrent identical checks.
 //   - [github.com/fgakit/fgakit/cache] is the optional, very short decision
 //     cache. It is off by default, because answers must be current.
+//   - [github.com/fgakit/fgakit/events] consumes WorkOS events (the Events
+//     API or signed webhooks) so that the token layer stops answering for
+//     claims a change has made wrong and revoked sessions are refused
+//     (authz.WithFreshness, token.WithRevocationCheck).
 //   - [github.com/fgakit/fgakit/authztest] is Fake, an in-memory WorkOS FGA
 //     served over the real HTTP wire protocol, so your tests run the production
 //     client offline.

@@ -1,6 +1,8 @@
 package fgakit_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/fgakit/fgakit/internal/readmecheck"
@@ -20,6 +22,7 @@ const readmePrelude = `import (
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
 	"github.com/fgakit/fgakit/cache"
+	"github.com/fgakit/fgakit/events"
 	"github.com/fgakit/fgakit/token"
 )
 
@@ -34,6 +37,7 @@ var (
 	_ = authz.New
 	_ = authztest.New
 	_ = cache.New
+	_ = events.NewState
 	_ = token.NewVerifier
 )
 
@@ -43,6 +47,7 @@ type Project struct{ ID, ExternalID, OrganizationID, OrgID string }
 var (
 	ctx             context.Context
 	apiKey          string
+	webhookSecret   string
 	clientID        string
 	accessToken     string
 	userID, orgID   string
@@ -60,7 +65,7 @@ var (
 func render(v ...any) {}
 `
 
-// TestREADMESnippets compiles and vets every Go snippet of README.md as a
+// TestREADMESnippets compiles every Go snippet of README.md as a
 // user would paste it.
 func TestREADMESnippets(t *testing.T) {
 	t.Parallel()
@@ -68,4 +73,34 @@ func TestREADMESnippets(t *testing.T) {
 		t.Skip("runs the go command")
 	}
 	readmecheck.Check(t, "README.md", ".", readmePrelude)
+}
+
+// TestPackageDocSnippets compiles the code blocks of the package docs that
+// a user pastes whole (go doc's first screen), with the README's prelude
+// plus the names they take as given.
+func TestPackageDocSnippets(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	root, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []readmecheck.Snippet
+	for _, file := range []string{"authztest/doc.go", "token/doc.go"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snippets, err := readmecheck.ParseDoc(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snippets) == 0 {
+			t.Fatalf("%s has no code block", file)
+		}
+		all = append(all, snippets...)
+	}
+	readmecheck.CheckSnippets(t, root, all, readmePrelude+"\nvar rawAccessToken string\n")
 }

@@ -33,6 +33,10 @@ import (
 // this request: Check does not verify them again, nor look at their
 // expiry.
 //
+// With [WithFreshness], the token layer does not answer for claims the
+// [Freshness] calls stale (a change since they were issued): the API is
+// asked instead, and the Decision has TokenStale set.
+//
 // A deny is a Decision with Allowed false and a nil error. A 404 of the
 // check call is a deny too, with NotFound set ([Decision.NotFound]): the
 // membership, the resource or the permission does not exist in the
@@ -98,8 +102,12 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if c.isClosed.Load() {
 		return Decision{}, ErrClosed // even where the token alone would answer: Close means no more answers
 	}
-	if c.Token().Allows(claims, permission, r) {
-		return Decision{Allowed: true, Source: SourceToken}, nil
+	stale := false
+	if tokenAllows(claims, permission, r) {
+		if f := c.cfg.freshness; f == nil || !f.Stale(claims, permission) {
+			return Decision{Allowed: true, Source: SourceToken}, nil
+		}
+		stale = true // a change since iat: ask the API
 	}
 	if namesOtherOrganization(claims, r) {
 		return Decision{}, ErrOrganizationMismatch
@@ -110,7 +118,9 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	// r names the claims' organization or none (namesOtherOrganization), and
 	// the claims' membership is in the claims' organization: no need to
 	// learn the membership's organization.
-	return c.res.checkSameOrg(ctx, claims.OrganizationMembershipID, permission, r, opts)
+	d, err := c.res.checkSameOrg(ctx, claims.OrganizationMembershipID, permission, r, opts)
+	d.TokenStale = stale
+	return d, err
 }
 
 // check answers k from the request memo, the cache, or the API — the API

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -186,4 +189,52 @@ func jsonCursor(c string) string {
 		return "null"
 	}
 	return fmt.Sprintf("%q", c)
+}
+
+// TestIteratorCursorErrorsHoldNoKey: the error that ends an iterator at a
+// repeated cursor does not quote the cursor, so a server that echoes the
+// API key in list_metadata.after (stalled, or in a cycle of two) never
+// puts the key, or 8 bytes of it, in the error text.
+func TestIteratorCursorErrorsHoldNoKey(t *testing.T) {
+	t.Parallel()
+	const key = "sk_test_a1b2c3d4e5f6g7h8i9j0k1l2m3n4"
+	tests := []struct {
+		name   string
+		cursor func(after, key string) string // the next cursor, from the one requested
+	}{
+		{"stalled", func(string, key string) string { return key }},
+		{"cycle of two", func(after, key string) string {
+			if after == "A"+key {
+				return "B" + key
+			}
+			return "A" + key
+		}},
+	}
+	for _, tt := range tests {
+		for _, it := range everyIterator {
+			t.Run(tt.name+"/"+it.name, func(t *testing.T) {
+				t.Parallel()
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					next := tt.cursor(r.URL.Query().Get("after"), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+					fmt.Fprintf(w, `{"object":"list","data":[],"list_metadata":{"after":%q,"before":null}}`, next)
+				}))
+				defer srv.Close()
+				c, err := authz.New(key, authz.WithBaseURL(srv.URL))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				_, err = it.run(t, t.Context(), c, authz.ListOptions{})
+				if !errors.Is(err, authz.ErrMalformedResponse) {
+					t.Fatalf("err = %v, want ErrMalformedResponse", err)
+				}
+				for i := 0; i+8 <= len(key); i++ {
+					if strings.Contains(err.Error(), key[i:i+8]) {
+						t.Fatalf("error text %q holds %q of the API key", err, key[i:i+8])
+					}
+				}
+			})
+		}
+	}
 }

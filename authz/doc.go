@@ -146,6 +146,16 @@
 // belongs to another organization; the Client learns a membership's
 // organization with one GET the first time and keeps it.
 //
+// # Freshness
+//
+// A token's claims are as old as its iat. [WithFreshness] takes a
+// [Freshness] —
+// [github.com/fgakit/fgakit/events.State], fed by WorkOS events — and the
+// token layer then declines claims issued at or before a change that
+// touches them: the API is asked (one call) and the [Decision] says
+// TokenStale. A change also forgets cache and memo answers it may have
+// made wrong. Without one, the token is trusted until it expires.
+//
 // # HTTP middleware
 //
 // [Client.Middleware] guards net/http handlers: it verifies the session
@@ -158,7 +168,7 @@
 // ([WriteTextError] by default, [WriteJSONError] for an API), from a
 // [*RejectError] with the status and the reason. Handlers, and already the
 // resource function, get the claims with [ClaimsFromContext]. Nested
-// Middlewares each hold the request to their own verifier.
+// Middlewares each hold the request to their own verifier and token source.
 //
 // # Request memos over long requests
 //

@@ -62,7 +62,7 @@ func (c *Client) ListGroupRoleAssignments(ctx context.Context, groupID string, o
 }
 
 // AssignGroupRole gives every member of a group the role roleSlug on target
-// (the zero Resource: on the organization itself): POST
+// (the zero ResourceRef: on the organization itself): POST
 // /authorization/groups/{group_id}/role_assignments, 201, with an
 // Idempotency-Key. The real API may apply it to the members
 // asynchronously. Documented errors: 403, 404, 409
@@ -131,7 +131,7 @@ func (c *Client) ReplaceGroupRoleAssignments(ctx context.Context, groupID string
 	return out.Data, nil
 }
 
-// RemoveGroupRole takes the role roleSlug on target (the zero Resource: on
+// RemoveGroupRole takes the role roleSlug on target (the zero ResourceRef: on
 // the organization itself) away from a group: DELETE
 // /authorization/groups/{group_id}/role_assignments with a JSON body, 204;
 // 404 if no assignment matches. Documented errors: 403, 404, 422.

@@ -47,11 +47,13 @@ import (
 // context ([ClaimsFromContext]) and a request memo ([cache.WithMemo]), so
 // repeated checks in the handler are answered once.
 //
-// Middlewares compose: each holds the request to its own verifier. An
-// inner Middleware built with the same [*token.Verifier] as an outer one
-// reuses the outer one's claims; one with another verifier (another
-// environment, issuer or client ID) verifies the token again and rejects
-// what its verifier rejects.
+// Middlewares compose: each holds the request to its own verifier and its
+// own token source. An inner Middleware built with the same
+// [*token.Verifier] as an outer one, that reads the same token, reuses the
+// outer one's claims; one with another verifier (another environment,
+// issuer or client ID), or that reads another token (a cookie, see
+// [TokenFromCookie], where the outer one read the Authorization header),
+// verifies its own token and rejects what its verifier rejects.
 type Middleware struct {
 	c          *Client
 	v          *token.Verifier
@@ -82,8 +84,9 @@ func TokenFromCookie(name string) MiddlewareOption {
 // on it with [errors.Is]:
 //
 //   - [ErrNoSessionToken] (401): the request carries no token;
-//   - the token package's sentinels, such as [token.ErrExpired] (401) or
-//     [token.ErrKeySetUnavailable] (503): the token was rejected;
+//   - the token package's sentinels, such as [token.ErrExpired] or
+//     [token.ErrSessionRevoked] (401) or [token.ErrKeySetUnavailable]
+//     (503): the token was rejected;
 //   - [ErrDenied] (403): the session may not use the permission; it also
 //     matches [ErrNotFound] when the API said the resource does not exist
 //     ([Decision.NotFound]);
@@ -131,9 +134,10 @@ type RejectError struct {
 	// (or what a resource function chose).
 	Status int
 	// RetryAfter is how long the WorkOS API asked to wait (its Retry-After)
-	// when the check failed with such an answer, zero otherwise. The
-	// default handlers send it as Retry-After, in whole seconds rounded up,
-	// with a 503.
+	// when the check failed with such an answer, zero otherwise; a
+	// resource function's RejectError may set its own. The default
+	// handlers send it as Retry-After, in whole seconds rounded up, with a
+	// 503 or a 429.
 	RetryAfter time.Duration
 	// Err is the reason; see [OnReject] for the list. It never holds the
 	// token or the API key.
@@ -176,12 +180,14 @@ func (e *RejectError) Code() string {
 }
 
 // writeHeaders sets the headers every answer of a rejection carries:
-// WWW-Authenticate: Bearer on a 401, Retry-After on a 503 with RetryAfter.
+// WWW-Authenticate: Bearer on a 401, Retry-After on a 503 or a 429 (the
+// statuses it is defined for, RFC 9110 §10.2.3 and RFC 6585 §4) with
+// RetryAfter.
 func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 	switch e.Status {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer`)
-	case http.StatusServiceUnavailable:
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 		if e.RetryAfter > 0 {
 			// Whole seconds, rounded up, without the overflow of adding
 			// a second to the longest duration.
@@ -195,9 +201,9 @@ func (e *RejectError) writeHeaders(w http.ResponseWriter) {
 }
 
 // WriteTextError answers a rejection with the bare status text as
-// text/plain ("Forbidden\n"), WWW-Authenticate: Bearer on a 401 and the
-// API's Retry-After on a 503. It is the [Middleware]'s default error
-// handler.
+// text/plain ("Forbidden\n"), WWW-Authenticate: Bearer on a 401 and
+// RejectError.RetryAfter as Retry-After on a 503 or a 429. It is the
+// [Middleware]'s default error handler.
 func WriteTextError(w http.ResponseWriter, _ *http.Request, e *RejectError) {
 	e.writeHeaders(w)
 	http.Error(w, http.StatusText(e.Status), e.Status)
@@ -248,12 +254,14 @@ func bearerToken(r *http.Request) string {
 
 type claimsKey struct{}
 
-// verified is what a Middleware puts in a request's context: the claims and
-// the verifier that accepted them, so that an inner Middleware with another
-// verifier does not take them on trust.
+// verified is what a Middleware puts in a request's context: the claims,
+// the verifier that accepted them and the token they came from, so that an
+// inner Middleware with another verifier, or one that reads its token from
+// elsewhere (TokenFromCookie), does not take them on trust.
 type verified struct {
 	claims *token.Claims
 	by     *token.Verifier
+	raw    string
 }
 
 // ClaimsFromContext returns the verified claims the [Middleware] put in a
@@ -281,7 +289,10 @@ func (m *Middleware) RequireSession(next http.Handler) http.Handler {
 
 // RequirePermission lets through requests whose session grants permission
 // organization-wide (the token layer, no API call); others get 403. Once the
-// Client is closed it answers 503 ([ErrClosed]), as every check does.
+// Client is closed it answers 503 ([ErrClosed]), as every check does. With
+// a [Freshness] that calls the token stale, the API is asked (one call) for
+// the permission on the organization's root resource, and the request is
+// answered as [Middleware.RequireResource] would.
 func (m *Middleware) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -293,8 +304,15 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 				m.reject(w, r, http.StatusServiceUnavailable, ErrClosed)
 				return
 			}
-			if !m.c.Token().HasPermission(ClaimsFromContext(r.Context()), permission) {
+			claims := ClaimsFromContext(r.Context())
+			if !claims.HasPermission(permission) {
 				m.reject(w, r, http.StatusForbidden, ErrDenied)
+				return
+			}
+			if m.c.Token().stale(claims, permission) {
+				// A change since the token was issued: ask the API about
+				// the organization root, as Check does.
+				m.check(w, r, next, permission, ExternalResource(orgRootType, claims.OrganizationID))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -356,28 +374,34 @@ func (m *Middleware) RequireResource(permission string, resource func(*http.Requ
 				m.reject(w, r, http.StatusBadRequest, err)
 				return
 			}
-			d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
-			switch {
-			case err == nil && d.Allowed:
-				next.ServeHTTP(w, r)
-			case err == nil && d.NotFound:
-				m.reject(w, r, http.StatusForbidden, errDeniedNotFound)
-			case err == nil:
-				m.reject(w, r, http.StatusForbidden, ErrDenied)
-			case errors.Is(err, token.ErrNoMembership), errors.Is(err, ErrOrganizationMismatch):
-				// No membership, or another organization's resource:
-				// nothing to allow.
-				m.reject(w, r, http.StatusForbidden, err)
-			case errors.Is(err, ErrInvalidInput):
-				m.reject(w, r, http.StatusBadRequest, err)
-			default:
-				re := &RejectError{Status: http.StatusServiceUnavailable, Err: err}
-				if ae := (*APIError)(nil); errors.As(err, &ae) {
-					re.RetryAfter = ae.RetryAfter
-				}
-				m.rejectWith(w, r, re)
-			}
+			m.check(w, r, next, permission, res)
 		})
+	}
+}
+
+// check lets r through to next when [Client.Check] allows permission on
+// res, and answers 403, 400 or 503 otherwise.
+func (m *Middleware) check(w http.ResponseWriter, r *http.Request, next http.Handler, permission string, res ResourceRef) {
+	d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
+	switch {
+	case err == nil && d.Allowed:
+		next.ServeHTTP(w, r)
+	case err == nil && d.NotFound:
+		m.reject(w, r, http.StatusForbidden, errDeniedNotFound)
+	case err == nil:
+		m.reject(w, r, http.StatusForbidden, ErrDenied)
+	case errors.Is(err, token.ErrNoMembership), errors.Is(err, ErrOrganizationMismatch):
+		// No membership, or another organization's resource:
+		// nothing to allow.
+		m.reject(w, r, http.StatusForbidden, err)
+	case errors.Is(err, ErrInvalidInput):
+		m.reject(w, r, http.StatusBadRequest, err)
+	default:
+		re := &RejectError{Status: http.StatusServiceUnavailable, Err: err}
+		if ae := (*APIError)(nil); errors.As(err, &ae) {
+			re.RetryAfter = ae.RetryAfter
+		}
+		m.rejectWith(w, r, re)
 	}
 }
 
@@ -397,13 +421,14 @@ var errDeniedNotFound = fmt.Errorf("%w: %w", ErrDenied, ErrNotFound)
 
 // session verifies the request's token and returns the request with the
 // claims and a memo in its context, or answers 401/503 and returns false.
-// Claims an outer Middleware verified with the same verifier are reused;
-// any other verifier's are not trusted, and the token is verified again.
+// Claims an outer Middleware verified with the same verifier, from the
+// token this Middleware reads, are reused; any other claims are not
+// trusted, and this Middleware's own token is verified.
 func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	if v, _ := r.Context().Value(claimsKey{}).(*verified); v != nil && v.by == m.v {
-		return r, true // an outer Middleware with this verifier verified it
-	}
 	raw := m.tokenOf(r)
+	if v, _ := r.Context().Value(claimsKey{}).(*verified); v != nil && v.by == m.v && v.raw == raw && raw != "" {
+		return r, true // an outer Middleware with this verifier verified this token
+	}
 	if raw == "" {
 		m.reject(w, r, http.StatusUnauthorized, ErrNoSessionToken)
 		return r, false
@@ -417,7 +442,7 @@ func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Requ
 		m.reject(w, r, status, err)
 		return r, false
 	}
-	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, &verified{claims: claims, by: m.v})
+	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, &verified{claims: claims, by: m.v, raw: raw})
 	return r.WithContext(ctx), true
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
@@ -49,6 +50,8 @@ func TestMiddlewareErrorHandlerAndResourceFunction(t *testing.T) {
 		switch {
 		case id == "gone-for-good":
 			return authz.ResourceRef{}, &authz.RejectError{Status: http.StatusGone, Err: errors.New("archived")}
+		case id == "busy":
+			return authz.ResourceRef{}, &authz.RejectError{Status: http.StatusTooManyRequests, RetryAfter: 2500 * time.Millisecond, Err: errors.New("the app's own rate limit")}
 		case !known[id]:
 			return authz.ResourceRef{}, authz.ErrNotFound // the app's own table has no such project
 		}
@@ -70,6 +73,8 @@ func TestMiddlewareErrorHandlerAndResourceFunction(t *testing.T) {
 		{"resource function: not found, no call", false, "/projects/p404", alice, nil, answer{404, text, "", "Not Found\n"}, 0},
 		{"resource function: not found, JSON", true, "/projects/p404", alice, nil, answer{404, js, "", `{"error":"not_found","message":"Not Found"}` + "\n"}, 0},
 		{"resource function: its own status", true, "/projects/gone-for-good", alice, nil, answer{410, js, "", `{"error":"gone","message":"Gone"}` + "\n"}, 0},
+		{"resource function: 429 with its wait", false, "/projects/busy", alice, nil, answer{429, text, "3", "Too Many Requests\n"}, 0},
+		{"resource function: 429 with its wait, JSON", true, "/projects/busy", alice, nil, answer{429, js, "3", `{"error":"too_many_requests","message":"Too Many Requests"}` + "\n"}, 0},
 		{"the API does not know it: 403, JSON", true, "/projects/authz_resource_gone", alice, nil, answer{403, js, "", `{"error":"forbidden","message":"Forbidden"}` + "\n"}, 1},
 		{"no session, JSON", true, "/projects/" + ws1p, "", nil, answer{401, js, "", `{"error":"unauthorized","message":"Unauthorized"}` + "\n"}, 0},
 		{"503 forwards Retry-After", false, "/projects/" + ws1p, alice, &authztest.Fault{Status: 503, RetryAfter: "7"}, answer{503, text, "7", "Service Unavailable\n"}, 1},
@@ -206,5 +211,56 @@ func TestMemoSharedByTwoEnvironments(t *testing.T) {
 	want := []authz.Decision{{Source: authz.SourceAPI}, {Allowed: true, Source: authz.SourceAPI}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decisions prod, staging (-want +got):\n%s", diff)
+	}
+}
+
+// A nested Middleware with the same verifier reuses the outer one's claims
+// only for the token it would read itself: an inner Middleware that reads
+// the Authorization header, inside one that reads a cookie, does not let
+// through a request that carries the session in the cookie alone (a
+// bearer-only API route would otherwise accept cookie sessions, and with
+// them cross-site requests), nor one whose header holds another token.
+func TestNestedMiddlewaresReadTheirOwnToken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.f.Client()
+	v := w.f.Verifier()
+	hello := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.WriteString(rw, authz.ClaimsFromContext(r.Context()).OrganizationMembershipID)
+	})
+	cookie := c.Middleware(v, authz.TokenFromCookie("session"))
+	bearer := c.Middleware(v)
+	alice, bob := w.f.Session("om_alice"), w.f.Session("om_bob")
+	tests := []struct {
+		name           string
+		h              http.Handler
+		cookie, header string
+		want           answer
+	}{
+		{"cookie outside, bearer inside, cookie only", cookie.RequireSession(bearer.RequireSession(hello)), alice, "", answer{Status: 401}},
+		{"cookie outside, bearer inside, both the same token", cookie.RequireSession(bearer.RequireSession(hello)), alice, alice, answer{Status: 200, Body: "om_alice"}},
+		{"cookie outside, bearer inside, another token in the header", cookie.RequireSession(bearer.RequireSession(hello)), alice, bob, answer{Status: 200, Body: "om_bob"}},
+		{"bearer outside, cookie inside, header only", bearer.RequireSession(cookie.RequireSession(hello)), "", alice, answer{Status: 401}},
+		{"bearer twice", bearer.RequireSession(bearer.RequireSession(hello)), "", alice, answer{Status: 200, Body: "om_alice"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.header)
+			}
+			if tt.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: "session", Value: tt.cookie})
+			}
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, req)
+			got := answer{Status: rec.Code}
+			if rec.Code == 200 {
+				got.Body = rec.Body.String()
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

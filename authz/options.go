@@ -26,6 +26,7 @@ type config struct {
 	limiter     Limiter
 	retryBudget RetryBudget
 	cache       Cache
+	freshness   Freshness
 	memoMaxAge  time.Duration
 
 	// Test seams (unexported, set by tests of this package only).

@@ -221,11 +221,12 @@ func listAll[T any](ctx context.Context, c *Client, path string, inputErr error,
 				return
 			}
 			if next == q.Get(param) {
-				yield(zero, fmt.Errorf("%w: list cursor %q did not advance", ErrMalformedResponse, c.clean(next, 100)))
+				// The cursor is the server's text: never quoted (it may echo the key).
+				yield(zero, fmt.Errorf("%w: the list's %s cursor did not advance", ErrMalformedResponse, param))
 				return
 			}
 			if _, again := requested[next]; again {
-				yield(zero, fmt.Errorf("%w: list cursor %q was already requested (the list's cursors go round in a cycle)", ErrMalformedResponse, c.clean(next, 100)))
+				yield(zero, fmt.Errorf("%w: the list's %s cursor names a page already requested (its cursors go round in a cycle)", ErrMalformedResponse, param))
 				return
 			}
 			requested[next] = struct{}{}
@@ -309,7 +310,7 @@ type resourceTarget struct {
 }
 
 // targetOf validates r and returns it as a body target. With orgIfZero, the
-// zero Resource is allowed and yields the empty target.
+// zero ResourceRef is allowed and yields the empty target.
 func targetOf(arg string, r ResourceRef, orgIfZero bool) (resourceTarget, error) {
 	if orgIfZero && r == (ResourceRef{}) {
 		return resourceTarget{}, nil

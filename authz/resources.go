@@ -61,7 +61,7 @@ type CreateResourceParams struct {
 	// OrganizationID (required) is the organization the resource belongs to.
 	OrganizationID string
 	// Parent is the parent resource, by ID or by type and external ID (the
-	// API looks it up in OrganizationID). The zero Resource makes the
+	// API looks it up in OrganizationID). The zero ResourceRef makes the
 	// organization the parent.
 	Parent ResourceRef
 }
@@ -104,7 +104,7 @@ type ListResourcesOptions struct {
 	ResourceExternalID string
 	// Parent filters by parent: by ID (parent_resource_id), or by type and
 	// external ID (parent_resource_type_slug and parent_external_id). The
-	// zero Resource does not filter.
+	// zero ResourceRef does not filter.
 	Parent ResourceRef
 	ListOptions
 }

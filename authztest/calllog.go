@@ -3,6 +3,7 @@ package authztest
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // Defaults of the call log ([Fake.Calls], [WithCallLog]).
@@ -16,6 +17,12 @@ const (
 	// hundred bytes.
 	DefaultCallBodyLimit = 4 << 10
 )
+
+// callURLLimit is how many bytes of a call's path, and of its query, the
+// log keeps. A WorkOS API path or query is far shorter; the server lets a
+// request line of up to its header limit (64 KiB) through, so without a cut
+// a full log of such calls would hold hundreds of megabytes.
+const callURLLimit = 2 << 10
 
 // WithCallLog bounds the log of API calls ([Fake.Calls]): it keeps the
 // most recent calls (0 keeps none) and the first bodyBytes bytes of each
@@ -57,12 +64,22 @@ func (l *callLog) add(c Call) {
 		c.Body, c.BodyTruncated = c.Body[:l.body], true
 	}
 	c.Body = bytes.Clone(c.Body)
+	c.Path, c.Query = cutURLPart(c.Path), cutURLPart(c.Query)
 	if len(l.ring) < l.size {
 		l.ring = append(l.ring, c)
 		return
 	}
 	l.ring[l.start] = c
 	l.start = (l.start + 1) % l.size
+}
+
+// cutURLPart returns s cut at callURLLimit bytes (at a UTF-8 boundary),
+// copied, so that the log never keeps the request line alive.
+func cutURLPart(s string) string {
+	if len(s) > callURLLimit {
+		s = strings.ToValidUTF8(s[:callURLLimit], "")
+	}
+	return strings.Clone(s)
 }
 
 // all returns a copy of the logged calls, oldest first.

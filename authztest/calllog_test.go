@@ -148,3 +148,47 @@ func TestWithCallLogNegative(t *testing.T) {
 		}
 	}
 }
+
+// TestCallLogBoundsURLs: the server lets a request line of up to its
+// header limit (64 KiB) through, and the log keeps every call's path and
+// query: a long one is cut at callURLLimit and copied, so 10,000 requests
+// with a 60 KiB query (a wrong key is enough) do not hold 600 MB.
+func TestCallLogBoundsURLs(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("q", 60<<10)
+	tests := []struct {
+		name string
+		key  bool
+	}{
+		{"refused for its key", false},
+		{"with the key", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := newFake(nil, []Option{WithClock(epoch), WithAPIKey("sk_test_right")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest("GET", "/authorization/resources/"+long+"?x="+long, nil)
+			if tc.key {
+				req.Header.Set("Authorization", "Bearer sk_test_right")
+			}
+			f.ServeHTTP(httptest.NewRecorder(), req)
+			calls := f.Calls()
+			if len(calls) != 1 {
+				t.Fatalf("%d calls logged, want 1", len(calls))
+			}
+			c := calls[0]
+			if len(c.Path) > callURLLimit || len(c.Query) > callURLLimit {
+				t.Errorf("logged path of %d bytes and query of %d bytes, want at most %d each", len(c.Path), len(c.Query), callURLLimit)
+			}
+			if want := "/authorization/resources/qqq"; !strings.HasPrefix(c.Path, want) {
+				t.Errorf("path %.40q…, want it to start with %q", c.Path, want)
+			}
+			if want := "x=qqq"; !strings.HasPrefix(c.Query, want) {
+				t.Errorf("query %.40q…, want it to start with %q", c.Query, want)
+			}
+		})
+	}
+}

@@ -17,9 +17,17 @@
 //		web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
 //		f.Assign("om_alice", "workspace-admin", eng)
 //
-//		claims, _ := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
+//		claims, err := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
+//		if err != nil {
+//			t.Fatal(err)
+//		}
 //		d, err := f.Client().Check(t.Context(), claims, "project:edit", authz.ResourceID(web))
-//		// d.Allowed == true, and f.Calls() shows the one check call.
+//		if err != nil || !d.Allowed {
+//			t.Fatalf("Check = %v, %v; want allowed", d, err)
+//		}
+//		if n := len(f.Calls()); n != 1 { // the one check call
+//			t.Errorf("%d API calls, want 1", n)
+//		}
 //	}
 //
 // A whole scenario can also be a JSON [Fixture] in the API's own vocabulary

@@ -364,8 +364,11 @@ func (f *Fake) fail(what string, err error) {
 // answered it. JWKS fetches and /_fake/ requests are not calls.
 type Call struct {
 	Method string
-	Path   string // unescaped, e.g. /authorization/organization_memberships/om_1/check
-	Query  string // raw query, without "?"
+	// Path is unescaped, e.g. /authorization/organization_memberships/om_1/check;
+	// Path and Query (the raw query, without "?") are each cut at 2 KiB,
+	// far longer than any WorkOS API path or query.
+	Path  string
+	Query string
 	// Body is the request body, cut at the log's body limit
 	// ([DefaultCallBodyLimit], [WithCallLog]). A request refused for its
 	// API key (401) is logged with at most that many bytes read.

@@ -9,9 +9,16 @@
 // permissions, entitlements, feature flags, the organization membership ID
 // added by a JWT template, and the impersonator.
 //
-//	v, err := token.NewVerifier(clientID)            // keys from https://api.workos.com/sso/jwks/{clientID}
+//	v, err := token.NewVerifier(clientID) // keys from https://api.workos.com/sso/jwks/{clientID}
+//	if err != nil {
+//		return err
+//	}
 //	defer v.Close()
-//	claims, err := v.Verify(ctx, rawAccessToken)     // errors.Is(err, token.ErrExpired), …
+//	claims, err := v.Verify(ctx, rawAccessToken) // errors.Is(err, token.ErrExpired), …
+//	if err != nil {
+//		return err // 401
+//	}
+//	fmt.Println(claims.OrganizationMembershipID)
 //
 // # Two layers
 //
@@ -82,6 +89,11 @@
 //     verification fails with [ErrKeySetUnavailable]. Failures, recoveries
 //     and skipped entries are logged ([WithLogger]). Close stops every
 //     goroutine it started.
+//   - Revoked sessions: WorkOS keeps a revoked session's tokens valid until
+//     exp. With [WithRevocationCheck] (for example the Revoked method of
+//     github.com/fgakit/fgakit/events.State, fed by session.revoked events)
+//     they are refused with [ErrSessionRevoked]. This package imports
+//     nothing of events.
 //
 // # The verified-token cache
 //

@@ -23,6 +23,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,7 +116,55 @@ func Check(t *testing.T, readme, module, prelude string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := Generate("readmesnippets", prelude, mine)
+	CheckSnippets(t, root, mine, prelude)
+}
+
+// ParseDoc returns the code blocks of the package doc comment of the Go
+// file src (a doc.go): the tab-indented blocks a reader of `go doc` copies.
+// Line is the line of the block's first line in src.
+func ParseDoc(src []byte) ([]Snippet, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "doc.go", src, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		return nil, err
+	}
+	if f.Doc == nil {
+		return nil, nil
+	}
+	var (
+		out []Snippet
+		cur *Snippet
+	)
+	for _, c := range f.Doc.List {
+		l := strings.TrimPrefix(c.Text, "//")
+		switch {
+		case strings.HasPrefix(l, "\t"):
+			if cur == nil {
+				cur = &Snippet{Line: fset.Position(c.Pos()).Line, Module: "."}
+			}
+			cur.Code += l[1:] + "\n"
+		case strings.TrimSpace(l) == "" && cur != nil:
+			cur.Code += "\n" // a blank line inside or after a block
+		case cur != nil:
+			out = append(out, *cur)
+			cur = nil
+		}
+	}
+	if cur != nil {
+		out = append(out, *cur)
+	}
+	for i := range out {
+		out[i].Code = strings.TrimRight(out[i].Code, "\n") + "\n"
+	}
+	return out, nil
+}
+
+// CheckSnippets compiles snippets with prelude as package
+// internal/readmesnippets of the module at root (an absolute directory),
+// as [Check] does.
+func CheckSnippets(t *testing.T, root string, snippets []Snippet, prelude string) {
+	t.Helper()
+	src := Generate("readmesnippets", prelude, snippets)
 	dir := t.TempDir()
 	gen := filepath.Join(dir, "snippets.go")
 	if err := os.WriteFile(gen, src, 0o600); err != nil {
@@ -128,7 +178,7 @@ func Check(t *testing.T, readme, module, prelude string) {
 	cmd := exec.Command("go", "build", "-overlay="+overlay, "./internal/readmesnippets")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("README snippets of %s do not compile: %v\n%s\ngenerated file:\n%s", module, err, out, numbered(src))
+		t.Errorf("snippets do not compile in %s: %v\n%s\ngenerated file:\n%s", root, err, out, numbered(src))
 	}
 }
 

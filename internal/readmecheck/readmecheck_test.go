@@ -38,3 +38,19 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("Generate (-want +got):\n%s", diff)
 	}
 }
+
+func TestParseDoc(t *testing.T) {
+	t.Parallel()
+	src := "// Package p does things.\n//\n//\tx := 1\n//\n//\ty := x\n//\n// More text.\n//\n//\tfunc F() {}\npackage p\n"
+	got, err := ParseDoc([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Snippet{
+		{Line: 3, Module: ".", Code: "x := 1\n\ny := x\n"},
+		{Line: 9, Module: ".", Code: "func F() {}\n"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ParseDoc (-want +got):\n%s", diff)
+	}
+}
