@@ -18,7 +18,8 @@
 //   - [Feed] (fleet.StartFeed) lets one instance at a time (the holder of
 //     a lease) poll the Events API and hands every event to every
 //     instance through a Redis stream. Deliver the events to each
-//     instance's events.State.
+//     instance's events.State. Its cursor lives in Redis
+//     ([Fleet.CursorStore], an events.CursorStore).
 //
 // # Wiring
 //
@@ -26,9 +27,12 @@
 //	f, _ := fleet.New(rdb, fleet.WithSecret(secret), fleet.WithLogger(slog.Default()))
 //	lim, _ := f.NewLimiter(fleet.LimitConfig{PerMinute: authz.WorkOSRateLimit, Burst: 100, LocalPerMinute: authz.WorkOSRateLimit / instances})
 //	shared, _ := f.NewCache(fleet.CacheConfig{TTL: 5 * time.Second, LocalSize: 10_000, LocalTTL: time.Second})
-//	client, _ := authz.New(apiKey, authz.WithLimiter(lim), authz.WithCache(shared), authz.WithFreshness(state))
-//	feed, _ := f.StartFeed(fleet.FeedConfig{APIKey: apiKey, Limiter: lim, Deliver: func(evs []fleet.Event) { … state.ApplyAll … }})
+//	state, _ := events.NewState()
+//	feed, _ := f.StartFeed(fleet.FeedConfig{APIKey: apiKey, Limiter: lim, Deliver: func(evs []events.Event) {
+//		if _, err := state.ApplyAll(evs); err != nil { … }
+//	}})
 //	defer feed.Close()
+//	client, _ := authz.New(apiKey, authz.WithLimiter(lim), authz.WithCache(shared), authz.WithFreshness(state))
 //
 // # What each path costs
 //

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/events"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -41,34 +42,15 @@ const (
 	maxPageBody           = 8 << 20
 )
 
-// EventTypes are the event types the feed asks the Events API for by
-// default: those that change what a session token says or whether it may
-// be used (WIRE.md §8; the same list as the events package's Types).
-var EventTypes = []string{
-	"organization_membership.created", "organization_membership.updated", "organization_membership.deleted",
-	"role.created", "role.updated", "role.deleted",
-	"organization_role.created", "organization_role.updated", "organization_role.deleted",
-	"permission.created", "permission.updated", "permission.deleted",
-	"group.member_added", "group.member_removed", "group.deleted",
-	"organization.deleted", "user.deleted", "session.revoked",
-}
-
 // ErrCursorUnknown is reported when the Events API refuses the stored
 // cursor (400, 404 or 422); the leader then reads again from range_start
 // (now minus [FeedConfig.ReadBack]).
 var ErrCursorUnknown = errors.New("fleet: the Events API does not know the cursor")
 
-// Event is one WorkOS event as the feed carries it.
-type Event struct {
-	// ID is the event's ID (event_…).
-	ID string
-	// Type is the event type, e.g. "organization_membership.updated".
-	Type string
-	// CreatedAt is when WorkOS created the event.
-	CreatedAt time.Time
-	// Raw is the event object as the Events API sent it (for
-	// events.ParseEvent).
-	Raw json.RawMessage
+// item is an event with the JSON it came in, which the stream carries.
+type item struct {
+	ev  events.Event
+	raw []byte
 }
 
 // FeedConfig configures the fleet's event feed.
@@ -81,7 +63,8 @@ type FeedConfig struct {
 	// HTTPClient sends the leader's requests (default: a client with
 	// RequestTimeout).
 	HTTPClient *http.Client
-	// Types are the event types asked for (default [EventTypes]).
+	// Types are the event types asked for (default events.Types: those
+	// that change what a session token says or whether it may be used).
 	Types []string
 	// PollInterval is the leader's wait between two polls once caught up
 	// (default 5 s: 12 requests a minute for the whole fleet).
@@ -104,11 +87,11 @@ type FeedConfig struct {
 	// fleet's [Limiter]).
 	Limiter authz.Limiter
 	// Deliver receives every event, in order, on every instance: pass
-	// them to your events.State (events.ParseEvent, State.ApplyAll). An
-	// event may be delivered twice (after a failover or a Redis restart);
-	// State ignores an ID it applied already. Deliver is called from one
-	// goroutine at a time. Required.
-	Deliver func([]Event)
+	// them to your events.State (State.ApplyAll). Each was read by
+	// events.ParseEvent. An event may be delivered twice (after a
+	// failover or a Redis restart); State ignores an ID it applied
+	// already. Deliver is called from one goroutine at a time. Required.
+	Deliver func([]events.Event)
 }
 
 // Feed is one instance's part of the fleet's event feed. One instance at
@@ -144,7 +127,7 @@ type Feed struct {
 	closing sync.Once
 
 	deliverMu sync.Mutex
-	last      cursor // last event delivered, for the local fallback
+	last      events.Cursor // last event delivered, for the local fallback
 
 	mu     sync.Mutex
 	status FeedStatus
@@ -171,13 +154,6 @@ type FeedStatus struct {
 	LastEventID string
 	// LastError is the last feed error, nil after a success.
 	LastError error
-}
-
-// cursor is the stored position in the Events API, in the JSON of the
-// events package's Cursor.
-type cursor struct {
-	After     string    `json:"after"`
-	CreatedAt time.Time `json:"created_at"`
 }
 
 var (
@@ -218,7 +194,7 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 		cfg.BaseURL = defaultBaseURL
 	}
 	if cfg.Types == nil {
-		cfg.Types = EventTypes
+		cfg.Types = events.Types
 	}
 	if cfg.StreamMaxLen == 0 {
 		cfg.StreamMaxLen = DefaultStreamMaxLen
@@ -368,28 +344,25 @@ func (fd *Feed) pollLoop(ctx context.Context) {
 // the new cursor, while it holds the lease.
 func (fd *Feed) pollFleet(ctx context.Context) {
 	rctx, cancel := fd.f.ctx(ctx)
-	raw, err := fd.f.rdb.Get(rctx, fd.cursorKey).Bytes()
+	cur, err := fd.f.CursorStore().Load(rctx)
 	cancel()
+	if errors.Is(err, errBadCursor) {
+		fd.fail(err)
+		cur, err = events.Cursor{}, nil // read back from range_start: safe, costs a few pages
+	}
 	fd.f.observe(ctx, err)
-	var cur cursor
-	switch {
-	case errors.Is(err, redis.Nil):
-	case err != nil:
+	if err != nil {
 		return
-	default:
-		if json.Unmarshal(raw, &cur) != nil {
-			cur = cursor{} // unreadable: read back (safe, costs a few pages)
-		}
 	}
 	if cur.After != "" && cur.CreatedAt.Before(fd.f.now().Add(-fd.cfg.ReadBack)) {
-		cur = cursor{}
+		cur = events.Cursor{}
 	}
 	rangeStart := fd.f.now().Add(-fd.cfg.ReadBack)
 	for fd.leader.Load() {
 		evs, err := fd.fetch(ctx, cur, rangeStart)
 		if err != nil {
 			if errors.Is(err, ErrCursorUnknown) {
-				cur = cursor{}
+				cur = events.Cursor{}
 				continue
 			}
 			return
@@ -397,12 +370,12 @@ func (fd *Feed) pollFleet(ctx context.Context) {
 		if len(evs) == 0 {
 			return
 		}
-		last := evs[len(evs)-1]
-		cur = cursor{After: last.ID, CreatedAt: last.CreatedAt}
+		last := evs[len(evs)-1].ev
+		cur = events.Cursor{After: last.ID, CreatedAt: last.CreatedAt}
 		cj, _ := json.Marshal(cur)
 		args := []any{fd.token, fd.cfg.StreamMaxLen, string(cj)}
-		for _, ev := range evs {
-			args = append(args, string(ev.Raw))
+		for _, it := range evs {
+			args = append(args, string(it.raw))
 		}
 		pctx, cancel := fd.f.ctx(ctx)
 		n, err := publish.Run(pctx, fd.f.rdb, []string{fd.leaseKey, fd.streamKey, fd.cursorKey}, args...).Int64()
@@ -432,7 +405,7 @@ func (fd *Feed) pollLocal(ctx context.Context) {
 		if err != nil {
 			if errors.Is(err, ErrCursorUnknown) {
 				fd.deliverMu.Lock()
-				fd.last = cursor{}
+				fd.last = events.Cursor{}
 				fd.deliverMu.Unlock()
 				continue
 			}
@@ -446,7 +419,7 @@ func (fd *Feed) pollLocal(ctx context.Context) {
 }
 
 // fetch reads one page of GET /events after cur (or from rangeStart).
-func (fd *Feed) fetch(ctx context.Context, cur cursor, rangeStart time.Time) ([]Event, error) {
+func (fd *Feed) fetch(ctx context.Context, cur events.Cursor, rangeStart time.Time) ([]item, error) {
 	q := url.Values{}
 	q.Set("events", strings.Join(fd.cfg.Types, ","))
 	q.Set("limit", fmt.Sprint(pageSize))
@@ -482,7 +455,7 @@ func (fd *Feed) fetch(ctx context.Context, cur cursor, rangeStart time.Time) ([]
 	return evs, nil
 }
 
-func (fd *Feed) do(req *http.Request, withCursor bool) ([]Event, error) {
+func (fd *Feed) do(req *http.Request, withCursor bool) ([]item, error) {
 	resp, err := fd.hc.Do(req)
 	if err != nil {
 		// The URL holds no secret; the error never holds the header.
@@ -505,39 +478,24 @@ func (fd *Feed) do(req *http.Request, withCursor bool) ([]Event, error) {
 	return parsePage(body)
 }
 
-// parsePage reads {"data":[event…],…}; every event needs an id, a type
-// and a created_at.
-func parsePage(body []byte) ([]Event, error) {
+// parsePage reads {"data":[event…],…}; every event must pass
+// events.ParseEvent, or the page is refused (and read again next poll).
+func parsePage(body []byte) ([]item, error) {
 	var p struct {
 		Data []json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil || p.Data == nil {
 		return nil, errors.New("fleet: GET /events: not a list of events")
 	}
-	evs := make([]Event, 0, len(p.Data))
+	its := make([]item, 0, len(p.Data))
 	for i, raw := range p.Data {
-		ev, err := parseEvent(raw)
+		ev, err := events.ParseEvent(raw)
 		if err != nil {
 			return nil, fmt.Errorf("fleet: GET /events: data[%d]: %w", i, err)
 		}
-		evs = append(evs, ev)
+		its = append(its, item{ev: ev, raw: raw})
 	}
-	return evs, nil
-}
-
-func parseEvent(raw []byte) (Event, error) {
-	var w struct {
-		ID        string    `json:"id"`
-		Event     string    `json:"event"`
-		CreatedAt time.Time `json:"created_at"`
-	}
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return Event{}, errors.New("not an event object")
-	}
-	if w.ID == "" || w.Event == "" || w.CreatedAt.IsZero() {
-		return Event{}, errors.New("event without id, event or created_at")
-	}
-	return Event{ID: w.ID, Type: w.Event, CreatedAt: w.CreatedAt, Raw: append(json.RawMessage(nil), raw...)}, nil
+	return its, nil
 }
 
 // streamLoop reads the stream from its beginning and delivers each batch.
@@ -563,32 +521,36 @@ func (fd *Feed) streamLoop(ctx context.Context) {
 			continue
 		}
 		for _, s := range res {
-			evs := make([]Event, 0, len(s.Messages))
+			evs := make([]item, 0, len(s.Messages))
 			for _, m := range s.Messages {
 				lastID = m.ID
 				raw, _ := m.Values["e"].(string)
-				ev, err := parseEvent([]byte(raw))
+				ev, err := events.ParseEvent([]byte(raw))
 				if err != nil {
 					fd.fail(fmt.Errorf("fleet: stream entry %s: %w", m.ID, err))
 					continue
 				}
-				evs = append(evs, ev)
+				evs = append(evs, item{ev: ev, raw: []byte(raw)})
 			}
 			fd.deliver(evs)
 		}
 	}
 }
 
-func (fd *Feed) deliver(evs []Event) {
-	if len(evs) == 0 {
+func (fd *Feed) deliver(its []item) {
+	if len(its) == 0 {
 		return
+	}
+	evs := make([]events.Event, len(its))
+	for i, it := range its {
+		evs[i] = it.ev
 	}
 	fd.deliverMu.Lock()
 	defer fd.deliverMu.Unlock()
 	fd.cfg.Deliver(evs)
 	last := evs[len(evs)-1]
 	if last.CreatedAt.After(fd.last.CreatedAt) || fd.last.After == "" {
-		fd.last = cursor{After: last.ID, CreatedAt: last.CreatedAt}
+		fd.last = events.Cursor{After: last.ID, CreatedAt: last.CreatedAt}
 	}
 	fd.setStatus(func(s *FeedStatus) { s.Delivered += uint64(len(evs)); s.LastEventID = last.ID })
 }

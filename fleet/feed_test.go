@@ -2,6 +2,8 @@ package fleet
 
 import (
 	"errors"
+
+	"github.com/fgakit/fgakit/events"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -15,7 +17,7 @@ type recorder struct {
 	ids []string
 }
 
-func (r *recorder) deliver(evs []Event) {
+func (r *recorder) deliver(evs []events.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, ev := range evs {

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/fgakit/fgakit/events"
 	"time"
 )
 
@@ -17,7 +19,7 @@ func TestNothingFormatsTheSecrets(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	f := deadFleet(t, false)
-	cfg := FeedConfig{APIKey: apiKey, BaseURL: srv.URL, Lease: time.Second, Deliver: func([]Event) {}}
+	cfg := FeedConfig{APIKey: apiKey, BaseURL: srv.URL, Lease: time.Second, Deliver: func([]events.Event) {}}
 	fd, err := f.StartFeed(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -12,18 +12,19 @@ import (
 // a type and a creation time.
 func FuzzParsePage(f *testing.F) {
 	f.Add([]byte(`{"object":"list","data":[{"object":"event","id":"event_1","event":"role.updated","created_at":"2026-11-30T08:00:00.000Z","data":{"slug":"admin"}}],"list_metadata":{"after":"event_1"}}`))
+	f.Add([]byte(`{"data":[{"object":"event","id":"event_2","event":"session.revoked","created_at":"2026-11-30T08:00:00Z","data":{"id":"session_1"}}]}`))
 	f.Add([]byte(`{"data":[]}`))
 	f.Add([]byte(`{"data":null}`))
 	f.Add([]byte(`{"data":[{"id":"","event":"x","created_at":"2026-11-30T08:00:00Z"}]}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		evs, err := parsePage(body)
+		its, err := parsePage(body)
 		if err != nil {
 			return
 		}
-		for _, ev := range evs {
-			if ev.ID == "" || ev.Type == "" || ev.CreatedAt.IsZero() || len(ev.Raw) == 0 {
-				t.Fatalf("accepted an incomplete event %+v", ev)
+		for _, it := range its {
+			if it.ev.ID == "" || it.ev.Event == "" || it.ev.CreatedAt.IsZero() || len(it.raw) == 0 {
+				t.Fatalf("accepted an incomplete event %+v", it.ev)
 			}
 		}
 	})

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/fgakit/fgakit v0.0.0
+	github.com/google/go-cmp v0.7.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/time v0.16.0
 )

@@ -32,6 +32,7 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
+	"github.com/fgakit/fgakit/events"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -133,7 +134,7 @@ func simChild() int {
 	}
 	defer client.Close()
 	feed, err := f.StartFeed(FeedConfig{APIKey: cfg.APIKey, BaseURL: cfg.BaseURL, PollInterval: cfg.Poll, Lease: cfg.Lease, Limiter: lim,
-		Deliver: func(evs []Event) {
+		Deliver: func(evs []events.Event) {
 			for _, ev := range evs {
 				say("EV %d %s %d", cfg.Index, ev.ID, now())
 			}
