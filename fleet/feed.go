@@ -115,7 +115,7 @@ type FeedConfig struct {
 type Feed struct {
 	f     *Fleet
 	cfg   FeedConfig
-	token string
+	token atomic.Pointer[string] // this instance's lease value, new for each term
 	hc    *http.Client
 
 	leaseKey, streamKey, cursorKey string
@@ -214,13 +214,12 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: cfg.RequestTimeout}
 	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
 	fd := &Feed{
-		f: f, cfg: cfg, token: hex.EncodeToString(b[:]), hc: hc,
+		f: f, cfg: cfg, hc: hc,
 		leaseKey: f.key("feed:lease"), streamKey: f.key("feed:stream"), cursorKey: f.key("feed:cursor"),
 		wake: make(chan struct{}, 1),
 	}
+	fd.newTerm()
 	ctx, cancel := context.WithCancel(context.Background())
 	fd.cancel = cancel
 	fd.done.Add(3)
@@ -240,7 +239,7 @@ func (fd *Feed) Close() error {
 		if fd.leader.Load() {
 			ctx, cancel := fd.f.ctx(context.Background())
 			defer cancel()
-			_ = releaseLease.Run(ctx, fd.f.rdb, []string{fd.leaseKey}, fd.token).Err()
+			_ = releaseLease.Run(ctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load()).Err()
 			fd.leader.Store(false)
 		}
 	})
@@ -282,7 +281,7 @@ func (fd *Feed) leaseLoop(ctx context.Context) {
 		lctx, cancel := fd.f.ctx(ctx)
 		start := time.Now()
 		if fd.leader.Load() {
-			n, err := renewLease.Run(lctx, fd.f.rdb, []string{fd.leaseKey}, fd.token, fd.cfg.Lease.Milliseconds()).Int64()
+			n, err := renewLease.Run(lctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load(), fd.cfg.Lease.Milliseconds()).Int64()
 			fd.f.observe(ctx, err)
 			switch {
 			case err == nil && n == 1:
@@ -295,7 +294,9 @@ func (fd *Feed) leaseLoop(ctx context.Context) {
 				fd.leader.Store(false)
 			}
 		} else {
-			ok, err := fd.f.rdb.SetNX(lctx, fd.leaseKey, fd.token, fd.cfg.Lease).Result()
+			// A new value for each term: a poll of an earlier term that is
+			// still running cannot pass the publish fence.
+			ok, err := fd.f.rdb.SetNX(lctx, fd.leaseKey, fd.newTerm(), fd.cfg.Lease).Result()
 			fd.f.observe(ctx, err)
 			if err == nil && ok {
 				validUntil = start.Add(fd.cfg.Lease)
@@ -343,6 +344,7 @@ func (fd *Feed) pollLoop(ctx context.Context) {
 // pollFleet reads pages from the stored cursor and publishes each with
 // the new cursor, while it holds the lease.
 func (fd *Feed) pollFleet(ctx context.Context) {
+	term := *fd.token.Load()
 	rctx, cancel := fd.f.ctx(ctx)
 	cur, err := fd.f.CursorStore().Load(rctx)
 	cancel()
@@ -373,7 +375,7 @@ func (fd *Feed) pollFleet(ctx context.Context) {
 		last := evs[len(evs)-1].ev
 		cur = events.Cursor{After: last.ID, CreatedAt: last.CreatedAt}
 		cj, _ := json.Marshal(cur)
-		args := []any{fd.token, fd.cfg.StreamMaxLen, string(cj)}
+		args := []any{term, fd.cfg.StreamMaxLen, string(cj)}
 		for _, it := range evs {
 			args = append(args, string(it.raw))
 		}
@@ -392,6 +394,15 @@ func (fd *Feed) pollFleet(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// newTerm draws a new lease value and returns it.
+func (fd *Feed) newTerm() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	t := hex.EncodeToString(b[:])
+	fd.token.Store(&t)
+	return t
 }
 
 // pollLocal reads pages after the last event delivered and delivers them

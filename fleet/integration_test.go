@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func TestFleetWithEventsState(t *testing.T) {
 	type inst struct {
 		client *authz.Client
 		state  *events.State
+		feed   *Feed
 	}
 	var is []inst
 	for range 2 {
@@ -61,8 +63,20 @@ func TestFleetWithEventsState(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { feed.Close() })
-		is = append(is, inst{client, state})
+		is = append(is, inst{client, state, feed})
 	}
+	// The setup's own events (roles, the membership…) reach both States
+	// first: each makes the Clients forget, which would hide what the
+	// test looks at.
+	var last string
+	for _, ev := range fake.Events() {
+		if slices.Contains(events.Types, ev.Event) {
+			last = ev.ID
+		}
+	}
+	eventually(t, 5*time.Second, "both instances delivered the setup's events", func() bool {
+		return is[0].feed.Status().LastEventID == last && is[1].feed.Status().LastEventID == last
+	})
 	doc := authz.ExternalResource("doc", "d1")
 	check := func(i int) authz.Decision {
 		t.Helper()
