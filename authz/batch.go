@@ -49,10 +49,11 @@ func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 // though no check call was made for that item.
 //
 // When the listing fails because the API cannot answer now (no answer,
-// 408, 429, 5xx, [ErrThrottled], after the listing's own retries), every
-// item it has not answered fails with that error in the [*BatchError]:
-// per-item checks would fail the same way, at a request each. After any
-// other failure (a 4xx) the items are checked one by one.
+// 408, 429, 5xx, [ErrThrottled], after the listing's own retries) or
+// rejects the API key (401, [ErrUnauthorized]), every item it has not
+// answered fails with that error in the [*BatchError]: per-item checks
+// would fail the same way, at a request each. After any other failure (a
+// 4xx) the items are checked one by one.
 //
 // Use [ChildrenOf] instead when every item is a direct child of parent of
 // the permission's resource type: absent items are then denied without
@@ -148,6 +149,11 @@ func (e *BatchError) Unwrap() []error {
 // unless that error is a [*BatchError] and the item is not among its
 // Failures.
 func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
+	return c.runBatch(ctx, OpCheckMany, claims, permission, rs, opts)
+}
+
+// checkMany is CheckMany without the hooks.
+func (c *Client) checkMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
 	cc := callOptions(opts)
 	decisions := make([]Decision, len(rs))
 	if claims == nil {
@@ -204,7 +210,7 @@ func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permiss
 	for i, it := range items {
 		rs[i] = ref(it)
 	}
-	ds, err := c.CheckMany(ctx, claims, permission, rs, opts...)
+	ds, err := c.runBatch(ctx, OpFilter, claims, permission, rs, opts)
 	var be *BatchError
 	if err != nil && !errors.As(err, &be) {
 		return nil, err
@@ -296,7 +302,7 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 	memo := cache.MemoFrom(ctx)
 	for _, g := range groups {
 		if !b.cc.fresh {
-			if d, ok := b.c.lookup(memo, g.key); ok {
+			if d, ok := b.c.lookup(ctx, memo, g.key); ok {
 				b.answer(g.indexes, d)
 				continue
 			}
@@ -388,10 +394,12 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 
 // outage reports whether err, the failure of a discovery listing, says
 // that the API cannot answer now — no answer, 408, 429, 5xx, the Client's
-// own rate limiter, or ctx done — rather than something about the listing
-// (a 4xx), after which per-item checks may still succeed.
+// own rate limiter, or ctx done — or that it rejects the API key (401),
+// rather than something about the listing (another 4xx), after which
+// per-item checks may still succeed.
 func outage(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || retryable(err) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrThrottled)
+	return ctx.Err() != nil || retryable(err) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrThrottled) ||
+		errors.Is(err, ErrUnauthorized)
 }
 
 // checkEach asks the API for every pending item, cc.concurrency at a time.
@@ -403,7 +411,7 @@ func (b *batch) checkEach(parent context.Context, pending []*group) {
 	for range min(b.cc.concurrency, len(pending)) {
 		wg.Go(func() {
 			for g := range jobs {
-				d, err := b.c.check(ctx, g.key, b.cc.fresh)
+				d, err := b.c.check(ctx, g.key, true) // run asked the memo and the cache already
 				b.mu.Lock()
 				switch {
 				case err == nil:

@@ -178,6 +178,17 @@
 // used after [WithMemoMaxAge] ([DefaultMemoMaxAge] by default) — so a
 // stream behind the Middleware asks again after a role was removed.
 //
+// # Observability
+//
+// [WithObserver] reports every HTTP attempt; [WithHooks] reports every
+// check, batch and decision (with the layer that answered), every attempt
+// with its request's context, retries, rate-limit waits, how many checks
+// shared one API call, and cache lookups — what tracing and metrics need
+// ([Hooks]). [github.com/fgakit/fgakit/otelfgakit], a separate module,
+// turns them into OpenTelemetry spans and metrics. Hooks never see the API
+// key or a token, and are not given membership, resource or external IDs
+// (an error's text may name one); a Client without them pays nothing.
+//
 // # Testing
 //
 // [github.com/fgakit/fgakit/authztest] is an in-memory fake of the

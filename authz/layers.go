@@ -174,6 +174,16 @@ const checkRoute = "/authorization/organization_memberships/{om}/check"
 //
 // The cache, the request memo and [Fresh] work as for [Client.Check].
 func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
+	if l.c.cfg.hooks.onCall() {
+		return l.c.hookedCheck(ctx, singleCall(OpResourceCheck, permission, r), func(ctx context.Context) (Decision, error) {
+			return l.check(ctx, membershipID, permission, r, opts...)
+		})
+	}
+	return l.check(ctx, membershipID, permission, r, opts...)
+}
+
+// check is Check without the hooks.
+func (l *ResourceLayer) check(ctx context.Context, membershipID, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
 	k, err := newCheckKey(membershipID, permission, r)
 	if err != nil {
 		return Decision{}, err

@@ -120,7 +120,7 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		if attempt == 1 {
 			slotDeadline = req.slotDeadline
 		}
-		if err := c.waitSlot(ctx, slotDeadline); err != nil {
+		if err := c.waitRateLimit(ctx, slotDeadline, req.method, route); err != nil {
 			if ctx.Err() != nil {
 				return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 			}
@@ -132,8 +132,8 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		}
 		start := time.Now()
 		a, err := c.attempt(ctx, req.method, route, u, body, idemKey, out)
-		if c.cfg.observer != nil {
-			c.cfg.observer(Attempt{Method: req.method, Route: route, Attempt: attempt, StatusCode: a.status, Duration: time.Since(start), Err: err})
+		if c.cfg.hooks.Attempt != nil {
+			c.cfg.hooks.Attempt(ctx, Attempt{Method: req.method, Route: route, BaseURL: c.cfg.baseURL, Attempt: attempt, StatusCode: a.status, Duration: time.Since(start), Err: err})
 		}
 		if err == nil {
 			c.budget.answered()
@@ -167,6 +167,9 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		retries++
 		if dl, ok := ctx.Deadline(); ok && c.cfg.now().Add(wait).After(dl) {
 			return fmt.Errorf("%w (next attempt in %s would pass the deadline: %w)", err, wait.Round(time.Millisecond), context.DeadlineExceeded)
+		}
+		if c.cfg.hooks.Retry != nil {
+			c.cfg.hooks.Retry(ctx, RetryEvent{Method: req.method, Route: route, Attempt: attempt, Wait: wait, Err: err})
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
@@ -262,7 +265,7 @@ func (c *Client) attempt(ctx context.Context, method, route, u string, body []by
 	if err != nil {
 		return answer{}, fmt.Errorf("%w: building request: %s", ErrInvalidInput, c.key.redact(err.Error()))
 	}
-	hreq.Header.Set("Authorization", c.cred.header)
+	hreq.Header.Set("Authorization", c.cred())
 	hreq.Header.Set("User-Agent", c.userAgent)
 	hreq.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -407,6 +410,7 @@ var routeWords = map[string]bool{
 	"authorization": true, "organization_memberships": true, "organizations": true,
 	"check": true, "resources": true, "permissions": true, "role_assignments": true,
 	"roles": true, "groups": true, "sso": true, "jwks": true, "user_management": true,
+	"sessions": true, "revoke": true, "jwt_template": true, "deactivate": true, "reactivate": true,
 }
 
 // placeholders name the identifier that follows a literal segment, as the
