@@ -55,6 +55,8 @@ type Fake struct {
 	idempotentCap   int // maxIdempotencyKeys; smaller in tests
 	wh              webhookWorker
 	sessions        map[string]*session // by ID (sid); see sessions_mgmt.go
+	sessionOrder    sessionHeap         // the sessions kept, soonest expiry first
+	sessionCap      int                 // MaxSessions; smaller in tests
 	jwtTemplate     *jwtTemplate        // nil: DefaultJWTTemplate
 	closed          bool                // Close was called: setup methods refuse
 	signHook        func()              // tests: runs in mint after f.mu is released, before signing

@@ -331,6 +331,13 @@ func (f *Fake) attempt(ctx context.Context, d *delivery) {
 	}
 }
 
+// MaxWebhookEndpoints bounds the webhook endpoints of one fake: each event
+// is queued once per endpoint. Creating one more, over HTTP or in Go, is
+// 422 invalid_request_parameters with an error of code
+// "webhook_endpoint_limit_reached". The spec states no limit; this one is
+// the fake's.
+const MaxWebhookEndpoints = 100
+
 // MaxWebhookDeliveries bounds the delivery log: [Fake.WebhookDeliveries]
 // returns at most the most recent MaxWebhookDeliveries attempts.
 const MaxWebhookDeliveries = 10_000
@@ -447,6 +454,12 @@ func (f *Fake) addWebhookLocked(url, secret string, events []string, all bool) (
 		if ep.url == url {
 			return nil, errConflict("duplicate_endpoint", "a webhook endpoint for %q already exists", url)
 		}
+	}
+	if len(f.m.webhooks) >= MaxWebhookEndpoints {
+		e := errInvalidCode("invalid_request_parameters", "Validation failed.")
+		e.errs = []fieldError{{Code: "webhook_endpoint_limit_reached",
+			Message: fmt.Sprintf("at most %d webhook endpoints; delete one first", MaxWebhookEndpoints)}}
+		return nil, e
 	}
 	if secret == "" {
 		secret = newSecret()
