@@ -2,6 +2,7 @@ package authztest
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -173,5 +174,32 @@ func TestWebhookEndpointsCapped(t *testing.T) {
 	}
 	if status, body := create(MaxWebhookEndpoints); status != 201 {
 		t.Errorf("after deleting one: %d %s, want 201", status, body)
+	}
+}
+
+// TestIdempotencyKeysHeldAsDigests: the fake keeps up to 10,000
+// Idempotency-Keys, and a key may be as long as the header limit (64 KiB):
+// kept as they came, they could hold over half a gigabyte. It keeps their
+// digests. Not parallel: it measures the heap.
+func TestIdempotencyKeysHeldAsDigests(t *testing.T) {
+	f := New(t)
+	const n, keyLen = 100, 60 << 10
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		key := fmt.Sprintf("%d-%s", i, strings.Repeat("k", keyLen))
+		status, body := sendKeyed(t, f, "POST", "/authorization/permissions", fmt.Sprintf(`{"slug": "doc-%d:read", "name": "Read"}`, i), key)
+		if status != 201 {
+			t.Fatalf("create %d: %d %s", i, status, body)
+		}
+		if status, _ := sendKeyed(t, f, "POST", "/authorization/permissions", fmt.Sprintf(`{"slug": "doc-%d:read", "name": "Read"}`, i), key); status != 201 {
+			t.Fatalf("replay %d: %d, want the remembered 201", i, status)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > n*keyLen/2 {
+		t.Errorf("the heap grew by %d bytes for %d keys of %d bytes; want well under %d (keys kept as digests)", grew, n, keyLen, n*keyLen)
 	}
 }

@@ -259,7 +259,7 @@
 //     idempotency_key_reused and applies nothing. A request that did not
 //     end in a 2xx leaves the key free. Keys expire 24 hours after first
 //     use on the fake's clock; at most 10,000 are kept (the oldest go
-//     first). A check (POST …/check, which only reads) is answered anew
+//     first), as digests of key, path and body. A check (POST …/check, which only reads) is answered anew
 //     every time, whatever key it carries.
 //   - Input limits are checked as WorkOS documents them (external_id at
 //     most 128 ASCII characters, name 48, description 150, slugs 48).
