@@ -2,6 +2,7 @@ package authztest
 
 import (
 	"fmt"
+	"net/http"
 	"runtime"
 	"slices"
 	"strings"
@@ -201,5 +202,54 @@ func TestIdempotencyKeysHeldAsDigests(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > n*keyLen/2 {
 		t.Errorf("the heap grew by %d bytes for %d keys of %d bytes; want well under %d (keys kept as digests)", grew, n, keyLen, n*keyLen)
+	}
+}
+
+// TestCallLogKeepsNoRequestLine: a request the fake refuses for want of
+// the key is logged with its path and query cut to a few KiB — and its
+// method must not keep the whole request line (up to 64 KiB) alive either,
+// or a full log of 10,000 such calls holds over half a gigabyte. Not
+// parallel: it measures the heap.
+func TestCallLogKeepsNoRequestLine(t *testing.T) {
+	f := New(t, WithAPIKey("sk_test_bounds"))
+	const n, pathLen = 100, 60 << 10
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", fmt.Sprintf("%s/authorization/%d/%s", f.URL(), i, strings.Repeat("p", pathLen)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := testClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Fatalf("request %d without the key: %d, want 401", i, resp.StatusCode)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if got := len(f.Calls()); got != n {
+		t.Fatalf("%d calls logged, want %d", got, n)
+	}
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > n*pathLen/2 {
+		t.Errorf("the heap grew by %d bytes for %d logged calls with %d-byte request lines; want well under %d", grew, n, pathLen, n*pathLen)
+	}
+}
+
+func TestLogMethod(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"GET", "GET"},
+		{"PATCH", "PATCH"},
+		{"BREW", "BREW"},
+		{strings.Repeat("M", 100), strings.Repeat("M", callMethodLimit)},
+	} {
+		if got := logMethod(tc.in); got != tc.want {
+			t.Errorf("logMethod(%.40q) = %.40q, want %.40q", tc.in, got, tc.want)
+		}
 	}
 }
