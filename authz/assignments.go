@@ -106,10 +106,10 @@ func roleTarget(roleSlug string, target ResourceRef, orgIfZero bool) (roleTarget
 // an Idempotency-Key. The role must be scoped to the target's resource
 // type. The next check sees the new role. Documented errors: 403, 404, 422.
 //
-// A target by external ID that names its organization
-// ([ResourceRef.InOrganization]) must name om's: otherwise AssignRole fails
-// with [ErrOrganizationMismatch] and sends nothing (the API would look the
-// external ID up in om's organization and assign the role on another
+// A target that names its organization ([ResourceRef.InOrganization]), by
+// ID or by external ID, must name om's: otherwise AssignRole fails with
+// [ErrOrganizationMismatch] and sends nothing (for an external ID the API
+// would look it up in om's organization and assign the role on another
 // resource). The first such call for om costs one GET of the membership;
 // its organization is kept for the Client's life.
 func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target ResourceRef) (*RoleAssignment, error) {

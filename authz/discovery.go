@@ -49,7 +49,8 @@ func resourcesForMembership(om, permission string, parent ResourceRef) (string, 
 // children of the permission's resource type (WIRE §7.4). Documented errors:
 // 400 bad_request, 403, 404, 422.
 //
-// A parent by external ID that names its organization must name om's, or
+// A parent that names its organization (by ID or by external ID) must name
+// om's, or
 // the call fails with [ErrOrganizationMismatch] without a listing (one GET
 // of the membership the first time, see [Client.AssignRole]).
 func (c *Client) ListResourcesForMembershipPage(ctx context.Context, om, permission string, parent ResourceRef, opts ListOptions) (*Page[AuthorizationResource], error) {
@@ -151,8 +152,8 @@ func effectivePermissionsPath(om string, r ResourceRef) (string, error) {
 // /authorization/organization_memberships/{om}/resources/{id}/permissions,
 // or …/resources/{type}/{external_id}/permissions for a reference by
 // external ID (scoped by the API to the membership's organization).
-// Documented errors: 403, 404, 422. A reference by external ID naming
-// another organization than om's fails with [ErrOrganizationMismatch]
+// Documented errors: 403, 404, 422. A reference (by ID or by external ID)
+// naming another organization than om's fails with [ErrOrganizationMismatch]
 // without a listing (one GET of the membership the first time, see
 // [Client.AssignRole]).
 func (c *Client) EffectivePermissionsPage(ctx context.Context, om string, r ResourceRef, opts ListOptions) (*Page[Permission], error) {
