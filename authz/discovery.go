@@ -120,9 +120,14 @@ func membershipsForResource(r ResourceRef, permission string, a Assignment) (str
 // /authorization/organizations/{org}/resources/{type}/{external_id}/organization_memberships
 // for a reference by external ID, which must name its organization
 // ([ResourceRef.InOrganization]). Each membership carries its User and no role
-// fields. Documented errors: 400, 403, 404, 422.
+// fields. Documented errors: 400, 403, 404, 422. A reference by ID that
+// names another organization than the resource's fails with
+// [ErrOrganizationMismatch] (see [Client.GetResource]).
 func (c *Client) ListMembershipsForResourcePage(ctx context.Context, r ResourceRef, permission string, a Assignment, opts ListOptions) (*Page[OrganizationMembership], error) {
 	path, q, err := membershipsForResource(r, permission, a)
+	if err == nil {
+		err = c.resourceInOrganization(ctx, r)
+	}
 	return listPage[OrganizationMembership](ctx, c, path, err, q, opts)
 }
 
@@ -131,7 +136,12 @@ func (c *Client) ListMembershipsForResourcePage(ctx context.Context, r ResourceR
 // error is yielded once and ends the iteration.
 func (c *Client) ListMembershipsForResource(ctx context.Context, r ResourceRef, permission string, a Assignment, opts ListOptions) iter.Seq2[OrganizationMembership, error] {
 	path, q, err := membershipsForResource(r, permission, a)
-	return listAll[OrganizationMembership](ctx, c, path, err, q, opts)
+	return guardSeq(func() error {
+		if err != nil {
+			return err
+		}
+		return c.resourceInOrganization(ctx, r)
+	}, listAll[OrganizationMembership](ctx, c, path, err, q, opts))
 }
 
 func effectivePermissionsPath(om string, r ResourceRef) (string, error) {

@@ -146,7 +146,11 @@
 // discovery, group role assignments…), fails with
 // [ErrOrganizationMismatch] before anything is sent when the membership
 // belongs to another organization; the Client learns a membership's
-// organization with one GET the first time and keeps it.
+// organization with one GET the first time and keeps it. A call that names
+// a resource alone by ID in an organization ([Client.GetResource],
+// [Client.UpdateResource], [Client.DeleteResource], its role assignments,
+// who can access it) holds it to the resource's own organization the same
+// way, learning it with one GET of the resource.
 //
 // # HTTP middleware
 //

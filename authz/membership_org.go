@@ -135,3 +135,43 @@ func (c *Client) groupInOrganization(ctx context.Context, group string, r Resour
 	}
 	return nil
 }
+
+// resourceInOrganization is sameOrganization for the calls that name a
+// resource alone (get, update, delete, its role assignments and the
+// memberships with access): a reference by ID that names an organization
+// must name the resource's own, or the call fails with
+// ErrOrganizationMismatch before it acts. A reference by external ID is
+// looked up in the organization it names, so it needs nothing; nor does a
+// reference without an organization. A resource never changes
+// organization, so its organization is learned once (GET
+// /authorization/resources/{id}) and kept.
+func (c *Client) resourceInOrganization(ctx context.Context, r ResourceRef) error {
+	if r.ID == "" || r.OrganizationID == "" {
+		return nil
+	}
+	org, ok := c.resourceOrgs.get(r.ID)
+	if !ok {
+		res, err := c.getResource(ctx, ResourceID(r.ID))
+		if err != nil {
+			return fmt.Errorf("authz: learning the organization of resource %s: %w", truncate(r.ID, 100), err)
+		}
+		if err := c.learnResourceOrganization(res); err != nil {
+			return err
+		}
+		org = res.OrganizationID
+	}
+	if org != r.OrganizationID {
+		return ErrOrganizationMismatch
+	}
+	return nil
+}
+
+// learnResourceOrganization keeps the organization of a resource the API
+// returned.
+func (c *Client) learnResourceOrganization(res *AuthorizationResource) error {
+	if res.OrganizationID == "" {
+		return fmt.Errorf("%w: resource without organization_id", ErrMalformedResponse)
+	}
+	c.resourceOrgs.put(res.ID, res.OrganizationID)
+	return nil
+}

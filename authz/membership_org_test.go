@@ -320,3 +320,95 @@ func testGroupReferenceInAnotherOrganization(t *testing.T, byID bool) {
 		})
 	}
 }
+
+// The calls that name a resource alone (get, update, delete, its role
+// assignments, who can access it) hold a reference by ID "in" an
+// organization to that organization too: Globex's eng named in Acme is
+// refused with ErrOrganizationMismatch before any write, and stays as it
+// was. The resource's organization is learned with one GET and kept.
+func TestResourceIDInAnotherOrganizationIsRefused(t *testing.T) {
+	t.Parallel()
+	name := "Renamed"
+	tests := []struct {
+		name string
+		call func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error
+	}{
+		{"GetResource", func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error {
+			res, err := c.GetResource(ctx, ref)
+			if res != nil {
+				t.Errorf("GetResource returned %+v", res)
+			}
+			return err
+		}},
+		{"UpdateResource", func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error {
+			_, err := c.UpdateResource(ctx, ref, authz.UpdateResourceParams{Name: &name})
+			return err
+		}},
+		{"DeleteResource", func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error {
+			return c.DeleteResource(ctx, ref, authz.DeleteResourceOptions{Cascade: true})
+		}},
+		{"ListResourceRoleAssignmentsPage", func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error {
+			_, err := c.ListResourceRoleAssignmentsPage(ctx, ref, authz.ListResourceRoleAssignmentsOptions{})
+			return err
+		}},
+		{"ListResourceRoleAssignments", func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error {
+			for _, err := range c.ListResourceRoleAssignments(ctx, ref, authz.ListResourceRoleAssignmentsOptions{}) {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"ListMembershipsForResourcePage", func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error {
+			_, err := c.ListMembershipsForResourcePage(ctx, ref, "workspace:edit", authz.AssignmentDirect, authz.ListOptions{})
+			return err
+		}},
+		{"ListMembershipsForResource", func(ctx context.Context, c *authz.Client, ref authz.ResourceRef) error {
+			for _, err := range c.ListMembershipsForResource(ctx, ref, "workspace:edit", authz.AssignmentDirect, authz.ListOptions{}) {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, globexEng := orgsWorld(t)
+			c := f.Client()
+			inAcme := authz.ResourceID(globexEng).InOrganization("org_acme")
+			f.ResetCalls()
+			for i := range 2 {
+				if err := tt.call(t.Context(), c, inAcme); !errors.Is(err, authz.ErrOrganizationMismatch) {
+					t.Fatalf("call %d: err = %v, want ErrOrganizationMismatch", i+1, err)
+				}
+			}
+			var got []string
+			for _, call := range f.Calls() {
+				got = append(got, call.Method+" "+call.Path)
+			}
+			want := []string{"GET /authorization/resources/" + globexEng} // learned once
+			if tt.name == "GetResource" {
+				want = append(want, want[0]) // the read is the call itself
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			res, err := c.GetResource(t.Context(), authz.ResourceID(globexEng).InOrganization("org_globex"))
+			if err != nil || res.Name != "eng" {
+				t.Errorf("Globex's eng in its own organization: %+v, %v; want it untouched, named eng", res, err)
+			}
+		})
+	}
+
+	// A parent named in another organization than the new resource's.
+	f, globexEng := orgsWorld(t)
+	c := f.Client()
+	f.ResetCalls()
+	_, err := c.CreateResource(t.Context(), authz.CreateResourceParams{Name: "x", ExternalID: "x", ResourceTypeSlug: "workspace",
+		OrganizationID: "org_acme", Parent: authz.ResourceID(globexEng).InOrganization("org_globex")})
+	if !errors.Is(err, authz.ErrOrganizationMismatch) || len(f.Calls()) != 0 {
+		t.Errorf("CreateResource with a parent of another organization: %v, %d calls; want ErrOrganizationMismatch, 0 calls", err, len(f.Calls()))
+	}
+}
