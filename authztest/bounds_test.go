@@ -3,6 +3,7 @@ package authztest
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strings"
@@ -251,5 +252,59 @@ func TestLogMethod(t *testing.T) {
 		if got := logMethod(tc.in); got != tc.want {
 			t.Errorf("logMethod(%.40q) = %.40q, want %.40q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestWebhookQueueBounded: the deliveries waiting at once (first attempts
+// and retries, every endpoint together) are bounded; one more is logged as
+// not sent instead of queued, and a failed attempt past the bound is not
+// retried. Before, an endpoint slower than the events made the queue grow
+// without end, holding every event alive.
+func TestWebhookQueueBounded(t *testing.T) {
+	t.Parallel()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	t.Cleanup(down.Close)
+	f := New(t, WithClock(epoch), WithWebhookRetries(time.Hour))
+	f.mu.Lock()
+	f.wh.maxQueue = 3
+	f.mu.Unlock()
+	f.AddWebhook(down.URL, "whsec_test", "permission.created")
+	for i := range 5 {
+		f.AddPermission(fmt.Sprintf("doc-%d:read", i), "")
+	}
+	if err := f.DeliverWebhooks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.AddPermission("doc-5:read", "")
+	if err := f.DeliverWebhooks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		Event       string
+		Attempt     int
+		NotSent     bool
+		Status      int
+		RetryQueued bool
+	}
+	var got []entry
+	for _, d := range f.WebhookDeliveries() {
+		got = append(got, entry{d.Event, d.Attempt, strings.HasPrefix(d.Error, "not sent:"), d.Status, !d.NextAttempt.IsZero()})
+	}
+	want := []entry{
+		{"permission.created", 1, true, 0, false}, // the 4th and 5th events: 3 already waiting
+		{"permission.created", 1, true, 0, false},
+		{"permission.created", 1, false, 500, true}, // the first 3: attempted, retries queued
+		{"permission.created", 1, false, 500, true},
+		{"permission.created", 1, false, 500, true},
+		{"permission.created", 1, true, 0, false}, // the 6th: 3 retries waiting
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+	f.mu.Lock()
+	n := len(f.wh.queue)
+	f.mu.Unlock()
+	if n != 3 {
+		t.Errorf("%d deliveries waiting, want 3 (the bound)", n)
 	}
 }

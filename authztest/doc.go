@@ -381,7 +381,10 @@
 //     [MaxWebhookEndpoints] (100) endpoints exist at once, since each
 //     event is queued once per endpoint: one more is 422
 //     invalid_request_parameters with an error of code
-//     webhook_endpoint_limit_reached (the spec states no limit). [WithWebhook] endpoints
+//     webhook_endpoint_limit_reached (the spec states no limit). At most
+//     [MaxQueuedWebhookDeliveries] deliveries wait at once (first attempts
+//     and retries together); beyond it an event is not sent to that
+//     endpoint, and the delivery log says so. [WithWebhook] endpoints
 //     exist before a [WithFixture] fixture loads, so they receive its
 //     events.
 //   - Webhook delivery: one event per POST, attempted one at a time in
