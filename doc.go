@@ -32,9 +32,18 @@
 //     concurrent identical checks.
 //   - [github.com/fgakit/fgakit/cache] is the optional, very short decision
 //     cache. It is off by default, because answers must be current.
+//   - [github.com/fgakit/fgakit/events] consumes WorkOS events (the Events
+//     API or signed webhooks) so that the token layer stops answering for
+//     claims a change has made wrong and revoked sessions are refused
+//     (authz.WithFreshness, token.WithRevocationCheck).
 //   - [github.com/fgakit/fgakit/authztest] is Fake, an in-memory WorkOS FGA
 //     served over the real HTTP wire protocol, so your tests run the production
 //     client offline.
+//   - github.com/fgakit/fgakit/otelfgakit, a separate module (its own
+//     go.mod, so only programs that want OpenTelemetry download it), reports
+//     a Client's checks and API calls as OpenTelemetry spans and metrics:
+//     authz.New(apiKey, otelfgakit.Instrument()). It is built on authz.Hooks,
+//     which your own instrumentation can use too.
 //   - The command fgakit (cmd/fgakit) serves the fake, checks and verifies from
 //     a shell, and runs a demo: go run ./cmd/fgakit demo.
 //

@@ -22,6 +22,7 @@ const readmePrelude = `import (
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
 	"github.com/fgakit/fgakit/cache"
+	"github.com/fgakit/fgakit/events"
 	"github.com/fgakit/fgakit/token"
 )
 
@@ -36,6 +37,7 @@ var (
 	_ = authz.New
 	_ = authztest.New
 	_ = cache.New
+	_ = events.NewState
 	_ = token.NewVerifier
 )
 
@@ -45,6 +47,7 @@ type Project struct{ ID, ExternalID, OrganizationID, OrgID string }
 var (
 	ctx             context.Context
 	apiKey          string
+	webhookSecret   string
 	clientID        string
 	accessToken     string
 	userID, orgID   string

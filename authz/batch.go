@@ -128,7 +128,9 @@ func (e *BatchError) Unwrap() []error {
 // CheckMany answers [Client.Check] for every resource in rs, in input
 // order: decisions[i] is the answer for rs[i].
 //
-//   - The token layer answers first; identical items are asked once.
+//   - The token layer answers first (unless a [Freshness] calls the
+//     claims stale: those items are asked of the API and marked
+//     TokenStale); identical items are asked once.
 //   - The cache and the request memo answer next, unless [Fresh].
 //   - The rest are asked of the API with bounded concurrency
 //     ([WithConcurrency], [Concurrency]), each merged with concurrent
@@ -146,6 +148,11 @@ func (e *BatchError) Unwrap() []error {
 // unless that error is a [*BatchError] and the item is not among its
 // Failures.
 func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
+	return c.runBatch(ctx, OpCheckMany, claims, permission, rs, opts)
+}
+
+// checkMany is CheckMany without the hooks.
+func (c *Client) checkMany(ctx context.Context, claims *token.Claims, permission string, rs []ResourceRef, opts ...CallOption) ([]Decision, error) {
 	cc := callOptions(opts)
 	decisions := make([]Decision, len(rs))
 	if claims == nil {
@@ -173,6 +180,11 @@ func (c *Client) CheckMany(ctx context.Context, claims *token.Claims, permission
 	}
 	b := &batch{c: c, claims: claims, permission: permission, cc: cc, decisions: decisions, failed: map[int]error{}}
 	b.run(ctx, rs)
+	for _, i := range b.staleItems {
+		if decisions[i].Source != SourceNone {
+			decisions[i].TokenStale = true
+		}
+	}
 	if len(b.failed) == 0 {
 		return decisions, nil
 	}
@@ -197,7 +209,7 @@ func Filter[T any](ctx context.Context, c *Client, claims *token.Claims, permiss
 	for i, it := range items {
 		rs[i] = ref(it)
 	}
-	ds, err := c.CheckMany(ctx, claims, permission, rs, opts...)
+	ds, err := c.runBatch(ctx, OpFilter, claims, permission, rs, opts)
 	var be *BatchError
 	if err != nil && !errors.As(err, &be) {
 		return nil, err
@@ -222,6 +234,23 @@ type batch struct {
 	decisions []Decision
 	failed    map[int]error
 	stopped   bool // a short-circuit mode has its answer
+
+	// staleItems are the items the token would have answered but the
+	// Freshness called it stale (set before the workers run).
+	staleItems []int
+	stale      int8 // 0: not asked yet, 1: fresh, 2: stale
+}
+
+// tokenStale asks the Client's Freshness, once per batch (its answer does
+// not depend on the resource), whether the batch's claims are stale.
+func (b *batch) tokenStale() bool {
+	if b.stale == 0 {
+		b.stale = 1
+		if b.c.Token().stale(b.claims, b.permission) {
+			b.stale = 2
+		}
+	}
+	return b.stale == 2
 }
 
 // group is one distinct check of a batch and the inputs that ask it.
@@ -239,9 +268,12 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 			b.fail([]int{i}, err)
 			continue
 		}
-		if b.c.Token().Allows(b.claims, b.permission, r) {
-			b.answer([]int{i}, Decision{Allowed: true, Source: SourceToken})
-			continue
+		if tokenAllows(b.claims, b.permission, r) {
+			if !b.tokenStale() {
+				b.answer([]int{i}, Decision{Allowed: true, Source: SourceToken})
+				continue
+			}
+			b.staleItems = append(b.staleItems, i)
 		}
 		if namesOtherOrganization(b.claims, r) {
 			b.fail([]int{i}, ErrOrganizationMismatch)
@@ -269,7 +301,7 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 	memo := cache.MemoFrom(ctx)
 	for _, g := range groups {
 		if !b.cc.fresh {
-			if d, ok := b.c.lookup(memo, g.key); ok {
+			if d, ok := b.c.lookup(ctx, memo, g.key); ok {
 				b.answer(g.indexes, d)
 				continue
 			}
@@ -376,7 +408,7 @@ func (b *batch) checkEach(parent context.Context, pending []*group) {
 	for range min(b.cc.concurrency, len(pending)) {
 		wg.Go(func() {
 			for g := range jobs {
-				d, err := b.c.check(ctx, g.key, b.cc.fresh)
+				d, err := b.c.check(ctx, g.key, true) // run asked the memo and the cache already
 				b.mu.Lock()
 				switch {
 				case err == nil:

@@ -33,6 +33,10 @@ import (
 // this request: Check does not verify them again, nor look at their
 // expiry.
 //
+// With [WithFreshness], the token layer does not answer for claims the
+// [Freshness] calls stale (a change since they were issued): the API is
+// asked instead, and the Decision has TokenStale set.
+//
 // A deny is a Decision with Allowed false and a nil error. A 404 of the
 // check call is a deny too, with NotFound set ([Decision.NotFound]): the
 // membership, the resource or the permission does not exist in the
@@ -87,6 +91,16 @@ import (
 // the cache and in the memo of the ctx it is given: a request that revokes
 // and then checks again is denied.
 func (c *Client) Check(ctx context.Context, claims *token.Claims, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
+	if c.cfg.hooks.onCall() {
+		return c.hookedCheck(ctx, singleCall(OpCheck, permission, r), func(ctx context.Context) (Decision, error) {
+			return c.checkClaims(ctx, claims, permission, r, opts...)
+		})
+	}
+	return c.checkClaims(ctx, claims, permission, r, opts...)
+}
+
+// checkClaims is Check without the hooks.
+func (c *Client) checkClaims(ctx context.Context, claims *token.Claims, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
 	if claims == nil {
 		return Decision{}, invalid("nil claims")
 	}
@@ -99,8 +113,12 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	if c.isClosed.Load() {
 		return Decision{}, ErrClosed // even where the token alone would answer: Close means no more answers
 	}
-	if c.Token().Allows(claims, permission, r) {
-		return Decision{Allowed: true, Source: SourceToken}, nil
+	stale := false
+	if tokenAllows(claims, permission, r) {
+		if f := c.cfg.freshness; f == nil || !f.Stale(claims, permission) {
+			return Decision{Allowed: true, Source: SourceToken}, nil
+		}
+		stale = true // a change since iat: ask the API
 	}
 	if namesOtherOrganization(claims, r) {
 		return Decision{}, ErrOrganizationMismatch
@@ -111,7 +129,9 @@ func (c *Client) Check(ctx context.Context, claims *token.Claims, permission str
 	// r names the claims' organization or none (namesOtherOrganization), and
 	// the claims' membership is in the claims' organization: no need to
 	// learn the membership's organization.
-	return c.res.checkSameOrg(ctx, claims.OrganizationMembershipID, permission, r, opts)
+	d, err := c.res.checkSameOrg(ctx, claims.OrganizationMembershipID, permission, r, opts)
+	d.TokenStale = stale
+	return d, err
 }
 
 // check answers k from the request memo, the cache, or the API — the API
@@ -132,7 +152,7 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 	}
 	memo := cache.MemoFrom(ctx)
 	if !fresh {
-		if d, ok := c.lookup(memo, k); ok {
+		if d, ok := c.lookup(ctx, memo, k); ok {
 			return d, nil
 		}
 	}
@@ -178,6 +198,7 @@ type flight struct {
 	waiters   int                 // guarded by Client.flightsMu
 	cancel    context.CancelFunc  // the running call's; nil before it starts
 	abandoned bool                // every waiter left; the call must stop
+	callers   int                 // checks that waited on the call since it started (see reportMerged; guarded too)
 	done      bool                // a call of this flight has returned: DoChan may start another (guarded too)
 }
 
@@ -201,6 +222,7 @@ func (c *Client) join(ctx context.Context, k checkKey, gen uint64) (*flight, <-c
 	defer c.flightsMu.Unlock()
 	if f := c.flights[string(key)]; f != nil { // no allocation for the lookup
 		f.waiters++
+		f.callers++
 		if !f.done {
 			return f, c.flight.DoChan(f.key, f.run), false, nil // joins the running call
 		}
@@ -211,7 +233,7 @@ func (c *Client) join(ctx context.Context, k checkKey, gen uint64) (*flight, <-c
 		})
 		return f, ch, false, started
 	}
-	nf := &flight{key: string(key), waiters: 1}
+	nf := &flight{key: string(key), waiters: 1, callers: 1}
 	nf.run = func() (any, error) { return c.sharedCheck(ctx, k, gen, nf) }
 	c.flights[nf.key] = nf
 	return nf, c.flight.DoChan(nf.key, nf.run), true, nil
@@ -241,7 +263,7 @@ func (c *Client) leave(f *flight) {
 // A memo answer counts only while this Client has made no change touching
 // k's membership since it was given (its stamp) and it is younger than the
 // memo maximum age. A cache hit is also put in the memo.
-func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
+func (c *Client) lookup(ctx context.Context, memo *cache.Memo, k checkKey) (Decision, bool) {
 	if memo == nil && c.cfg.cache == nil {
 		return Decision{}, false
 	}
@@ -255,7 +277,9 @@ func (c *Client) lookup(memo *cache.Memo, k checkKey) (Decision, bool) {
 		return Decision{Allowed: e.Allowed, Source: SourceMemo}, true
 	}
 	if c.cfg.cache != nil {
-		if allowed, ok := c.cfg.cache.Get(ck); ok {
+		allowed, ok := c.cfg.cache.Get(ck)
+		c.reportCacheLookup(ctx, ok)
+		if ok {
 			if memo != nil {
 				c.rememberMemo(memo, k, gen, st, allowed)
 			}
@@ -360,7 +384,9 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		// at once (ErrThrottled) rather than after the starter left.
 		req.slotDeadline = dl
 	}
-	if err := c.send(ctx, ctx, req, &res); err != nil {
+	err = c.send(ctx, ctx, req, &res)
+	c.reportMerged(ctx, f)
+	if err != nil {
 		if ae := (*APIError)(nil); errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
 			// The API's answer, not a failure: nothing of that name
 			// exists for the membership (see Decision.NotFound). Not

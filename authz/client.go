@@ -65,6 +65,8 @@ type Client struct {
 	// isClosed mirrors closed for lock-free checks on the hot path.
 	isClosed atomic.Bool
 	wg       sync.WaitGroup // API calls in flight (shared checks included)
+	// unwatch stops the Freshness's calls to freshnessChanged; nil without one.
+	unwatch func()
 }
 
 // New returns a Client that authenticates with apiKey (a WorkOS secret key,
@@ -120,6 +122,9 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	sum := sha256.Sum256([]byte(cfg.baseURL + "\x00" + apiKey))
 	c.cacheID = hex.EncodeToString(sum[:8])
 	c.base, c.cancelBase = context.WithCancel(context.Background())
+	if cfg.freshness != nil {
+		c.unwatch = cfg.freshness.Watch(c.freshnessChanged)
+	}
 	return c, nil
 }
 
@@ -183,6 +188,9 @@ func (c *Client) Close() error {
 	c.closed = true
 	c.isClosed.Store(true)
 	c.mu.Unlock()
+	if c.unwatch != nil {
+		c.unwatch()
+	}
 	c.cancelBase()
 	c.wg.Wait()
 	if c.ownsHTTP {

@@ -152,6 +152,16 @@
 // who can access it) holds it to the resource's own organization the same
 // way, learning it with one GET of the resource.
 //
+// # Freshness
+//
+// A token's claims are as old as its iat. [WithFreshness] takes a
+// [Freshness] —
+// [github.com/fgakit/fgakit/events.State], fed by WorkOS events — and the
+// token layer then declines claims issued at or before a change that
+// touches them: the API is asked (one call) and the [Decision] says
+// TokenStale. A change also forgets cache and memo answers it may have
+// made wrong. Without one, the token is trusted until it expires.
+//
 // # HTTP middleware
 //
 // [Client.Middleware] guards net/http handlers: it verifies the session
@@ -173,6 +183,17 @@
 // retires that membership's memo answers everywhere, and no memo answer is
 // used after [WithMemoMaxAge] ([DefaultMemoMaxAge] by default) — so a
 // stream behind the Middleware asks again after a role was removed.
+//
+// # Observability
+//
+// [WithObserver] reports every HTTP attempt; [WithHooks] reports every
+// check, batch and decision (with the layer that answered), every attempt
+// with its request's context, retries, rate-limit waits, how many checks
+// shared one API call, and cache lookups — what tracing and metrics need
+// ([Hooks]). [github.com/fgakit/fgakit/otelfgakit], a separate module,
+// turns them into OpenTelemetry spans and metrics. Hooks never see the API
+// key or a token, and are not given membership, resource or external IDs
+// (an error's text may name one); a Client without them pays nothing.
 //
 // # Testing
 //

@@ -50,18 +50,35 @@ import (
 // current request; a long-lived connection (websocket, job) that keeps
 // claims must verify its token again before they expire, and Claims built
 // by hand grant whatever they hold.
-type TokenLayer struct{}
+//
+// Freshness: the claims are as old as the token's iat. A TokenLayer of a
+// Client with [WithFreshness] also answers false (so the API is asked) for
+// claims the [Freshness] calls stale: their membership, role, permission,
+// organization or user changed at or after iat. The zero TokenLayer has no
+// Freshness.
+type TokenLayer struct {
+	f Freshness // nil: trust the claims until they expire
+}
 
-// Token returns the token layer.
-func (c *Client) Token() TokenLayer { return TokenLayer{} }
+// Token returns the token layer, with the Client's [Freshness] if any.
+func (c *Client) Token() TokenLayer { return TokenLayer{f: c.cfg.freshness} }
 
 // HasPermission reports whether claims grant permission organization-wide
 // — for organization-level gates (navigation, feature gates) that name no
 // resource. Nil claims grant nothing. As for [TokenLayer.Allows], claims
 // must come from a successful [token.Verifier.Verify] of the current
 // request.
-func (TokenLayer) HasPermission(claims *token.Claims, permission string) bool {
-	return claims.HasPermission(permission)
+//
+// With a [Freshness], claims it calls stale grant nothing here (ask the API
+// for the organization root instead, as [Middleware.RequirePermission]
+// does).
+func (l TokenLayer) HasPermission(claims *token.Claims, permission string) bool {
+	return claims.HasPermission(permission) && !l.stale(claims, permission)
+}
+
+// stale reports whether l's Freshness declines claims for permission.
+func (l TokenLayer) stale(claims *token.Claims, permission string) bool {
+	return !l.fresh(claims, permission)
 }
 
 // orgRootType is the resource type of an organization's root resource,
@@ -72,8 +89,18 @@ const orgRootType = "organization"
 // API: the token grants it organization-wide and r's organization is known
 // to be the token's (the security rule of [TokenLayer]: r names it with
 // [ResourceRef.InOrganization], or r is the token organization's root). False
-// means "the token cannot tell", not "denied".
-func (TokenLayer) Allows(claims *token.Claims, permission string, r ResourceRef) bool {
+// means "the token cannot tell", not "denied" — also when a [Freshness]
+// calls the claims stale.
+func (l TokenLayer) Allows(claims *token.Claims, permission string, r ResourceRef) bool {
+	if l.f != nil && claims != nil && l.f.Stale(claims, permission) {
+		return false // a Freshness is consulted first: it answers in a few ns
+	}
+	return tokenAllows(claims, permission, r)
+}
+
+// tokenAllows is [TokenLayer.Allows] without freshness: what the claims
+// alone grant.
+func tokenAllows(claims *token.Claims, permission string, r ResourceRef) bool {
 	if claims == nil || claims.OrganizationID == "" || !claims.HasPermission(permission) {
 		return false
 	}
@@ -91,6 +118,12 @@ func (TokenLayer) Allows(claims *token.Claims, permission string, r ResourceRef)
 			(r.OrganizationID == "" || r.OrganizationID == claims.OrganizationID)
 	}
 	return r.OrganizationID == claims.OrganizationID
+}
+
+// fresh reports whether l's Freshness, if any, trusts claims for
+// permission.
+func (l TokenLayer) fresh(claims *token.Claims, permission string) bool {
+	return l.f == nil || !l.f.Stale(claims, permission)
 }
 
 // namesOtherOrganization reports whether r names another organization
@@ -140,6 +173,16 @@ const checkRoute = "/authorization/organization_memberships/{om}/check"
 //
 // The cache, the request memo and [Fresh] work as for [Client.Check].
 func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
+	if l.c.cfg.hooks.onCall() {
+		return l.c.hookedCheck(ctx, singleCall(OpResourceCheck, permission, r), func(ctx context.Context) (Decision, error) {
+			return l.check(ctx, membershipID, permission, r, opts...)
+		})
+	}
+	return l.check(ctx, membershipID, permission, r, opts...)
+}
+
+// check is Check without the hooks.
+func (l *ResourceLayer) check(ctx context.Context, membershipID, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
 	k, err := newCheckKey(membershipID, permission, r)
 	if err != nil {
 		return Decision{}, err

@@ -85,8 +85,9 @@ func TokenFromCookie(name string) MiddlewareOption {
 // on it with [errors.Is]:
 //
 //   - [ErrNoSessionToken] (401): the request carries no token;
-//   - the token package's sentinels, such as [token.ErrExpired] (401) or
-//     [token.ErrKeySetUnavailable] (503): the token was rejected;
+//   - the token package's sentinels, such as [token.ErrExpired] or
+//     [token.ErrSessionRevoked] (401) or [token.ErrKeySetUnavailable]
+//     (503): the token was rejected;
 //   - [ErrDenied] (403): the session may not use the permission; it also
 //     matches [ErrNotFound] when the API said the resource does not exist
 //     ([Decision.NotFound]);
@@ -292,7 +293,10 @@ func (m *Middleware) RequireSession(next http.Handler) http.Handler {
 
 // RequirePermission lets through requests whose session grants permission
 // organization-wide (the token layer, no API call); others get 403. Once the
-// Client is closed it answers 503 ([ErrClosed]), as every check does.
+// Client is closed it answers 503 ([ErrClosed]), as every check does. With
+// a [Freshness] that calls the token stale, the API is asked (one call) for
+// the permission on the organization's root resource, and the request is
+// answered as [Middleware.RequireResource] would.
 func (m *Middleware) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -304,8 +308,15 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 				m.rejectWith(w, r, RejectErrorFor(ErrClosed))
 				return
 			}
-			if !m.c.Token().HasPermission(ClaimsFromContext(r.Context()), permission) {
+			claims := ClaimsFromContext(r.Context())
+			if !claims.HasPermission(permission) {
 				m.rejectWith(w, r, RejectErrorFor(ErrDenied))
+				return
+			}
+			if m.c.Token().stale(claims, permission) {
+				// A change since the token was issued: ask the API about
+				// the organization root, as Check does.
+				m.check(w, r, next, permission, ExternalResource(orgRootType, claims.OrganizationID))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -361,22 +372,27 @@ func (m *Middleware) RequireResource(permission string, resource func(*http.Requ
 				m.reject(w, r, http.StatusBadRequest, err)
 				return
 			}
-			d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
-			switch {
-			case err == nil && d.Allowed:
-				next.ServeHTTP(w, r)
-			case err == nil && d.NotFound:
-				m.rejectWith(w, r, RejectErrorFor(errDeniedNotFound))
-			case err == nil:
-				m.rejectWith(w, r, RejectErrorFor(ErrDenied))
-			default:
-				// One mapping for every route: 403 for no membership or
-				// another organization's resource (nothing to allow), 400
-				// for invalid input, 503 with the API's Retry-After for
-				// the rest.
-				m.rejectWith(w, r, RejectErrorFor(err))
-			}
+			m.check(w, r, next, permission, res)
 		})
+	}
+}
+
+// check lets r through to next when [Client.Check] allows permission on
+// res, and answers 403, 400 or 503 otherwise.
+func (m *Middleware) check(w http.ResponseWriter, r *http.Request, next http.Handler, permission string, res ResourceRef) {
+	d, err := m.c.Check(r.Context(), ClaimsFromContext(r.Context()), permission, res)
+	switch {
+	case err == nil && d.Allowed:
+		next.ServeHTTP(w, r)
+	case err == nil && d.NotFound:
+		m.rejectWith(w, r, RejectErrorFor(errDeniedNotFound))
+	case err == nil:
+		m.rejectWith(w, r, RejectErrorFor(ErrDenied))
+	default:
+		// One mapping for every route: 403 for no membership or another
+		// organization's resource (nothing to allow), 400 for invalid
+		// input, 503 with the API's Retry-After for the rest.
+		m.rejectWith(w, r, RejectErrorFor(err))
 	}
 }
 

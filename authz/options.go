@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -20,12 +21,13 @@ type config struct {
 	httpClient  *http.Client
 	retry       RetryPolicy
 	callTimeout time.Duration
-	observer    func(Attempt)
+	hooks       Hooks // WithHooks and WithObserver; see hooks.go
 	userAgent   string
 	concurrency int
 	limiter     Limiter
 	retryBudget RetryBudget
 	cache       Cache
+	freshness   Freshness
 	memoMaxAge  time.Duration
 
 	// Test seams (unexported, set by tests of this package only).
@@ -95,10 +97,14 @@ func DefaultRetryPolicy() RetryPolicy {
 }
 
 // Attempt describes one HTTP attempt of an API call, reported to the
-// observer set with [WithObserver]. It never holds the API key.
+// observer set with [WithObserver] and to [Hooks].Attempt. It never holds
+// the API key.
 type Attempt struct {
 	// Method is the HTTP method.
 	Method string
+	// BaseURL is the Client's base URL ([WithBaseURL]; it holds no
+	// credentials), e.g. "https://api.workos.com".
+	BaseURL string
 	// Route is the path template, e.g.
 	// "/authorization/organization_memberships/{om}/check"; identifiers
 	// are replaced by placeholders.
@@ -199,13 +205,14 @@ func WithCallTimeout(d time.Duration) Option {
 // WithObserver sets a function told about every HTTP attempt (method, route
 // template, status, duration, attempt number, error) — for metrics and
 // logs. It runs synchronously on the calling goroutine and may be called
-// concurrently; keep it fast.
+// concurrently; keep it fast. [WithHooks] offers the same with the
+// request's context (for traces), and more.
 func WithObserver(f func(Attempt)) Option {
 	return func(c *config) error {
 		if f == nil {
 			return invalid("nil observer")
 		}
-		c.observer = f
+		c.hooks = joinHooks(c.hooks, Hooks{Attempt: func(_ context.Context, a Attempt) { f(a) }})
 		return nil
 	}
 }

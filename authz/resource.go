@@ -118,6 +118,11 @@ type Decision struct {
 	// Source says which layer answered; [SourceNone] for an item a batch
 	// left unasked or could not decide.
 	Source Source
+	// TokenStale is true when the session token granted the permission
+	// but a [Freshness] ([WithFreshness]) called it stale — a change to
+	// its membership, roles, permission, organization or user since it was
+	// issued — so another layer (the API) answered instead.
+	TokenStale bool
 	// NotFound is true for a deny because the API answered the check with
 	// 404: the resource, the membership or the permission does not exist
 	// in the membership's organization — an unknown ID or external ID, a

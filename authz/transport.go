@@ -120,7 +120,7 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		if attempt == 1 {
 			slotDeadline = req.slotDeadline
 		}
-		if err := c.waitSlot(ctx, slotDeadline); err != nil {
+		if err := c.waitRateLimit(ctx, slotDeadline, req.method, route); err != nil {
 			if ctx.Err() != nil {
 				return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 			}
@@ -132,8 +132,8 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		}
 		start := time.Now()
 		a, err := c.attempt(ctx, req.method, route, u, body, idemKey, out)
-		if c.cfg.observer != nil {
-			c.cfg.observer(Attempt{Method: req.method, Route: route, Attempt: attempt, StatusCode: a.status, Duration: time.Since(start), Err: err})
+		if c.cfg.hooks.Attempt != nil {
+			c.cfg.hooks.Attempt(ctx, Attempt{Method: req.method, Route: route, BaseURL: c.cfg.baseURL, Attempt: attempt, StatusCode: a.status, Duration: time.Since(start), Err: err})
 		}
 		if err == nil {
 			c.budget.answered()
@@ -167,6 +167,9 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		retries++
 		if dl, ok := ctx.Deadline(); ok && c.cfg.now().Add(wait).After(dl) {
 			return fmt.Errorf("%w (next attempt in %s would pass the deadline: %w)", err, wait.Round(time.Millisecond), context.DeadlineExceeded)
+		}
+		if c.cfg.hooks.Retry != nil {
+			c.cfg.hooks.Retry(ctx, RetryEvent{Method: req.method, Route: route, Attempt: attempt, Wait: wait, Err: err})
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)

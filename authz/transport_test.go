@@ -419,7 +419,7 @@ func TestRetries(t *testing.T) {
 			c, mux := setup(t, WithRetry(tt.policy), WithObserver(func(a Attempt) {
 				mu.Lock()
 				defer mu.Unlock()
-				a.Duration, a.Err = 0, nil
+				a.Duration, a.Err, a.BaseURL = 0, nil, "" // the base URL is the test server's
 				observed = append(observed, a)
 			}))
 			seq := &statusSequence{statuses: tt.statuses, headers: tt.headers}
@@ -471,7 +471,9 @@ func TestRetryAfterPastDeadlineStopsAtOnce(t *testing.T) {
 	c, mux := setup(t)
 	seq := &statusSequence{statuses: []int{429}, headers: map[string]string{"Retry-After": "30"}, body: `{"code":"rate_limit_exceeded","message":"Too many requests."}`}
 	mux.Handle("/", seq)
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	// A deadline long enough for the first attempt even on a loaded
+	// machine, and far shorter than the 30 s the server asks to wait.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	d, err := c.API().Check(ctx, "om_1", "p", ResourceID("r"))
 	if d.Allowed {
@@ -481,7 +483,7 @@ func TestRetryAfterPastDeadlineStopsAtOnce(t *testing.T) {
 		t.Errorf("err = %v, want context.DeadlineExceeded", err)
 	}
 	if got := seq.attempts(); got != 1 {
-		t.Errorf("attempts = %d, want 1 (a 30 s wait cannot fit in a 50 ms deadline)", got)
+		t.Errorf("attempts = %d, want 1 (a 30 s wait cannot fit in a 5 s deadline)", got)
 	}
 }
 
@@ -490,7 +492,7 @@ func TestRetriesStopAtCallerDeadline(t *testing.T) {
 	c, mux := setup(t, WithRetry(RetryPolicy{MaxRetries: 1000, MinBackoff: 5 * time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: time.Minute}), WithRetryBudget(RetryBudget{}))
 	seq := &statusSequence{statuses: []int{503}}
 	mux.Handle("/", seq)
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()
 	err := c.do(ctx, request{method: "GET", path: "/x"}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -89,6 +89,11 @@
 //     verification fails with [ErrKeySetUnavailable]. Failures, recoveries
 //     and skipped entries are logged ([WithLogger]). Close stops every
 //     goroutine it started.
+//   - Revoked sessions: WorkOS keeps a revoked session's tokens valid until
+//     exp. With [WithRevocationCheck] (for example the Revoked method of
+//     github.com/fgakit/fgakit/events.State, fed by session.revoked events)
+//     they are refused with [ErrSessionRevoked]. This package imports
+//     nothing of events.
 //
 // # The verified-token cache
 //

@@ -35,6 +35,11 @@ var (
 	// app_consent_…), a Connect M2M token (sub client_…) or any token with an
 	// OAuth "scope" claim. Such tokens must not be accepted as a user session.
 	ErrNotSessionToken = errors.New("token: not an AuthKit session token")
+	// ErrSessionRevoked: the token is valid but its session (claim sid) was
+	// revoked, as the function given to [WithRevocationCheck] says. WorkOS
+	// keeps such a token's signature valid until exp; only a consumer of
+	// the session.revoked event can refuse it earlier.
+	ErrSessionRevoked = errors.New("token: session revoked")
 	// ErrNoMembership: the verified claims carry no organization membership ID,
 	// which the Authorization API needs as its subject. Verify never returns
 	// it — a session without an organization is a valid session — but the

@@ -80,6 +80,7 @@ type config struct {
 	cacheSize       int
 	maxTokenSize    int
 	now             func() time.Time
+	revoked         func(sessionID string, issuedAt time.Time) bool
 
 	// key fetching
 	baseURL         string
@@ -309,6 +310,24 @@ func WithCache(size int) Option {
 		}
 		c.cacheSize = size
 		c.verifierOnly = append(c.verifierOnly, "WithCache")
+		return nil
+	}
+}
+
+// WithRevocationCheck makes Verify ask revoked about the session of every
+// token that passes all other checks (the verified-token cache's hits
+// included): when it answers true, Verify fails with [ErrSessionRevoked].
+// Tokens without a sid claim are not asked about. revoked is called on
+// every Verify: it must be fast and safe for concurrent use.
+// [github.com/fgakit/fgakit/events.State.Revoked] answers it from
+// session.revoked events.
+func WithRevocationCheck(revoked func(sessionID string, issuedAt time.Time) bool) Option {
+	return func(c *config) error {
+		if revoked == nil {
+			return errors.New("token: WithRevocationCheck: nil function")
+		}
+		c.revoked = revoked
+		c.verifierOnly = append(c.verifierOnly, "WithRevocationCheck")
 		return nil
 	}
 }

@@ -27,7 +27,8 @@ type Verifier struct {
 	audience     string
 	claimNames   *claimNames // the claims read, the membership claim last
 	maxTokenSize int
-	cache        *lru.Cache[string, *Claims] // nil unless WithCache
+	cache        *lru.Cache[string, *Claims]                     // nil unless WithCache
+	revoked      func(sessionID string, issuedAt time.Time) bool // nil unless WithRevocationCheck
 	closed       atomic.Bool
 }
 
@@ -61,6 +62,7 @@ func NewVerifier(clientID string, opts ...Option) (*Verifier, error) {
 		audience:     cfg.audience,
 		claimNames:   defaultClaimNames,
 		maxTokenSize: cfg.maxTokenSize,
+		revoked:      cfg.revoked,
 	}
 	switch {
 	case cfg.keySet != nil:
@@ -127,7 +129,9 @@ func (v *Verifier) Close() error {
 //   - iss in the allow-list when [WithIssuer] is set ([ErrIssuer]); aud
 //     containing the audience when [WithAudience] is set ([ErrAudience]);
 //   - the token is an AuthKit session token, not a WorkOS Connect OAuth or M2M
-//     token ([ErrNotSessionToken]).
+//     token ([ErrNotSessionToken]);
+//   - with [WithRevocationCheck], its session was not revoked
+//     ([ErrSessionRevoked]).
 //
 // With [WithCache], a token that passed all of these before is answered from
 // the cache: only exp, nbf and iat are checked again.
@@ -154,6 +158,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := v.checkRevoked(c); err != nil {
+		return nil, err
+	}
 	if v.cache != nil {
 		// Clone: raw may be a slice of a larger string (a whole header)
 		// that the cache should not keep alive.
@@ -174,8 +181,19 @@ func (v *Verifier) cached(raw string, c *Claims) (*Claims, error) {
 		v.cache.Remove(raw)
 		return nil, err
 	}
+	if err := v.checkRevoked(c); err != nil {
+		return nil, err
+	}
 	cp := *c
 	return &cp, nil
+}
+
+// checkRevoked asks the revocation check, if any, about c's session.
+func (v *Verifier) checkRevoked(c *Claims) error {
+	if v.revoked != nil && c.SessionID != "" && v.revoked(c.SessionID, c.IssuedAt) {
+		return ErrSessionRevoked
+	}
+	return nil
 }
 
 // checkTimes repeats the jwt validator's time checks, for cache hits.

@@ -1,0 +1,641 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/token"
+)
+
+// Defaults of a [State].
+const (
+	// DefaultMaxTokenLifetime is how long a change is kept: a change older
+	// than the longest access-token lifetime cannot touch a token that is
+	// still valid. AuthKit's access tokens last 5 minutes unless the
+	// environment's session settings say otherwise; 15 minutes covers the
+	// common overrides. Set [WithMaxTokenLifetime] to your environment's
+	// access-token duration. A token older than it is always asked of the
+	// API, so a value set too short costs API calls, never correctness.
+	DefaultMaxTokenLifetime = 15 * time.Minute
+	// DefaultMargin is added to every change's time before it is compared
+	// with a token's iat, against a token minted in the moment WorkOS
+	// applied a change and stamped its event. See [WithMargin].
+	DefaultMargin = time.Second
+)
+
+// LagPolicy says what the token layer does while the event stream cannot
+// be read for longer than the Poller's lag limit ([WithMaxLag]).
+type LagPolicy uint8
+
+const (
+	// TrustTokens, the default, answers as without events: a token is
+	// trusted until it expires, as every WorkOS SDK does, except for the
+	// changes already learnt, which still decline the tokens they touch.
+	//
+	// Why the default: it never grants more than the token alone, it keeps
+	// the application up and within its API budget while the Events API is
+	// down (AskAPI turns every token-layer check into an API call, which
+	// can exceed the 6,000 requests per minute of the key and fail every
+	// check with 429 just when WorkOS is struggling), and the lag is
+	// reported, so an operator can act.
+	TrustTokens LagPolicy = iota
+	// AskAPI declines every token-layer question while lagging: each is
+	// asked of the API (one call per distinct check), current but costly.
+	AskAPI
+)
+
+// String returns "trust-tokens" or "ask-api".
+func (p LagPolicy) String() string {
+	if p == AskAPI {
+		return "ask-api"
+	}
+	return "trust-tokens"
+}
+
+// State is the freshness state fed by WorkOS events — from a [Poller] of
+// the Events API, a [Webhook] handler, or both — and read by the token
+// layer. It keeps, for the longest token lifetime, the time of the last
+// change per organization membership, role slug, permission slug,
+// organization and user, and the sessions revoked.
+//
+// It implements [authz.Freshness] (pass it to [authz.WithFreshness]): the
+// token layer declines claims issued at or before a change that touches
+// them. [State.Revoked] answers [token.WithRevocationCheck]. Create it with
+// [NewState]; it is safe for concurrent use.
+//
+// Reads are an atomic load of an immutable snapshot and a few map lookups,
+// without locks or allocation; each applied batch of events copies the
+// maps it changes (the changes of the last token lifetime).
+type State struct {
+	snap atomic.Pointer[snapshot] // what readers see
+
+	now         func() time.Time
+	maxLifetime time.Duration
+	margin      time.Duration
+	policy      LagPolicy
+
+	mu        sync.Mutex // guards everything below and publishing
+	known     time.Time  // complete knowledge of the changes made since
+	global    int64      // an unreadable event: every token at or before it is stale
+	seen      map[string]time.Time
+	lagging   bool
+	lastPrune time.Time
+	watchers  map[int]func(string)
+	nextWatch int
+
+	applied, duplicates, ignored, unreadable atomic.Uint64
+}
+
+// snapshot is an immutable view of the state. Times are Unix seconds of a
+// change's created_at plus the margin: a token with iat <= the value was
+// possibly issued before the change (for sessions: the revocation's
+// created_at).
+type snapshot struct {
+	layers [numKinds]layer // indexed by kind
+
+	horizon int64 // tokens with iat <= horizon are stale (unknown history)
+	global  int64 // tokens with iat <= global are stale (an unreadable event)
+	newest  int64 // max of every layer's newest, horizon and global
+	trust   bool  // lagging under TrustTokens: horizon ignored
+	askAll  bool  // lagging under AskAPI: everything stale
+}
+
+// layer holds the changes of one kind: a large base, rebuilt rarely, and a
+// small delta of the latest changes, copied on each write. A write so
+// copies at most maxDelta entries, and the base is merged once per
+// maxDelta writes: applying n events one at a time (webhooks) costs
+// O(n × (maxDelta + size/maxDelta)), not O(n × size).
+type layer struct {
+	base, delta             map[string]int64
+	newestBase, newestDelta int64 // the max value of each map
+}
+
+// maxDelta is the size at which a layer's delta is merged into its base.
+const maxDelta = 256
+
+// at returns the time of the last change of id, if any.
+func (l *layer) at(id string) (int64, bool) {
+	if v, ok := l.delta[id]; ok {
+		return v, true // the delta's value is the newer one (merges keep the max)
+	}
+	v, ok := l.base[id]
+	return v, ok
+}
+
+// touched reports whether id changed at or after iat (a change at or
+// after iat has a value >= iat).
+func (l *layer) touched(id string, iat int64) bool {
+	if iat <= l.newestDelta {
+		if v, ok := l.delta[id]; ok && iat <= v {
+			return true
+		}
+	}
+	if iat <= l.newestBase {
+		if v, ok := l.base[id]; ok && iat <= v {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *layer) newest() int64 { return max(l.newestBase, l.newestDelta) }
+
+func (l *layer) len() int { return len(l.base) + len(l.delta) }
+
+// StateOption configures a [State].
+type StateOption func(*State) error
+
+// WithMaxTokenLifetime sets how long changes are kept (default
+// [DefaultMaxTokenLifetime]; at least one minute). Set it to the longest
+// access-token lifetime of your environment. A token issued longer ago
+// than this is always called stale (asked of the API), so a value too
+// short costs calls but never grants.
+func WithMaxTokenLifetime(d time.Duration) StateOption {
+	return func(s *State) error {
+		if d < time.Minute {
+			return fmt.Errorf("events: WithMaxTokenLifetime: %v, want at least 1m", d)
+		}
+		s.maxLifetime = d
+		return nil
+	}
+}
+
+// WithMargin sets the time added to a change before comparing it with a
+// token's iat (default [DefaultMargin], at most one minute). iat has whole
+// seconds, so a change at 12:00:00.4 already declines a token with iat
+// 12:00:00 with a zero margin; the margin also declines tokens minted
+// within it after the change's event time.
+func WithMargin(d time.Duration) StateOption {
+	return func(s *State) error {
+		if d < 0 || d > time.Minute {
+			return fmt.Errorf("events: WithMargin: %v, want 0 to 1m", d)
+		}
+		s.margin = d
+		return nil
+	}
+}
+
+// WithLagPolicy sets what the token layer does while a [Poller] reports
+// the stream lagging (default [TrustTokens]).
+func WithLagPolicy(p LagPolicy) StateOption {
+	return func(s *State) error {
+		if p != TrustTokens && p != AskAPI {
+			return fmt.Errorf("events: WithLagPolicy: unknown policy %d", p)
+		}
+		s.policy = p
+		return nil
+	}
+}
+
+// WithTimeFunc sets the clock (default [time.Now]) of the State and of the
+// [Poller] and [Webhook] that feed it: it drops changes older than the
+// token lifetime, stamps when the State started, sets the Poller's
+// range_start and lag, and checks webhook timestamps. The Poller's waits
+// use the runtime's timers (tests move them with testing/synctest).
+func WithTimeFunc(now func() time.Time) StateOption {
+	return func(s *State) error {
+		if now == nil {
+			return fmt.Errorf("events: WithTimeFunc: nil function")
+		}
+		s.now = now
+		return nil
+	}
+}
+
+// NewState returns an empty State. It knows no change made before it was
+// created: until a [Poller] has read back over the token lifetime, tokens
+// issued before the State was created are called stale (asked of the API);
+// with webhooks alone that lasts until they expire.
+func NewState(opts ...StateOption) (*State, error) {
+	s := &State{
+		now:         time.Now,
+		maxLifetime: DefaultMaxTokenLifetime,
+		margin:      DefaultMargin,
+		seen:        map[string]time.Time{},
+		watchers:    map[int]func(string){},
+	}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("events: NewState: option %d is nil", i)
+		}
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	s.known = s.now()
+	empty := &snapshot{}
+	for k := range empty.layers {
+		empty.layers[k] = layer{base: map[string]int64{}, delta: map[string]int64{}}
+	}
+	s.snap.Store(empty)
+	s.mu.Lock()
+	s.publish(s.snap.Load(), true)
+	s.mu.Unlock()
+	return s, nil
+}
+
+var _ authz.Freshness = (*State)(nil)
+
+// Stale reports whether the token layer must not answer for permission
+// from claims (see [authz.Freshness]): their membership, one of their
+// roles, the permission, their organization or their user changed at or
+// after their iat (plus the margin, [WithMargin]); or the claims were
+// issued before what the State knows (before it was created and before
+// the Poller's read-back, or longer ago than the token lifetime); or the
+// stream lags under [AskAPI]. Claims without iat are stale whenever
+// anything is. It does not allocate.
+func (s *State) Stale(claims *token.Claims, permission string) bool {
+	sn := s.snap.Load()
+	if sn.askAll {
+		return true
+	}
+	iat := claims.IssuedAt.Unix()
+	if iat > sn.newest {
+		return false // the common case: nothing changed since the token was issued
+	}
+	if !sn.trust && iat <= sn.horizon || iat <= sn.global {
+		return true
+	}
+	l := &sn.layers
+	return l[kindMembership].touched(claims.OrganizationMembershipID, iat) ||
+		l[kindPermission].touched(permission, iat) ||
+		touchedRoles(&l[kindRole], claims.Role, claims.Roles, iat) ||
+		l[kindOrganization].touched(claims.OrganizationID, iat) ||
+		l[kindUser].touched(claims.Subject, iat)
+}
+
+// touchedRoles looks up role, then each of roles other than role (AuthKit
+// repeats the first role in both claims).
+func touchedRoles(l *layer, role string, roles []string, iat int64) bool {
+	if iat > l.newest() {
+		return false
+	}
+	if role != "" && l.touched(role, iat) {
+		return true
+	}
+	for _, id := range roles {
+		if id != role && l.touched(id, iat) {
+			return true
+		}
+	}
+	return false
+}
+
+// Revoked reports whether the session sessionID was revoked (a
+// session.revoked event the State holds), whatever issuedAt: a revoked
+// session mints no new token. Pass it to [token.WithRevocationCheck]; the
+// token is then refused with [token.ErrSessionRevoked] until it expires.
+// A revocation is kept for the token lifetime ([WithMaxTokenLifetime]).
+func (s *State) Revoked(sessionID string, issuedAt time.Time) bool {
+	_, ok := s.snap.Load().layers[kindSession].at(sessionID)
+	return ok
+}
+
+// Watch registers changed, called after every applied change with the
+// organization membership it is limited to, or "" when it may touch any
+// membership (see [authz.Freshness]). The returned stop unregisters it.
+func (s *State) Watch(changed func(membershipID string)) (stop func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextWatch
+	s.nextWatch++
+	s.watchers[id] = changed
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.watchers, id)
+	}
+}
+
+// Stats counts what a State has done.
+type Stats struct {
+	// Applied counts the events applied.
+	Applied uint64
+	// Duplicates counts events whose ID had been applied already (a
+	// webhook retried, a page read twice): nothing changes.
+	Duplicates uint64
+	// Ignored counts events of other types, and events older than the
+	// token lifetime.
+	Ignored uint64
+	// Unreadable counts events of a known type whose data lacked the IDs
+	// to apply them; each made every token issued at or before it stale.
+	Unreadable uint64
+	// Entries is the number of changes held now.
+	Entries int
+	// Lagging is true while a Poller reports the stream lagging.
+	Lagging bool
+}
+
+// Stats returns the State's counters.
+func (s *State) Stats() Stats {
+	sn := s.snap.Load()
+	s.mu.Lock()
+	lagging := s.lagging
+	s.mu.Unlock()
+	return Stats{
+		Applied: s.applied.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(), Unreadable: s.unreadable.Load(),
+		Entries: sn.entries(),
+		Lagging: lagging,
+	}
+}
+
+// kind is what a change touches.
+type kind uint8
+
+const (
+	kindNone kind = iota // a type the State ignores
+	kindMembership
+	kindRole
+	kindPermission
+	kindOrganization
+	kindUser
+	kindSession
+	numKinds
+)
+
+// target is what one event touches: its kind, the ID, and the membership
+// it is limited to for the watchers ("" for any).
+type target struct {
+	kind kind
+	id   string
+	om   string
+}
+
+// targetOf reads from ev's data what ev touches. A type outside [Types] is
+// kindNone with a nil error; a known type whose data lacks the ID is an
+// error wrapping [ErrMalformed].
+func targetOf(ev Event) (target, error) {
+	var field string
+	var k kind
+	scoped := false // the change is limited to the membership it names
+	switch ev.Event {
+	case "organization_membership.created", "organization_membership.updated", "organization_membership.deleted":
+		k, field, scoped = kindMembership, "id", true
+	case "group.member_added", "group.member_removed":
+		k, field, scoped = kindMembership, "organization_membership_id", true
+	case "role.created", "role.updated", "role.deleted",
+		"organization_role.created", "organization_role.updated", "organization_role.deleted":
+		k, field = kindRole, "slug"
+	case "permission.created", "permission.updated", "permission.deleted":
+		k, field = kindPermission, "slug"
+	case "group.deleted":
+		k, field = kindOrganization, "organization_id"
+	case "organization.deleted":
+		k, field = kindOrganization, "id"
+	case "user.deleted":
+		k, field = kindUser, "id"
+	case "session.revoked":
+		k, field = kindSession, "id"
+	default:
+		return target{}, nil
+	}
+	var data map[string]json.RawMessage
+	if err := json.Unmarshal(ev.Data, &data); err != nil {
+		return target{}, fmt.Errorf("%w: event %s (%s): data is not an object", ErrMalformed, ev.ID, ev.Event)
+	}
+	var id string
+	if raw, ok := data[field]; !ok || json.Unmarshal(raw, &id) != nil || !validID(id) {
+		return target{}, fmt.Errorf("%w: event %s (%s): data.%s missing or not an ID", ErrMalformed, ev.ID, ev.Event, field)
+	}
+	t := target{kind: k, id: id}
+	if scoped {
+		t.om = id
+	}
+	return t, nil
+}
+
+// Apply applies one event and reports whether it changed anything. An
+// event of another type, an event older than the token lifetime, or an
+// event already applied (same ID: a retried webhook, a replay) changes
+// nothing. An event of a known type whose data lacks the IDs it needs is
+// an error wrapping [ErrMalformed]; to stay safe, it makes every token
+// issued at or before it stale.
+func (s *State) Apply(ev Event) (bool, error) {
+	n, err := s.ApplyAll([]Event{ev})
+	return n > 0, err
+}
+
+// ApplyAll applies evs (a page of the Events API) in one publication and
+// returns how many changed something. Errors are as for [State.Apply]; the
+// other events are still applied, and the first error is returned.
+func (s *State) ApplyAll(evs []Event) (int, error) {
+	applied, _, err := s.applyAll(evs)
+	return applied, err
+}
+
+// applyAll is ApplyAll, also returning how many events were duplicates.
+func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) {
+	s.mu.Lock()
+	now := s.now()
+	cutoff := now.Add(-s.maxLifetime)
+	old := s.snap.Load()
+	next := *old
+	var cloned [numKinds]bool
+	var oms []string
+	all := false
+	for _, ev := range evs {
+		if _, dup := s.seen[ev.ID]; dup && ev.ID != "" {
+			s.duplicates.Add(1)
+			duplicates++
+			continue
+		}
+		t, err := targetOf(ev)
+		if err != nil {
+			s.unreadable.Add(1)
+			if firstErr == nil {
+				firstErr = err
+			}
+			s.global = max(s.global, s.staleThrough(ev.CreatedAt))
+			next.newest = max(next.newest, s.global)
+			next.global = s.global
+			all = true
+			continue
+		}
+		if t.kind == kindNone || ev.CreatedAt.Before(cutoff) {
+			s.ignored.Add(1)
+			continue
+		}
+		l := &next.layers[t.kind]
+		if !cloned[t.kind] {
+			l.delta = maps.Clone(l.delta)
+			cloned[t.kind] = true
+		}
+		at := s.staleThrough(ev.CreatedAt)
+		if t.kind == kindSession {
+			at = ev.CreatedAt.Unix()
+		} else {
+			next.newest = max(next.newest, at)
+		}
+		prev, _ := l.at(t.id)
+		l.delta[t.id] = max(prev, at)
+		l.newestDelta = max(l.newestDelta, at)
+		s.seen[ev.ID] = ev.CreatedAt
+		s.applied.Add(1)
+		applied++
+		switch {
+		case t.kind == kindSession:
+		case t.om != "":
+			oms = append(oms, t.om)
+		default:
+			all = true
+		}
+	}
+	for k, c := range cloned {
+		if c && len(next.layers[k].delta) >= maxDelta {
+			next.layers[k].merge()
+		}
+	}
+	s.publish(&next, false) // also moves the horizon and drops old changes when due
+	watchers := s.watcherList()
+	s.mu.Unlock()
+	notify(watchers, all, oms)
+	return applied, duplicates, firstErr
+}
+
+// notify tells the watchers what changed, after the snapshot is published.
+func notify(watchers []func(string), all bool, oms []string) {
+	for _, w := range watchers {
+		if all {
+			w("")
+			continue
+		}
+		for _, om := range oms {
+			w(om)
+		}
+	}
+}
+
+// watcherList returns the registered watchers; s.mu is held.
+func (s *State) watcherList() []func(string) {
+	ws := make([]func(string), 0, len(s.watchers))
+	for _, w := range s.watchers {
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// staleThrough is the last iat (Unix seconds) that a change at t makes
+// stale: t plus the margin, truncated to the second (iat is whole seconds,
+// and a token with iat equal to the change's second may predate it).
+func (s *State) staleThrough(t time.Time) int64 {
+	return t.Add(s.margin).Unix()
+}
+
+// merge moves l's delta into a new base.
+func (l *layer) merge() {
+	base := maps.Clone(l.base)
+	for id, at := range l.delta {
+		base[id] = max(base[id], at)
+	}
+	l.base, l.delta = base, map[string]int64{}
+	l.newestBase, l.newestDelta = max(l.newestBase, l.newestDelta), 0
+}
+
+// prune drops l's changes before limit; it copies only maps that hold one.
+func (l *layer) prune(limit int64) {
+	drop := func(_ string, at int64) bool { return at < limit }
+	if hasOlder(l.base, limit) {
+		l.base = maps.Clone(l.base)
+		maps.DeleteFunc(l.base, drop)
+		l.newestBase = maxValue(l.base)
+	}
+	if hasOlder(l.delta, limit) {
+		l.delta = maps.Clone(l.delta)
+		maps.DeleteFunc(l.delta, drop)
+		l.newestDelta = maxValue(l.delta)
+	}
+}
+
+func maxValue(m map[string]int64) int64 {
+	var n int64
+	for _, at := range m {
+		n = max(n, at)
+	}
+	return n
+}
+
+func (sn *snapshot) entries() int {
+	n := 0
+	for k := range sn.layers {
+		n += sn.layers[k].len()
+	}
+	return n
+}
+
+// pruneEvery is how often at most publish drops old changes.
+func (s *State) pruneEvery() time.Duration { return max(s.maxLifetime/16, time.Second) }
+
+// publish recomputes next's horizon and flags, drops changes older than
+// the token lifetime when due (or when force), and makes next what
+// readers see. s.mu is held; next is not shared yet, but its maps may be
+// the previous snapshot's (they are cloned before being pruned).
+func (s *State) publish(next *snapshot, force bool) {
+	now := s.now()
+	cutoff := now.Add(-s.maxLifetime)
+	if force || now.Sub(s.lastPrune) >= s.pruneEvery() {
+		s.lastPrune = now
+		limit := s.staleThrough(cutoff)
+		next.newest = 0
+		for k := kindMembership; k < kindSession; k++ {
+			next.layers[k].prune(limit)
+			next.newest = max(next.newest, next.layers[k].newest())
+		}
+		next.layers[kindSession].prune(cutoff.Unix())
+		maps.DeleteFunc(s.seen, func(_ string, at time.Time) bool { return at.Before(cutoff) })
+	}
+	// Tokens issued before the State's knowledge begins, or longer ago
+	// than the token lifetime, or before an unreadable event: stale.
+	next.horizon = max(s.staleThrough(s.known), s.staleThrough(cutoff))
+	next.global = s.global
+	next.newest = max(next.newest, next.horizon, next.global)
+	next.trust = s.lagging && s.policy == TrustTokens
+	next.askAll = s.lagging && s.policy == AskAPI
+	s.snap.Store(next)
+}
+
+func hasOlder(m map[string]int64, limit int64) bool {
+	for _, at := range m {
+		if at < limit {
+			return true
+		}
+	}
+	return false
+}
+
+// cover records that the State knows every change made since from (a
+// Poller read back to it), and publishes.
+func (s *State) cover(from time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if from.Before(s.known) {
+		s.known = from
+	}
+	next := *s.snap.Load()
+	s.publish(&next, false)
+}
+
+// setLagging records whether a Poller reports the stream lagging, and
+// publishes; it returns the previous value.
+func (s *State) setLagging(lagging bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.lagging
+	s.lagging = lagging
+	next := *s.snap.Load()
+	s.publish(&next, false)
+	return was
+}
+
+// tick publishes again, to move the horizon with the clock and drop old
+// changes; a Poller calls it after each poll.
+func (s *State) tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := *s.snap.Load()
+	s.publish(&next, false)
+}
