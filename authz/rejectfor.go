@@ -23,7 +23,8 @@ import (
 //   - [ErrNoSessionToken] and the token package's rejections of a token
 //     ([token.ErrMalformed], [token.ErrSignature], [token.ErrExpired],
 //     [token.ErrNotYetValid], [token.ErrIssuer], [token.ErrAudience],
-//     [token.ErrUnknownKey], [token.ErrNotSessionToken]): 401 — unless
+//     [token.ErrUnknownKey], [token.ErrNotSessionToken],
+//     [token.ErrSessionRevoked]): 401 — unless
 //     the key set was unavailable ([token.ErrKeySetUnavailable]): 503;
 //   - [ErrDenied] (also a deny because the resource does not exist): 403;
 //   - [token.ErrNoMembership] and [ErrOrganizationMismatch]: 403, nothing
@@ -73,7 +74,7 @@ func RejectErrorFor(err error) *RejectError {
 // tokenRejections are the token package's reasons to reject a token
 // (401), as [token.Verifier.Verify] returns them.
 var tokenRejections = [...]error{token.ErrMalformed, token.ErrSignature, token.ErrExpired, token.ErrNotYetValid,
-	token.ErrIssuer, token.ErrAudience, token.ErrUnknownKey, token.ErrNotSessionToken}
+	token.ErrIssuer, token.ErrAudience, token.ErrUnknownKey, token.ErrNotSessionToken, token.ErrSessionRevoked}
 
 func isTokenRejection(err error) bool {
 	for _, t := range tokenRejections {

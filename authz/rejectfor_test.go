@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -133,5 +136,47 @@ func TestRejectErrorForMatchesRequireResource(t *testing.T) {
 				t.Errorf("RequireResource answered %s, the route with RejectErrorFor %s", a, b)
 			}
 		})
+	}
+}
+
+// Every sentinel of the token package has a deliberate status: a new one
+// must be added to RejectErrorFor's mapping (and to this table), or a
+// rejected token would be answered 503 instead of 401.
+func TestRejectErrorForKnowsEveryTokenSentinel(t *testing.T) {
+	t.Parallel()
+	want := map[string]struct {
+		err    error
+		status int
+	}{
+		"ErrMalformed":         {token.ErrMalformed, 401},
+		"ErrSignature":         {token.ErrSignature, 401},
+		"ErrExpired":           {token.ErrExpired, 401},
+		"ErrNotYetValid":       {token.ErrNotYetValid, 401},
+		"ErrIssuer":            {token.ErrIssuer, 401},
+		"ErrAudience":          {token.ErrAudience, 401},
+		"ErrUnknownKey":        {token.ErrUnknownKey, 401},
+		"ErrKeySetUnavailable": {token.ErrKeySetUnavailable, 503},
+		"ErrNoUsableKey":       {fmt.Errorf("%w: %w", token.ErrKeySetUnavailable, token.ErrNoUsableKey), 503}, // as Verify wraps it
+		"ErrNotSessionToken":   {token.ErrNotSessionToken, 401},
+		"ErrSessionRevoked":    {token.ErrSessionRevoked, 401},
+		"ErrNoMembership":      {token.ErrNoMembership, 403},
+	}
+	src, err := os.ReadFile(filepath.Join("..", "token", "errors.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := regexp.MustCompile(`(?m)^\s*(Err\w+)\s*=\s*errors\.New`).FindAllStringSubmatch(string(src), -1)
+	if len(declared) < len(want) {
+		t.Fatalf("found %d sentinels in token/errors.go, want at least %d: the pattern is out of date", len(declared), len(want))
+	}
+	for _, m := range declared {
+		w, ok := want[m[1]]
+		if !ok {
+			t.Errorf("token.%s has no deliberate status: add it to RejectErrorFor and to this table", m[1])
+			continue
+		}
+		if got := authz.RejectErrorFor(fmt.Errorf("verify: %w", w.err)).Status; got != w.status {
+			t.Errorf("RejectErrorFor(token.%s) = %d, want %d", m[1], got, w.status)
+		}
 	}
 }
