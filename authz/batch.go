@@ -49,10 +49,11 @@ func RequireAny() CallOption { return func(c *callConfig) { c.mode = modeAny } }
 // though no check call was made for that item.
 //
 // When the listing fails because the API cannot answer now (no answer,
-// 408, 429, 5xx, [ErrThrottled], after the listing's own retries), every
-// item it has not answered fails with that error in the [*BatchError]:
-// per-item checks would fail the same way, at a request each. After any
-// other failure (a 4xx) the items are checked one by one.
+// 408, 429, 5xx, [ErrThrottled], after the listing's own retries) or
+// rejects the API key (401, [ErrUnauthorized]), every item it has not
+// answered fails with that error in the [*BatchError]: per-item checks
+// would fail the same way, at a request each. After any other failure (a
+// 4xx) the items are checked one by one.
 //
 // Use [ChildrenOf] instead when every item is a direct child of parent of
 // the permission's resource type: absent items are then denied without
@@ -393,10 +394,12 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 
 // outage reports whether err, the failure of a discovery listing, says
 // that the API cannot answer now — no answer, 408, 429, 5xx, the Client's
-// own rate limiter, or ctx done — rather than something about the listing
-// (a 4xx), after which per-item checks may still succeed.
+// own rate limiter, or ctx done — or that it rejects the API key (401),
+// rather than something about the listing (another 4xx), after which
+// per-item checks may still succeed.
 func outage(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || retryable(err) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrThrottled)
+	return ctx.Err() != nil || retryable(err) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrThrottled) ||
+		errors.Is(err, ErrUnauthorized)
 }
 
 // checkEach asks the API for every pending item, cc.concurrency at a time.

@@ -28,8 +28,8 @@ const version = "0.1.0"
 // nil *Client or of a zero Client panic.
 type Client struct {
 	cfg       config
-	key       redactor    // removes the API key from error texts
-	cred      *credential // the Authorization header; see credential
+	key       redactor   // removes the API key from error texts
+	cred      credential // the Authorization header; see credential
 	userAgent string
 	http      *http.Client
 	ownsHTTP  bool         // the Client built http and closes its idle connections
@@ -94,7 +94,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		cfg:       cfg,
 		key:       newRedactor(apiKey),
-		cred:      &credential{header: "Bearer " + apiKey},
+		cred:      newCredential("Bearer " + apiKey),
 		userAgent: "fgakit/" + version,
 		http:      cfg.httpClient,
 	}
@@ -128,15 +128,15 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// credential holds the Authorization header, "Bearer <API key>". The
-// Client keeps it behind a pointer: fmt prints a pointer nested in a value
-// as an address, so even a Client value printed field by field (fmt's %v
-// of *c, reflection-based loggers) does not show it. Its own methods print
-// nothing secret either.
-type credential struct{ header string }
+// credential returns the Authorization header, "Bearer <API key>". It is
+// a closure because fmt and reflection-based printers reach every field of
+// a struct, also through pointers — a Client value printed with %s or %q
+// (a verb a pointer does not take) prints what its pointer fields point
+// to — but never a closure's captured variables: a func prints as an
+// address, whatever the verb.
+type credential func() string
 
-func (*credential) String() string   { return "[REDACTED]" }
-func (*credential) GoString() string { return "[REDACTED]" }
+func newCredential(header string) credential { return func() string { return header } }
 
 // String describes the Client without its API key: "authz.Client(<base
 // URL>)".

@@ -198,12 +198,14 @@ func (e *transportError) Is(target error) bool { return target == ErrUnavailable
 
 // redactor removes the API key — whole or any piece of 8 bytes or more,
 // raw or escaped — from text before it lands in an error (see package
-// internal/redact). Redact first, then truncate.
-type redactor struct{ set *redact.Set }
+// internal/redact). Redact first, then truncate. The Set (which holds
+// every 8-byte piece of the key) is reached only through a closure, so no
+// printing of a Client value shows it (see credential).
+type redactor struct{ fn func(string) string }
 
-func newRedactor(apiKey string) redactor { return redactor{redact.New(apiKey)} }
+func newRedactor(apiKey string) redactor { return redactor{redact.New(apiKey).Redact} }
 
-func (r redactor) redact(s string) string { return r.set.Redact(s) }
+func (r redactor) redact(s string) string { return r.fn(s) }
 
 // wrapTransport turns a network error into a *transportError.
 func (r redactor) wrapTransport(prefix string, err error) *transportError {

@@ -206,8 +206,10 @@ func TestRetryBudget(t *testing.T) {
 }
 
 // TestFailedListingDoesNotFanOut: when the discovery listing of a batch
-// fails because the API cannot answer, every item fails with its error and
-// no per-item check is sent; after a 4xx the items are checked one by one.
+// fails because the API cannot answer, or rejects the API key (401, which
+// every per-item check would meet too), every item fails with its error and
+// no per-item check is sent; after another 4xx the items are checked one by
+// one.
 func TestFailedListingDoesNotFanOut(t *testing.T) {
 	t.Parallel()
 	claims := &token.Claims{OrganizationID: "org_1", OrganizationMembershipID: "om_1"}
@@ -222,6 +224,7 @@ func TestFailedListingDoesNotFanOut(t *testing.T) {
 	}{
 		{"503", 503, 4, 0, ErrServer, 100, 0},
 		{"429", 429, 4, 0, ErrRateLimited, 100, 0},
+		{"401", 401, 1, 0, ErrUnauthorized, 100, 0},
 		{"403: per-item checks", 403, 1, 100, nil, 0, 100},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -351,6 +352,36 @@ func TestEveryCallIsBoundedByDefault(t *testing.T) {
 					}
 				})
 			})
+		}
+	}
+}
+
+// TestClientValueFormatsWithoutKey: a copy of a Client (a Client value, a
+// []Client, a struct holding a Client value) has no methods, so fmt prints
+// it field by field; with a verb a pointer field does not take (%s, %q…)
+// fmt prints what the pointer points to. No verb shows a piece of the key.
+func TestClientValueFormatsWithoutKey(t *testing.T) {
+	t.Parallel()
+	c, err := New(testKey, WithBaseURL("https://api.example.test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// reflect makes the copies without tripping vet's copylocks: a user's
+	// code may hold a Client value through an interface or a generic.
+	value := reflect.ValueOf(c).Elem().Interface()
+	type holder struct {
+		C    Client
+		Name string
+	}
+	held := reflect.New(reflect.TypeFor[holder]()).Elem()
+	held.Field(0).Set(reflect.ValueOf(c).Elem())
+	slice := reflect.Append(reflect.MakeSlice(reflect.TypeFor[[]Client](), 0, 1), reflect.ValueOf(c).Elem()).Interface()
+	for name, v := range map[string]any{"Client": value, "holder": held.Interface(), "[]Client": slice} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%t", "%c", "%U", "%e"} {
+			if out := fmt.Sprintf(verb, v); len(keyPieces(testKey, out)) > 0 || strings.Contains(out, "Bearer") {
+				t.Errorf("%s %s holds pieces %q of the key", name, verb, keyPieces(testKey, out))
+			}
 		}
 	}
 }

@@ -265,7 +265,7 @@ func (c *Client) attempt(ctx context.Context, method, route, u string, body []by
 	if err != nil {
 		return answer{}, fmt.Errorf("%w: building request: %s", ErrInvalidInput, c.key.redact(err.Error()))
 	}
-	hreq.Header.Set("Authorization", c.cred.header)
+	hreq.Header.Set("Authorization", c.cred())
 	hreq.Header.Set("User-Agent", c.userAgent)
 	hreq.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -410,6 +410,7 @@ var routeWords = map[string]bool{
 	"authorization": true, "organization_memberships": true, "organizations": true,
 	"check": true, "resources": true, "permissions": true, "role_assignments": true,
 	"roles": true, "groups": true, "sso": true, "jwks": true, "user_management": true,
+	"sessions": true, "revoke": true, "jwt_template": true, "deactivate": true, "reactivate": true,
 }
 
 // placeholders name the identifier that follows a literal segment, as the

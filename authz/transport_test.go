@@ -704,9 +704,13 @@ func TestDeriveRoute(t *testing.T) {
 		"/authorization/organization_memberships/om_1/resources/project/web/permissions":      "/authorization/organization_memberships/{om}/resources/{resource_type_slug}/{external_id}/permissions",
 		"/authorization/resources/authz_resource_1":                                           "/authorization/resources/{resource_id}",
 		"/authorization/groups/group_1/role_assignments/gra_1":                                "/authorization/groups/{group_id}/role_assignments/{role_assignment_id}",
-		"/sso/jwks/client_1":       "/sso/jwks/{client_id}",
-		"/authorization/resources": "/authorization/resources",
-		"/x/a/b/c":                 "/{id}/{id}/{id}/{id}",
+		"/sso/jwks/client_1":               "/sso/jwks/{client_id}",
+		"/authorization/resources":         "/authorization/resources",
+		"/x/a/b/c":                         "/{id}/{id}/{id}/{id}",
+		"/user_management/sessions/revoke": "/user_management/sessions/revoke",
+		"/user_management/jwt_template":    "/user_management/jwt_template",
+		"/user_management/organization_memberships/om_1/deactivate": "/user_management/organization_memberships/{om}/deactivate",
+		"/user_management/organization_memberships/om_1/reactivate": "/user_management/organization_memberships/{om}/reactivate",
 	}
 	for in, want := range tests {
 		if got := deriveRoute(in); got != want {

@@ -70,7 +70,7 @@ func (f *Fake) controlRoutes(mux *http.ServeMux) {
 // f.mu held and takes it itself where it needs it.
 func (f *Fake) control(mux *http.ServeMux, pattern string, fn func(r *http.Request) (int, any, error), keyed bool) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if keyed && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey.v {
+		if keyed && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey() {
 			writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
 			return
 		}

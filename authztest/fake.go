@@ -35,7 +35,7 @@ type Fake struct {
 	url     string
 	mux     *http.ServeMux
 	clock   clock
-	apiKey  *apiKey // behind a pointer: printing a Fake field by field shows an address
+	apiKey  apiKey // a closure: printing a Fake field by field shows an address
 	needKey bool
 	limits  ServerLimits // of the server New and NewServer start
 
@@ -129,7 +129,7 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Fake{tb: tb, apiKey: &apiKey{cfg.apiKey}, needKey: cfg.needKey, clientID: cfg.clientID, calls: log, limits: cfg.limits.withDefaults(),
+	f := &Fake{tb: tb, apiKey: newAPIKey(cfg.apiKey), needKey: cfg.needKey, clientID: cfg.clientID, calls: log, limits: cfg.limits.withDefaults(),
 		idempotent: map[[32]byte]*idempotent{}, idempotentCap: maxIdempotencyKeys}
 	if cfg.start != nil {
 		f.clock.set(*cfg.start)
@@ -275,7 +275,7 @@ func (f *Fake) ClientID() string {
 }
 
 // APIKey is the API key [Fake.Client] authenticates with.
-func (f *Fake) APIKey() string { return f.apiKey.v }
+func (f *Fake) APIKey() string { return f.apiKey() }
 
 // Client returns the production client pointed at the fake, authenticating
 // with [Fake.APIKey] and retrying with [RetryPolicy] (fast, for tests).
@@ -447,7 +447,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	path := r.URL.Path
 	api := !strings.HasPrefix(path, "/_fake/") && !strings.HasPrefix(path, "/sso/jwks/")
-	if api && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey.v {
+	if api && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey() {
 		// Refused before its body is read: the log keeps at most its body
 		// limit of it, and nothing more is held for a request without the key.
 		b, _ := io.ReadAll(io.LimitReader(r.Body, int64(f.calls.body)+1))

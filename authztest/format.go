@@ -6,8 +6,13 @@ import (
 	"log/slog"
 )
 
-// apiKey holds the key a Fake demands.
-type apiKey struct{ v string }
+// apiKey returns the key a Fake demands. It is a closure because fmt
+// reaches every field of a struct, also through pointers (a Fake value
+// printed with %s or %q, verbs a pointer does not take, prints what its
+// pointer fields point to), but never a closure's captured variables.
+type apiKey func() string
+
+func newAPIKey(key string) apiKey { return func() string { return key } }
 
 // String describes the fake by its URL only. A Fake holds the API key its
 // clients must send (see [WithAPIKey]), which may be a real-looking key in a

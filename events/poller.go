@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -16,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/internal/redact"
 )
 
 // Defaults of a [Poller].
@@ -124,16 +127,20 @@ func (m *MemoryStore) Save(_ context.Context, c Cursor) error {
 // moves past them, and the cursor is saved after each page.
 //
 // Errors: a failed poll is retried after a jittered exponential backoff
-// (from the poll interval up to [WithMaxBackoff]; a 429's Retry-After is
-// honoured up to a minute) and reported ([WithErrorHandler]). A cursor the
+// (from the poll interval up to [WithMaxBackoff]; an error answer's
+// Retry-After, in seconds or as an HTTP date, replaces it, up to a minute:
+// a longer one waits the minute) and reported ([WithErrorHandler]). A cursor the
 // API refuses is reported with [ErrCursorUnknown] and replaced by a read
 // from range_start. When no poll has succeeded for longer than
 // [WithMaxLag], [ErrLagging] is reported and the State applies its
 // [LagPolicy] until a poll succeeds.
 type Poller struct {
-	state    *State
-	key      string
-	authHdr  string
+	state *State
+	// redact and authHdr are closures over the API key: fmt and other
+	// reflection-based printers reach every field of a struct, never a
+	// closure's captured variables, so printing a Poller shows no key.
+	redact   func(string) string // removes every 8-byte piece of the key (package internal/redact)
+	authHdr  func() string       // "Bearer <API key>"
 	baseURL  string
 	http     *http.Client
 	store    CursorStore
@@ -171,15 +178,20 @@ func WithBaseURL(u string) PollerOption {
 }
 
 // WithHTTPClient sets the HTTP client; each request is bounded by
-// [WithRequestTimeout] anyway. By default the Poller uses a client of its
-// own that follows no redirect (a 3xx answer is an [*authz.APIError]): the
-// Events API does not redirect.
+// [WithRequestTimeout] anyway. Its Transport, Timeout and Jar are used,
+// its CheckRedirect is not: the Poller sends with a copy of h (h itself is
+// not changed) that follows no redirect, so the API key only goes to the
+// base URL and a 3xx answer is an [*authz.APIError] — the Events API does
+// not redirect. By default the Poller uses a client of its own, which
+// follows no redirect either.
 func WithHTTPClient(h *http.Client) PollerOption {
 	return func(p *Poller) error {
 		if h == nil {
 			return errors.New("events: WithHTTPClient: nil client")
 		}
-		p.http = h
+		c := *h
+		c.CheckRedirect = noRedirects
+		p.http = &c
 		return nil
 	}
 }
@@ -281,7 +293,7 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 		return nil, errors.New("events: NewPoller: nil State")
 	}
 	p := &Poller{
-		state: state, key: apiKey, authHdr: "Bearer " + apiKey, baseURL: authz.DefaultBaseURL,
+		state: state, redact: redact.New(apiKey).Redact, authHdr: func() string { return "Bearer " + apiKey }, baseURL: authz.DefaultBaseURL,
 		http: &http.Client{CheckRedirect: noRedirects}, store: &MemoryStore{}, interval: DefaultPollInterval, maxLag: DefaultMaxLag,
 		maxWait: DefaultMaxBackoff, timeout: DefaultRequestTimeout, closeIn: DefaultCloseTimeout,
 		done: make(chan struct{}), ready: make(chan struct{}),
@@ -302,6 +314,31 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 	go p.run(ctx)
 	return p, nil
 }
+
+// String describes the Poller by its base URL only: "events.Poller(<base
+// URL>)". A Poller holds an API key, and its status holds the server's
+// cursor, so no formatting of a Poller shows either.
+func (p *Poller) String() string {
+	if p == nil {
+		return "events.Poller(nil)"
+	}
+	return "events.Poller(" + p.baseURL + ")"
+}
+
+// GoString is String: %#v prints no API key either.
+func (p *Poller) GoString() string { return p.String() }
+
+// Format prints [Poller.String] for every verb (%v, %+v, %#v, %s, %q…).
+func (p *Poller) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", p.String())
+		return
+	}
+	io.WriteString(f, p.String())
+}
+
+// LogValue makes [log/slog] log a Poller as its base URL only.
+func (p *Poller) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
 // noRedirects makes the default client return a redirect as the answer.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -416,6 +453,11 @@ func (p *Poller) run(ctx context.Context) {
 		failures = 0
 		lastOK = now
 		if _, aerr := p.state.ApplyAll(evs); aerr != nil {
+			if t := aerr.Error(); p.redact(t) != t {
+				// The event's ID or type echoes the key: keep the kind
+				// (every Apply error matches ErrMalformed), not the text.
+				aerr = fmt.Errorf("%w: applying a page of events: %s", ErrMalformed, p.clean(t, 400))
+			}
 			p.report(aerr)
 		}
 		if !covered && len(evs) < pageSize {
@@ -499,7 +541,7 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 	if err != nil {
 		return nil, 0, fmt.Errorf("events: GET /events: %w", err)
 	}
-	req.Header.Set("Authorization", p.authHdr)
+	req.Header.Set("Authorization", p.authHdr())
 	req.Header.Set("Accept", "application/json")
 	resp, err := p.http.Do(req)
 	if err != nil {
@@ -511,18 +553,17 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 		return nil, 0, fmt.Errorf("%w: GET /events: reading the answer: %s", authz.ErrUnavailable, p.redact(err.Error()))
 	}
 	if resp.StatusCode/100 != 2 {
-		var ra time.Duration
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			ra = time.Duration(s) * time.Second
-		}
-		return nil, ra, &authz.APIError{StatusCode: resp.StatusCode, Message: p.message(body, resp.StatusCode), RequestID: resp.Header.Get("X-Request-ID")}
+		ra := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		return nil, ra, &authz.APIError{StatusCode: resp.StatusCode, Message: p.message(body, resp.StatusCode), RequestID: p.clean(resp.Header.Get("X-Request-ID"), 100)}
 	}
 	if len(body) > maxPageBody {
 		return nil, 0, fmt.Errorf("%w: GET /events: answer over %d bytes", authz.ErrResponseTooLarge, maxPageBody)
 	}
 	evs, _, err := parsePage(body)
 	if err != nil {
-		return nil, 0, fmt.Errorf("GET /events: %w", err)
+		// Every parse error matches ErrMalformed; its text may quote the
+		// server's event IDs, which may echo the key.
+		return nil, 0, fmt.Errorf("%w: GET /events: %s", ErrMalformed, p.clean(err.Error(), 400))
 	}
 	if len(evs) > pageSize {
 		return nil, 0, fmt.Errorf("%w: GET /events: %d events in a page of %d", ErrMalformed, len(evs), pageSize)
@@ -530,8 +571,29 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 	return evs, 0, nil
 }
 
-// message is an error answer's "message", or its first bytes, redacted
-// then truncated.
+// retryAfter reads a Retry-After header (RFC 9110 §10.2.3): delay seconds
+// of any number of digits (too many for a Duration is the largest one) or
+// an HTTP date (in the past: 0). Anything else, and no header, is 0.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || secs > uint64(math.MaxInt64/int64(time.Second)) {
+			return time.Duration(math.MaxInt64)
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, t.Sub(now))
+	}
+	return 0
+}
+
+// message is an error answer's "message", or its first bytes, cleaned
+// (see clean).
 func (p *Poller) message(body []byte, status int) string {
 	var m struct {
 		Message string `json:"message"`
@@ -540,18 +602,28 @@ func (p *Poller) message(body []byte, status int) string {
 	if json.Unmarshal(body, &m) == nil && m.Message != "" {
 		msg = m.Message
 	}
-	if strings.TrimSpace(msg) == "" {
+	if msg = p.clean(msg, 200); msg == "" {
 		msg = http.StatusText(status)
-	}
-	msg = p.redact(msg)
-	if len(msg) > 200 {
-		msg = msg[:200]
-		for !utf8.ValidString(msg) {
-			msg = msg[:len(msg)-1]
-		}
 	}
 	return msg
 }
 
-// redact removes the API key from s.
-func (p *Poller) redact(s string) string { return strings.ReplaceAll(s, p.key, "[REDACTED]") }
+// clean makes server text safe to echo: runs of whitespace and control
+// characters collapsed to one space, every piece of the API key of 8 bytes
+// or more removed, then cut to at most n bytes on a rune boundary.
+func (p *Poller) clean(s string, n int) string {
+	if len(s) > 4*n {
+		s = s[:4*n]
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }), " ")
+	s = p.redact(s)
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}

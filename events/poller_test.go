@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -448,5 +449,148 @@ func TestPollerNoRedirect(t *testing.T) {
 	}
 	if followed.Load() {
 		t.Error("the redirect was followed")
+	}
+}
+
+// keyPieceIn returns an 8-byte piece of key found in s, or "".
+func keyPieceIn(key, s string) string {
+	for i := 0; i+8 <= len(key); i++ {
+		if strings.Contains(s, key[i:i+8]) {
+			return key[i : i+8]
+		}
+	}
+	return ""
+}
+
+// TestPollerErrorsHideKeyPieces: a server echoing the Authorization header
+// — cut, split across lines, in the request ID, in event IDs — gets no
+// 8-byte piece of the key into a reported error (its text, or an
+// *authz.APIError's fields), and a Poller prints without the key.
+func TestPollerErrorsHideKeyPieces(t *testing.T) {
+	t.Parallel()
+	const key = "sk_test_a1B2c3D4e5F6g7H8i9J0kLmNoPqR"
+	answers := map[string]func(w http.ResponseWriter, auth string){
+		"split message": func(w http.ResponseWriter, auth string) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"message":%q}`, auth[:20]+"\n"+auth[20:])
+		},
+		"cut text body": func(w http.ResponseWriter, auth string) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, strings.Repeat("x", 190)+auth)
+		},
+		"request ID": func(w http.ResponseWriter, auth string) {
+			w.Header().Set("X-Request-ID", auth)
+			w.WriteHeader(http.StatusInternalServerError)
+		},
+		"ID of an event that does not apply": func(w http.ResponseWriter, auth string) {
+			fmt.Fprintf(w, `{"object":"list","data":[{"object":"event","id":%q,"event":"organization_membership.deleted","data":{},"created_at":"2000-01-01T00:00:00Z"}],"list_metadata":{"after":null}}`, strings.TrimPrefix(auth, "Bearer "))
+		},
+		"event ID": func(w http.ResponseWriter, auth string) {
+			fmt.Fprintf(w, `{"object":"list","data":[{"object":"event","id":%q}],"list_metadata":{"after":null}}`, strings.TrimPrefix(auth, "Bearer "))
+		},
+	}
+	for name, answer := range answers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(w, r.Header.Get("Authorization")) })
+				var reported []error
+				s, _ := events.NewState()
+				p, _ := events.NewPoller(key, s, events.WithHTTPClient(inMemory(api)), events.WithErrorHandler(func(err error) { reported = append(reported, err) }))
+				time.Sleep(time.Second)
+				for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+					if piece := keyPieceIn(key, fmt.Sprintf(verb, p)); piece != "" {
+						t.Errorf("Poller printed with %s holds %q of the key", verb, piece)
+					}
+				}
+				p.Close()
+				if len(reported) == 0 {
+					t.Fatal("nothing reported")
+				}
+				for _, err := range reported {
+					text := fmt.Sprintf("%v %+v", err, err)
+					if ae := (*authz.APIError)(nil); errors.As(err, &ae) {
+						text += ae.Message + ae.RequestID + ae.Code
+					}
+					if piece := keyPieceIn(key, text); piece != "" {
+						t.Errorf("reported error holds %q of the key: %s", piece, text)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestPollerCallersClientFollowsNoRedirect: with WithHTTPClient, a 3xx to
+// another port of the same host (which net/http follows with the
+// Authorization header) receives nothing either.
+func TestPollerCallersClientFollowsNoRedirect(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) }))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	errs := make(chan error, 10)
+	s, _ := events.NewState()
+	p, err := events.NewPoller("sk_test_a1B2c3D4e5F6", s, events.WithBaseURL(srv.URL), events.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}),
+		events.WithErrorHandler(func(err error) {
+			select {
+			case errs <- err:
+			default:
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var ae *authz.APIError
+	if err := <-errs; !errors.As(err, &ae) || ae.StatusCode != http.StatusTemporaryRedirect {
+		t.Errorf("reported %v, want the 307 as an APIError", err)
+	}
+	if reached.Load() != 0 {
+		t.Error("the redirect was followed")
+	}
+}
+
+// TestPollerRetryAfter: a 429's Retry-After is honoured up to a minute,
+// whatever its form: a number of seconds too large for any integer waits
+// the minute (not the short backoff of a missing header), an HTTP date
+// waits until then.
+func TestPollerRetryAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		retryAfter func(now time.Time) string
+		want       time.Duration
+	}{
+		{"past every integer", func(time.Time) string { return "99999999999999999999" }, time.Minute},
+		{"20 seconds", func(time.Time) string { return "20" }, 20 * time.Second},
+		{"an HTTP date 40 s away", func(now time.Time) string { return now.Add(40 * time.Second).UTC().Format(http.TimeFormat) }, 40 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var times []time.Time
+				api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					times = append(times, time.Now())
+					w.Header().Set("Retry-After", tt.retryAfter(time.Now()))
+					w.WriteHeader(http.StatusTooManyRequests)
+				})
+				s, _ := events.NewState()
+				p, _ := events.NewPoller("sk_test", s, events.WithHTTPClient(inMemory(api)), events.WithMaxLag(time.Hour))
+				time.Sleep(90 * time.Second)
+				p.Close()
+				if len(times) < 2 {
+					t.Fatalf("%d requests in 90 s", len(times))
+				}
+				if got := times[1].Sub(times[0]); got != tt.want {
+					t.Errorf("second request %v after the first, want %v", got, tt.want)
+				}
+			})
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -82,7 +83,7 @@ func VerifySignature(header string, body []byte, secret string, now time.Time, t
 // ([Webhook.Stats]). Bodies are the bare status text.
 type Webhook struct {
 	state     *State
-	secret    string
+	secret    func() string // a closure: printing a Webhook never shows it (see Poller)
 	tolerance time.Duration
 	maxBody   int64
 	onError   func(error)
@@ -134,7 +135,7 @@ func NewWebhook(state *State, secret string, opts ...WebhookOption) (*Webhook, e
 	if secret == "" {
 		return nil, errors.New("events: NewWebhook: empty secret")
 	}
-	w := &Webhook{state: state, secret: secret, tolerance: DefaultTolerance, maxBody: DefaultMaxBodySize}
+	w := &Webhook{state: state, secret: func() string { return secret }, tolerance: DefaultTolerance, maxBody: DefaultMaxBodySize}
 	for i, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("events: NewWebhook: option %d is nil", i)
@@ -145,6 +146,24 @@ func NewWebhook(state *State, secret string, opts ...WebhookOption) (*Webhook, e
 	}
 	return w, nil
 }
+
+// String returns "events.Webhook", never the signing secret.
+func (w *Webhook) String() string { return "events.Webhook" }
+
+// GoString is String: %#v prints no secret either.
+func (w *Webhook) GoString() string { return w.String() }
+
+// Format prints [Webhook.String] for every verb (%v, %+v, %#v, %s, %q…).
+func (w *Webhook) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", w.String())
+		return
+	}
+	io.WriteString(f, w.String())
+}
+
+// LogValue makes [log/slog] log a Webhook without its secret.
+func (w *Webhook) LogValue() slog.Value { return slog.StringValue(w.String()) }
 
 // WebhookStats counts a [Webhook]'s deliveries by outcome.
 type WebhookStats struct {
@@ -195,7 +214,7 @@ func (w *Webhook) handle(r *http.Request) (int, error) {
 		w.malformed.Add(1)
 		return http.StatusBadRequest, fmt.Errorf("%w: want one %s header, got %d", ErrMalformed, SignatureHeader, len(hdr))
 	}
-	if err := VerifySignature(hdr[0], body, w.secret, w.state.now(), w.tolerance); err != nil {
+	if err := VerifySignature(hdr[0], body, w.secret(), w.state.now(), w.tolerance); err != nil {
 		switch {
 		case errors.Is(err, ErrSignature):
 			w.forged.Add(1)

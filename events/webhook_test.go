@@ -3,6 +3,8 @@ package events_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -112,5 +114,35 @@ func TestVerifySignatureErrors(t *testing.T) {
 				t.Errorf("got %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestWebhookFormatsWithoutSecret: no formatting or logging of a Webhook,
+// or of a struct holding one, shows its signing secret.
+func TestWebhookFormatsWithoutSecret(t *testing.T) {
+	t.Parallel()
+	const whsec = "whsec_a1B2c3D4e5F6g7H8i9J0kLmNoPqR"
+	s, _ := events.NewState()
+	w, err := events.NewWebhook(s, whsec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := struct {
+		W *events.Webhook
+		w *events.Webhook
+	}{w, w}
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("webhook", "w", w, "holder", holder)
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("webhook", "w", w)
+	outs := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		outs = append(outs, fmt.Sprintf(verb, w), fmt.Sprintf(verb, holder))
+	}
+	for _, out := range outs {
+		for i := 0; i+8 <= len(whsec); i++ {
+			if strings.Contains(out, whsec[i:i+8]) {
+				t.Fatalf("output holds %q of the secret: %s", whsec[i:i+8], out)
+			}
+		}
 	}
 }

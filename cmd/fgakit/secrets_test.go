@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -47,5 +48,31 @@ func TestCheckOutputHoldsNoKeyPiece(t *testing.T) {
 			}
 			srv.Close()
 		}
+	}
+}
+
+// TestMintFollowsNoRedirect: token mint sends WORKOS_API_KEY to the
+// server it is given only: a 3xx to another port of the same host (which
+// net/http would follow with the Authorization header) receives nothing,
+// and the token it offers is not printed.
+func TestMintFollowsNoRedirect(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		var reached atomic.Int32
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reached.Add(1)
+			io.WriteString(w, `{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}`)
+		}))
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+r.URL.Path, status)
+		}))
+		env := map[string]string{"WORKOS_API_KEY": secretKey, "WORKOS_BASE_URL": srv.URL}
+		r := runCLI(t, env, "", "token", "mint", "--membership", "om_1")
+		if r.code != exitError || r.stdout != "" || reached.Load() != 0 {
+			t.Errorf("%d: exit %d, stdout %q, redirect target reached %d times; want exit %d, nothing printed, not reached",
+				status, r.code, r.stdout, reached.Load(), exitError)
+		}
+		srv.Close()
+		other.Close()
 	}
 }

@@ -173,7 +173,7 @@ func mint(ctx context.Context, base, apiKey, membership string, expiresIn time.D
 	if apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := mintClient.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("cannot reach %s: %w", base, unwrapURLError(err))
 	}
@@ -188,6 +188,11 @@ func mint(ctx context.Context, base, apiKey, membership string, expiresIn time.D
 	}
 	return tok, nil
 }
+
+// mintClient follows no redirect: the API key goes to the server given
+// only (net/http would follow a 3xx to another port of the same host with
+// the Authorization header), and a 3xx is an answer that is no token.
+var mintClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // maxMintAnswer caps the answer of POST /_fake/access_tokens that is read.
 const maxMintAnswer = 1 << 20
