@@ -95,3 +95,40 @@ func TestHooksEndCallOnPanic(t *testing.T) {
 		})
 	}
 }
+
+// A hook that panics inside an API check — where the call runs on a
+// goroutine of its own — neither crashes the process nor grants: the
+// check, and each item of a batch, fails with ErrPanic.
+func TestHooksPanicInAPICheckFailsClosed(t *testing.T) {
+	t.Parallel()
+	f := hooksFake(t)
+	alice := &token.Claims{OrganizationID: "org_acme", OrganizationMembershipID: "om_alice"}
+	p1 := authz.ExternalResource("project", "p1") // alice may view p1
+	for _, tc := range []struct {
+		name  string
+		hooks authz.Hooks
+	}{
+		{"Attempt", authz.Hooks{Attempt: func(context.Context, authz.Attempt) { panic("attempt hook") }}},
+		{"MergedCall", authz.Hooks{MergedCall: func(context.Context, int) { panic("merged hook") }}},
+		{"RateLimitWait", authz.Hooks{RateLimitWait: func(context.Context, authz.RateLimitWaitEvent) { panic("wait hook") }}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := f.Client(authz.WithHooks(tc.hooks), authz.WithRateLimit(600000, 100))
+			d, err := c.Check(t.Context(), alice, "project:view", p1)
+			if !errors.Is(err, authz.ErrPanic) || d.Allowed {
+				t.Errorf("Check = %+v, %v; want not allowed, ErrPanic", d, err)
+			}
+			ds, err := c.CheckMany(t.Context(), alice, "project:view", []authz.ResourceRef{p1, p1, authz.ExternalResource("project", "p2")})
+			var be *authz.BatchError
+			if !errors.As(err, &be) || len(be.Failures) != 3 || !errors.Is(be.Failures[0].Err, authz.ErrPanic) || !errors.Is(be.Failures[2].Err, authz.ErrPanic) {
+				t.Errorf("CheckMany error %v, want every item failed with ErrPanic", err)
+			}
+			for i, d := range ds {
+				if d.Allowed {
+					t.Errorf("CheckMany item %d allowed", i)
+				}
+			}
+		})
+	}
+}
