@@ -87,10 +87,11 @@
 //     [github.com/fgakit/fgakit/events.State]).
 //
 // error.type is the HTTP status code of an API error ("404", "429",
-// "503"…), as the HTTP conventions ask, or one of canceled,
-// deadline_exceeded, closed, unavailable, malformed_response,
-// response_too_large, panic, invalid_input, organization_mismatch,
-// no_membership, _OTHER.
+// "503"…), as the HTTP conventions ask, or one of canceled, throttled
+// (the client's own rate limiter had no slot before the deadline:
+// [authz.ErrThrottled]), deadline_exceeded, closed, unavailable,
+// malformed_response, response_too_large, panic, invalid_input,
+// organization_mismatch, no_membership, _OTHER.
 //
 // # What may appear in an attribute
 //

@@ -579,8 +579,8 @@ func (in *instrumentation) cacheLookup(ctx context.Context, hit bool) {
 
 // errorType classifies err for the error.type attribute, from a fixed set
 // of values: the HTTP status code of an API error ("404", "503"…), as the
-// HTTP semantic conventions ask, or one of canceled, deadline_exceeded,
-// closed, unavailable, malformed_response, response_too_large, panic,
+// HTTP semantic conventions ask, or one of canceled, throttled,
+// deadline_exceeded, closed, unavailable, malformed_response, response_too_large, panic,
 // invalid_input, organization_mismatch, no_membership — else "_OTHER". A
 // context error wins over the failure it interrupted: a check whose caller
 // gave up is canceled whatever its last attempt answered.
@@ -591,6 +591,10 @@ func errorType(err error) string {
 		return "closed"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
+	case errors.Is(err, authz.ErrThrottled):
+		// Also a DeadlineExceeded: the client's own rate limiter had no
+		// slot before the deadline, and nothing was sent.
+		return "throttled"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "deadline_exceeded"
 	case errors.As(err, &ae):
