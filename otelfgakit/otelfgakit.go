@@ -285,7 +285,7 @@ func (in *instrumentation) start(ctx context.Context, call authz.Call) (context.
 }
 
 func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
-	var buf [6]attribute.KeyValue
+	var buf [7]attribute.KeyValue
 	attrs := append(buf[:0], keyPermission.String(call.Permission),
 		keySource.String(r.Decision.Source.String()), keyOutcome.String(outcome(r.Decision, r.Err)))
 	if call.ResourceTypeSlug != "" {
@@ -293,6 +293,9 @@ func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
 	}
 	if r.Decision.NotFound {
 		attrs = append(attrs, keyNotFound.Bool(true))
+	}
+	if r.Decision.TokenStale {
+		attrs = append(attrs, keyTokenStale.Bool(true))
 	}
 	if r.Err != nil {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(r.Err)))
@@ -306,10 +309,12 @@ func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
 func endBatch(span trace.Span, call authz.Call, r authz.CallResult) {
 	var allowed, denied, unasked, notFound int
 	var seen [len(sources)]bool
+	stale := false
 	for _, d := range r.Decisions {
 		if d.NotFound && !d.Allowed {
 			notFound++
 		}
+		stale = stale || d.TokenStale
 		switch {
 		case d.Source == authz.SourceNone:
 			unasked++ // failed items are taken out below
@@ -350,6 +355,9 @@ func endBatch(span trace.Span, call authz.Call, r authz.CallResult) {
 	if notFound > 0 {
 		attrs = append(attrs, keyBatchNotFound.Int(notFound))
 	}
+	if stale {
+		attrs = append(attrs, keyTokenStale.Bool(true))
+	}
 	var et string
 	if r.Err != nil {
 		et = errorType(r.Err)
@@ -381,8 +389,9 @@ func outcome(d authz.Decision, err error) string {
 func (in *instrumentation) decision(ctx context.Context, e authz.DecisionEvent) {
 	op := opIndex(e.Op)
 	if e.Decision.TokenStale {
+		// The call's span says so when it ends (endSingle, endBatch): the
+		// span in ctx may be another hook's.
 		in.tokenStale.Add(ctx, 1, in.staleOpts[op]...)
-		trace.SpanFromContext(ctx).SetAttributes(keyTokenStale.Bool(true)) // the call's span
 	}
 	if e.Err != nil {
 		in.decisions.Add(ctx, 1, metric.WithAttributes(keyOperation.String(e.Op.String()),

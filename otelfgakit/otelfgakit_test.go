@@ -621,3 +621,39 @@ func containsID(v, id string) bool {
 	})
 	return slices.Contains(words, id) || len(id) > 4 && strings.Contains(v, id)
 }
+
+// fgakit.token.stale goes on the call's own span, even when hooks given
+// after Instrument put a span of their own in the call's context (here a
+// second Instrument, with another TracerProvider): each provider's
+// authz.Check span says the token was stale, and only those spans do.
+func TestTokenStaleOnOwnSpanWithOtherHooks(t *testing.T) {
+	t.Parallel()
+	var recs [2]*tracetest.SpanRecorder
+	var opts []authz.Option
+	for i := range recs {
+		recs[i] = tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recs[i]))
+		opts = append(opts, otelfgakit.Instrument(otelfgakit.WithTracerProvider(tp)))
+	}
+	e := newEnv(t, append(opts, authz.WithFreshness(staleAlways{}))...)
+	admin := e.claims(t, "om_admin")
+	p2 := authz.ExternalResource("project", "p2").InOrganization("org_acme")
+	if d, err := e.c.Check(t.Context(), admin, "project:view", p2); err != nil || !d.TokenStale {
+		t.Fatalf("Check = %+v, %v; want the token declined as stale", d, err)
+	}
+	if _, err := e.c.CheckMany(t.Context(), admin, "project:view", []authz.ResourceRef{p2}); err != nil {
+		t.Fatal(err)
+	}
+	for i, rec := range append(recs[:], e.spans) {
+		var got []string
+		for _, s := range rec.Ended() {
+			set := attribute.NewSet(s.Attributes()...)
+			if v, ok := set.Value("fgakit.token.stale"); ok {
+				got = append(got, s.Name()+" "+v.Emit())
+			}
+		}
+		if diff := cmp.Diff([]string{"authz.Check true", "authz.CheckMany true"}, got); diff != "" {
+			t.Errorf("provider %d: spans with fgakit.token.stale (-want +got):\n%s", i, diff)
+		}
+	}
+}
