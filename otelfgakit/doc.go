@@ -52,8 +52,9 @@
 // http.response.status_code, http.request.resend_count (for retries) and
 // error.type. A merged check's attempts are children of the span of the
 // check that started the shared call; the other checks' spans say source
-// shared. A wait of 1 ms or more for a rate-limit slot is an event
-// fgakit.rate_limit.wait on the call's span.
+// shared. A wait of 1 ms or more for a rate-limit slot, and a wait that
+// got no slot, is an event fgakit.rate_limit.wait on the call's span (on
+// the caller's span for a management call).
 //
 // # Metrics
 //
