@@ -290,9 +290,11 @@ func (m *Middleware) RequireSession(next http.Handler) http.Handler {
 // RequirePermission lets through requests whose session grants permission
 // organization-wide (the token layer, no API call); others get 403. Once the
 // Client is closed it answers 503 ([ErrClosed]), as every check does. With
-// a [Freshness] that calls the token stale, the API is asked (one call) for
-// the permission on the organization's root resource, and the request is
-// answered as [Middleware.RequireResource] would.
+// a [Freshness] that calls the token stale — whether it lists the
+// permission or not: a change since it was issued may have granted or
+// taken it — the API is asked (one call) for the permission on the
+// organization's root resource, and the request is answered as
+// [Middleware.RequireResource] would.
 func (m *Middleware) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -305,11 +307,15 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 				return
 			}
 			claims := ClaimsFromContext(r.Context())
-			if !claims.HasPermission(permission) {
+			// A Freshness that calls the token stale makes the API answer
+			// whether the token grants the permission or not: a member
+			// promoted since the token was issued holds it now.
+			stale := m.c.Token().stale(claims, permission)
+			if !stale && !claims.HasPermission(permission) {
 				m.reject(w, r, http.StatusForbidden, ErrDenied)
 				return
 			}
-			if m.c.Token().stale(claims, permission) {
+			if stale {
 				// A change since the token was issued: ask the API about
 				// the organization root, as Check does.
 				m.check(w, r, next, permission, ExternalResource(orgRootType, claims.OrganizationID))

@@ -212,9 +212,10 @@
 //   - The role assignments of a membership list its assignments on
 //     resources (the organization root included when assigned there), from
 //     groups too, but not its organization role.
-//   - Lists: limit outside 1–100 is 422, on every list, although some
-//     list operations declare no 422 (the role assignment lists, for
-//     example: the spec has no status for a bad limit there); before and
+//   - Lists: limit outside 1–100 (or empty, limit=) is 422, on every
+//     list, and so is an order outside asc, desc and normal (or empty),
+//     although some list operations declare no 422 (the role assignment
+//     lists, for example: the spec has no status for a bad limit there); before and
 //     after together, or a cursor the fake never issued, is 422 (the ID of
 //     a deleted object still works as a cursor). order "normal" is newest
 //     first with reversed cursors, as the spec defines it: before fetches
@@ -238,13 +239,24 @@
 //     (an unknown ID is 404).
 //   - The contract test (module contract/ of the repository) holds the
 //     fake's answers and the client's requests to WorkOS's OpenAPI spec;
-//     every choice in this list that it could see passes it.
+//     every choice in this list that it could see passes it, except two,
+//     which its scenarios therefore do not provoke: the 422 for a bad
+//     limit, order or cursor on the lists that declare no 422 (groups,
+//     group members, a membership's groups, role assignment lists,
+//     permissions), and the 422 idempotency_key_reused, whose code no
+//     operation's 422 body declares (and which session revocation, declaring
+//     no 422, can answer too).
 //   - A known path asked with a method it does not serve is 405 with an
 //     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an
 //     Authorization header.
-//   - Unknown request body fields are ignored; a malformed JSON body is 400
-//     bad_request; a field of the wrong JSON type is 422.
+//   - Unknown request body fields are ignored; a field of the wrong JSON
+//     type is 422. A body that is not a JSON object is 400 bad_request where
+//     the operation declares that code (creates, role and group updates,
+//     adding a permission to a role), and otherwise the status the
+//     operation declares for invalid input: 422 (with code
+//     invalid_request_parameters for memberships and the JWT template), or
+//     400 {"message"} for session revocation.
 //   - Idempotency-Key (WorkOS documents the header on creates, "each
 //     subsequent request matching this unique string will return the same
 //     response", keys expiring after 24 hours, and nothing about a key
@@ -321,12 +333,17 @@
 //   - The JWT template: GET answers the current one ([DefaultJWTTemplate]
 //     until a PUT); PUT refuses (422 invalid_request_parameters) content
 //     that is not a JSON object, longer than 3072 bytes, or with a reserved
-//     claim (iss sub exp iat nbf jti), and renders only {{ variable }}
-//     expressions over user.*, organization.* and organization_membership.*
-//     (no filters). An unknown variable renders null; a top-level claim
-//     that renders null is dropped; a token whose rendered claims exceed
-//     3072 bytes is not minted (422). Template claims never replace the
-//     standard ones (sub, sid, org_id, role, roles, permissions, …).
+//     claim (iss sub exp iat nbf jti). It renders {{ }} expressions of
+//     variables over user.*, organization.* and organization_membership.*
+//     with WorkOS's || fallbacks ({{ user.first_name || 'Someone' }}),
+//     inside string literals (as text; a string that is one expression
+//     takes its value) and outside them ("email": {{ user.email }}, its
+//     value as JSON), as WorkOS's JWT template docs show; Liquid filters
+//     and tags ({% … %}) are refused (422), not rendered. An unknown
+//     variable renders null; a top-level claim that renders null is
+//     dropped; a token whose rendered claims exceed 3072 bytes is not
+//     minted (422). Template claims never replace the standard ones (sub,
+//     sid, org_id, role, roles, permissions, …).
 //   - [WithClientID] wins over a fixture's client_id.
 //   - Events: GET /events demands the events list (422 {"errors":
 //     [{"code":"required","field":"events"}]} without it, as the live API
@@ -339,7 +356,8 @@
 //     too. Events are kept [EventRetention] (30 days, as the Events API
 //     returns) on the fake's clock and at most [MaxEvents]; an expired
 //     event is no longer listed and its ID as a cursor is 422, the case a
-//     consumer must survive. list_metadata carries before as well as after.
+//     consumer must survive. list_metadata carries after only, as the spec's
+//     EventList.
 //     The delivery log keeps the last [MaxWebhookDeliveries] attempts.
 //   - Event payloads follow the spec's event schemas field for field
 //     (role.* carries object, slug, resource_type_slug, permissions and the

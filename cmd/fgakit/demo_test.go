@@ -24,6 +24,9 @@ func TestDemoWording(t *testing.T) {
 		"GET /projects/web as Bob → 403 Forbidden",
 		"GET /projects/nope as Alice → 404 Not Found",
 		"The same question, workspace:eng named without its organization → allowed, answered by api",
+		"webhook organization_membership.updated → 200 OK",
+		"verified and applied: 1, refused: 0",
+		"→ denied, answered by api (the token was stale)",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("demo output lacks %q", want)
