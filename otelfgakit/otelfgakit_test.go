@@ -500,6 +500,34 @@ func TestRateLimitWaits(t *testing.T) {
 	}
 }
 
+// A check the client's own rate limiter refuses (no slot before the
+// deadline, nothing sent) reads error.type=throttled on its span, in the
+// decisions and in the rate-limit wait histogram.
+func TestThrottledCheck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, authz.WithRateLimit(1, 1)) // one slot a minute: the second check gets none
+	alice := e.claims(t, "om_alice")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute/2)
+	defer cancel()
+	if _, err := e.c.Check(ctx, alice, "project:view", authz.ExternalResource("project", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Check(ctx, alice, "project:view", authz.ExternalResource("project", "p2")); !errors.Is(err, authz.ErrThrottled) {
+		t.Fatalf("second Check error %v, want ErrThrottled", err)
+	}
+	spans := e.ended()
+	if got := spans[len(spans)-1]; got.Name != "authz.Check" || got.Attrs["error.type"] != "throttled" || got.Status != "Error: throttled" {
+		t.Errorf("last span %+v, want authz.Check with error.type throttled", got)
+	}
+	m := e.collect(t)
+	if n := m.sums["fgakit.authz.decisions"]["error.type=throttled,fgakit.decision.outcome=error,fgakit.decision.source=none,fgakit.operation=Check"]; n != 1 {
+		t.Errorf("throttled decisions %d, want 1; all: %v", n, m.sums["fgakit.authz.decisions"])
+	}
+	if n := m.counts["fgakit.authz.rate_limit.wait.duration"]["error.type=throttled,http.request.method=POST,url.template="+checkRoute]; n != 1 {
+		t.Errorf("throttled waits %d, want 1; all: %v", n, m.counts["fgakit.authz.rate_limit.wait.duration"])
+	}
+}
+
 // staleAlways is a Freshness that calls every token stale.
 type staleAlways struct{}
 
