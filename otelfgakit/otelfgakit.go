@@ -285,7 +285,7 @@ func (in *instrumentation) start(ctx context.Context, call authz.Call) (context.
 }
 
 func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
-	var buf [7]attribute.KeyValue
+	var buf [6]attribute.KeyValue // at most 6: NotFound (a deny) never comes with Err
 	attrs := append(buf[:0], keyPermission.String(call.Permission),
 		keySource.String(r.Decision.Source.String()), keyOutcome.String(outcome(r.Decision, r.Err)))
 	if call.ResourceTypeSlug != "" {
