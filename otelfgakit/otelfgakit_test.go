@@ -677,7 +677,7 @@ func TestTokenStaleOnOwnSpanWithOtherHooks(t *testing.T) {
 		for _, s := range rec.Ended() {
 			set := attribute.NewSet(s.Attributes()...)
 			if v, ok := set.Value("fgakit.token.stale"); ok {
-				got = append(got, s.Name()+" "+v.Emit())
+				got = append(got, s.Name()+" "+v.String())
 			}
 		}
 		if diff := cmp.Diff([]string{"authz.Check true", "authz.CheckMany true"}, got); diff != "" {
