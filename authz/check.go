@@ -35,7 +35,8 @@ import (
 //
 // With [WithFreshness], the token layer does not answer for claims the
 // [Freshness] calls stale (a change since they were issued): the API is
-// asked instead, and the Decision has TokenStale set.
+// asked instead, and the Decision has TokenStale set — also when the
+// check then fails (see [Decision.TokenStale]).
 //
 // A deny is a Decision with Allowed false and a nil error. A 404 of the
 // check call is a deny too, with NotFound set ([Decision.NotFound]): the
@@ -121,10 +122,10 @@ func (c *Client) checkClaims(ctx context.Context, claims *token.Claims, permissi
 		stale = true // a change since iat: ask the API
 	}
 	if namesOtherOrganization(claims, r) {
-		return Decision{}, ErrOrganizationMismatch
+		return Decision{TokenStale: stale}, ErrOrganizationMismatch
 	}
 	if claims.OrganizationMembershipID == "" {
-		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
+		return Decision{TokenStale: stale}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
 	}
 	// r names the claims' organization or none (namesOtherOrganization), and
 	// the claims' membership is in the claims' organization: no need to

@@ -121,7 +121,11 @@ type Decision struct {
 	// TokenStale is true when the session token granted the permission
 	// but a [Freshness] ([WithFreshness]) called it stale — a change to
 	// its membership, roles, permission, organization or user since it was
-	// issued — so another layer (the API) answered instead.
+	// issued — so the token did not answer and the API was asked instead
+	// (or the memo or cache answered). It marks the decline, whatever came
+	// after it: it is also set on a decision that failed — returned with
+	// an error by [Client.Check], or listed in the [*BatchError] of
+	// [Client.CheckMany] and [Filter] — which is still never Allowed.
 	TokenStale bool
 	// NotFound is true for a deny because the API answered the check with
 	// 404: the resource, the membership or the permission does not exist

@@ -80,12 +80,17 @@
 //   - fgakit.authz.cache.lookups (counter, {lookup}): lookups in the
 //     decision cache ([authz.WithCache]) by fgakit.cache.result, hit or
 //     miss — the hit ratio is hit / (hit + miss);
-//   - fgakit.authz.token.stale (counter, {decision}): checks the token
-//     would have allowed but that were declined as stale (a change to the
-//     session's access since the token was issued), by fgakit.operation.
-//     It counts the decisions whose [authz.Decision] has TokenStale set,
+//   - fgakit.authz.token.stale (counter, {decision}): decisions the token
+//     would have allowed but in which it was declined as stale (a change
+//     to the session's access since the token was issued), by
+//     fgakit.operation: the API was asked instead (or the memo or cache
+//     answered), or the decision failed — a decline is counted whatever
+//     came after it, in a single check and in a batch item alike. It
+//     counts the decisions whose [authz.Decision] has TokenStale set,
 //     which needs a freshness source ([authz.WithFreshness], for example
-//     [github.com/fgakit/fgakit/events.State]).
+//     [github.com/fgakit/fgakit/events.State]). Every one of them is also
+//     counted in fgakit.authz.decisions, under the source that answered
+//     (none for an error).
 //
 // error.type is the HTTP status code of an API error ("404", "429",
 // "503"…), as the HTTP conventions ask, or one of canceled, throttled

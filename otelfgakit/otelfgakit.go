@@ -215,7 +215,7 @@ func newHooks(opts ...Option) *instrumentation {
 		metric.WithDescription("Lookups in the decision cache, by result (fgakit.cache.result: hit or miss)."))
 	handle(err)
 	in.tokenStale, err = m.Int64Counter(metricTokenStale, metric.WithUnit("{decision}"),
-		metric.WithDescription("Checks the session token would have allowed but that were declined as stale, so another layer answered."))
+		metric.WithDescription("Decisions the session token would have allowed but in which it was declined as stale, so another layer answered or the decision failed (error), by fgakit.operation."))
 	handle(err)
 
 	for i, op := range ops {
