@@ -25,7 +25,11 @@ import (
 // errors they are given may name such identifiers in their text.
 type Hooks struct {
 	// Start is called when [Client.Check], [ResourceLayer.Check],
-	// [Client.CheckMany] or [Filter] begins. The call then runs with the
+	// [Client.CheckMany] or [Filter] begins, and when
+	// [Middleware.RequirePermission] decides on the token alone
+	// ([OpRequirePermission]; the call then starts and ends at once, and
+	// the request's handler runs after end, with the request's own
+	// context). The call then runs with the
 	// context Start returns (which must be ctx or derived from it), so
 	// every later hook of the call receives it: a span Start puts there is
 	// the parent of the call's attempts. end, when not nil, is called once,
@@ -39,8 +43,8 @@ type Hooks struct {
 	Start func(ctx context.Context, call Call) (_ context.Context, end func(CallResult))
 
 	// Decision is called for every decision a call produces, with the
-	// call's context: once per [Client.Check] or [ResourceLayer.Check]
-	// (after the check, before end), once per item of [Client.CheckMany]
+	// call's context: once per [Client.Check], [ResourceLayer.Check] or
+	// [OpRequirePermission] (after the check, before end), once per item of [Client.CheckMany]
 	// and [Filter] — every item answered or failed, in input order; items
 	// an early stop ([RequireAll], [RequireAny]) left unasked are not
 	// reported.
@@ -86,12 +90,20 @@ const (
 	OpCheckMany
 	// OpFilter is [Filter].
 	OpFilter
+	// OpRequirePermission is [Middleware.RequirePermission] answered by
+	// the session token alone: its allow or deny (Source [SourceToken]),
+	// or its refusal by a closed Client ([ErrClosed]). A request whose
+	// token a [Freshness] calls stale is reported by the [Client.Check] of
+	// the organization root that the middleware makes instead (OpCheck).
+	OpRequirePermission
 )
 
-// String returns "Check", "ResourceLayer.Check", "CheckMany" or "Filter"
-// ("" for the zero Operation).
+// String returns "Check", "ResourceLayer.Check", "CheckMany", "Filter" or
+// "Middleware.RequirePermission" ("" for the zero Operation).
 func (o Operation) String() string {
 	switch o {
+	case OpRequirePermission:
+		return "Middleware.RequirePermission"
 	case OpCheck:
 		return "Check"
 	case OpResourceCheck:
@@ -271,6 +283,18 @@ func endOnPanic(end *func(CallResult)) {
 		*end = nil
 		e(CallResult{Err: ErrPanic})
 	}
+}
+
+// reportRequirePermission reports to the call hooks the decision (d or
+// err) that [Middleware.RequirePermission] made without [Client.Check].
+// Without call hooks it does nothing and allocates nothing.
+func (c *Client) reportRequirePermission(ctx context.Context, permission string, d Decision, err error) {
+	if !c.cfg.hooks.onCall() {
+		return
+	}
+	c.hookedCheck(ctx, Call{Op: OpRequirePermission, Permission: permission, Items: 1}, func(context.Context) (Decision, error) {
+		return d, err
+	})
 }
 
 // singleCall describes a single check for the hooks.

@@ -72,7 +72,15 @@ type Source uint8
 const (
 	// SourceNone is the Source of the zero Decision: nobody answered.
 	SourceNone Source = iota
-	// SourceToken: the session token granted the permission organization-wide.
+	// SourceToken: the session token answered: it granted the permission
+	// organization-wide. A check ([Client.Check], [Client.CheckMany],
+	// [Filter]) never gets a deny from it — a token without the
+	// permission cannot tell, and the API is asked. Only
+	// [Middleware.RequirePermission], for which the token's organization-wide
+	// permissions are the answer, denies with it: hooks see that deny as
+	// an [OpRequirePermission] decision with Source SourceToken and
+	// Allowed false, so a count by source says which layer answered,
+	// allows and denies alike.
 	SourceToken
 	// SourceAPI: this caller's own call to the Authorization API answered:
 	// a check call, or, in a batch with [UnderParent] or [ChildrenOf], the

@@ -22,12 +22,21 @@
 // Each call of [authz.Client.Check], [authz.ResourceLayer.Check],
 // [authz.Client.CheckMany] and [authz.Filter] is a span (kind internal)
 // named authz.Check, authz.ResourceLayer.Check, authz.CheckMany or
-// authz.Filter, a child of the span in the caller's ctx. Attributes:
+// authz.Filter, a child of the span in the caller's ctx. So is each
+// decision [authz.Middleware.RequirePermission] makes on the session
+// token alone — an allow or a 403, source token — named
+// authz.Middleware.RequirePermission, a child of the request's span, ended
+// before the handler runs (a request whose token a freshness source calls
+// stale gets the authz.Check span of the API check the middleware makes
+// instead). Attributes:
 //
 //   - fgakit.permission: the permission slug; fgakit.resource.type: the
 //     resource type slug, for a single check of a reference by external ID;
 //   - fgakit.decision.source: who answered a single check — token, api,
-//     shared, cache, memo, or none (no layer could decide);
+//     shared, cache, memo, or none (no layer could decide). Source token
+//     with outcome denied appears only for Middleware.RequirePermission,
+//     where the token's organization-wide permissions are the answer; a
+//     check never takes a deny from the token (it asks the API);
 //   - fgakit.decision.not_found: true for a deny because the API answered
 //     the check 404 ([authz.Decision] NotFound: no such resource,
 //     membership or permission in the organization);
@@ -60,7 +69,8 @@
 //
 //   - fgakit.authz.decisions (counter, {decision}): one per check and per
 //     batch item answered or failed, by fgakit.operation (Check,
-//     ResourceLayer.Check, CheckMany, Filter), fgakit.decision.source and
+//     ResourceLayer.Check, CheckMany, Filter, Middleware.RequirePermission),
+//     fgakit.decision.source and
 //     fgakit.decision.outcome, with fgakit.decision.not_found=true for
 //     denials by 404 and error.type for errors;
 //   - http.client.request.duration (histogram, s; the semantic

@@ -136,7 +136,7 @@ const (
 // Operations, sources and outcomes indexed for the precomputed attribute
 // sets of the decision counter.
 var (
-	ops      = [...]authz.Operation{authz.OpCheck, authz.OpResourceCheck, authz.OpCheckMany, authz.OpFilter}
+	ops      = [...]authz.Operation{authz.OpCheck, authz.OpResourceCheck, authz.OpCheckMany, authz.OpFilter, authz.OpRequirePermission}
 	sources  = [...]authz.Source{authz.SourceNone, authz.SourceToken, authz.SourceAPI, authz.SourceShared, authz.SourceCache, authz.SourceMemo}
 	outcomes = [...]string{outcomeAllowed, outcomeDenied}
 )
