@@ -61,7 +61,9 @@ func TestRequirePermissionAllocationFreeWithoutHooks(t *testing.T) {
 // and with hooks that do nothing.
 func BenchmarkRequirePermission(b *testing.B) {
 	noop := authz.Hooks{
-		Start:    func(ctx context.Context, _ authz.Call) (context.Context, func(authz.CallResult)) { return ctx, func(authz.CallResult) {} },
+		Start: func(ctx context.Context, _ authz.Call) (context.Context, func(authz.CallResult)) {
+			return ctx, func(authz.CallResult) {}
+		},
 		Decision: func(context.Context, authz.DecisionEvent) {},
 	}
 	for _, bc := range []struct {
