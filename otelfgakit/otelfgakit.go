@@ -248,6 +248,21 @@ func (in *instrumentation) hooks() authz.Hooks {
 	}
 }
 
+// spanKey is the context key of the span of a call an instrumentation
+// started (see start): one key per Instrument, so that two Instruments
+// each find their own.
+type spanKey struct{ in *instrumentation }
+
+// ownSpan returns the span in ctx that this instrumentation started for
+// the call — else, for a call without one (a management call), the span
+// in ctx, the caller's.
+func (in *instrumentation) ownSpan(ctx context.Context) trace.Span {
+	if span, ok := ctx.Value(spanKey{in}).(trace.Span); ok {
+		return span
+	}
+	return trace.SpanFromContext(ctx)
+}
+
 // opIndex is op's index in decisionOpts (0 for an unknown one).
 func opIndex(op authz.Operation) int {
 	for i, o := range ops {
@@ -270,8 +285,17 @@ var spanNames = func() (names [len(ops) + 1]string) {
 // start opens the span of a check or a batch. Its attributes are all set
 // when it ends, and only when it records, so that a program without a
 // tracing SDK pays for no attribute (a sampler sees none of them).
+//
+// A recording span is also put in ctx under a key of this
+// instrumentation (spanKey), so that the span events of the call
+// (rateLimitWaited, mergedCall) land on it even when hooks installed after
+// Instrument put their own span in ctx. That costs one allocation, only
+// for a span that records.
 func (in *instrumentation) start(ctx context.Context, call authz.Call) (context.Context, func(authz.CallResult)) {
 	ctx, span := in.tracer.Start(ctx, spanNames[opIndex(call.Op)])
+	if span.IsRecording() {
+		ctx = context.WithValue(ctx, spanKey{in}, span)
+	}
 	return ctx, func(r authz.CallResult) {
 		if span.IsRecording() {
 			if call.Op == authz.OpCheckMany || call.Op == authz.OpFilter {
@@ -560,7 +584,7 @@ func (in *instrumentation) rateLimitWaited(ctx context.Context, e authz.RateLimi
 	}
 	in.rateLimitWait.Record(ctx, e.Wait.Seconds(), metric.WithAttributes(attrs...))
 	if e.Wait >= minWaitEvent || e.Err != nil {
-		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		if span := in.ownSpan(ctx); span.IsRecording() {
 			span.AddEvent("fgakit.rate_limit.wait", trace.WithAttributes(append(attrs, keyWait.Float64(e.Wait.Seconds()))...))
 		}
 	}
@@ -571,7 +595,7 @@ func (in *instrumentation) rateLimitWaited(ctx context.Context, e authz.RateLimi
 func (in *instrumentation) mergedCall(ctx context.Context, callers int) {
 	in.mergedCallers.Record(ctx, int64(callers))
 	if callers > 1 {
-		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		if span := in.ownSpan(ctx); span.IsRecording() {
 			span.AddEvent("fgakit.check.shared_call", trace.WithAttributes(keyMergedCallers.Int(callers)))
 		}
 	}
