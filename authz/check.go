@@ -361,9 +361,15 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		return nil, ErrClosed
 	}
 	defer c.wg.Done()
+	var endCall func(error) // the APICheck hook's (see hooks.go)
 	defer func() {
 		if p := recover(); p != nil {
 			v, err = nil, &PanicError{Value: c.clean(fmt.Sprint(p), maxEchoedBody)}
+		}
+		if endCall != nil {
+			if perr := c.endAPICheck(endCall, err); perr != nil {
+				v, err = nil, perr
+			}
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(startCtx), c.cfg.callTimeout)
@@ -377,6 +383,7 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 	}
 	f.cancel = cancel
 	c.flightsMu.Unlock()
+	ctx, endCall = c.startAPICheck(ctx, k)
 
 	var res checkResult
 	req := k.request()

@@ -47,8 +47,8 @@
 //     fgakit.batch.items, .allowed, .denied, .failed, .unasked (left
 //     unasked by an early stop) and .not_found (denials by 404, when any);
 //   - an event fgakit.check.shared_call, with fgakit.check.merged_callers,
-//     on the span of a call whose API check call concurrent identical
-//     checks shared: how many checks it answered;
+//     on the authz.api_check span of an API check call that concurrent
+//     identical checks shared: how many checks it answered;
 //   - fgakit.token.stale: true when the token was declined as stale (in a
 //     batch: for some item);
 //   - error.type (see below) and status Error when it could not decide.
@@ -59,11 +59,21 @@
 // call's span (or of the caller's span for a management call), with
 // http.request.method, url.template, server.address, server.port,
 // http.response.status_code, http.request.resend_count (for retries) and
-// error.type. A merged check's attempts are children of the span of the
-// check that started the shared call; the other checks' spans say source
-// shared. A wait of 1 ms or more for a rate-limit slot, and a wait that
-// got no slot, is an event fgakit.rate_limit.wait on the call's span (on
-// the caller's span for a management call).
+// error.type. The attempts of an API check call are children of its own
+// span, authz.api_check (kind internal; fgakit.permission,
+// fgakit.resource.type, error.type and status Error when the call
+// failed), a child of the span of the check that started the call.
+// Concurrent identical checks share that call (their spans say source
+// shared), and it lives as long as the call: when the check that started
+// it is cancelled while others still wait, that check's span ends
+// canceled but authz.api_check goes on, holds the attempts and ends with
+// the call — the choice made so that no attempt hangs under an ended span
+// and the call that answered the others stays visible. The event
+// fgakit.check.shared_call is on authz.api_check. A wait of 1 ms or more
+// for a rate-limit slot, and a wait that got no slot, is an event
+// fgakit.rate_limit.wait on this package's own span of the call
+// (authz.api_check for a check call; the caller's span for a management
+// call), never on a span that other hooks put in the context.
 //
 // # Metrics
 //

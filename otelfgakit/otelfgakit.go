@@ -245,6 +245,39 @@ func (in *instrumentation) hooks() authz.Hooks {
 		RateLimitWait: in.rateLimitWaited,
 		MergedCall:    in.mergedCall,
 		CacheLookup:   in.cacheLookup,
+		APICheck:      in.apiCheck,
+	}
+}
+
+// apiCheckSpanName is the name of the span of an API check call.
+const apiCheckSpanName = "authz.api_check"
+
+// apiCheck opens the span of the API check call behind one or more merged
+// checks: a child of this instrumentation's span of the check that started
+// it, parent of the call's attempts, carrying its shared-call and
+// rate-limit events. It ends when the call returns, so it outlives that
+// check's span when the check was cancelled while others waited.
+func (in *instrumentation) apiCheck(ctx context.Context, call authz.Call) (context.Context, func(error)) {
+	if own, ok := ctx.Value(spanKey{in}).(trace.Span); ok && own != trace.SpanFromContext(ctx) {
+		ctx = trace.ContextWithSpan(ctx, own) // under our own span, not another hook's
+	}
+	ctx, span := in.tracer.Start(ctx, apiCheckSpanName)
+	if !span.IsRecording() {
+		return ctx, func(error) { span.End() }
+	}
+	ctx = context.WithValue(ctx, spanKey{in}, span)
+	return ctx, func(err error) {
+		attrs := []attribute.KeyValue{keyPermission.String(call.Permission)}
+		if call.ResourceTypeSlug != "" {
+			attrs = append(attrs, keyResourceType.String(call.ResourceTypeSlug))
+		}
+		if err != nil {
+			et := errorType(err)
+			attrs = append(attrs, semconv.ErrorTypeKey.String(et))
+			span.SetStatus(codes.Error, et)
+		}
+		span.SetAttributes(attrs...)
+		span.End()
 	}
 }
 
