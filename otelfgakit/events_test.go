@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
@@ -62,5 +63,19 @@ func TestEventsOnOwnSpanWithOtherHooks(t *testing.T) {
 	}
 	if diff := cmp.Diff(counts[0], counts[1]); diff != "" {
 		t.Errorf("events by provider (-first +second):\n%s", diff)
+	}
+	// Each provider's attempt spans are children of its own API check
+	// spans, and those of its own check spans.
+	wantParent := map[string]string{"POST " + checkRoute: "authz.api_check", "authz.api_check": "authz.Check"}
+	for i, rec := range recs {
+		names := map[trace.SpanID]string{}
+		for _, s := range rec.Ended() {
+			names[s.SpanContext().SpanID()] = s.Name()
+		}
+		for _, s := range rec.Ended() {
+			if want, ok := wantParent[s.Name()]; ok && names[s.Parent().SpanID()] != want {
+				t.Errorf("provider %d: span %s has parent %q in this provider, want %s", i, s.Name(), names[s.Parent().SpanID()], want)
+			}
+		}
 	}
 }

@@ -258,10 +258,7 @@ const apiCheckSpanName = "authz.api_check"
 // rate-limit events. It ends when the call returns, so it outlives that
 // check's span when the check was cancelled while others waited.
 func (in *instrumentation) apiCheck(ctx context.Context, call authz.Call) (context.Context, func(error)) {
-	if own, ok := ctx.Value(spanKey{in}).(trace.Span); ok && own != trace.SpanFromContext(ctx) {
-		ctx = trace.ContextWithSpan(ctx, own) // under our own span, not another hook's
-	}
-	ctx, span := in.tracer.Start(ctx, apiCheckSpanName)
+	ctx, span := in.tracer.Start(in.underOwnSpan(ctx), apiCheckSpanName)
 	if !span.IsRecording() {
 		return ctx, nil // ending a span that does not record does nothing
 	}
@@ -294,6 +291,19 @@ func (in *instrumentation) ownSpan(ctx context.Context) trace.Span {
 		return span
 	}
 	return trace.SpanFromContext(ctx)
+}
+
+// underOwnSpan returns ctx with this instrumentation's own span of the
+// call as the current span, when hooks installed after Instrument put
+// another one there (which allocates a context only then): the spans this
+// package opens for the call are children of its own.
+func (in *instrumentation) underOwnSpan(ctx context.Context) context.Context {
+	// Spans are compared by ID: a Span implementation need not be
+	// comparable.
+	if own, ok := ctx.Value(spanKey{in}).(trace.Span); ok && own.SpanContext().SpanID() != trace.SpanContextFromContext(ctx).SpanID() {
+		return trace.ContextWithSpan(ctx, own)
+	}
+	return ctx
 }
 
 // opIndex is op's index in decisionOpts (0 for an unknown one).
@@ -495,7 +505,8 @@ func (in *instrumentation) serverOf(baseURL string) *server {
 
 // attempt records one HTTP attempt: its duration in
 // http.client.request.duration and a client span, created after the fact
-// with the attempt's start time, as a child of the span in ctx.
+// with the attempt's start time, as a child of this package's span of the
+// call (authz.api_check for a check call), else of the span in ctx.
 func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 	end := time.Now()
 	srv := in.serverOf(a.BaseURL)
@@ -515,7 +526,7 @@ func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 		in.duration.RecordSet(ctx, a.Duration.Seconds(), in.durationSet(durationKey{a.Method, a.Route, a.StatusCode, et, srv}, attrs))
 	}
 
-	_, span := in.tracer.Start(ctx, in.attemptName(a.Method, a.Route), trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(end.Add(-a.Duration)))
+	_, span := in.tracer.Start(in.underOwnSpan(ctx), in.attemptName(a.Method, a.Route), trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(end.Add(-a.Duration)))
 	if span.IsRecording() {
 		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(a.Method), semconv.ServerAddress(srv.address), semconv.ServerPort(srv.port))
 		if a.Attempt > 1 {
