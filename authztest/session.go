@@ -293,6 +293,7 @@ func (f *Fake) accessToken(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	body = body.withoutNulls() // a /_fake/ endpoint: null is "not sent"
 	om, err := body.str("organization_membership_id")
 	if err != nil {
 		return 0, nil, err

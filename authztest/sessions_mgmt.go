@@ -487,7 +487,7 @@ func (f *Fake) putJWTTemplate(r *http.Request) (int, any, error) {
 		return 0, nil, errInvalidCode("invalid_request_parameters", "content is required")
 	}
 	var content string
-	if err := json.Unmarshal(body["content"], &content); err != nil {
+	if err := json.Unmarshal(body["content"], &content); err != nil || body.isNull("content") {
 		return 0, nil, errInvalidCode("invalid_request_parameters", "content must be a string")
 	}
 	t, err := f.setJWTTemplate(content)
