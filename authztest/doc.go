@@ -12,7 +12,7 @@
 //		f.AddPermission("project:edit", "project")
 //		f.AddRole("workspace-admin", "workspace", "project:edit")
 //		f.AddOrganization("org_acme", "Acme")
-//		f.AddMembership("om_alice", "user_alice", "org_acme", "")
+//		f.AddMembership("om_alice", "user_alice", "org_acme", "") // no role given: the default role, member
 //		eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
 //		web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
 //		f.Assign("om_alice", "workspace-admin", eng)

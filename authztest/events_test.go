@@ -287,9 +287,9 @@ func TestEventPayloads(t *testing.T) {
 		}, want: `{"object":"session","id":"session_000001","ip_address":null,"user_agent":null,"user_id":"user_alice",
 				"organization_id":"org_acme","auth_method":"unknown","status":"revoked","expires_at":"2026-01-15T12:06:00.000Z",
 				"ended_at":"2026-01-15T12:02:00.000Z","created_at":"2026-01-15T12:01:00.000Z","updated_at":"2026-01-15T12:02:00.000Z"}`},
-		{name: "organization_membership.created", action: func(f *Fake) { f.AddMembership("om_dan", "user_dan", "org_acme", "") },
+		{name: "organization_membership.created", action: func(f *Fake) { f.AddMembership("om_dan", "user_dan", "org_acme", "") }, // no role: the default role
 			want: `{"object":"organization_membership","id":"om_dan","user_id":"user_dan","organization_id":"org_acme",
-				"status":"active","role":null,"roles":[],"custom_attributes":{},"directory_managed":false,
+				"status":"active","role":{"slug":"member"},"roles":[{"slug":"member"}],"custom_attributes":{},"directory_managed":false,
 				"created_at":"2026-01-15T12:01:00.000Z","updated_at":"2026-01-15T12:01:00.000Z"}`},
 		{name: "group.member_added", action: func(f *Fake) { f.AddGroupMember(f.AddGroup("group_eng", "org_acme", "Eng"), "om_bob") },
 			want: `{"group_id":"group_eng","organization_membership_id":"om_bob"}`},
