@@ -503,6 +503,8 @@ func TestListEventsErrors(t *testing.T) {
 		{"unknown type", "events=role.created,nope.happened", 422, `{"message":"unknown event type \"nope.happened\"","errors":[{"code":"invalid","field":"events"}]}`},
 		{"limit 0", "events=role.created&limit=0", 422, `{"message":"limit must be an integer between 1 and 100","errors":[{"code":"invalid","field":"limit"}]}`},
 		{"limit 101", "events=role.created&limit=101", 422, `{"message":"limit must be an integer between 1 and 100","errors":[{"code":"invalid","field":"limit"}]}`},
+		{"limit empty", "events=role.created&limit=", 422, `{"message":"limit must be an integer between 1 and 100","errors":[{"code":"invalid","field":"limit"}]}`},
+		{"order empty", "events=role.created&order=", 422, `{"message":"order must be asc, desc or normal","errors":[{"code":"invalid","field":"order"}]}`},
 		{"bad order", "events=role.created&order=up", 422, `{"message":"order must be asc, desc or normal","errors":[{"code":"invalid","field":"order"}]}`},
 		{"both cursors", "events=role.created&after=" + all[1].ID + "&before=" + all[3].ID, 422, `{"message":"give before or after, not both","errors":[{"code":"invalid","field":"before"}]}`},
 		{"unknown cursor", "events=role.created&after=event_999999", 422, `{"message":"after cursor \"event_999999\" does not name an event of the last 30 days","errors":[{"code":"invalid","field":"after"}]}`},
