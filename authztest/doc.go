@@ -69,7 +69,9 @@
 //     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
 //     the fake's clock. POST /_fake/access_tokens mints one over HTTP:
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
-//     {"access_token": "…"} (expires_in from 1 to 31622400 seconds). One
+//     {"access_token": "…", "session_id": "session_…"} (expires_in from 1
+//     to 31622400 seconds; session_id is the token's sid, which POST
+//     /user_management/sessions/revoke takes). One
 //     2048-bit RSA key is generated per process (at the first session or
 //     JWKS request) and shared by every fake, to keep tests fast, but each
 //     fake serves it under a kid of its own ([Fake.KeyID]): a token minted
