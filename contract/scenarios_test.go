@@ -544,6 +544,8 @@ var scenarios = []struct {
 		s.must("update the JWT template", err)
 		_, err = c.UpdateJWTTemplate(ctx, `{"sub": "{{ user.id }}"}`)
 		s.status("update the JWT template with a reserved claim", err, http.StatusUnprocessableEntity)
+		_, err = c.UpdateJWTTemplate(ctx, `{"act": {"sub": "user_admin"}}`)
+		s.status("update the JWT template with a claim the verifier rejects", err, http.StatusUnprocessableEntity)
 		_, err = c.UpdateJWTTemplate(ctx, `["not", "an", "object"]`)
 		s.status("update the JWT template with content that is not an object", err, http.StatusUnprocessableEntity)
 		_, err = c.UpdateJWTTemplate(ctx, `{"x": "`+strings.Repeat("x", 3100)+`"}`)
