@@ -258,7 +258,7 @@ func (m *model) renderBaseMembership(om *membership) baseMembershipJSON {
 }
 
 // renderUserlandMembership renders om with its roles (the first is "role";
-// a membership set up without a role answers "role": null) and its user.
+// every membership has at least one, see model.defaultRoles) and its user.
 func (m *model) renderUserlandMembership(om *membership) userlandMembershipJSON {
 	d := m.renderMembership(om)
 	out := userlandMembershipJSON{Object: d.Object, ID: d.ID, UserID: d.UserID, OrganizationID: d.OrganizationID,
