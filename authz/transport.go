@@ -103,8 +103,10 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 	if req.idempotent {
 		idemKey = newIdempotencyKey()
 	}
-	// replayable: sending it twice does what sending it once does.
-	replayable := idemKey != "" || req.method != http.MethodPost || route == checkRoute
+	// replayable: sending it twice does what sending it once does — a
+	// read, a check, or a POST with an Idempotency-Key (the requests Go's
+	// own http.Transport resends, checks added).
+	replayable := idemKey != "" || req.method == http.MethodGet || req.method == http.MethodHead || route == checkRoute
 	maxRetries := c.cfg.retry.MaxRetries
 	if req.noRetry {
 		maxRetries = 0
@@ -145,10 +147,11 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		}
 		lastErr = err
 		var te *transportError
-		if errors.As(err, &te) && te.stale && replayable && maxRetries > 0 && stale < maxStaleRetries && !c.cfg.noStaleResend {
+		if errors.As(err, &te) && te.stale && replayable && stale < maxStaleRetries && !c.cfg.noStaleResend {
 			// The request went out on a pooled connection the server had
 			// already closed: the API never answered it. Send it again at
-			// once on a fresh connection; this is no retry of a failure.
+			// once on a fresh connection; this is no retry of a failure,
+			// so it does not depend on MaxRetries (nor on noRetry).
 			stale++
 			continue
 		}
