@@ -43,6 +43,9 @@ type request struct {
 	// slotDeadline, when not zero, bounds the first attempt's wait for a
 	// rate-limiter slot (a merged check's starter's deadline).
 	slotDeadline time.Time
+	// slot, when not nil, tells a merged check's joiners about every wait
+	// for a rate-limiter slot (see flight.slot).
+	slot *atomic.Int64
 }
 
 // bodyDecoder is implemented by response types that decode their 2xx body
@@ -122,7 +125,7 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		if attempt == 1 {
 			slotDeadline = req.slotDeadline
 		}
-		if err := c.waitRateLimit(ctx, slotDeadline, req.method, route); err != nil {
+		if err := c.waitRateLimit(ctx, slotDeadline, req.slot, req.method, route); err != nil {
 			if ctx.Err() != nil {
 				return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 			}
