@@ -18,9 +18,11 @@ import (
 var ErrThrottled = errors.New("authz: throttled by the client's rate limiter: no request slot before the deadline")
 
 // Limiter paces the HTTP attempts of a Client ([WithLimiter]): every
-// attempt, retries included, calls Wait first. [*rate.Limiter] of
-// golang.org/x/time/rate implements it, and so can a limiter shared by a
-// fleet of processes (one bucket in Redis for one API key, say).
+// attempt, retries included, calls Wait first — or, for a Limiter that is
+// also a [SlotReserver], ReserveSlot instead. [*rate.Limiter] of
+// golang.org/x/time/rate implements it (and is used as a SlotReserver), and
+// so can a limiter shared by a fleet of processes (one bucket in Redis for
+// one API key, say).
 //
 // Wait blocks until one request may be sent. It must return an error at
 // once, without taking a slot, when the slot would come after ctx's
@@ -43,10 +45,12 @@ const WorkOSRateLimit = 6000
 // deadline, fails at once with an error matching [ErrThrottled] (and
 // [context.DeadlineExceeded]), sending nothing. Off by default.
 //
-// The deadline is the caller's ctx deadline, bounded by [WithCallTimeout];
-// for a merged check ([Client.Check]) it is that of the check that started
-// the shared call. (A check that joins a shared call already waiting for
-// its slot waits with it, until the answer or its own ctx is done.)
+// The deadline is the caller's ctx deadline, bounded by [WithCallTimeout].
+// For merged checks ([Client.Check]) the shared call waits for its slot by
+// the deadline of the check that started it; a check that joins the call
+// while it waits for a slot past the joiner's own deadline fails at once
+// with an error matching [ErrThrottled] (and [context.DeadlineExceeded]),
+// without ending the call for the others.
 //
 // WorkOS allows [WorkOSRateLimit] requests per minute per API key, so
 // WithRateLimit(WorkOSRateLimit, 100) keeps a large batch just under it: it
@@ -66,7 +70,12 @@ func WithRateLimit(perMinute, burst int) Option {
 // WithLimiter makes every HTTP attempt of this Client (retries included)
 // wait on l first — for example a limiter that paces every process using
 // one API key. It replaces [WithRateLimit]. See [Limiter] for what l must
-// do; the deadline rules are those of WithRateLimit.
+// do; the deadline rules are those of WithRateLimit when l can tell when
+// its next slot comes: a [*rate.Limiter], or a Limiter that also
+// implements [SlotReserver]. With Wait alone, a check joining a shared
+// call that still waits for its slot fails at the check's own deadline
+// rather than at once, with an error matching [ErrThrottled] (and
+// [context.DeadlineExceeded]).
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {
