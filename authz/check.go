@@ -51,7 +51,8 @@ import (
 //   - nil claims or invalid arguments: [ErrInvalidInput], no call;
 //   - claims without an organization membership ID:
 //     [token.ErrNoMembership], no call;
-//   - an external reference naming another organization than the claims':
+//   - a reference (by ID or by external ID) naming another organization
+//     than the claims':
 //     [ErrOrganizationMismatch], no call;
 //   - a closed Client: [ErrClosed] (also where the token alone would
 //     answer);

@@ -88,6 +88,10 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Errors are the field-level validation errors of a 422 body, when present.
 	Errors []FieldError
+	// RoleSlug is the role the API refused, from the "role_slug" of a 422
+	// sub_resource_scoped_role_not_allowed body ([Client.CreateMembership],
+	// [Client.UpdateMembership]); empty otherwise.
+	RoleSlug string
 }
 
 // FieldError is one entry of the "errors" list of a validation error.

@@ -104,7 +104,8 @@ func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"
 // given roles: POST /user_management/organization_memberships, 201.
 // Documented errors: 400 cannot_reactivate_pending_organization_membership,
 // 404, 422 (invalid_role, multiple_roles_not_enabled,
-// sub_resource_scoped_role_not_allowed, invalid_request_parameters).
+// sub_resource_scoped_role_not_allowed with [APIError.RoleSlug] naming the
+// role, invalid_request_parameters).
 func (c *Client) CreateMembership(ctx context.Context, p CreateMembershipParams) (*OrganizationMembership, error) {
 	if p.UserID == "" {
 		return nil, badArg("CreateMembershipParams.UserID", "is empty")

@@ -339,3 +339,44 @@ func TestRevokeSessionThroughTheFake(t *testing.T) {
 		t.Errorf("a reserved claim: %v, want 422 invalid_request_parameters", err)
 	}
 }
+
+// TestMembershipRoleErrorNamesTheRole: the 422
+// sub_resource_scoped_role_not_allowed body names the refused role
+// (role_slug, required by the spec); APIError carries it.
+func TestMembershipRoleErrorNamesTheRole(t *testing.T) {
+	t.Parallel()
+	f := authztest.New(t, authztest.WithClock(t0))
+	f.AddResourceType("workspace")
+	f.AddRole("member", "organization")
+	f.AddRole("workspace-editor", "workspace")
+	f.AddOrganization("org_acme", "Acme")
+	c := f.Client()
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"create", func() error {
+			_, err := c.CreateMembership(t.Context(), authz.CreateMembershipParams{UserID: "user_dave", OrganizationID: "org_acme",
+				RoleSlugs: []string{"member", "workspace-editor"}})
+			return err
+		}},
+		{"update", func() error {
+			om := f.CreateMembership("user_erin", "org_acme")
+			_, err := c.UpdateMembership(t.Context(), om, authz.UpdateMembershipParams{RoleSlug: "workspace-editor"})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var ae *authz.APIError
+			if err := tc.call(); !errors.As(err, &ae) {
+				t.Fatalf("err = %v, want an *APIError", err)
+			}
+			want := authz.APIError{StatusCode: 422, Code: "sub_resource_scoped_role_not_allowed", RoleSlug: "workspace-editor"}
+			got := authz.APIError{StatusCode: ae.StatusCode, Code: ae.Code, RoleSlug: ae.RoleSlug}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("APIError (-want +got):\n%s", d)
+			}
+		})
+	}
+}

@@ -318,8 +318,8 @@ func (c *Client) attempt(ctx context.Context, method, route, u string, body []by
 
 // apiError builds the *APIError of a non-2xx answer. It reads the body the
 // way the official SDK does (code, message, error, error_description,
-// errors[{field, code}]) and tolerates any body: non-JSON text is kept,
-// truncated, as the message.
+// errors[{field, code}]), plus role_slug, and tolerates any body: non-JSON
+// text is kept, truncated, as the message.
 func (c *Client) apiError(resp *http.Response, data []byte) *APIError {
 	e := &APIError{
 		StatusCode: resp.StatusCode,
@@ -343,6 +343,7 @@ func (c *Client) apiError(resp *http.Response, data []byte) *APIError {
 		if e.Message == "" {
 			e.Message = c.clean(str("error_description"), maxEchoedBody)
 		}
+		e.RoleSlug = c.clean(str("role_slug"), 100)
 		var fes []FieldError
 		if json.Unmarshal(obj["errors"], &fes) == nil {
 			for i, fe := range fes {

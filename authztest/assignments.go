@@ -30,7 +30,7 @@ func assignmentID(a *assignment) string { return a.id }
 // roleOnTarget reads the body shared by assign (#8) and unassignByBody (#9):
 // a role slug and exactly one resource target, resolved in om's organization.
 func (f *Fake) roleOnTarget(r *http.Request, om *membership) (string, *resource, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "")
 	if err != nil {
 		return "", nil, err
 	}

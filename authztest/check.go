@@ -27,7 +27,7 @@ func (f *Fake) check(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "")
 	if err != nil {
 		return 0, nil, err
 	}

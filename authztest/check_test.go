@@ -38,7 +38,7 @@ func TestCheckWire(t *testing.T) {
 		{"resource_type_slug alone", "POST", alice, `{"permission_slug":"project:edit","resource_type_slug":"project"}`, 422, `{"message":"resource_type_slug requires resource_external_id"}`},
 		{"mismatching resource_type_slug", "POST", alice, `{"permission_slug":"project:edit","resource_id":"authz_resource_web","resource_type_slug":"workspace"}`, 422, `{"message":"resource_id is mutually exclusive with resource_external_id and resource_type_slug: name the resource one way"}`},
 		{"wrong JSON type", "POST", alice, `{"permission_slug":7,"resource_id":"authz_resource_web"}`, 422, `{"message":"permission_slug must be a string"}`},
-		{"malformed JSON", "POST", alice, `{"permission_slug":`, 400, `{"code":"bad_request","message":"the request body must be a JSON object"}`},
+		{"malformed JSON", "POST", alice, `{"permission_slug":`, 422, `{"message":"the request body must be a JSON object"}`}, // check declares no 400
 		{"unknown path", "GET", "/authorization/nothing", "", 404, `{"message":"The requested path '/authorization/nothing' could not be found."}`},
 	}, nil)
 }

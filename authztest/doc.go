@@ -137,7 +137,10 @@
 //     will wait, such as "99999999999999999999", can be tested) or an HTTP
 //     date, a clock
 //     from 1970-01-01T00:00:00Z to 9998-01-01T00:00:00Z (set, or after
-//     advance), at most 1000 faults waiting. With [WithAPIKey] these
+//     advance), at most 1000 faults waiting, holding at most
+//     [MaxPendingFaultBytes] (64 MiB) of path, method, body and
+//     retry_after together (422 beyond it; DELETE /_fake/faults or using
+//     them up frees it). With [WithAPIKey] these
 //     control endpoints demand the key (they change the answers of every
 //     client); POST /_fake/access_tokens and the JWKS stay public.
 //   - Server limits: the server [New] and [NewServer] start cuts off slow
@@ -212,9 +215,10 @@
 //   - The role assignments of a membership list its assignments on
 //     resources (the organization root included when assigned there), from
 //     groups too, but not its organization role.
-//   - Lists: limit outside 1–100 is 422, on every list, although some
-//     list operations declare no 422 (the role assignment lists, for
-//     example: the spec has no status for a bad limit there); before and
+//   - Lists: limit outside 1–100 (or empty, limit=) is 422, on every
+//     list, and so is an order outside asc, desc and normal (or empty),
+//     although some list operations declare no 422 (the role assignment
+//     lists, for example: the spec has no status for a bad limit there); before and
 //     after together, or a cursor the fake never issued, is 422 (the ID of
 //     a deleted object still works as a cursor). order "normal" is newest
 //     first with reversed cursors, as the spec defines it: before fetches
@@ -238,13 +242,24 @@
 //     (an unknown ID is 404).
 //   - The contract test (module contract/ of the repository) holds the
 //     fake's answers and the client's requests to WorkOS's OpenAPI spec;
-//     every choice in this list that it could see passes it.
+//     every choice in this list that it could see passes it, except two,
+//     which its scenarios therefore do not provoke: the 422 for a bad
+//     limit, order or cursor on the lists that declare no 422 (groups,
+//     group members, a membership's groups, role assignment lists,
+//     permissions), and the 422 idempotency_key_reused, whose code no
+//     operation's 422 body declares (and which session revocation, declaring
+//     no 422, can answer too).
 //   - A known path asked with a method it does not serve is 405 with an
 //     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an
 //     Authorization header.
-//   - Unknown request body fields are ignored; a malformed JSON body is 400
-//     bad_request; a field of the wrong JSON type is 422.
+//   - Unknown request body fields are ignored; a field of the wrong JSON
+//     type is 422. A body that is not a JSON object is 400 bad_request where
+//     the operation declares that code (creates, role and group updates,
+//     adding a permission to a role), and otherwise the status the
+//     operation declares for invalid input: 422 (with code
+//     invalid_request_parameters for memberships and the JWT template), or
+//     400 {"message"} for session revocation.
 //   - Idempotency-Key (WorkOS documents the header on creates, "each
 //     subsequent request matching this unique string will return the same
 //     response", keys expiring after 24 hours, and nothing about a key
@@ -256,7 +271,7 @@
 //     idempotency_key_reused and applies nothing. A request that did not
 //     end in a 2xx leaves the key free. Keys expire 24 hours after first
 //     use on the fake's clock; at most 10,000 are kept (the oldest go
-//     first). A check (POST …/check, which only reads) is answered anew
+//     first), as digests of key, path and body. A check (POST …/check, which only reads) is answered anew
 //     every time, whatever key it carries.
 //   - Input limits are checked as WorkOS documents them (external_id at
 //     most 128 ASCII characters, name 48, description 150, slugs 48).
@@ -318,15 +333,28 @@
 //   - Revoking an unknown session is 400 {"message"} (the only error status
 //     the spec declares for it); revoking twice is no error. A revoked
 //     session's tokens keep verifying until they expire, as AuthKit's do.
+//   - Sessions are kept [SessionRetention] (an hour) after they expire, on
+//     the fake's clock, and at most [MaxSessions] (100,000; beyond it the
+//     one that expires soonest is forgotten first): every token minted
+//     opens one, and POST /_fake/access_tokens is public. Revoking a
+//     session the fake issued and has forgotten is 200 and changes nothing
+//     (no session.revoked event), as revoking an ended session;
+//     [Fake.SessionRevoked] reports false for it. The spec declares 200 and
+//     400 for the revoke; the real API keeps sessions longer.
 //   - The JWT template: GET answers the current one ([DefaultJWTTemplate]
 //     until a PUT); PUT refuses (422 invalid_request_parameters) content
 //     that is not a JSON object, longer than 3072 bytes, or with a reserved
-//     claim (iss sub exp iat nbf jti), and renders only {{ variable }}
-//     expressions over user.*, organization.* and organization_membership.*
-//     (no filters). An unknown variable renders null; a top-level claim
-//     that renders null is dropped; a token whose rendered claims exceed
-//     3072 bytes is not minted (422). Template claims never replace the
-//     standard ones (sub, sid, org_id, role, roles, permissions, …).
+//     claim (iss sub exp iat nbf jti). It renders {{ }} expressions of
+//     variables over user.*, organization.* and organization_membership.*
+//     with WorkOS's || fallbacks ({{ user.first_name || 'Someone' }}),
+//     inside string literals (as text; a string that is one expression
+//     takes its value) and outside them ("email": {{ user.email }}, its
+//     value as JSON), as WorkOS's JWT template docs show; Liquid filters
+//     and tags ({% … %}) are refused (422), not rendered. An unknown
+//     variable renders null; a top-level claim that renders null is
+//     dropped; a token whose rendered claims exceed 3072 bytes is not
+//     minted (422). Template claims never replace the standard ones (sub,
+//     sid, org_id, role, roles, permissions, …).
 //   - [WithClientID] wins over a fixture's client_id.
 //   - Events: GET /events demands the events list (422 {"errors":
 //     [{"code":"required","field":"events"}]} without it, as the live API
@@ -339,7 +367,8 @@
 //     too. Events are kept [EventRetention] (30 days, as the Events API
 //     returns) on the fake's clock and at most [MaxEvents]; an expired
 //     event is no longer listed and its ID as a cursor is 422, the case a
-//     consumer must survive. list_metadata carries before as well as after.
+//     consumer must survive. list_metadata carries after only, as the spec's
+//     EventList.
 //     The delivery log keeps the last [MaxWebhookDeliveries] attempts.
 //   - Event payloads follow the spec's event schemas field for field
 //     (role.* carries object, slug, resource_type_slug, permissions and the
@@ -366,7 +395,14 @@
 //     type. Secrets are "whsec_" plus 36 random hex digits; lists show them
 //     as the spec requires. An endpoint receives the events emitted while
 //     it exists and is enabled — none from before, none while disabled —
-//     and deleting it drops its pending retries. [WithWebhook] endpoints
+//     and deleting it drops its pending retries. At most
+//     [MaxWebhookEndpoints] (100) endpoints exist at once, since each
+//     event is queued once per endpoint: one more is 422
+//     invalid_request_parameters with an error of code
+//     webhook_endpoint_limit_reached (the spec states no limit). At most
+//     [MaxQueuedWebhookDeliveries] deliveries wait at once (first attempts
+//     and retries together); beyond it an event is not sent to that
+//     endpoint, and the delivery log says so. [WithWebhook] endpoints
 //     exist before a [WithFixture] fixture loads, so they receive its
 //     events.
 //   - Webhook delivery: one event per POST, attempted one at a time in

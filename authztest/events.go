@@ -288,7 +288,9 @@ func parseEventTime(field, s string) (time.Time, error) {
 //     this fake emitted, or both at once, is 422.
 //
 // list_metadata.after is the cursor to pass as after for the next page in
-// the after direction (null at its end), before likewise for before.
+// the after direction (null at its end). The spec's EventList has no
+// list_metadata.before: to page the other way, pass the page's last ID as
+// before.
 func (f *Fake) listEvents(r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	m := f.m
@@ -337,7 +339,7 @@ func (f *Fake) listEvents(r *http.Request) (int, any, error) {
 		}
 	}
 	lo, hi := pageOfEvents(idx, cursor, lq)
-	out := listJSON[eventJSON]{Object: "list", Data: make([]eventJSON, 0, hi-lo), ListMetadata: &listMetadata{}}
+	out := eventListJSON{Object: "list", Data: make([]eventJSON, 0, hi-lo)}
 	for _, i := range idx[lo:hi] {
 		out.Data = append(out.Data, renderEvent(m.events[i]))
 	}
@@ -350,12 +352,22 @@ func (f *Fake) listEvents(r *http.Request) (int, any, error) {
 		// forward is the direction of "after": newer for asc and normal,
 		// older for desc.
 		if lq.afterIsNewer() {
-			out.ListMetadata.After, out.ListMetadata.Before = cond(moreNewer, newest), cond(moreOlder, oldest)
+			out.ListMetadata.After = cond(moreNewer, newest)
 		} else {
-			out.ListMetadata.After, out.ListMetadata.Before = cond(moreOlder, oldest), cond(moreNewer, newest)
+			out.ListMetadata.After = cond(moreOlder, oldest)
 		}
 	}
 	return http.StatusOK, out, nil
+}
+
+// eventListJSON is the answer of GET /events (EventList in the spec): its
+// list_metadata has after only.
+type eventListJSON struct {
+	Object       string      `json:"object"`
+	Data         []eventJSON `json:"data"`
+	ListMetadata struct {
+		After *string `json:"after"`
+	} `json:"list_metadata"`
 }
 
 func cond(ok bool, s string) *string {

@@ -344,25 +344,25 @@ func TestListEvents(t *testing.T) {
 	id := func(i int) string { return all[i].ID } // 0 org_a, 1–5 p1–p5, 6 org_b, 7 org-r
 	const everything = "events=organization.created,permission.created,organization_role.created"
 	tests := []struct {
-		name                  string
-		query                 string
-		want                  []int
-		wantBefore, wantAfter string
+		name      string
+		query     string
+		want      []int
+		wantAfter string
 	}{
 		{name: "default: newest first, 10", query: everything, want: []int{7, 6, 5, 4, 3, 2, 1, 0}},
 		{name: "desc, limit 3", query: everything + "&limit=3", want: []int{7, 6, 5}, wantAfter: id(5)},
-		{name: "desc after: older", query: everything + "&limit=3&after=" + id(5), want: []int{4, 3, 2}, wantBefore: id(4), wantAfter: id(2)},
-		{name: "desc before: newer", query: everything + "&limit=3&before=" + id(2), want: []int{5, 4, 3}, wantBefore: id(5), wantAfter: id(3)},
+		{name: "desc after: older", query: everything + "&limit=3&after=" + id(5), want: []int{4, 3, 2}, wantAfter: id(2)},
+		{name: "desc before: newer", query: everything + "&limit=3&before=" + id(2), want: []int{5, 4, 3}, wantAfter: id(3)},
 		{name: "asc, limit 3", query: everything + "&order=asc&limit=3", want: []int{0, 1, 2}, wantAfter: id(2)},
-		{name: "asc after: newer (the poller's query)", query: everything + "&order=asc&limit=3&after=" + id(2), want: []int{3, 4, 5}, wantBefore: id(3), wantAfter: id(5)},
+		{name: "asc after: newer (the poller's query)", query: everything + "&order=asc&limit=3&after=" + id(2), want: []int{3, 4, 5}, wantAfter: id(5)},
 		{name: "asc after the newest: empty", query: everything + "&order=asc&after=" + id(7), want: []int{}},
-		{name: "asc before: older", query: everything + "&order=asc&limit=2&before=" + id(3), want: []int{1, 2}, wantBefore: id(1), wantAfter: id(2)},
-		{name: "normal: newest first", query: everything + "&order=normal&limit=3", want: []int{7, 6, 5}, wantBefore: id(5)},
-		{name: "normal after: newer", query: everything + "&order=normal&limit=3&after=" + id(1), want: []int{4, 3, 2}, wantBefore: id(2), wantAfter: id(4)},
-		{name: "normal before: older", query: everything + "&order=normal&limit=3&before=" + id(4), want: []int{3, 2, 1}, wantBefore: id(1), wantAfter: id(3)},
+		{name: "asc before: older", query: everything + "&order=asc&limit=2&before=" + id(3), want: []int{1, 2}, wantAfter: id(2)},
+		{name: "normal: newest first", query: everything + "&order=normal&limit=3", want: []int{7, 6, 5}},
+		{name: "normal after: newer", query: everything + "&order=normal&limit=3&after=" + id(1), want: []int{4, 3, 2}, wantAfter: id(4)},
+		{name: "normal before: older", query: everything + "&order=normal&limit=3&before=" + id(4), want: []int{3, 2, 1}, wantAfter: id(3)},
 		{name: "type filter", query: "events=organization.created&order=asc", want: []int{0, 6}},
 		{name: "repeated events parameters", query: "events=organization.created&events=organization_role.created&order=asc", want: []int{0, 6, 7}},
-		{name: "cursor filtered out still places the page", query: "events=organization.created&order=asc&after=" + id(3), want: []int{6}, wantBefore: id(6)},
+		{name: "cursor filtered out still places the page", query: "events=organization.created&order=asc&after=" + id(3), want: []int{6}},
 		{name: "organization_id", query: everything + "&organization_id=org_b&order=asc", want: []int{6, 7}},
 		{name: "range_start inclusive", query: everything + "&order=asc&range_start=2026-01-15T12:05:00Z", want: []int{5, 6, 7}},
 		{name: "range_end exclusive", query: everything + "&order=asc&range_end=2026-01-15T12:02:00.000Z", want: []int{0, 1}},
@@ -412,8 +412,11 @@ func TestListEvents(t *testing.T) {
 				}
 				return *p
 			}
-			if b, a := deref(got.ListMetadata.Before), deref(got.ListMetadata.After); b != tt.wantBefore || a != tt.wantAfter {
-				t.Errorf("list_metadata before=%q after=%q, want %q %q", b, a, tt.wantBefore, tt.wantAfter)
+			if got.ListMetadata.Before != nil {
+				t.Errorf("list_metadata has before %q; the spec's EventList has after only", *got.ListMetadata.Before)
+			}
+			if a := deref(got.ListMetadata.After); a != tt.wantAfter {
+				t.Errorf("list_metadata after=%q, want %q", a, tt.wantAfter)
 			}
 		})
 	}
@@ -423,7 +426,7 @@ func TestListEvents(t *testing.T) {
 		equalJSON(t, body, `{"object":"list","data":[{"object":"event","id":"`+id(0)+`","event":"organization.created",
 			"data":{"object":"organization","id":"org_a","name":"A","domains":[],"metadata":{},"external_id":null,
 			"created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"},
-			"created_at":"2026-01-15T12:00:00.000Z"}],"list_metadata":{"before":null,"after":"`+id(0)+`"}}`)
+			"created_at":"2026-01-15T12:00:00.000Z"}],"list_metadata":{"after":"`+id(0)+`"}}`)
 	})
 }
 
@@ -467,6 +470,14 @@ func TestListEventsPagesThroughEverything(t *testing.T) {
 					seen = append(seen, e.ID)
 				}
 				next := page.ListMetadata[tt.cursor]
+				if tt.cursor == "before" {
+					// No list_metadata.before (the spec's EventList): the
+					// page's last ID, while pages are full.
+					next = nil
+					if n := len(page.Data); n == 3 {
+						next = &page.Data[n-1].ID
+					}
+				}
 				if next == nil {
 					break
 				}

@@ -75,7 +75,7 @@ func (f *Fake) listGroupAssignments(r *http.Request, g *group) (int, any, error)
 
 // assignGroupRole serves POST …/groups/{group}/role_assignments (#33): 201.
 func (f *Fake) assignGroupRole(r *http.Request, g *group) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -96,7 +96,7 @@ func (f *Fake) assignGroupRole(r *http.Request, g *group) (int, any, error) {
 // anything changes.
 func (f *Fake) replaceGroupAssignments(r *http.Request, g *group) (int, any, error) {
 	m := f.m
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -160,7 +160,7 @@ func (f *Fake) replaceGroupAssignments(r *http.Request, g *group) (int, any, err
 // removeGroupRole serves DELETE …/groups/{group}/role_assignments with a
 // body (#33): 204, or 404 when nothing matches.
 func (f *Fake) removeGroupRole(r *http.Request, g *group) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -175,7 +175,7 @@ func (f *Fake) deleteGroupHTTP(r *http.Request, g *group) (int, any, error) {
 // the group's role assignments at once. A membership of another
 // organization is 404, one already in the group is no change.
 func (f *Fake) addGroupMemberHTTP(r *http.Request, g *group) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "")
 	if err != nil {
 		return 0, nil, err
 	}

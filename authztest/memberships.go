@@ -40,13 +40,18 @@ func (m *model) membershipRoles(orgID string, slugs []string) ([]string, error) 
 
 // readMembershipRoles reads role_slug or role_slugs (mutually exclusive,
 // x-mutually-exclusive-body-groups of the spec). present is false when
-// neither is given.
+// neither is given. Neither is nullable: a key sent as null is given, and
+// refused as the wrong type (the spec's oneOf matches no variant).
 func readMembershipRoles(body jsonObject) (slugs []string, present bool, err error) {
-	single, multiple := body.has("role_slug"), body.has("role_slugs")
+	_, single := body["role_slug"]
+	_, multiple := body["role_slugs"]
 	switch {
 	case single && multiple:
 		return nil, false, errInvalidCode("invalid_request_parameters", "give role_slug or role_slugs, not both")
 	case single:
+		if !body.has("role_slug") {
+			return nil, false, errInvalidCode("invalid_request_parameters", "role_slug must be a string")
+		}
 		s, err := body.str("role_slug")
 		if err != nil {
 			return nil, false, asParamError(err)
@@ -56,6 +61,9 @@ func readMembershipRoles(body jsonObject) (slugs []string, present bool, err err
 		}
 		return []string{s}, true, nil
 	case multiple:
+		if !body.has("role_slugs") {
+			return nil, false, errInvalidCode("invalid_request_parameters", "role_slugs must be a list of strings")
+		}
 		l, _, err := body.strList("role_slugs")
 		if err != nil {
 			return nil, false, asParamError(err)
@@ -343,7 +351,7 @@ func jsonString(s string) string {
 // createMembershipHTTP serves POST /user_management/organization_memberships:
 // {user_id, organization_id, role_slug | role_slugs} → 201.
 func (f *Fake) createMembershipHTTP(r *http.Request) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "invalid_request_parameters")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -370,7 +378,7 @@ func (f *Fake) getMembership(r *http.Request, om *membership) (int, any, error) 
 // updateMembership serves PUT …/organization_memberships/{id}:
 // {role_slug | role_slugs}; a body with neither changes nothing.
 func (f *Fake) updateMembership(r *http.Request, om *membership) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "invalid_request_parameters")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -54,6 +54,18 @@ func TestMembershipWire(t *testing.T) {
 			wantBody: `{"code":"invalid_request_parameters","message":"user \"user_alice\" is already a member of organization \"org_acme\" (om_alice)"}`},
 		{name: "update with an empty role_slugs", method: "PUT", path: base + "/om_alice", body: `{"role_slugs":[]}`,
 			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slugs must name at least one role"}`},
+		// role_slug and role_slugs are not nullable: null is not "absent"
+		// (the spec's oneOf matches no variant when the key is present).
+		{name: "create with a null role_slug", method: "POST", path: base,
+			body:       `{"user_id":"user_dave","organization_id":"org_acme","role_slug":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slug must be a string"}`},
+		{name: "create with a null role_slugs", method: "POST", path: base,
+			body:       `{"user_id":"user_dave","organization_id":"org_acme","role_slugs":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slugs must be a list of strings"}`},
+		{name: "update with a null role_slug", method: "PUT", path: base + "/om_alice", body: `{"role_slug":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"role_slug must be a string"}`},
+		{name: "update with a null role_slugs beside role_slug", method: "PUT", path: base + "/om_alice", body: `{"role_slug":"member","role_slugs":null}`,
+			wantStatus: 422, wantBody: `{"code":"invalid_request_parameters","message":"give role_slug or role_slugs, not both"}`},
 		{name: "update without a role changes nothing", method: "PUT", path: base + "/om_alice", body: `{}`,
 			wantStatus: 200, wantBody: aliceMembershipJSON},
 		{name: "delete answers 200 without a body", method: "DELETE", path: base + "/om_alice", wantStatus: 200},
@@ -344,6 +356,26 @@ func TestJWTTemplate(t *testing.T) {
 			wantBody: `{"code":"invalid_request_parameters","message":"content is 3078 bytes, at most 3072 allowed"}`},
 		{name: "unclosed expression", content: `{"x":"{{ user.id"}`, wantStatus: 422,
 			wantBody: `{"code":"invalid_request_parameters","message":"unclosed or malformed {{ }} expression in \"{{ user.id\""}`},
+		// WorkOS's own example (docs/authkit/jwt-templates): fallbacks with
+		// ||, string literals, an expression outside a string literal (its
+		// value as JSON), and variables the fake does not hold (null).
+		{name: "the WorkOS docs example", wantStatus: 200,
+			content: `{ "urn:myapp:full_name": "{{ user.first_name || 'Someone' }} {{ user.last_name || 'Unknown' }}",
+				"urn:myapp:email": {{ user.email }}, "urn:myapp:organization_tier": "{{ organization.metadata.tier || 'bronze' }}",
+				"urn:myapp:user_language": "{{ user.metadata.language || 'en' }}", "urn:myapp:organization_domain": "{{ organization.domains.0.domain }}" }`,
+			wantClaims: map[string]any{"urn:myapp:full_name": "Someone Unknown", "urn:myapp:email": "user_alice@example.com",
+				"urn:myapp:organization_tier": "bronze", "urn:myapp:user_language": "en"}}, // the domain renders null: dropped
+		{name: "unquoted expressions", wantStatus: 200,
+			content:    `{"om": {{ organization_membership.id }}, "nick": {{ user.first_name || user.email }}, "gone": {{ user.nope }}, "l": [{{ organization.id }}]}`,
+			wantClaims: map[string]any{"om": "om_alice", "nick": "user_alice@example.com", "l": []any{"org_acme"}}},
+		{name: "Liquid tags are not rendered", content: `{"x":"{% if true %}a{% endif %}"}`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"unsupported Liquid tag in \"{% if true %}a{% endif %}\": the fake renders {{ }} expressions only"}`},
+		{name: "expression as a claim name", content: `{ {{ user.id }}: 1}`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"a claim name cannot be a {{ }} expression"}`},
+		{name: "unclosed unquoted expression", content: `{"x": {{ user.id }`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"unclosed {{ }} expression outside a string"}`},
+		{name: "filter in an unquoted expression", content: `{"x": {{ user.email | upcase }} }`, wantStatus: 422,
+			wantBody: `{"code":"invalid_request_parameters","message":"unsupported expression {{ user.email | upcase }}: the fake renders user.*, organization.* and organization_membership.* variables, with || fallbacks"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -441,4 +473,38 @@ func TestRenderSession(t *testing.T) {
 	{"object":"session","id":"session_000002","ip_address":null,"user_agent":null,"user_id":"user_bob","organization_id":"org_acme",
 	 "auth_method":"unknown","status":"revoked","expires_at":"2026-01-15T13:00:00.000Z","ended_at":"2026-01-15T12:00:00.000Z",
 	 "created_at":"2026-01-15T12:00:00.000Z","updated_at":"2026-01-15T12:00:00.000Z"}]`)
+}
+
+// TestMembershipWriteLeavesTheUser: a membership's role or status change
+// updates the membership, not its user (the fake has no user writes).
+func TestMembershipWriteLeavesTheUser(t *testing.T) {
+	t.Parallel()
+	const base = "/user_management/organization_memberships/om_alice"
+	for _, tc := range []struct{ method, path, body string }{
+		{"PUT", base, `{"role_slug":"org-auditor"}`},
+		{"PUT", base + "/deactivate", ""},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			f := newTestFake(t)
+			f.Advance(time.Hour)
+			status, body, _ := call(t, f, tc.method, tc.path, tc.body)
+			if status != 200 {
+				t.Fatalf("%s %s: %d %s", tc.method, tc.path, status, body)
+			}
+			var got struct {
+				UpdatedAt string `json:"updated_at"`
+				User      struct {
+					UpdatedAt string `json:"updated_at"`
+				} `json:"user"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatal(err)
+			}
+			want := [2]string{"2026-01-15T13:00:00.000Z", "2026-01-15T12:00:00.000Z"}
+			if d := cmp.Diff(want, [2]string{got.UpdatedAt, got.User.UpdatedAt}); d != "" {
+				t.Errorf("membership and user updated_at (-want +got):\n%s", d)
+			}
+		})
+	}
 }

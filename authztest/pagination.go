@@ -42,18 +42,19 @@ type listQuery struct {
 func parseListQuery(q url.Values) (listQuery, error) {
 	lq := listQuery{limit: defaultLimit, before: q.Get("before"), after: q.Get("after"),
 		afterParam: "after", beforeParam: "before"}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
+	if _, given := q["limit"]; given { // limit= is not the default: "" is no integer
+		n, err := strconv.Atoi(q.Get("limit"))
 		if err != nil || n < 1 || n > maxLimit {
 			return lq, errInvalid("limit must be an integer between 1 and %d", maxLimit)
 		}
 		lq.limit = n
 	}
-	switch q.Get("order") {
-	case "", "desc":
-	case "normal":
+	switch order := q.Get("order"); {
+	case !q.Has("order"): // order= is no value of the enum either
+	case order == "desc":
+	case order == "normal":
 		lq.normal = true
-	case "asc":
+	case order == "asc":
 		lq.asc = true
 	default:
 		return lq, errInvalid("order must be asc, desc or normal")

@@ -141,6 +141,9 @@ func TestPaginationErrors(t *testing.T) {
 		{"limit 101", "GET", list + "&limit=101", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
 		{"limit not a number", "GET", list + "&limit=ten", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
 		{"bad order", "GET", list + "&order=up", "", 422, `{"message":"order must be asc, desc or normal"}`},
+		// An empty value is a value: the spec's integer and enum refuse "".
+		{"empty limit", "GET", list + "&limit=", "", 422, `{"message":"limit must be an integer between 1 and 100"}`},
+		{"empty order", "GET", list + "&order=", "", 422, `{"message":"order must be asc, desc or normal"}`},
 		{"both cursors", "GET", list + "&before=authz_resource_eng&after=authz_resource_web", "", 422, `{"message":"give before or after, not both"}`},
 		{"unknown cursor", "GET", list + "&after=authz_resource_never", "", 422, `{"message":"after cursor \"authz_resource_never\" does not name an object"}`},
 		{"unknown cursor, order normal", "GET", list + "&order=normal&before=authz_resource_never", "", 422, `{"message":"before cursor \"authz_resource_never\" does not name an object"}`},

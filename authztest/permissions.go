@@ -94,7 +94,7 @@ func nameAndDescription(r *http.Request) (name *string, desc *string, setDesc bo
 func (f *Fake) updatePermission(r *http.Request, p *permission) (int, any, error) {
 	name, desc, setDesc, err := nameAndDescription(r)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, unreadableAs422(err, "") // the operation declares no 400
 	}
 	if name != nil {
 		p.name = *name

@@ -170,7 +170,7 @@ func (m *model) renderMembership(om *membership) membershipJSON {
 	return membershipJSON{Object: "organization_membership", ID: om.id, UserID: om.userID, OrganizationID: om.orgID,
 		OrganizationName: orgName, Status: om.status,
 		User: userJSON{Object: "user", ID: om.userID, Email: email, FirstName: optional(om.firstName),
-			LastName: optional(om.lastName), EmailVerified: true, CreatedAt: ts(om.created), UpdatedAt: ts(om.updated)},
+			LastName: optional(om.lastName), EmailVerified: true, CreatedAt: ts(om.created), UpdatedAt: ts(om.created)}, // users are implicit: no write updates one
 		CreatedAt: ts(om.created), UpdatedAt: ts(om.updated)}
 }
 

@@ -27,6 +27,35 @@ func decodeBody(r *http.Request) (jsonObject, error) {
 	return obj, nil
 }
 
+// Malformed bodies: decodeBody answers 400 bad_request, which the spec
+// declares for creates and a few updates only. Operations that declare no
+// such 400 answer a body they cannot read with the status they declare for
+// invalid input: decodeBody422 gives their 422 (with code, when the
+// operation's 422 carries one), decodeBody400 the bare 400 {"message"} of
+// session revocation.
+
+func decodeBody422(r *http.Request, code string) (jsonObject, error) {
+	obj, err := decodeBody(r)
+	return obj, unreadableAs422(err, code)
+}
+
+// unreadableAs422 turns decodeBody's 400 bad_request into 422 with code
+// ("" for a {"message"} body); other errors pass unchanged.
+func unreadableAs422(err error, code string) error {
+	if e, ok := err.(*apiError); ok && e.status == http.StatusBadRequest && e.code == "bad_request" {
+		return &apiError{status: http.StatusUnprocessableEntity, code: code, message: e.message}
+	}
+	return err
+}
+
+func decodeBody400(r *http.Request) (jsonObject, error) {
+	obj, err := decodeBody(r)
+	if err != nil {
+		return nil, &apiError{status: http.StatusBadRequest, message: err.(*apiError).message}
+	}
+	return obj, nil
+}
+
 // has reports whether key is present with a non-null value.
 func (o jsonObject) has(key string) bool {
 	v, ok := o[key]

@@ -96,7 +96,7 @@ func (f *Fake) getResource(_ *http.Request, res *resource) (int, any, error) {
 
 // updateResource serves #16 and #19: name, description and a new parent.
 func (f *Fake) updateResource(r *http.Request, res *resource) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -164,6 +164,9 @@ func (f *Fake) updateRole(r *http.Request, ro *role) (int, any, error) {
 // setPermissions serves PUT …/permissions (#27, #31): replaces them all.
 func (f *Fake) setPermissions(r *http.Request, ro *role) (int, any, error) {
 	body, err := decodeBody(r)
+	if err != nil && ro.orgID != "" {
+		err = unreadableAs422(err, "") // the organization role operation declares no 400
+	}
 	if err != nil {
 		return 0, nil, err
 	}

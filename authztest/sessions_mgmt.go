@@ -1,10 +1,12 @@
 package authztest
 
 import (
+	"container/heap"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -64,6 +66,37 @@ func renderSession(s *session, now time.Time) sessionJSON {
 	return out
 }
 
+// The fake keeps a session for as long as a consumer may still ask about
+// it, not for ever: every token minted opens one (POST
+// /_fake/access_tokens is public, even with [WithAPIKey]), so a
+// long-running `fgakit serve` under load would otherwise grow without end.
+const (
+	// SessionRetention is how long the fake keeps a session after it
+	// ended by expiring (its token's exp), on the fake's clock. Its token
+	// no longer verifies by then.
+	SessionRetention = time.Hour
+	// MaxSessions bounds the sessions the fake keeps; beyond it, the one
+	// that expires soonest is forgotten first, even if it has not expired
+	// yet. A session takes about 250 bytes: 100,000 are about 25 MB.
+	MaxSessions = 100_000
+)
+
+// sessionHeap orders the kept sessions by expiry, soonest first: the next
+// one to forget is at the top.
+type sessionHeap []*session
+
+func (h sessionHeap) Len() int           { return len(h) }
+func (h sessionHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h sessionHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *sessionHeap) Push(x any)        { *h = append(*h, x.(*session)) }
+func (h *sessionHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return s
+}
+
 // openSession records the session of a token being minted; f.mu is held.
 func (f *Fake) openSession(id string, om *membership, now, exp time.Time) {
 	if f.sessions == nil {
@@ -71,14 +104,51 @@ func (f *Fake) openSession(id string, om *membership, now, exp time.Time) {
 	}
 	s := &session{id: id, userID: om.userID, orgID: om.orgID, omID: om.id, created: now, updated: now, expires: exp}
 	f.sessions[id] = s
+	heap.Push(&f.sessionOrder, s)
 	f.m.emit("session.created", renderSession(s, now))
+	f.pruneSessions(now)
+}
+
+// pruneSessions forgets the sessions that expired more than
+// SessionRetention before now and, beyond f.sessionCap (MaxSessions), those
+// that expire soonest; f.mu is held.
+func (f *Fake) pruneSessions(now time.Time) {
+	limit := f.sessionCap
+	if limit <= 0 {
+		limit = MaxSessions
+	}
+	for len(f.sessionOrder) > 0 {
+		s := f.sessionOrder[0]
+		if now.Before(s.expires.Add(SessionRetention)) && len(f.sessions) <= limit {
+			break
+		}
+		heap.Pop(&f.sessionOrder)
+		delete(f.sessions, s.id) // IDs are never reused (a counter)
+	}
+}
+
+// issuedSession reports whether id is a session ID the fake generated
+// ("session_" and the counter of a token it minted), kept or forgotten;
+// f.mu is held.
+func (f *Fake) issuedSession(id string) bool {
+	n, ok := strings.CutPrefix(id, "session_")
+	if !ok || n == "" || len(n) > 19 || strings.Trim(n, "0123456789") != "" {
+		return false
+	}
+	v, err := strconv.ParseInt(n, 10, 64)
+	return err == nil && v >= 1 && v <= int64(f.tokens)
 }
 
 // revokeSession ends session id; f.mu is held. Revoking a revoked session
-// changes nothing (revoked false). An unknown ID is 400, the only error
-// status the spec declares for the operation.
+// changes nothing (revoked false), and so does revoking a session the fake
+// issued and has forgotten since (see [SessionRetention]): it ended long
+// ago. An ID the fake never issued is 400, the only error status the spec
+// declares for the operation.
 func (f *Fake) revokeSession(id string) (revoked bool, err error) {
 	s := f.sessions[id]
+	if s == nil && f.issuedSession(id) {
+		return false, nil
+	}
 	if s == nil {
 		return false, &apiError{status: http.StatusBadRequest, message: fmt.Sprintf("Session not found: '%s'.", id)}
 	}
@@ -94,8 +164,9 @@ func (f *Fake) revokeSession(id string) (revoked bool, err error) {
 // RevokeSession revokes session id (a token's sid claim), as POST
 // /user_management/sessions/revoke does. Tokens of the session keep a
 // valid signature until they expire, as AuthKit's do (WIRE.md §8): only a
-// consumer of the revocation can refuse them earlier. An unknown session
-// fails the test.
+// consumer of the revocation can refuse them earlier. A session the fake
+// has forgotten ([SessionRetention], [MaxSessions]) is no change; an ID it
+// never issued fails the test.
 func (f *Fake) RevokeSession(id string) {
 	f.helper()
 	if !f.open("RevokeSession") {
@@ -111,7 +182,8 @@ func (f *Fake) RevokeSession(id string) {
 
 // SessionRevoked reports whether session id (a token's sid claim) was
 // revoked, over HTTP or with [Fake.RevokeSession]. An unknown session is
-// not revoked.
+// not revoked, nor is one the fake has forgotten ([SessionRetention],
+// [MaxSessions]).
 func (f *Fake) SessionRevoked(id string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -122,7 +194,7 @@ func (f *Fake) SessionRevoked(id string) bool {
 // revokeSessionHTTP serves POST /user_management/sessions/revoke:
 // {session_id} → 200 without a body.
 func (f *Fake) revokeSessionHTTP(r *http.Request) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody400(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -164,9 +236,98 @@ var templateExpr = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 // organization.… or organization_membership.…, dotted.
 var templateVar = regexp.MustCompile(`^(user|organization|organization_membership)(\.[A-Za-z0-9_]+)+$`)
 
-// parseJWTTemplate validates content: a JSON object of at most 3072 bytes,
-// no reserved claim, every {{ }} expression a variable the fake knows.
-// Errors are 422 invalid_request_parameters.
+// unquotedExpr marks, in the parsed claims, a string that stood for an
+// expression outside a string literal ("email": {{ user.email }}): its
+// value is the expression's value as JSON, not text. The NUL byte keeps it
+// apart from any string a template writes.
+const unquotedExpr = "\x00expr:"
+
+// templateTerm is one alternative of an expression: a variable, or a
+// string literal ('…' or "…").
+type templateTerm struct {
+	variable string
+	literal  string
+}
+
+// parseTemplateExpr reads an expression: terms separated by || (WorkOS's
+// fallbacks: the first that is not null is the value).
+func parseTemplateExpr(e string) ([]templateTerm, error) {
+	var terms []templateTerm
+	for t := range strings.SplitSeq(e, "||") {
+		t = strings.TrimSpace(t)
+		switch {
+		case len(t) >= 2 && (t[0] == '\'' || t[0] == '"') && t[len(t)-1] == t[0] && !strings.ContainsRune(t[1:len(t)-1], rune(t[0])):
+			terms = append(terms, templateTerm{literal: t[1 : len(t)-1]})
+		case templateVar.MatchString(t):
+			terms = append(terms, templateTerm{variable: t})
+		default:
+			return nil, errInvalidCode("invalid_request_parameters",
+				"unsupported expression {{ %s }}: the fake renders user.*, organization.* and organization_membership.* variables, with || fallbacks", e)
+		}
+	}
+	return terms, nil
+}
+
+// evalTemplateExpr is the value of expression e (checked at PUT): the
+// first term that is not null, else nil.
+func evalTemplateExpr(e string, vars map[string]any) any {
+	terms, _ := parseTemplateExpr(e)
+	for _, t := range terms {
+		if t.variable == "" {
+			return t.literal
+		}
+		if v := vars[t.variable]; v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// quoteUnquoted replaces each {{ … }} outside a JSON string literal with
+// a string literal holding unquotedExpr and the expression, so the content
+// parses as JSON.
+func quoteUnquoted(content string) (string, error) {
+	var b strings.Builder
+	inString, escaped := false, false
+	for i := 0; i < len(content); i++ {
+		c := content[i]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case strings.HasPrefix(content[i:], "{%"):
+			return "", errInvalidCode("invalid_request_parameters", "unsupported Liquid tag outside a string: the fake renders {{ }} expressions only")
+		case strings.HasPrefix(content[i:], "{{"):
+			end := strings.Index(content[i:], "}}")
+			if end < 0 {
+				return "", errInvalidCode("invalid_request_parameters", "unclosed {{ }} expression outside a string")
+			}
+			e := strings.TrimSpace(content[i+2 : i+end])
+			if _, err := parseTemplateExpr(e); err != nil {
+				return "", err
+			}
+			q, _ := json.Marshal(unquotedExpr + e)
+			b.Write(q)
+			i += end + 1
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), nil
+}
+
+// parseJWTTemplate validates content: a JSON object of at most 3072 bytes
+// once its {{ }} expressions outside string literals stand for values, no
+// reserved claim, every expression variables the fake knows (with ||
+// fallbacks), no Liquid tag. Errors are 422 invalid_request_parameters.
 func parseJWTTemplate(content string) (map[string]any, error) {
 	bad := func(format string, args ...any) error {
 		return errInvalidCode("invalid_request_parameters", format, args...)
@@ -174,7 +335,11 @@ func parseJWTTemplate(content string) (map[string]any, error) {
 	if len(content) > maxJWTTemplate {
 		return nil, bad("content is %d bytes, at most %d allowed", len(content), maxJWTTemplate)
 	}
-	d := json.NewDecoder(strings.NewReader(content))
+	quoted, err := quoteUnquoted(content)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(strings.NewReader(quoted))
 	d.UseNumber()
 	var claims map[string]any
 	if err := d.Decode(&claims); err != nil || claims == nil || d.More() {
@@ -189,19 +354,27 @@ func parseJWTTemplate(content string) (map[string]any, error) {
 	walk = func(v any) error {
 		switch v := v.(type) {
 		case string:
-			rest := templateExpr.ReplaceAllStringFunc(v, func(e string) string {
-				return "" // checked below
-			})
+			if e, ok := strings.CutPrefix(v, unquotedExpr); ok {
+				_, err := parseTemplateExpr(e) // checked by quoteUnquoted, unless the content wrote the marker itself
+				return err
+			}
+			if strings.Contains(v, "{%") {
+				return bad("unsupported Liquid tag in %q: the fake renders {{ }} expressions only", v)
+			}
+			rest := templateExpr.ReplaceAllString(v, "")
 			if strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
 				return bad("unclosed or malformed {{ }} expression in %q", v)
 			}
 			for _, m := range templateExpr.FindAllStringSubmatch(v, -1) {
-				if !templateVar.MatchString(m[1]) {
-					return bad("unsupported expression {{ %s }}: the fake renders user.*, organization.* and organization_membership.* variables", m[1])
+				if _, err := parseTemplateExpr(m[1]); err != nil {
+					return err
 				}
 			}
 		case map[string]any:
-			for _, e := range v {
+			for k, e := range v {
+				if strings.HasPrefix(k, unquotedExpr) {
+					return bad("a claim name cannot be a {{ }} expression")
+				}
 				if err := walk(e); err != nil {
 					return err
 				}
@@ -250,12 +423,14 @@ func (f *Fake) setJWTTemplate(content string) (*jwtTemplate, error) {
 // rendered claims. content is a JSON object whose strings may hold
 // {{ user.id }}, {{ user.email }}, {{ user.first_name }},
 // {{ user.last_name }}, {{ organization.id }}, {{ organization.name }},
-// {{ organization_membership.id }} or {{ organization_membership.role }};
-// an unknown variable renders null, and a top-level claim that renders
-// null is left out. The reserved claims iss, sub, exp, iat, nbf and jti are
-// refused, and so is content of more than 3072 bytes. SetJWTTemplate("{}")
-// mints tokens without organization_membership_id (see
-// [DefaultJWTTemplate]).
+// {{ organization_membership.id }} or {{ organization_membership.role }},
+// with || fallbacks ({{ user.first_name || 'Someone' }}), and an
+// expression may stand outside a string for its value as JSON
+// ("email": {{ user.email }}); an unknown variable renders null, and a
+// top-level claim that renders null is left out. The reserved claims iss,
+// sub, exp, iat, nbf and jti are refused, and so is content of more than
+// 3072 bytes. SetJWTTemplate("{}") mints tokens without
+// organization_membership_id (see [DefaultJWTTemplate]).
 func (f *Fake) SetJWTTemplate(content string) {
 	f.helper()
 	if !f.open("SetJWTTemplate") {
@@ -311,11 +486,14 @@ func (f *Fake) renderTemplate(om *membership) (map[string]any, error) {
 	render = func(v any) any {
 		switch v := v.(type) {
 		case string:
+			if e, ok := strings.CutPrefix(v, unquotedExpr); ok {
+				return evalTemplateExpr(e, vars)
+			}
 			if m := templateExpr.FindStringSubmatchIndex(v); m != nil && m[0] == 0 && m[1] == len(v) {
-				return vars[v[m[2]:m[3]]]
+				return evalTemplateExpr(v[m[2]:m[3]], vars)
 			}
 			return templateExpr.ReplaceAllStringFunc(v, func(e string) string {
-				val := vars[templateExpr.FindStringSubmatch(e)[1]]
+				val := evalTemplateExpr(templateExpr.FindStringSubmatch(e)[1], vars)
 				if val == nil {
 					return ""
 				}
@@ -373,7 +551,7 @@ func (f *Fake) userManagementSessionRoutes(mux *http.ServeMux) {
 
 // putJWTTemplate serves PUT /user_management/jwt_template: {content} → 200.
 func (f *Fake) putJWTTemplate(r *http.Request) (int, any, error) {
-	body, err := decodeBody(r)
+	body, err := decodeBody422(r, "invalid_request_parameters")
 	if err != nil {
 		return 0, nil, err
 	}

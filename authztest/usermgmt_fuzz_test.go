@@ -15,7 +15,8 @@ import (
 // fake each time: the answer is 200 or 422 with a JSON body, never a 500;
 // and a token minted under an accepted template keeps the standard claims
 // (the template never sets sub, iss, exp…), carries no null top-level
-// claim, and its template claims fit in 3072 bytes — or is refused (422).
+// claim, and its template claims fit in 3072 bytes — or is refused (422) —
+// and no value is the marker of an expression outside a string.
 func FuzzJWTTemplate(f *testing.F) {
 	for _, seed := range []string{
 		DefaultJWTTemplate,
@@ -28,6 +29,11 @@ func FuzzJWTTemplate(f *testing.F) {
 		`{"a":"{{ organization_membership.id | upcase }}"}`,
 		`[1]`,
 		`{"a":1} {"b":2}`,
+		`{"e": {{ user.email }}, "n": "{{ user.first_name || 'Someone' }}", "l": [{{ organization.id || "x" }}]}`,
+		`{"x": {{ user.id }`,
+		`{"x": "{% if true %}a{% endif %}"}`,
+		`{ {{ user.id }}: 1}`,
+		`{"x": "\"{{ user.id }}\"", "y": {{user.nope||'a'||user.id}}}`,
 	} {
 		f.Add(seed)
 	}
@@ -75,8 +81,12 @@ func FuzzJWTTemplate(f *testing.F) {
 				custom[k] = v
 			}
 		}
-		if b, _ := json.Marshal(custom); len(b) > maxJWTTemplate {
+		b, _ := json.Marshal(custom)
+		if len(b) > maxJWTTemplate {
 			t.Fatalf("template %q renders %d bytes", content, len(b))
+		}
+		if strings.Contains(string(b), `\u0000expr:`) {
+			t.Fatalf("template %q leaks the fake's expression marker: %s", content, b)
 		}
 	})
 }

@@ -18,10 +18,13 @@ import (
 
 // inScope reports whether an operation of the spec must be exercised:
 // every /authorization/ operation, and the membership, group, session and
-// JWT-template operations of issue 9, and the JWKS the fake's session
-// tokens are verified with.
+// JWT-template operations of issue 9, the JWKS the fake's session
+// tokens are verified with, and the Events API and webhook endpoints of
+// issue 10.
 func inScope(path string) bool {
 	return strings.HasPrefix(path, "/authorization/") ||
+		path == "/events" ||
+		strings.HasPrefix(path, "/webhook_endpoints") ||
 		path == "/sso/jwks/{clientId}" ||
 		strings.HasPrefix(path, "/user_management/organization_memberships") ||
 		strings.HasPrefix(path, "/organizations/{organizationId}/groups") ||
@@ -76,6 +79,8 @@ type suite struct {
 	c    *authz.Client
 	rec  *Recorder
 	http *http.Client
+	// events counts the event types of the GET /events answers read.
+	events seenEventTypes
 }
 
 var (
@@ -107,7 +112,7 @@ func TestContract(t *testing.T) {
 	}
 	rec := &Recorder{Spec: sp}
 	s := newSuite(t, rec)
-	for _, sc := range scenarios {
+	for _, sc := range append(scenarios[:len(scenarios):len(scenarios)], eventScenarios...) {
 		t.Run(sc.name, func(t *testing.T) {
 			s.t = t
 			sc.run(s)
@@ -189,6 +194,10 @@ func newSuite(t *testing.T, rec *Recorder) *suite {
 	f.AddGroup("group_eng", "org_acme", "Engineers")
 	f.AddGroupMember("group_eng", "om_bob")
 	return &suite{ctx: context.Background(), f: f, c: c, rec: rec, http: hc}
+}
+
+func updateRole(slug string) authz.UpdateMembershipParams {
+	return authz.UpdateMembershipParams{RoleSlug: slug}
 }
 
 // raw sends a request the Go client would not send (or cannot: an input

@@ -46,7 +46,11 @@
 //
 // In scope are every /authorization/ operation of the spec, the
 // organization membership, group, session revocation and JWT template
-// operations, and the JWKS. Each must be answered with success at least
+// operations, the JWKS, GET /events and the /webhook_endpoints operations.
+// Every event the fake emitted during the scenarios is read back through
+// GET /events, so each payload is validated against its EventSchema
+// variant, and the test asserts that each event type the fake emits
+// appeared in a validated answer. Each must be answered with success at least
 // once, and each error status it declares among 400, 404, 409 and 422
 // must be provoked, or be listed in the test's "unreached" table with the
 // reason (a transient state such as lock_timeout, a code the fake has no

@@ -44,6 +44,22 @@ func TestClientDecodesEveryDeclaredField(t *testing.T) {
 		{"AuthorizationGroupRoleAssignmentsController_get", "200", false, authz.GroupRoleAssignment{}},
 		{"AuthorizationGroupRoleAssignmentsController_list", "200", true, authz.GroupRoleAssignment{}},
 		{"AuthorizationResourcesController_listOrganizationMembershipsForResource", "200", true, authz.OrganizationMembership{}},
+		{"UserlandUserOrganizationMembershipsController_create", "201", false, authz.OrganizationMembership{}},
+		{"UserlandUserOrganizationMembershipsController_get", "200", false, authz.OrganizationMembership{}},
+		{"UserlandUserOrganizationMembershipsController_update", "200", false, authz.OrganizationMembership{}},
+		{"UserlandUserOrganizationMembershipsController_deactivate", "200", false, authz.OrganizationMembership{}},
+		{"UserlandUserOrganizationMembershipsController_reactivate", "200", false, authz.OrganizationMembership{}},
+		{"UserlandUserOrganizationMembershipsController_list", "200", true, authz.OrganizationMembership{}},
+		{"OrganizationMembershipGroupsController_listGroups", "200", true, authz.Group{}},
+		{"GroupsController_create", "201", false, authz.Group{}},
+		{"GroupsController_get", "200", false, authz.Group{}},
+		{"GroupsController_update", "200", false, authz.Group{}},
+		{"GroupsController_list", "200", true, authz.Group{}},
+		{"GroupMembershipsController_addMember", "200", false, authz.Group{}},
+		{"GroupMembershipsController_listMembers", "200", true, authz.OrganizationMembership{}},
+		{"JwtTemplatesController_getJwtTemplate", "200", false, authz.JWTTemplate{}},
+		{"JwtTemplatesController_updateJwtTemplate", "200", false, authz.JWTTemplate{}},
+		{"AuthorizationGroupRoleAssignmentsController_create", "201", false, authz.GroupRoleAssignment{}},
 	}
 	ops := map[string]*openapi3.Operation{}
 	for _, item := range sp.Doc.Paths.Map() {

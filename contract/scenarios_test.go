@@ -378,10 +378,29 @@ var scenarios = []struct {
 		s.status("create in an unknown organization", err, http.StatusNotFound)
 		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_erin", OrganizationID: "org_acme", RoleSlug: "nope"})
 		s.status("create with an unknown role", err, http.StatusUnprocessableEntity)
+		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_erin", OrganizationID: "org_acme", RoleSlug: "workspace-admin"})
+		s.status("create with a sub-resource scoped role", err, http.StatusUnprocessableEntity)
+		const members = "/user_management/organization_memberships"
+		s.rawStatus("create with both role forms", s.raw(true, "POST", members,
+			`{"user_id": "user_erin", "organization_id": "org_acme", "role_slug": "member", "role_slugs": ["member"]}`), http.StatusUnprocessableEntity)
+		s.rawStatus("create with a null role_slug", s.raw(true, "POST", members,
+			`{"user_id": "user_erin", "organization_id": "org_acme", "role_slug": null}`), http.StatusUnprocessableEntity)
+		s.rawStatus("create without a user", s.raw(true, "POST", members, `{"organization_id": "org_acme"}`), http.StatusUnprocessableEntity)
+		s.rawStatus("update with both role forms", s.raw(true, "PUT", members+"/"+om.ID,
+			`{"role_slug": "member", "role_slugs": ["member"]}`), http.StatusUnprocessableEntity)
+		s.rawStatus("list with an unknown cursor", s.raw(true, "GET", members+"?organization_id=org_acme&after=om_nope", ""), http.StatusUnprocessableEntity)
+		s.rawStatus("list with a limit of 0", s.raw(true, "GET", members+"?organization_id=org_acme&limit=0", ""), http.StatusUnprocessableEntity)
+		// order=normal pages newest first with before as the forward cursor:
+		// one by one it must reach every membership asc does.
+		asc := drain(s, "list one by one, order asc", c.ListMemberships(ctx, authz.ListMembershipsOptions{OrganizationID: "org_acme", ListOptions: authz.ListOptions{Limit: 1, Order: authz.OrderAsc}}))
+		normal := drain(s, "list one by one, order normal", c.ListMemberships(ctx, authz.ListMembershipsOptions{OrganizationID: "org_acme", ListOptions: authz.ListOptions{Limit: 1, Order: authz.OrderNormal}}))
+		if len(asc) < 2 || len(normal) != len(asc) || normal[0].ID != asc[len(asc)-1].ID {
+			s.t.Errorf("order normal listed %d memberships starting with the newest, asc %d", len(normal), len(asc))
+		}
 		// A pending membership (an invitation not yet accepted) can be
 		// neither created again, deactivated nor reactivated.
 		fx, err := authztest.ParseFixture(strings.NewReader(`{"organization_memberships": [
-			{"id": "om_pat", "user_id": "user_pat", "organization_id": "org_acme", "status": "pending"}]}`))
+			{"id": "om_pat", "user_id": "user_pat", "organization_id": "org_acme", "status": "pending", "role": {"slug": "member"}}]}`))
 		s.must("parse fixture", err)
 		s.must("load a pending membership", s.f.Load(fx))
 		_, err = c.CreateMembership(ctx, authz.CreateMembershipParams{UserID: "user_pat", OrganizationID: "org_acme"})
@@ -412,6 +431,11 @@ var scenarios = []struct {
 
 		_, err = c.DeactivateMembership(ctx, om.ID)
 		s.must("deactivate", err)
+		again, err := c.DeactivateMembership(ctx, om.ID)
+		s.must("deactivate an inactive membership (no change)", err)
+		if again.Status != authz.MembershipInactive {
+			s.t.Errorf("deactivated twice: status %q", again.Status)
+		}
 		d, err = c.API().Check(ctx, om.ID, "project:edit", authz.ResourceID("res_web"))
 		s.must("check a deactivated membership", err)
 		if d.Allowed {
@@ -421,6 +445,11 @@ var scenarios = []struct {
 		s.status("deactivate unknown", err, http.StatusNotFound)
 		_, err = c.ReactivateMembership(ctx, om.ID)
 		s.must("reactivate", err)
+		again, err = c.ReactivateMembership(ctx, om.ID)
+		s.must("reactivate an active membership (no change)", err)
+		if again.Status != authz.MembershipActive {
+			s.t.Errorf("reactivated twice: status %q", again.Status)
+		}
 		_, err = c.ReactivateMembership(ctx, "om_nope")
 		s.status("reactivate unknown", err, http.StatusNotFound)
 
@@ -456,6 +485,10 @@ var scenarios = []struct {
 
 		_, err = c.AddGroupMember(ctx, "org_acme", g.ID, "om_alice")
 		s.must("add a member", err)
+		_, err = c.AddGroupMember(ctx, "org_acme", g.ID, "om_alice")
+		s.must("add a member again (no change)", err)
+		s.rawStatus("add a member given as null", s.raw(true, "POST", "/organizations/org_acme/groups/"+g.ID+"/organization-memberships",
+			`{"organization_membership_id": null}`), http.StatusUnprocessableEntity)
 		_, err = c.AddGroupMember(ctx, "org_acme", g.ID, "om_eve")
 		s.status("add a member of another organization", err, http.StatusNotFound)
 		s.rawStatus("add without a membership", s.raw(true, "POST", "/organizations/org_acme/groups/"+g.ID+"/organization-memberships", `{}`), http.StatusUnprocessableEntity)
@@ -467,6 +500,32 @@ var scenarios = []struct {
 
 		s.must("delete", c.DeleteGroup(ctx, "org_acme", g.ID))
 		s.status("delete again", c.DeleteGroup(ctx, "org_acme", g.ID), http.StatusNotFound)
+	}},
+	{"malformed bodies", func(s *suite) {
+		// A body that is not JSON, on the in-scope operations that take one
+		// and declare no 400 bad_request: each must answer a status and body
+		// the operation declares (the table checks the body).
+		for _, r := range []struct {
+			method, path string
+			want         int
+		}{
+			{"POST", "/authorization/organization_memberships/om_alice/check", 422},
+			{"POST", "/authorization/organization_memberships/om_alice/role_assignments", 422},
+			{"DELETE", "/authorization/organization_memberships/om_alice/role_assignments", 422},
+			{"POST", "/authorization/groups/group_eng/role_assignments", 422},
+			{"PUT", "/authorization/groups/group_eng/role_assignments", 422},
+			{"DELETE", "/authorization/groups/group_eng/role_assignments", 422},
+			{"PATCH", "/authorization/permissions/project:edit", 422},
+			{"PATCH", "/authorization/resources/res_web", 422},
+			{"PATCH", "/authorization/organizations/org_acme/resources/project/web", 422},
+			{"POST", "/user_management/organization_memberships", 422},
+			{"PUT", "/user_management/organization_memberships/om_alice", 422},
+			{"POST", "/organizations/org_acme/groups/group_eng/organization-memberships", 422},
+			{"POST", "/user_management/sessions/revoke", 400},
+			{"PUT", "/user_management/jwt_template", 422},
+		} {
+			s.rawStatus("malformed "+r.method+" "+r.path, s.raw(true, r.method, r.path, `{`), r.want)
+		}
 	}},
 	{"sessions and the JWT template", func(s *suite) {
 		c, ctx := s.c, s.ctx
@@ -484,5 +543,11 @@ var scenarios = []struct {
 		s.must("update the JWT template", err)
 		_, err = c.UpdateJWTTemplate(ctx, `{"sub": "{{ user.id }}"}`)
 		s.status("update the JWT template with a reserved claim", err, http.StatusUnprocessableEntity)
+		_, err = c.UpdateJWTTemplate(ctx, `["not", "an", "object"]`)
+		s.status("update the JWT template with content that is not an object", err, http.StatusUnprocessableEntity)
+		_, err = c.UpdateJWTTemplate(ctx, `{"x": "`+strings.Repeat("x", 3100)+`"}`)
+		s.status("update the JWT template with content over 3072 bytes", err, http.StatusUnprocessableEntity)
+		s.rawStatus("update the JWT template without content", s.raw(true, "PUT", "/user_management/jwt_template", `{}`), http.StatusUnprocessableEntity)
+		s.rawStatus("revoke without a session", s.raw(true, "POST", "/user_management/sessions/revoke", `{}`), http.StatusBadRequest)
 	}},
 }

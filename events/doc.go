@@ -75,7 +75,10 @@
 // [TrustTokens] (answer as without events, changes already learnt still
 // apply), or [AskAPI]. Neither grants more than the token alone would.
 // Webhooks alone cannot tell silence from an outage: pair them with a
-// Poller to detect a lag.
+// Poller to detect a lag. Each webhook delivery reaches one process: with
+// several instances behind a load balancer, each one's State learns only
+// the deliveries it received, so give each instance a Poller as well (or
+// share the state between them).
 //
 // # Testing
 //
@@ -95,6 +98,10 @@
 // nothing. An event already applied (same ID) changes nothing; events of
 // other types are ignored. An event of a known type whose data lacks the
 // ID it needs is reported and, to stay safe, makes every token issued at
-// or before it stale. A cursor the Events API no longer knows is
-// reported ([ErrCursorUnknown]) and replaced by a read from range_start.
+// or before it stale; so does an item of an Events API page that is not an
+// event at all but has an ID — the Poller reports it and moves past it
+// rather than asking for that page forever. An event stamped more than a
+// token lifetime ahead of the State's clock is held as if stamped then. A
+// cursor the Events API no longer knows is reported ([ErrCursorUnknown])
+// and replaced by a read from range_start.
 package events

@@ -22,6 +22,10 @@ type Event struct {
 	// CreatedAt is when WorkOS created the event, in WorkOS's clock — the
 	// clock of the session tokens' iat.
 	CreatedAt time.Time
+
+	// bad is why an item of an Events API page is not a well-formed event
+	// although it has an ID (see parsePage); nil for a well-formed one.
+	bad error
 }
 
 // Types are the event types that change what a session token says or
@@ -128,7 +132,9 @@ type page struct {
 
 // parsePage reads a GET /events answer: {"object":"list","data":[event…],
 // "list_metadata":{"after":…}}. It returns the events and the next cursor
-// ("" at the end of the list).
+// ("" at the end of the list). An item with a usable ID that is not a
+// well-formed event is returned with bad set (and the CreatedAt it has,
+// if any); one without a usable ID fails the page.
 func parsePage(body []byte) ([]Event, string, error) {
 	var p page
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -150,7 +156,18 @@ func parsePage(body []byte) ([]Event, string, error) {
 		}
 		ev, err := w.event()
 		if err != nil {
-			return nil, "", fmt.Errorf("event list: data[%d]: %w", i, err)
+			if w.ID == nil || !validID(*w.ID) {
+				// Without its ID the cursor cannot move past it.
+				return nil, "", fmt.Errorf("event list: data[%d]: %w", i, err)
+			}
+			// An event the API sent that cannot be read: kept, so that the
+			// Poller moves past it instead of asking for the same page
+			// forever, and the State treats it as unreadable (every token
+			// issued at or before it is stale).
+			ev = Event{ID: *w.ID, bad: fmt.Errorf("event list: data[%d]: %w", i, err)}
+			if w.CreatedAt != nil {
+				ev.CreatedAt, _ = time.Parse(time.RFC3339Nano, *w.CreatedAt)
+			}
 		}
 		evs = append(evs, ev)
 	}

@@ -153,8 +153,12 @@ type StateOption func(*State) error
 // WithMaxTokenLifetime sets how long changes are kept (default
 // [DefaultMaxTokenLifetime]; at least one minute). Set it to the longest
 // access-token lifetime of your environment. A token issued longer ago
-// than this is always called stale (asked of the API), so a value too
-// short costs calls but never grants.
+// than this is always called stale (asked of the API), so for the token
+// layer a value too short costs calls but never grants. Revocations are
+// the exception: a session.revoked is kept this long too, so with a value
+// shorter than your tokens live, a revoked session's token that has not
+// expired verifies again once its revocation is dropped (and the API,
+// which knows memberships, not sessions, answers its checks).
 func WithMaxTokenLifetime(d time.Duration) StateOption {
 	return func(s *State) error {
 		if d < time.Minute {
@@ -290,7 +294,10 @@ func touchedRoles(l *layer, role string, roles []string, iat int64) bool {
 // session.revoked event the State holds), whatever issuedAt: a revoked
 // session mints no new token. Pass it to [token.WithRevocationCheck]; the
 // token is then refused with [token.ErrSessionRevoked] until it expires.
-// A revocation is kept for the token lifetime ([WithMaxTokenLifetime]).
+// A revocation is kept for the token lifetime ([WithMaxTokenLifetime]):
+// set it to at least your access tokens' lifetime. A session revoked
+// before the State learnt of it (before it was created, with webhooks
+// alone) is not known.
 func (s *State) Revoked(sessionID string, issuedAt time.Time) bool {
 	_, ok := s.snap.Load().layers[kindSession].at(sessionID)
 	return ok
@@ -412,7 +419,8 @@ func targetOf(ev Event) (target, error) {
 // Apply applies one event and reports whether it changed anything. An
 // event of another type, an event older than the token lifetime, or an
 // event already applied (same ID: a retried webhook, a replay) changes
-// nothing. An event of a known type whose data lacks the IDs it needs is
+// nothing. An event stamped more than a token lifetime ahead of the
+// State's clock is held as if stamped then, so that it is dropped in time. An event of a known type whose data lacks the IDs it needs is
 // an error wrapping [ErrMalformed]; to stay safe, it makes every token
 // issued at or before it stale.
 func (s *State) Apply(ev Event) (bool, error) {
@@ -438,13 +446,32 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 	var cloned [numKinds]bool
 	var oms []string
 	all := false
+	latest := now.Add(s.maxLifetime)
 	for _, ev := range evs {
+		if ev.CreatedAt.After(latest) {
+			// Stamped further ahead than any clock skew: held as if
+			// stamped one token lifetime from now, so that it is dropped
+			// in time like every change (not kept, and every token it
+			// touches stale, until its date).
+			ev.CreatedAt = latest
+		}
 		if _, dup := s.seen[ev.ID]; dup && ev.ID != "" {
 			s.duplicates.Add(1)
 			duplicates++
 			continue
 		}
 		t, err := targetOf(ev)
+		if ev.bad != nil {
+			t, err = target{}, ev.bad
+			if ev.CreatedAt.IsZero() {
+				ev.CreatedAt = now // when it was stamped is unknown: as of now
+			}
+			s.seen[ev.ID] = ev.CreatedAt // read again (a page re-read), it is a duplicate
+			if ev.CreatedAt.Before(cutoff) {
+				s.ignored.Add(1) // too old to touch a valid token
+				continue
+			}
+		}
 		if err != nil {
 			s.unreadable.Add(1)
 			if firstErr == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/authztest"
+	"github.com/fgakit/fgakit/events"
 	"github.com/fgakit/fgakit/token"
 )
 
@@ -27,8 +28,16 @@ import (
 //go:embed demo.json
 var demoFixture []byte
 
-// demoConcurrency is how many identical checks step 5 runs at once.
+// demoConcurrency is how many identical checks step 6 runs at once.
 const demoConcurrency = 100
+
+// demoStart is the fake's clock when the demo starts: frozen, so that the
+// demo's tokens and events have the same times on every run. Alice signs
+// in a minute later and is demoted a minute after that (step 11).
+var demoStart = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+
+// demoWebhookSecret signs the fake's webhook deliveries to the demo app.
+const demoWebhookSecret = "whsec_demo"
 
 // demo runs the documented example against an embedded fake and prints, for
 // each step, the question, the decision, which layer answered and the API
@@ -66,10 +75,16 @@ type demoRun struct {
 	fake      *authztest.Fake
 	client    *authz.Client
 	verifier  *token.Verifier
-	surprises int // decisions that differ from the documented ones
-	jwksSeen  int // JWKS fetches counted so far
-	apiCalls  int // API calls counted so far
-	questions int // authorization questions asked so far
+	state     *events.State // what the app learnt from WorkOS events
+	hook      *events.Webhook
+	hookSrv   *httptest.Server // the app's webhook endpoint
+	surprises int              // decisions that differ from the documented ones
+	jwksSeen  int              // JWKS fetches counted so far
+	apiCalls  int              // API calls counted so far
+	questions int              // authorization questions asked so far
+	// indent starts the lines under a step's number: as wide as "N. ", so
+	// that they line up with the question.
+	indent string
 }
 
 func newDemo(w io.Writer) (*demoRun, error) {
@@ -77,11 +92,29 @@ func newDemo(w io.Writer) (*demoRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded fixture: %w", err)
 	}
-	f, err := authztest.NewServer("127.0.0.1:0", authztest.WithFixture(fx))
+	f, err := authztest.NewServer("127.0.0.1:0", authztest.WithFixture(fx), authztest.WithClock(demoStart))
 	if err != nil {
 		return nil, err
 	}
-	d := &demoRun{w: w, fake: f, client: f.Client(), verifier: f.Verifier()}
+	// The app consumes WorkOS events from signed webhooks: a State on the
+	// fake's clock (WorkOS's clock, the clock of the tokens' iat), fed by
+	// an events.Webhook the fake delivers to, and read by the Client's
+	// token layer and the Verifier.
+	state, err := events.NewState(events.WithTimeFunc(f.Now))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	hook, err := events.NewWebhook(state, demoWebhookSecret)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	srv := httptest.NewServer(hook)
+	f.AddWebhook(srv.URL, demoWebhookSecret, events.Types...)
+	f.Advance(time.Minute) // Alice signs in after the app started
+	d := &demoRun{w: w, fake: f, state: state, hook: hook, hookSrv: srv, indent: "   ",
+		client: f.Client(authz.WithFreshness(state)), verifier: f.Verifier(token.WithRevocationCheck(state.Revoked))}
 	return d, nil
 }
 
@@ -89,6 +122,7 @@ func (d *demoRun) close() {
 	d.client.Close()
 	d.verifier.Close()
 	d.fake.Close()
+	d.hookSrv.Close()
 }
 
 // cost counts the calls the fake received since the last takeCost: API
@@ -126,11 +160,37 @@ func (d *demoRun) printf(format string, args ...any) { fmt.Fprintf(d.w, format, 
 
 // expect prints a decision and notes when it is not the documented one.
 func (d *demoRun) expect(got, want authz.Decision) {
-	d.printf("   → %s, answered by %s\n", got, got.Source)
+	d.printf("%s→ %s, answered by %s%s\n", d.indent, got, got.Source, staleNote(got))
 	if got != want {
 		d.surprises++
-		d.printf("   !! the documented answer is %s, answered by %s\n", want, want.Source)
+		d.printf("%s!! the documented answer is %s, answered by %s%s\n", d.indent, want, want.Source, staleNote(want))
 	}
+}
+
+// staleNote says when the token layer declined a token a change made stale.
+func staleNote(d authz.Decision) string {
+	if d.TokenStale {
+		return " (the token was stale)"
+	}
+	return ""
+}
+
+// refused asks a question whose reference names another organization than
+// the session's, and prints the deny nothing was asked for.
+func (d *demoRun) refused(ctx context.Context, c *token.Claims, permission string, r authz.ResourceRef) error {
+	d.questions++
+	got, err := d.client.Check(ctx, c, permission, r)
+	switch {
+	case errors.Is(err, authz.ErrOrganizationMismatch):
+		d.printf("%s→ denied: organization mismatch, nothing asked\n", d.indent)
+	case err != nil:
+		return err
+	default:
+		d.printf("%s→ %s, answered by %s\n", d.indent, got, got.Source)
+		d.surprises++
+		d.printf("%s!! the documented answer is denied: organization mismatch, nothing asked\n", d.indent)
+	}
+	return nil
 }
 
 var (
@@ -191,7 +251,7 @@ resource role. Globex, another organization, owns workspace Research.
 	d.printf("   the token grants workspace:view, yet the API was asked: an external ID\n")
 	d.printf("   alone may be another organization's (Globex may have an eng too), and\n")
 	d.printf("   the token holds only for Acme; the API looks eng up in Alice's own\n")
-	d.printf("   organization. Name the organization from your records to save the call\n")
+	d.printf("   organization. Name the organization from your records to save the call.\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
 	// 4. Resource-scoped role: the API answers.
@@ -249,19 +309,48 @@ resource role. Globex, another organization, owns workspace Research.
 	d.printf("   current by default: no cache kept the old answer\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
-	// 10. The token answers only for its own organization.
+	// 10. A resource named in another organization: refused, nothing asked.
+	d.indent = "    " // under "10. "
 	d.printf("10. Can Alice view workspace Research, which belongs to Globex?\n")
-	d.printf("   (workspace:view on authz_resource_research in org_globex)\n")
-	if err := d.check(ctx, alice, "workspace:view", research, authz.Decision{Source: authz.SourceAPI, NotFound: true}); err != nil {
+	d.printf("    (workspace:view on authz_resource_research in org_globex)\n")
+	if err := d.refused(ctx, alice, "workspace:view", research); err != nil {
 		return fmt.Errorf("step 10: %w", err)
 	}
-	d.printf("   her token's workspace:view holds for Acme only, so the token layer did not\n")
-	d.printf("   answer. The API answered 404, \"not found\": the resource, the membership or\n")
-	d.printf("   the permission does not exist in the membership's organization, which is\n")
-	d.printf("   how another organization's resource looks. A deny: fgakit check exits 1\n")
-	d.printf("   cost: %s\n\n", d.takeCost())
+	d.printf("    the reference names Globex and her session is Acme's: a call that names\n")
+	d.printf("    a resource's organization never acts in another one, so no layer\n")
+	d.printf("    answered and nothing was sent. The middleware answers 403 and fgakit\n")
+	d.printf("    check exits 1: a deny.\n")
+	d.printf("    cost: %s\n\n", d.takeCost())
 
-	d.printf("In all: %d questions for %s, plus 1 to revoke a role.\n", d.questions, plural(d.apiCalls-1, "API call"))
+	// 11. The same resource named without its organization: the API's 404.
+	d.printf("11. The same question, authz_resource_research named without its\n")
+	d.printf("    organization\n")
+	if err := d.check(ctx, alice, "workspace:view", authz.ResourceID(research.ID), authz.Decision{Source: authz.SourceAPI, NotFound: true}); err != nil {
+		return fmt.Errorf("step 11: %w", err)
+	}
+	d.printf("    the API looks the ID up in Alice's organization and answers 404, \"not\n")
+	d.printf("    found\": the resource, the membership or the permission does not exist in\n")
+	d.printf("    the membership's organization, which is how another organization's\n")
+	d.printf("    resource looks. A deny too: fgakit check exits 1.\n")
+	d.printf("    cost: %s\n\n", d.takeCost())
+
+	// 12. A demotion reaches the token layer through a webhook.
+	d.printf("12. An admin demotes Alice from member to guest (a role without\n")
+	d.printf("    workspace:view); WorkOS tells the app with a signed webhook. Can Alice,\n")
+	d.printf("    with her token from step 1, still view workspace Engineering?\n")
+	if err := d.demote(ctx); err != nil {
+		return fmt.Errorf("step 12: %w", err)
+	}
+	if err := d.check(ctx, alice, "workspace:view", engineering.InOrganization("org_acme"),
+		authz.Decision{Source: authz.SourceAPI, TokenStale: true}); err != nil {
+		return fmt.Errorf("step 12: %w", err)
+	}
+	d.printf("    her token still lists workspace:view, but it was issued before the\n")
+	d.printf("    change, so the token layer declined it (in step 2 it answered) and\n")
+	d.printf("    the API answered with her current role\n")
+	d.printf("    cost: %s\n\n", d.takeCost())
+
+	d.printf("In all: %d questions for %s, plus 2 to revoke a role and demote Alice.\n", d.questions, plural(d.apiCalls-2, "API call"))
 	d.printf("The same model as a server: go run ./cmd/fgakit serve --fixture cmd/fgakit/demo.json\n")
 	return nil
 }
@@ -386,4 +475,29 @@ func (d *demoRun) concurrent(ctx context.Context, alice *token.Claims) error {
 // client's management API (DELETE …/role_assignments with a JSON body).
 func (d *demoRun) revoke(ctx context.Context) error {
 	return d.client.RemoveRole(ctx, "om_alice", "workspace-admin", engineering)
+}
+
+// demote changes Alice's organization role to guest through the client's
+// management API (PUT /user_management/organization_memberships/om_alice),
+// has the fake deliver the organization_membership.updated event it
+// emitted to the app's webhook, and prints what the webhook did with it.
+func (d *demoRun) demote(ctx context.Context) error {
+	d.fake.Advance(time.Minute) // a minute after Alice signed in
+	if _, err := d.client.UpdateMembership(ctx, "om_alice", authz.UpdateMembershipParams{RoleSlug: "guest"}); err != nil {
+		return err
+	}
+	d.printf("%sdemoted: %s\n", d.indent, d.takeCost())
+	if err := d.fake.DeliverWebhooks(ctx); err != nil {
+		return err
+	}
+	for _, dl := range d.fake.WebhookDeliveries() {
+		d.printf("%swebhook %s → %d %s\n", d.indent, dl.Event, dl.Status, http.StatusText(dl.Status))
+	}
+	st := d.hook.Stats()
+	d.printf("%sverified and applied: %d, refused: %d\n", d.indent, st.Accepted, st.Forged+st.Expired+st.Malformed+st.Oversized)
+	if st != (events.WebhookStats{Accepted: 1}) {
+		d.surprises++
+		d.printf("%s!! the documented outcome is 1 event verified and applied\n", d.indent)
+	}
+	return nil
 }

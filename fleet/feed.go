@@ -1,0 +1,567 @@
+package fleet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fgakit/fgakit/authz"
+	"github.com/fgakit/fgakit/events"
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults of the event feed ([FeedConfig]).
+const (
+	// DefaultPollInterval is the leader's wait between two polls once
+	// caught up: 12 requests a minute for the whole fleet.
+	DefaultPollInterval = 5 * time.Second
+	// DefaultLease is how long the leader's lease lives unrenewed; a dead
+	// leader is replaced within 1⅓ leases (20 s).
+	DefaultLease = 15 * time.Second
+	// DefaultReadBack is how far back a leader without a stored cursor
+	// reads: the events package's default token lifetime.
+	DefaultReadBack = 15 * time.Minute
+	// DefaultStreamMaxLen is the approximate number of events the Redis
+	// stream keeps for instances that start late.
+	DefaultStreamMaxLen = 10_000
+	// DefaultRequestTimeout bounds one GET /events, the wait for a
+	// limiter slot included.
+	DefaultRequestTimeout = 10 * time.Second
+	defaultBaseURL        = "https://api.workos.com"
+	pageSize              = 100
+	maxPageBody           = 8 << 20
+)
+
+// ErrCursorUnknown is reported when the Events API refuses the stored
+// cursor (400, 404 or 422); the leader then reads again from range_start
+// (now minus [FeedConfig.ReadBack]).
+var ErrCursorUnknown = errors.New("fleet: the Events API does not know the cursor")
+
+// item is an event with the JSON it came in, which the stream carries.
+type item struct {
+	ev  events.Event
+	raw []byte
+}
+
+// FeedConfig configures the fleet's event feed.
+type FeedConfig struct {
+	// APIKey is the WorkOS secret key the leader reads GET /events with.
+	APIKey string
+	// BaseURL is the API base URL (default https://api.workos.com), e.g.
+	// an authztest fake's URL.
+	BaseURL string
+	// HTTPClient sends the leader's requests (default: a client with
+	// RequestTimeout).
+	HTTPClient *http.Client
+	// Types are the event types asked for (default events.Types: those
+	// that change what a session token says or whether it may be used).
+	Types []string
+	// PollInterval is the leader's wait between two polls once caught up
+	// (default 5 s: 12 requests a minute for the whole fleet).
+	PollInterval time.Duration
+	// Lease is how long the leader's lease lives without renewal (default
+	// 15 s). The leader renews it every Lease/3; when it dies another
+	// instance takes over within Lease + Lease/3.
+	Lease time.Duration
+	// ReadBack is how far back a leader without a stored cursor reads
+	// (range_start = now − ReadBack; default 15 minutes, set it to your
+	// longest access-token lifetime).
+	ReadBack time.Duration
+	// StreamMaxLen caps the Redis stream (approximately; default 10,000
+	// events), which is what a late instance can catch up on.
+	StreamMaxLen int64
+	// RequestTimeout bounds one GET /events (default 10 s).
+	RequestTimeout time.Duration
+	// Limiter, when set, is waited on before each GET /events, so that
+	// the feed's requests count against the fleet's budget (pass the
+	// fleet's [Limiter]).
+	Limiter authz.Limiter
+	// Deliver receives every event, in order, on every instance: pass
+	// them to your events.State (State.ApplyAll). Each was read by
+	// events.ParseEvent. An event may be delivered twice (after a
+	// failover or a Redis restart); State ignores an ID it applied
+	// already. Deliver is called from one goroutine at a time. Required.
+	Deliver func([]events.Event)
+}
+
+// Feed is one instance's part of the fleet's event feed. One instance at
+// a time — the holder of a lease in Redis (SET NX PX, renewed by a
+// compare-and-extend script) — polls the Events API from the cursor stored
+// in Redis and appends each page to a Redis stream, together with the new
+// cursor, in one script that first checks it still holds the lease (so a
+// leader that lost its lease can never write). Every instance, the leader
+// included, reads the stream from its beginning (a late instance catches
+// up on what the stream holds) and hands the events to
+// [FeedConfig.Deliver].
+//
+// When the leader dies, its lease expires and another instance takes over
+// within Lease + Lease/3, from the stored cursor. While Redis is
+// unavailable for longer than the lease, each instance polls the Events
+// API itself from the last event it delivered (a cost of one request per
+// poll interval per instance, see the README), until Redis answers again.
+//
+// A Feed owns three goroutines (lease, poll, stream), which [Feed.Close]
+// stops.
+type Feed struct {
+	f     *Fleet
+	cfg   FeedConfig
+	token atomic.Pointer[string] // this instance's lease value, new for each term
+	hc    *http.Client
+
+	leaseKey, streamKey, cursorKey string
+
+	leader  atomic.Bool
+	wake    chan struct{}
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+	closing sync.Once
+
+	deliverMu sync.Mutex
+	last      events.Cursor // last event delivered, for the local fallback
+
+	mu     sync.Mutex
+	status FeedStatus
+}
+
+// FeedStatus describes an instance's part of the feed now.
+type FeedStatus struct {
+	// Leader is true while this instance holds the lease.
+	Leader bool
+	// LeaderSince is when it last became leader.
+	LeaderSince time.Time
+	// Leaderships counts the times it became leader.
+	Leaderships uint64
+	// LocalPolling is true while Redis is unavailable and the instance
+	// polls the Events API itself.
+	LocalPolling bool
+	// Polls and PollFailures count this instance's GET /events.
+	Polls, PollFailures uint64
+	// Published counts the events this instance appended to the stream.
+	Published uint64
+	// Delivered counts the events handed to Deliver.
+	Delivered uint64
+	// LastEventID is the ID of the last event delivered.
+	LastEventID string
+	// LastError is the last feed error, nil after a success.
+	LastError error
+}
+
+var (
+	renewLease = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`)
+	releaseLease = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+	// publish appends ARGV[4…] to the stream KEYS[2] (capped near
+	// ARGV[2]) and stores the cursor ARGV[3] in KEYS[3], only while the
+	// lease KEYS[1] holds ARGV[1].
+	publish = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 4, #ARGV do redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[i]) end
+redis.call('SET', KEYS[3], ARGV[3])
+return 1`)
+)
+
+// StartFeed starts this instance's part of the event feed.
+func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
+	if cfg.APIKey == "" || strings.ContainsFunc(cfg.APIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, invalid("empty API key, or one with spaces or control characters")
+	}
+	if cfg.Deliver == nil {
+		return nil, invalid("nil Deliver")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&cfg.PollInterval, DefaultPollInterval)
+	def(&cfg.Lease, DefaultLease)
+	def(&cfg.ReadBack, DefaultReadBack)
+	def(&cfg.RequestTimeout, DefaultRequestTimeout)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = defaultBaseURL
+	}
+	if cfg.Types == nil {
+		cfg.Types = events.Types
+	}
+	if cfg.StreamMaxLen == 0 {
+		cfg.StreamMaxLen = DefaultStreamMaxLen
+	}
+	switch {
+	case cfg.PollInterval < 0 || cfg.Lease < 30*time.Millisecond || cfg.ReadBack < 0 || cfg.RequestTimeout < 0 || cfg.StreamMaxLen < 1:
+		return nil, invalid("negative duration, lease under 30ms or stream length under 1")
+	case len(cfg.Types) == 0:
+		return nil, invalid("no event types")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, invalid("base URL must be an absolute http or https URL")
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: cfg.RequestTimeout}
+	}
+	fd := &Feed{
+		f: f, cfg: cfg, hc: hc,
+		leaseKey: f.key("feed:lease"), streamKey: f.key("feed:stream"), cursorKey: f.key("feed:cursor"),
+		wake: make(chan struct{}, 1),
+	}
+	fd.newTerm()
+	ctx, cancel := context.WithCancel(context.Background())
+	fd.cancel = cancel
+	fd.done.Add(3)
+	go fd.leaseLoop(ctx)
+	go fd.pollLoop(ctx)
+	go fd.streamLoop(ctx)
+	return fd, nil
+}
+
+// Close stops the feed's goroutines and, if this instance leads, releases
+// the lease so another instance takes over at once. It waits for the
+// goroutines (each wait inside them is bounded by the request timeout).
+func (fd *Feed) Close() error {
+	fd.closing.Do(func() {
+		fd.cancel()
+		fd.done.Wait()
+		if fd.leader.Load() {
+			ctx, cancel := fd.f.ctx(context.Background())
+			defer cancel()
+			_ = releaseLease.Run(ctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load()).Err()
+			fd.leader.Store(false)
+		}
+	})
+	return nil
+}
+
+// Status returns this instance's part of the feed.
+func (fd *Feed) Status() FeedStatus {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	s := fd.status
+	s.Leader = fd.leader.Load()
+	return s
+}
+
+func (fd *Feed) setStatus(fn func(*FeedStatus)) {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	fn(&fd.status)
+}
+
+func (fd *Feed) fail(err error) {
+	fd.setStatus(func(s *FeedStatus) { s.LastError = err })
+	if fd.f.onError != nil {
+		fd.f.onError(err)
+	}
+	if fd.f.log != nil {
+		fd.f.log.Warn("fleet feed", "err", err)
+	}
+}
+
+// leaseLoop acquires the lease when it is free and renews it while held,
+// every Lease/3.
+func (fd *Feed) leaseLoop(ctx context.Context) {
+	defer fd.done.Done()
+	every := fd.cfg.Lease / 3
+	var validUntil time.Time // the lease is ours until then, by our clock
+	for {
+		lctx, cancel := fd.f.ctx(ctx)
+		start := time.Now()
+		if fd.leader.Load() {
+			n, err := renewLease.Run(lctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load(), fd.cfg.Lease.Milliseconds()).Int64()
+			fd.f.observe(ctx, err)
+			switch {
+			case err == nil && n == 1:
+				validUntil = start.Add(fd.cfg.Lease)
+			case err == nil || !time.Now().Before(validUntil):
+				// Lost (another instance holds it), or unconfirmed for a
+				// whole lease: it has expired. A failed renewal alone
+				// does not end the leadership (publishing checks the
+				// lease anyway).
+				fd.leader.Store(false)
+			}
+		} else {
+			// A new value for each term: a poll of an earlier term that is
+			// still running cannot pass the publish fence.
+			ok, err := fd.f.rdb.SetNX(lctx, fd.leaseKey, fd.newTerm(), fd.cfg.Lease).Result()
+			fd.f.observe(ctx, err)
+			if err == nil && ok {
+				validUntil = start.Add(fd.cfg.Lease)
+				fd.leader.Store(true)
+				fd.setStatus(func(s *FeedStatus) { s.LeaderSince = fd.f.now(); s.Leaderships++ })
+				select {
+				case fd.wake <- struct{}{}:
+				default:
+				}
+			}
+		}
+		cancel()
+		if sleep(ctx, every) != nil {
+			return
+		}
+	}
+}
+
+// pollLoop polls the Events API while this instance leads (into the
+// stream), or while Redis has been unavailable for longer than the lease
+// (straight to Deliver).
+func (fd *Feed) pollLoop(ctx context.Context) {
+	defer fd.done.Done()
+	t := time.NewTicker(fd.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-fd.wake:
+		}
+		st := fd.f.Status()
+		local := !st.Healthy && fd.f.now().Sub(st.Since) > fd.cfg.Lease
+		fd.setStatus(func(s *FeedStatus) { s.LocalPolling = local })
+		switch {
+		case fd.leader.Load():
+			fd.pollFleet(ctx)
+		case local:
+			fd.pollLocal(ctx)
+		}
+	}
+}
+
+// pollFleet reads pages from the stored cursor and publishes each with
+// the new cursor, while it holds the lease.
+func (fd *Feed) pollFleet(ctx context.Context) {
+	term := *fd.token.Load()
+	rctx, cancel := fd.f.ctx(ctx)
+	cur, err := fd.f.CursorStore().Load(rctx)
+	cancel()
+	if errors.Is(err, errBadCursor) {
+		fd.fail(err)
+		cur, err = events.Cursor{}, nil // read back from range_start: safe, costs a few pages
+	}
+	fd.f.observe(ctx, err)
+	if err != nil {
+		return
+	}
+	if cur.After != "" && cur.CreatedAt.Before(fd.f.now().Add(-fd.cfg.ReadBack)) {
+		cur = events.Cursor{}
+	}
+	rangeStart := fd.f.now().Add(-fd.cfg.ReadBack)
+	for fd.leader.Load() {
+		evs, err := fd.fetch(ctx, cur, rangeStart)
+		if err != nil {
+			if errors.Is(err, ErrCursorUnknown) {
+				cur = events.Cursor{}
+				continue
+			}
+			return
+		}
+		if len(evs) == 0 {
+			return
+		}
+		last := evs[len(evs)-1].ev
+		cur = events.Cursor{After: last.ID, CreatedAt: last.CreatedAt}
+		cj, _ := json.Marshal(cur)
+		args := []any{term, fd.cfg.StreamMaxLen, string(cj)}
+		for _, it := range evs {
+			args = append(args, string(it.raw))
+		}
+		pctx, cancel := fd.f.ctx(ctx)
+		n, err := publish.Run(pctx, fd.f.rdb, []string{fd.leaseKey, fd.streamKey, fd.cursorKey}, args...).Int64()
+		cancel()
+		fd.f.observe(ctx, err)
+		if err != nil || n == 0 {
+			if err == nil {
+				fd.leader.Store(false) // lost the lease: the page is the new leader's to publish
+			}
+			return
+		}
+		fd.setStatus(func(s *FeedStatus) { s.Published += uint64(len(evs)) })
+		if len(evs) < pageSize {
+			return
+		}
+	}
+}
+
+// newTerm draws a new lease value and returns it.
+func (fd *Feed) newTerm() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	t := hex.EncodeToString(b[:])
+	fd.token.Store(&t)
+	return t
+}
+
+// pollLocal reads pages after the last event delivered and delivers them
+// directly (Redis is unavailable).
+func (fd *Feed) pollLocal(ctx context.Context) {
+	for {
+		fd.deliverMu.Lock()
+		cur := fd.last
+		fd.deliverMu.Unlock()
+		evs, err := fd.fetch(ctx, cur, fd.f.now().Add(-fd.cfg.ReadBack))
+		if err != nil {
+			if errors.Is(err, ErrCursorUnknown) {
+				fd.deliverMu.Lock()
+				fd.last = events.Cursor{}
+				fd.deliverMu.Unlock()
+				continue
+			}
+			return
+		}
+		fd.deliver(evs)
+		if len(evs) < pageSize {
+			return
+		}
+	}
+}
+
+// fetch reads one page of GET /events after cur (or from rangeStart).
+func (fd *Feed) fetch(ctx context.Context, cur events.Cursor, rangeStart time.Time) ([]item, error) {
+	q := url.Values{}
+	q.Set("events", strings.Join(fd.cfg.Types, ","))
+	q.Set("limit", fmt.Sprint(pageSize))
+	q.Set("order", "asc")
+	if cur.After != "" {
+		q.Set("after", cur.After)
+	} else {
+		q.Set("range_start", rangeStart.UTC().Format(time.RFC3339Nano))
+	}
+	rctx, cancel := context.WithTimeout(ctx, fd.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, fd.cfg.BaseURL+"/events?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if fd.cfg.Limiter != nil {
+		if err := fd.cfg.Limiter.Wait(rctx); err != nil {
+			return nil, fmt.Errorf("fleet: GET /events: no request slot: %w", err)
+		}
+	}
+	req.Header.Set("Authorization", "Bearer "+fd.cfg.APIKey)
+	req.Header.Set("Accept", "application/json")
+	fd.setStatus(func(s *FeedStatus) { s.Polls++ })
+	evs, err := fd.do(req, cur.After != "")
+	if err != nil {
+		if ctx.Err() == nil {
+			fd.setStatus(func(s *FeedStatus) { s.PollFailures++ })
+			fd.fail(err)
+		}
+		return nil, err
+	}
+	fd.setStatus(func(s *FeedStatus) { s.LastError = nil })
+	return evs, nil
+}
+
+func (fd *Feed) do(req *http.Request, withCursor bool) ([]item, error) {
+	resp, err := fd.hc.Do(req)
+	if err != nil {
+		// The URL holds no secret; the error never holds the header.
+		return nil, fmt.Errorf("fleet: GET /events: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("fleet: GET /events: reading the answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		if withCursor && (resp.StatusCode == 400 || resp.StatusCode == 404 || resp.StatusCode == 422) {
+			return nil, fmt.Errorf("%w (status %d; reading again from range_start)", ErrCursorUnknown, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("fleet: GET /events: status %d", resp.StatusCode)
+	}
+	if len(body) > maxPageBody {
+		return nil, errors.New("fleet: GET /events: page larger than 8 MiB")
+	}
+	return parsePage(body)
+}
+
+// parsePage reads {"data":[event…],…}; every event must pass
+// events.ParseEvent, or the page is refused (and read again next poll).
+func parsePage(body []byte) ([]item, error) {
+	var p struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.Data == nil {
+		return nil, errors.New("fleet: GET /events: not a list of events")
+	}
+	its := make([]item, 0, len(p.Data))
+	for i, raw := range p.Data {
+		ev, err := events.ParseEvent(raw)
+		if err != nil {
+			return nil, fmt.Errorf("fleet: GET /events: data[%d]: %w", i, err)
+		}
+		its = append(its, item{ev: ev, raw: raw})
+	}
+	return its, nil
+}
+
+// streamLoop reads the stream from its beginning and delivers each batch.
+func (fd *Feed) streamLoop(ctx context.Context) {
+	defer fd.done.Done()
+	const block = time.Second
+	lastID := "0"
+	for ctx.Err() == nil {
+		rctx, cancel := context.WithTimeout(ctx, block+fd.f.timeout*2)
+		res, err := fd.f.rdb.XRead(rctx, &redis.XReadArgs{Streams: []string{fd.streamKey, lastID}, Count: pageSize, Block: block}).Result()
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		fd.f.observe(ctx, err)
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			if sleep(ctx, fd.f.probe) != nil {
+				return
+			}
+			continue
+		}
+		for _, s := range res {
+			evs := make([]item, 0, len(s.Messages))
+			for _, m := range s.Messages {
+				lastID = m.ID
+				raw, _ := m.Values["e"].(string)
+				ev, err := events.ParseEvent([]byte(raw))
+				if err != nil {
+					fd.fail(fmt.Errorf("fleet: stream entry %s: %w", m.ID, err))
+					continue
+				}
+				evs = append(evs, item{ev: ev, raw: []byte(raw)})
+			}
+			fd.deliver(evs)
+		}
+	}
+}
+
+func (fd *Feed) deliver(its []item) {
+	if len(its) == 0 {
+		return
+	}
+	evs := make([]events.Event, len(its))
+	for i, it := range its {
+		evs[i] = it.ev
+	}
+	fd.deliverMu.Lock()
+	defer fd.deliverMu.Unlock()
+	fd.cfg.Deliver(evs)
+	last := evs[len(evs)-1]
+	if last.CreatedAt.After(fd.last.CreatedAt) || fd.last.After == "" {
+		fd.last = events.Cursor{After: last.ID, CreatedAt: last.CreatedAt}
+	}
+	fd.setStatus(func(s *FeedStatus) { s.Delivered += uint64(len(evs)); s.LastEventID = last.ID })
+}
