@@ -103,7 +103,7 @@ type SlotReserver interface {
 	// at is not after the current time when the slot is free at once.
 	// The Client waits until at and sends, or — when its deadline is
 	// before at, or its ctx ends first — calls cancel to give the slot
-	// back. An error means no slot can be had; like an error of Wait, it
+	// back (cancel may be nil). An error means no slot can be had; like an error of Wait, it
 	// becomes an error matching [ErrThrottled]. ReserveSlot must not block
 	// for the slot, and is called concurrently.
 	ReserveSlot(ctx context.Context) (at time.Time, cancel func(), err error)
@@ -171,6 +171,9 @@ func (c *Client) reserveSlot(ctx context.Context, r SlotReserver, slotDeadline t
 			return ctx.Err()
 		}
 		return c.throttled(err.Error())
+	}
+	if cancel == nil {
+		cancel = func() {}
 	}
 	dl, ok := ctx.Deadline()
 	if !slotDeadline.IsZero() && (!ok || slotDeadline.Before(dl)) {
