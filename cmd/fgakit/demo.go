@@ -347,7 +347,7 @@ resource role. Globex, another organization, owns workspace Research.
 	}
 	d.printf("    her token still lists workspace:view, but it was issued before the\n")
 	d.printf("    change, so the token layer declined it (in step 2 it answered) and\n")
-	d.printf("    the API answered with her current role\n")
+	d.printf("    the API answered with her current role.\n")
 	d.printf("    cost: %s\n\n", d.takeCost())
 
 	d.printf("In all: %d questions for %s, plus 2 to revoke a role and demote Alice.\n", d.questions, plural(d.apiCalls-2, "API call"))
