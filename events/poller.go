@@ -131,7 +131,10 @@ func (m *MemoryStore) Save(_ context.Context, c Cursor) error {
 // Retry-After, in seconds or as an HTTP date, replaces it, up to a minute:
 // a longer one waits the minute) and reported ([WithErrorHandler]). A cursor the
 // API refuses is reported with [ErrCursorUnknown] and replaced by a read
-// from range_start. When no poll has succeeded for longer than
+// from range_start at once; refused again before any cursor was accepted
+// (an API that refuses the cursors it hands out), the Poller waits as
+// after a failure and the time counts toward the lag, since it learns
+// nothing past the first page. When no poll has succeeded for longer than
 // [WithMaxLag], [ErrLagging] is reported and the State applies its
 // [LagPolicy] until a poll succeeds.
 type Poller struct {
@@ -413,9 +416,14 @@ func (p *Poller) run(ctx context.Context) {
 		coverFrom = cur.CreatedAt
 	}
 	failures := 0
+	// refusals counts the cursors refused since a request with a cursor
+	// last succeeded: an API that refuses every cursor it hands out would
+	// otherwise have the Poller re-read the first page without a wait.
+	refusals := 0
 	readyOnce := sync.OnceFunc(func() { close(p.ready) })
 	p.setStatus(func(s *PollerStatus) { s.Cursor = cur })
 	for {
+		withCursor := cur.After != ""
 		evs, retryAfter, err := p.fetch(ctx, cur, rangeStart)
 		if ctx.Err() != nil {
 			return
@@ -423,7 +431,7 @@ func (p *Poller) run(ctx context.Context) {
 		now := p.state.now()
 		if err != nil {
 			var ae *authz.APIError
-			if cur.After != "" && errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusUnprocessableEntity) {
+			if withCursor && errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusUnprocessableEntity) {
 				p.report(fmt.Errorf("%w (read again from range_start): %w", ErrCursorUnknown, err))
 				cur, covered, rangeStart = Cursor{}, false, now.Add(-p.state.maxLifetime)
 				coverFrom = rangeStart
@@ -431,17 +439,23 @@ func (p *Poller) run(ctx context.Context) {
 					p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 				}
 				p.setStatus(func(s *PollerStatus) { s.Polls++; s.Failures++; s.LastError = err; s.Cursor = cur })
-				continue
+				refusals++
+				if refusals == 1 {
+					continue // the first refusal: read again at once
+				}
+				// Refused again without a cursor accepted in between: wait
+				// as after a failure, and count toward the lag.
+			} else {
+				failures++
+				p.setStatus(func(s *PollerStatus) { s.Polls++; s.Failures++; s.LastError = err })
+				p.report(err)
 			}
-			failures++
-			p.setStatus(func(s *PollerStatus) { s.Polls++; s.Failures++; s.LastError = err })
-			p.report(err)
 			lagFor := now.Sub(lastOK)
 			if lagFor > p.maxLag && !p.state.setLagging(true) {
 				p.setStatus(func(s *PollerStatus) { s.Lagging = true })
 				p.report(fmt.Errorf("%w: no events read for %v (policy %v): %w", ErrLagging, lagFor.Round(time.Second), p.state.policy, err))
 			}
-			wait := p.backoff(failures, retryAfter)
+			wait := p.backoff(max(failures, refusals-1), retryAfter)
 			if !p.state.Stats().Lagging {
 				wait = min(wait, max(p.maxLag-lagFor, 0)+time.Millisecond) // wake up in time to report the lag
 			}
@@ -451,7 +465,13 @@ func (p *Poller) run(ctx context.Context) {
 			continue
 		}
 		failures = 0
-		lastOK = now
+		if withCursor || len(evs) < pageSize {
+			// The stream was read: a request with a cursor succeeded, or a
+			// read from range_start got to the end. (A full first page
+			// alone proves nothing while the next cursor may be refused.)
+			lastOK = now
+			refusals = 0
+		}
 		if _, aerr := p.state.ApplyAll(evs); aerr != nil {
 			if t := aerr.Error(); p.redact(t) != t {
 				// The event's ID or type echoes the key: keep the kind
@@ -473,7 +493,7 @@ func (p *Poller) run(ctx context.Context) {
 				p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 			}
 		}
-		if p.state.setLagging(false) {
+		if lastOK == now && p.state.setLagging(false) {
 			p.setStatus(func(s *PollerStatus) { s.Lagging = false })
 		}
 		p.state.tick()

@@ -1,7 +1,12 @@
 package events_test
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fgakit/fgakit/events"
@@ -49,4 +54,56 @@ func TestMembershipChangeWithoutMembershipClaim(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cursorRefusingAPI is an Events API that refuses every after= cursor
+// (400) while the read-back window holds more than a page of events. After
+// flood requests it makes each request take a second of the bubble's
+// clock, so that a Poller spinning without a wait lets time move (and the
+// test fail instead of hang).
+type cursorRefusingAPI struct {
+	eventsAPI
+	n     atomic.Int64
+	flood int64
+}
+
+func (a *cursorRefusingAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.n.Add(1) > a.flood {
+		time.Sleep(time.Second)
+	}
+	a.eventsAPI.ServeHTTP(w, r)
+}
+
+// TestPollerCursorRefusedEveryTime: an Events API that refuses every cursor
+// it hands out (a proxy, an API bug) once the window holds a full page
+// must not make the Poller spin through the API key's budget — re-reading
+// the first page without a wait — nor hide that it reads nothing new: the
+// refusals are waited after like failures, and the lag is reported.
+func TestPollerCursorRefusedEveryTime(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		api := &cursorRefusingAPI{flood: 1000}
+		api.forget = true
+		for i := range 150 {
+			api.add(fmt.Sprintf("event_%03d", i), "role.updated", map[string]any{"slug": fmt.Sprintf("role_%d", i)}, time.Now().Add(-time.Minute))
+		}
+		s, _ := events.NewState()
+		var lags atomic.Int64
+		p, _ := events.NewPoller("sk_test", s, events.WithHTTPClient(inMemory(api)),
+			events.WithErrorHandler(func(err error) {
+				if errors.Is(err, events.ErrLagging) {
+					lags.Add(1)
+				}
+			}))
+		time.Sleep(90 * time.Second)
+		p.Close()
+		// With the poll interval of 5 s, a refusal a few seconds apart at
+		// most: some dozens of requests in 90 s, not thousands.
+		if n := api.n.Load(); n > 100 {
+			t.Errorf("%d requests in 90 s: the Poller spins", n)
+		}
+		if lags.Load() != 1 || !s.Stats().Lagging {
+			t.Errorf("%d lag reports, want 1: nothing past the first page was ever read (status %+v)", lags.Load(), p.Status())
+		}
+	})
 }
