@@ -31,7 +31,8 @@ const (
 	// DefaultMaxLag is how long the stream may go unread before the Poller
 	// reports [ErrLagging] and the State applies its [LagPolicy].
 	DefaultMaxLag = time.Minute
-	// DefaultRequestTimeout bounds one GET /events.
+	// DefaultRequestTimeout bounds one GET /events, and each call of the
+	// CursorStore.
 	DefaultRequestTimeout = 10 * time.Second
 	// DefaultMaxBackoff caps the wait between two failed polls (before
 	// jitter); it starts at the poll interval and doubles.
@@ -76,7 +77,8 @@ type Cursor struct {
 // CursorStore keeps a [Poller]'s cursor, so that a Poller started again
 // resumes after the last event applied. Back it with your own store
 // (a database row, a Redis key); [MemoryStore] is the default. Its
-// methods are called from the Poller's goroutine only.
+// methods are called from the Poller's goroutine only, each with a context
+// bounded by the request timeout ([WithRequestTimeout]): honour it.
 type CursorStore interface {
 	// Load returns the saved cursor, or the zero Cursor when there is none.
 	Load(ctx context.Context) (Cursor, error)
@@ -250,7 +252,8 @@ func WithMaxBackoff(d time.Duration) PollerOption {
 	}
 }
 
-// WithRequestTimeout bounds one request (default [DefaultRequestTimeout]).
+// WithRequestTimeout bounds one request, and each call of the
+// [CursorStore] (default [DefaultRequestTimeout]).
 func WithRequestTimeout(d time.Duration) PollerOption {
 	return func(p *Poller) error {
 		if d <= 0 {
@@ -401,7 +404,7 @@ func (p *Poller) run(ctx context.Context) {
 	defer close(p.done)
 	start := p.state.now()
 	lastOK := start
-	cur, err := p.store.Load(ctx)
+	cur, err := p.loadCursor(ctx)
 	if err != nil {
 		p.report(fmt.Errorf("events: loading the cursor: %w", err))
 		cur = Cursor{}
@@ -435,7 +438,7 @@ func (p *Poller) run(ctx context.Context) {
 				p.report(fmt.Errorf("%w (read again from range_start): %w", ErrCursorUnknown, err))
 				cur, covered, rangeStart = Cursor{}, false, now.Add(-p.state.maxLifetime)
 				coverFrom = rangeStart
-				if serr := p.store.Save(ctx, cur); serr != nil {
+				if serr := p.saveCursor(ctx, cur); serr != nil {
 					p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 				}
 				p.setStatus(func(s *PollerStatus) { s.Polls++; s.Failures++; s.LastError = err; s.Cursor = cur })
@@ -489,7 +492,7 @@ func (p *Poller) run(ctx context.Context) {
 		if len(evs) > 0 {
 			last := evs[len(evs)-1]
 			cur = Cursor{After: last.ID, CreatedAt: last.CreatedAt}
-			if serr := p.store.Save(ctx, cur); serr != nil {
+			if serr := p.saveCursor(ctx, cur); serr != nil {
 				p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 			}
 		}
@@ -506,6 +509,21 @@ func (p *Poller) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// loadCursor and saveCursor call the CursorStore, each call bounded by
+// the request timeout: a store that stops answering delays the Poller,
+// never stops it.
+func (p *Poller) loadCursor(ctx context.Context) (Cursor, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	return p.store.Load(ctx)
+}
+
+func (p *Poller) saveCursor(ctx context.Context, c Cursor) error {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	return p.store.Save(ctx, c)
 }
 
 func (p *Poller) setStatus(f func(*PollerStatus)) {

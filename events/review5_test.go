@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -104,6 +105,50 @@ func TestPollerCursorRefusedEveryTime(t *testing.T) {
 		}
 		if lags.Load() != 1 || !s.Stats().Lagging {
 			t.Errorf("%d lag reports, want 1: nothing past the first page was ever read (status %+v)", lags.Load(), p.Status())
+		}
+	})
+}
+
+// stuckStore is a CursorStore whose calls block until their context ends,
+// as a store behind a network that stopped answering.
+type stuckStore struct{}
+
+func (stuckStore) Load(ctx context.Context) (events.Cursor, error) {
+	<-ctx.Done()
+	return events.Cursor{}, ctx.Err()
+}
+
+func (stuckStore) Save(ctx context.Context, _ events.Cursor) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestPollerStoreCallsAreBounded: a CursorStore that stops answering must
+// not stop the Poller for good (every wait is bounded): each call gets the
+// request timeout, its error is reported, and the Poller keeps reading —
+// otherwise it would hang silently, never report a lag, and the State
+// would keep trusting tokens while no event is read.
+func TestPollerStoreCallsAreBounded(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		api := &eventsAPI{}
+		api.add("event_1", "role.updated", map[string]any{"slug": "admin"}, time.Now())
+		s, _ := events.NewState()
+		var storeErrs atomic.Int64
+		p, _ := events.NewPoller("sk_test", s, events.WithHTTPClient(inMemory(api)), events.WithCursorStore(stuckStore{}),
+			events.WithRequestTimeout(2*time.Second),
+			events.WithErrorHandler(func(err error) {
+				if errors.Is(err, context.DeadlineExceeded) {
+					storeErrs.Add(1)
+				}
+			}))
+		defer p.Close()
+		<-p.Ready()
+		if s.Stats().Applied != 1 {
+			t.Error("the event was not applied")
+		}
+		if storeErrs.Load() < 2 {
+			t.Errorf("%d store timeouts reported, want the Load's and the Save's", storeErrs.Load())
 		}
 	})
 }
