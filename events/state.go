@@ -592,18 +592,28 @@ func (l *layer) merge() {
 }
 
 // prune drops l's changes before limit; it copies only maps that hold one.
+// The copies are new maps sized for what is kept (a Go map never shrinks:
+// a clone with entries deleted would keep the memory of a past flood).
 func (l *layer) prune(limit int64) {
-	drop := func(_ string, at int64) bool { return at < limit }
 	if hasOlder(l.base, limit) {
-		l.base = maps.Clone(l.base)
-		maps.DeleteFunc(l.base, drop)
+		l.base = keepFrom(l.base, limit)
 		l.newestBase = maxValue(l.base)
 	}
 	if hasOlder(l.delta, limit) {
-		l.delta = maps.Clone(l.delta)
-		maps.DeleteFunc(l.delta, drop)
+		l.delta = keepFrom(l.delta, limit)
 		l.newestDelta = maxValue(l.delta)
 	}
+}
+
+// keepFrom returns a new map of m's entries at or after limit.
+func keepFrom(m map[string]int64, limit int64) map[string]int64 {
+	kept := make(map[string]int64)
+	for id, at := range m {
+		if at >= limit {
+			kept[id] = at
+		}
+	}
+	return kept
 }
 
 func maxValue(m map[string]int64) int64 {
@@ -641,7 +651,7 @@ func (s *State) publish(next *snapshot, force bool) {
 			next.newest = max(next.newest, next.layers[k].newest())
 		}
 		next.layers[kindSession].prune(cutoff.Unix())
-		maps.DeleteFunc(s.seen, func(_ string, at time.Time) bool { return at.Before(cutoff) })
+		s.pruneSeen(cutoff)
 	}
 	// Tokens issued before the State's knowledge begins, or longer ago
 	// than the token lifetime, or before an unreadable event: stale.
@@ -651,6 +661,29 @@ func (s *State) publish(next *snapshot, force bool) {
 	next.trust = s.lagging && s.policy == TrustTokens
 	next.askAll = s.lagging && s.policy == AskAPI
 	s.snap.Store(next)
+}
+
+// pruneSeen drops the IDs of events before cutoff; s.mu is held. When it
+// drops any, it moves the rest to a new map, so that a flood's memory is
+// given back (a Go map never shrinks).
+func (s *State) pruneSeen(cutoff time.Time) {
+	old := false
+	for _, at := range s.seen {
+		if at.Before(cutoff) {
+			old = true
+			break
+		}
+	}
+	if !old {
+		return
+	}
+	kept := make(map[string]time.Time)
+	for id, at := range s.seen {
+		if !at.Before(cutoff) {
+			kept[id] = at
+		}
+	}
+	s.seen = kept
 }
 
 func hasOlder(m map[string]int64, limit int64) bool {
