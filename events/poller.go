@@ -468,10 +468,11 @@ func (p *Poller) run(ctx context.Context) {
 			continue
 		}
 		failures = 0
-		if withCursor || len(evs) < pageSize {
-			// The stream was read: a request with a cursor succeeded, or a
-			// read from range_start got to the end. (A full first page
-			// alone proves nothing while the next cursor may be refused.)
+		// The stream was read: a request with a cursor succeeded, or a
+		// read from range_start got to the end. (A full first page alone
+		// proves nothing while the next cursor may be refused.)
+		read := withCursor || len(evs) < pageSize
+		if read {
 			lastOK = now
 			refusals = 0
 		}
@@ -496,7 +497,7 @@ func (p *Poller) run(ctx context.Context) {
 				p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 			}
 		}
-		if lastOK == now && p.state.setLagging(false) {
+		if read && p.state.setLagging(false) {
 			p.setStatus(func(s *PollerStatus) { s.Lagging = false })
 		}
 		p.state.tick()
