@@ -25,7 +25,7 @@ func heapInUse() uint64 {
 // heap, which other tests running at the same time would move.
 func TestStateMemoryReturnsAfterFlood(t *testing.T) {
 	if testing.Short() {
-		t.Skip("measures the heap after 200,000 events")
+		t.Skip("measures the heap after 100,000 events")
 	}
 	now := t0
 	s, err := events.NewState(events.WithTimeFunc(func() time.Time { return now }))
@@ -33,7 +33,7 @@ func TestStateMemoryReturnsAfterFlood(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := heapInUse()
-	const n = 200_000
+	const n = 100_000
 	evs := make([]events.Event, n)
 	for i := range evs {
 		evs[i] = events.Event{ID: fmt.Sprintf("event_%07d", i), Event: "organization_membership.updated",
