@@ -51,7 +51,8 @@ import (
 //
 //   - nil claims or invalid arguments: [ErrInvalidInput], no call;
 //   - claims without an organization membership ID:
-//     [token.ErrNoMembership], no call;
+//     [token.ErrNoMembership], no call — with TokenStale set when the
+//     token would have answered but the [Freshness] calls it stale;
 //   - a reference (by ID or by external ID) naming another organization
 //     than the claims':
 //     [ErrOrganizationMismatch], no call;
@@ -125,7 +126,10 @@ func (c *Client) checkClaims(ctx context.Context, claims *token.Claims, permissi
 		return Decision{TokenStale: stale}, ErrOrganizationMismatch
 	}
 	if claims.OrganizationMembershipID == "" {
-		return Decision{TokenStale: stale}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
+		if stale {
+			return Decision{TokenStale: true}, errStaleNoMembership
+		}
+		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
 	}
 	// r names the claims' organization or none (namesOtherOrganization), and
 	// the claims' membership is in the claims' organization: no need to
@@ -134,6 +138,11 @@ func (c *Client) checkClaims(ctx context.Context, claims *token.Claims, permissi
 	d.TokenStale = stale
 	return d, err
 }
+
+// errStaleNoMembership is the error of a check the token would answer but
+// a [Freshness] calls stale, for claims without a membership to ask the
+// API about: it says why the token did not answer.
+var errStaleNoMembership = fmt.Errorf("authz: the token is stale (changed since it was issued) and without an organization membership id the API cannot be asked: %w", token.ErrNoMembership)
 
 // check answers k from the request memo, the cache, or the API — the API
 // call merged with concurrent identical checks.
@@ -164,11 +173,21 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 	gen := c.gen.Load()
 	f, ch, starter, started := c.join(ctx, k, gen)
 	defer c.leave(f)
+	if c.cfg.limiter != nil {
+		if err := f.throttles(ctx); err != nil {
+			return Decision{}, err // the call waits for a slot past ctx's deadline
+		}
+	}
 	if c.cfg.onWait != nil {
 		c.cfg.onWait()
 	}
 	select {
 	case <-ctx.Done():
+		if c.cfg.limiter != nil {
+			if err := f.throttles(ctx); err != nil {
+				return Decision{}, err // still waiting for a slot of a Limiter that cannot tell when
+			}
+		}
 		return Decision{}, ctx.Err()
 	case res := <-ch:
 		if res.Err != nil {
@@ -198,9 +217,13 @@ type flight struct {
 	run       func() (any, error) // the starter's call, passed to DoChan by every joiner
 	waiters   int                 // guarded by Client.flightsMu
 	cancel    context.CancelFunc  // the running call's; nil before it starts
-	abandoned bool                // every waiter left; the call must stop
 	callers   int                 // checks that waited on the call since it started (see reportMerged; guarded too)
+	abandoned bool                // every waiter left; the call must stop
 	done      bool                // a call of this flight has returned: DoChan may start another (guarded too)
+	// slot is, while the call waits for a rate-limiter slot, when that slot
+	// comes (Unix nanoseconds; slotUnknown for a Limiter that cannot tell);
+	// 0 otherwise. Joining checks compare it with their deadline (throttles).
+	slot atomic.Int64
 }
 
 // join registers a caller of the shared call of k at generation gen and
@@ -392,6 +415,7 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		// at once (ErrThrottled) rather than after the starter left.
 		req.slotDeadline = dl
 	}
+	req.slot = &f.slot
 	err = c.send(ctx, ctx, req, &res)
 	c.reportMerged(ctx, f)
 	if err != nil {

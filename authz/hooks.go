@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/fgakit/fgakit/token"
@@ -426,13 +427,13 @@ func (c *Client) reportBatch(ctx context.Context, op Operation, permission strin
 
 // waitRateLimit is waitSlot, telling the RateLimitWait hook how long the
 // wait took when the Client has a rate limit.
-func (c *Client) waitRateLimit(ctx context.Context, slotDeadline time.Time, method, route string) error {
+func (c *Client) waitRateLimit(ctx context.Context, slotDeadline time.Time, slot *atomic.Int64, method, route string) error {
 	h := c.cfg.hooks.RateLimitWait
 	if h == nil || c.cfg.limiter == nil {
-		return c.waitSlot(ctx, slotDeadline)
+		return c.waitSlot(ctx, slotDeadline, slot)
 	}
 	start := time.Now()
-	err := c.waitSlot(ctx, slotDeadline)
+	err := c.waitSlot(ctx, slotDeadline, slot)
 	h(ctx, RateLimitWaitEvent{Method: method, Route: route, Wait: time.Since(start), Err: err})
 	return err
 }
