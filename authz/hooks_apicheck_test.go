@@ -29,12 +29,14 @@ func TestAPICheckHookOutlivesCancelledStarter(t *testing.T) {
 	}
 	var joins atomic.Int32
 	joined := make(chan struct{}, 2)
+	apiStarted := make(chan struct{})
 	c, mux := setup(t, withOnWait(func() { joins.Add(1); joined <- struct{}{} }), WithHooks(Hooks{
 		Start: func(ctx context.Context, call Call) (context.Context, func(CallResult)) {
 			return ctx, func(r CallResult) { add("check end: " + resultOf(r)) }
 		},
 		APICheck: func(ctx context.Context, call Call) (context.Context, func(error)) {
 			add("api start " + call.Permission)
+			close(apiStarted)
 			return context.WithValue(ctx, ctxTag{}, "api"), func(err error) { add("api end: " + errText(err)) }
 		},
 		Attempt:    func(ctx context.Context, _ Attempt) { add("attempt " + tagged(ctx)) },
@@ -58,6 +60,7 @@ func TestAPICheckHookOutlivesCancelledStarter(t *testing.T) {
 		waiter <- d
 	}()
 	<-joined
+	<-apiStarted // the shared call has begun before its starter gives up
 	cancel()
 	if err := <-starterErr; !errors.Is(err, context.Canceled) {
 		t.Fatalf("starter: %v, want context.Canceled", err)
