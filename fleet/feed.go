@@ -155,7 +155,7 @@ type Feed struct {
 	hc    *http.Client
 
 	leaseKey, streamKey, cursorKey, coverKey string
-	start                                  time.Time // when the feed started, this instance's clock
+	start                                    time.Time // when the feed started, this instance's clock
 
 	// Owned by streamLoop:
 	first   string    // ID of the first stream entry this instance read
