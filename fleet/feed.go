@@ -315,16 +315,27 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 }
 
 // Close stops the feed's goroutines and, if this instance leads, releases
-// the lease so another instance takes over at once. It waits for the
-// goroutines (each wait inside them is bounded by the request timeout).
+// the lease first, so that another instance takes over at its next attempt
+// (within Lease/6) while this one stops. It waits for the goroutines: the
+// stream read in flight ends within a second (a blocking XREAD is not
+// interrupted), an HTTP request at once, a Redis command within the fleet
+// timeout. Call it before closing the Redis client.
 func (fd *Feed) Close() error {
 	fd.closing.Do(func() {
 		fd.cancel()
-		fd.done.Wait()
-		if fd.leader.Load() {
+		release := func() {
 			ctx, cancel := fd.f.ctx(context.Background())
 			defer cancel()
+			// Fenced by this term's value: a page in flight can no
+			// longer publish once the lease is gone.
 			_ = releaseLease.Run(ctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load()).Err()
+		}
+		if fd.leader.Load() {
+			release()
+		}
+		fd.done.Wait()
+		if fd.leader.Load() { // a SET NX in flight at cancel may have won
+			release()
 			fd.leader.Store(false)
 		}
 	})
