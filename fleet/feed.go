@@ -18,6 +18,7 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/events"
+	"github.com/fgakit/fgakit/internal/redact"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -153,6 +154,9 @@ type Feed struct {
 	cfg   FeedConfig
 	token atomic.Pointer[string] // this instance's lease value, new for each term
 	hc    *http.Client
+	// redact removes every 8-byte piece of the API key from a text (a
+	// closure, so that no formatting of a Feed reaches the key).
+	redact func(string) string
 
 	leaseKey, streamKey, cursorKey, coverKey string
 	start                                    time.Time // when the feed started, this instance's clock
@@ -295,7 +299,7 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 	fd := &Feed{
 		f: f, cfg: cfg, hc: hc,
 		leaseKey: f.key("feed:lease"), streamKey: f.key("feed:stream"), cursorKey: f.key("feed:cursor"), coverKey: f.key("feed:cover"),
-		wake: make(chan struct{}, 1), start: f.now(),
+		wake: make(chan struct{}, 1), start: f.now(), redact: redact.New(cfg.APIKey).Redact,
 	}
 	if fd.cfg.Deliver == nil {
 		fd.cfg.Deliver = func(evs []events.Event) {
@@ -358,6 +362,7 @@ func (fd *Feed) setStatus(fn func(*FeedStatus)) {
 }
 
 func (fd *Feed) fail(err error) {
+	err = fd.clean(err)
 	fd.setStatus(func(s *FeedStatus) { s.LastError = err })
 	if fd.f.onError != nil {
 		fd.f.onError(err)
@@ -365,6 +370,23 @@ func (fd *Feed) fail(err error) {
 	if fd.f.log != nil {
 		fd.f.log.Warn("fleet feed", "err", err)
 	}
+}
+
+// clean returns err, or, when its text holds a piece of the API key (an
+// Events API answer that echoes it, in an event ID say), an error of the
+// same kind with the key removed from its text.
+func (fd *Feed) clean(err error) error {
+	t := err.Error()
+	r := fd.redact(t)
+	if r == t {
+		return err
+	}
+	for _, kind := range []error{events.ErrMalformed, events.ErrLagging, ErrCursorUnknown, ErrUnavailable} {
+		if errors.Is(err, kind) {
+			return fmt.Errorf("%w: %s", kind, r)
+		}
+	}
+	return errors.New(r)
 }
 
 // leaseTTL is how long the lease key lives unrenewed: 2/3 of the lease,
