@@ -188,3 +188,48 @@ func TestFeedLeaderThatLostItsLeaseCannotPublish(t *testing.T) {
 		t.Errorf("stale leader wrote: stream length %d, cursor or coverage exists %d", l, rdb.Exists(ctx, cur, cover).Val())
 	}
 }
+
+// TestFeedLeaderThatLostItsLeaseStopsWriting: a leader whose lease was
+// taken while it could not reach Redis (here: the lease key set to
+// another term behind its back) writes nothing — no event, no cursor, no
+// coverage — when it polls (its publish is fenced by its term), and steps
+// down. (Its renewal comes every 10 s with this lease: the poll 20 ms
+// after the change is what meets the fence.)
+func TestFeedLeaderThatLostItsLeaseStopsWriting(t *testing.T) {
+	t.Parallel()
+	needRedis(t)
+	api := &eventsAPI{key: "sk_test_feed"}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	// A long lease: the leader would renew its own term for a while.
+	rec := &recorder{}
+	f := newFleet(t)
+	fd, err := f.StartFeed(FeedConfig{APIKey: api.key, BaseURL: srv.URL, PollInterval: 20 * time.Millisecond, Lease: time.Minute, Deliver: rec.deliver})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	first := api.add("organization_membership.updated", "om_1")
+	eventually(t, 5*time.Second, "the leader published "+first, func() bool { return rec.has(first) })
+	ctx := t.Context()
+	if err := f.rdb.Set(ctx, f.key("feed:lease"), "another-instance", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cursor := f.rdb.Get(ctx, f.key("feed:cursor")).Val()
+	cover := f.rdb.HGetAll(ctx, f.key("feed:cover")).Val()
+	n := f.rdb.XLen(ctx, f.key("feed:stream")).Val()
+	second := api.add("organization_membership.updated", "om_2")
+	eventually(t, 5*time.Second, "the old leader stepped down", func() bool { return !fd.Status().Leader })
+	if got := f.rdb.XLen(ctx, f.key("feed:stream")).Val(); got != n {
+		t.Errorf("stream length %d → %d: the old leader appended", n, got)
+	}
+	if got := f.rdb.Get(ctx, f.key("feed:cursor")).Val(); got != cursor {
+		t.Errorf("cursor %s → %s: the old leader wrote it", cursor, got)
+	}
+	if got := f.rdb.HGetAll(ctx, f.key("feed:cover")).Val(); got["ok"] != cover["ok"] || got["since"] != cover["since"] {
+		t.Errorf("coverage %v → %v: the old leader wrote it", cover, got)
+	}
+	if rec.has(second) {
+		t.Errorf("%s was delivered though no leader published it", second)
+	}
+}
