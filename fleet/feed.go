@@ -162,6 +162,7 @@ type Feed struct {
 	start                                    time.Time // when the feed started, this instance's clock
 
 	// Owned by streamLoop:
+	lastID  string    // ID of the last stream entry read ("0": none)
 	first   string    // ID of the first stream entry this instance read
 	firstAt time.Time // that entry's created_at
 	lastOK  time.Time // last successful poll known (leader's in Redis time, or this instance's local poll)
@@ -245,11 +246,15 @@ elseif first ~= '' and redis.call('HGET', KEYS[4], 'from') == '' then
   redis.call('HSET', KEYS[4], 'from', first)
 end
 return {1, first}`)
-	// coverage returns the hash KEYS[1] (since, from, ok) and Redis's
-	// clock in ms.
+	// coverage returns the hash KEYS[1] (since, from, ok), Redis's clock
+	// in ms, and the ID of the last entry of the stream KEYS[2] ("" when
+	// it has none).
 	coverage = redis.NewScript(`
 local t = redis.call('TIME')
-return {redis.call('HGET', KEYS[1], 'since') or '', redis.call('HGET', KEYS[1], 'from') or '', redis.call('HGET', KEYS[1], 'ok') or '', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))}`)
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local lastID = ''
+if #last > 0 then lastID = last[1][1] end
+return {redis.call('HGET', KEYS[1], 'since') or '', redis.call('HGET', KEYS[1], 'from') or '', redis.call('HGET', KEYS[1], 'ok') or '', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)), lastID}`)
 )
 
 // StartFeed starts this instance's part of the event feed.
@@ -660,10 +665,10 @@ func parsePage(body []byte) ([]item, error) {
 func (fd *Feed) streamLoop(ctx context.Context) {
 	defer fd.done.Done()
 	const block = time.Second
-	lastID := "0"
+	fd.lastID = "0"
 	for ctx.Err() == nil {
 		rctx, cancel := context.WithTimeout(ctx, block+fd.f.timeout*2)
-		res, err := fd.f.rdb.XRead(rctx, &redis.XReadArgs{Streams: []string{fd.streamKey, lastID}, Count: pageSize, Block: block}).Result()
+		res, err := fd.f.rdb.XRead(rctx, &redis.XReadArgs{Streams: []string{fd.streamKey, fd.lastID}, Count: pageSize, Block: block}).Result()
 		cancel()
 		if ctx.Err() != nil {
 			return
@@ -685,7 +690,7 @@ func (fd *Feed) streamLoop(ctx context.Context) {
 			evs := make([]item, 0, len(s.Messages))
 			for _, m := range s.Messages {
 				n++
-				lastID = m.ID
+				fd.lastID = m.ID
 				raw, _ := m.Values["e"].(string)
 				ev, err := events.ParseEvent([]byte(raw))
 				if fd.first == "" {
@@ -710,11 +715,18 @@ func (fd *Feed) streamLoop(ctx context.Context) {
 // covers the State, and checks the lag.
 func (fd *Feed) caughtUp(ctx context.Context) {
 	rctx, cancel := fd.f.ctx(ctx)
-	res, err := coverage.Run(rctx, fd.f.rdb, []string{fd.coverKey}).StringSlice()
+	res, err := coverage.Run(rctx, fd.f.rdb, []string{fd.coverKey, fd.streamKey}).StringSlice()
 	cancel()
 	fd.f.observe(ctx, err)
-	if err != nil || len(res) != 4 {
+	if err != nil || len(res) != 5 {
 		fd.checkLag(time.Time{})
+		return
+	}
+	if fd.lastID != "0" && (res[4] == "" || streamIDLess(res[4], fd.lastID)) {
+		// The stream is empty or ends before what this instance read:
+		// Redis lost it (FLUSHALL, a restart) and a new one begins, whose
+		// IDs may come before the old ones. Read it from its start.
+		fd.lastID, fd.first, fd.firstAt = "0", "", time.Time{}
 		return
 	}
 	sinceMS, e1 := strconv.ParseInt(res[0], 10, 64)

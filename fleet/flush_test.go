@@ -1,8 +1,11 @@
 package fleet
 
 import (
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // flushFleet deletes every key of the test's fleet: what FLUSHALL, or a
@@ -75,4 +78,32 @@ func TestCacheWorksAfterAFlush(t *testing.T) {
 	miss(t, b, k)
 	b.Add(k, false)
 	hit(t, a, k, false)
+}
+
+// TestFeedAfterAFlush: Redis loses the stream, the cursor and the lease
+// (FLUSHALL); a new stream's IDs may be lower than the old ones (a Redis
+// restarted elsewhere, with a clock behind). Every instance reads the new
+// stream from its start and delivers what the next leader publishes.
+func TestFeedAfterAFlush(t *testing.T) {
+	t.Parallel()
+	needRedis(t)
+	api := &eventsAPI{key: "sk_test_feed"}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	is := startFeeds(t, api, srv.URL, 2)
+	first := api.add("organization_membership.updated", "om_1")
+	eventually(t, 5*time.Second, "both delivered "+first, func() bool { return is[0].rec.has(first) && is[1].rec.has(first) })
+	f := newFleet(t)
+	ctx := t.Context()
+	// What the instances read last, far in the future: a new stream's
+	// IDs come before it.
+	if err := f.rdb.XAdd(ctx, &redis.XAddArgs{Stream: f.key("feed:stream"), ID: "9999999999999-0", Values: []any{"e", "{}"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "both read the far entry", func() bool {
+		return is[0].feed.Status().LastError != nil && is[1].feed.Status().LastError != nil // the entry is not an event
+	})
+	flushFleet(t, f)
+	second := api.add("organization_membership.updated", "om_2")
+	eventually(t, 10*time.Second, "both delivered "+second+" from the new stream", func() bool { return is[0].rec.has(second) && is[1].rec.has(second) })
 }
