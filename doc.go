@@ -17,7 +17,9 @@
 // token's organization (the reference names it with ResourceRef.InOrganization,
 // taken from your own records, or is the organization's root)? Then no call.
 // Otherwise, ask the API about this project. Client.Check in package authz
-// does exactly that.
+// does exactly that. A reference that names another organization than the
+// session's, by ID or by external ID, is refused before anything is sent:
+// a call that names a resource's organization never acts in another one.
 //
 // # Packages
 //

@@ -106,10 +106,10 @@ func roleTarget(roleSlug string, target ResourceRef, orgIfZero bool) (roleTarget
 // an Idempotency-Key. The role must be scoped to the target's resource
 // type. The next check sees the new role. Documented errors: 403, 404, 422.
 //
-// A target by external ID that names its organization
-// ([ResourceRef.InOrganization]) must name om's: otherwise AssignRole fails
-// with [ErrOrganizationMismatch] and sends nothing (the API would look the
-// external ID up in om's organization and assign the role on another
+// A target that names its organization ([ResourceRef.InOrganization]), by
+// ID or by external ID, must name om's: otherwise AssignRole fails with
+// [ErrOrganizationMismatch] and sends nothing (for an external ID the API
+// would look it up in om's organization and assign the role on another
 // resource). The first such call for om costs one GET of the membership;
 // its organization is kept for the Client's life.
 func (c *Client) AssignRole(ctx context.Context, om, roleSlug string, target ResourceRef) (*RoleAssignment, error) {
@@ -215,9 +215,14 @@ func resourceAssignments(r ResourceRef, opts ListResourceRoleAssignmentsOptions)
 // on resource r: GET /authorization/resources/{id}/role_assignments, or GET
 // /authorization/organizations/{org}/resources/{type}/{external_id}/role_assignments
 // for a reference by external ID, which must name its organization
-// ([ResourceRef.InOrganization]). Documented errors: 403, 404.
+// ([ResourceRef.InOrganization]). Documented errors: 403, 404. A reference
+// by ID that names another organization than the resource's fails with
+// [ErrOrganizationMismatch] (see [Client.GetResource]).
 func (c *Client) ListResourceRoleAssignmentsPage(ctx context.Context, r ResourceRef, opts ListResourceRoleAssignmentsOptions) (*Page[RoleAssignment], error) {
 	path, q, err := resourceAssignments(r, opts)
+	if err == nil {
+		err = c.resourceInOrganization(ctx, r)
+	}
 	return listPage[RoleAssignment](ctx, c, path, err, q, opts.ListOptions)
 }
 
@@ -226,5 +231,10 @@ func (c *Client) ListResourceRoleAssignmentsPage(ctx context.Context, r Resource
 // yielded once and ends the iteration.
 func (c *Client) ListResourceRoleAssignments(ctx context.Context, r ResourceRef, opts ListResourceRoleAssignmentsOptions) iter.Seq2[RoleAssignment, error] {
 	path, q, err := resourceAssignments(r, opts)
-	return listAll[RoleAssignment](ctx, c, path, err, q, opts.ListOptions)
+	return guardSeq(func() error {
+		if err != nil {
+			return err
+		}
+		return c.resourceInOrganization(ctx, r)
+	}, listAll[RoleAssignment](ctx, c, path, err, q, opts.ListOptions))
 }

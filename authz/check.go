@@ -51,7 +51,8 @@ import (
 //   - nil claims or invalid arguments: [ErrInvalidInput], no call;
 //   - claims without an organization membership ID:
 //     [token.ErrNoMembership], no call;
-//   - an external reference naming another organization than the claims':
+//   - a reference (by ID or by external ID) naming another organization
+//     than the claims':
 //     [ErrOrganizationMismatch], no call;
 //   - a closed Client: [ErrClosed] (also where the token alone would
 //     answer);
@@ -162,11 +163,21 @@ func (c *Client) check(ctx context.Context, k checkKey, fresh bool) (Decision, e
 	gen := c.gen.Load()
 	f, ch, starter, started := c.join(ctx, k, gen)
 	defer c.leave(f)
+	if c.cfg.limiter != nil {
+		if err := f.throttles(ctx); err != nil {
+			return Decision{}, err // the call waits for a slot past ctx's deadline
+		}
+	}
 	if c.cfg.onWait != nil {
 		c.cfg.onWait()
 	}
 	select {
 	case <-ctx.Done():
+		if c.cfg.limiter != nil {
+			if err := f.throttles(ctx); err != nil {
+				return Decision{}, err // still waiting for a slot of a Limiter that cannot tell when
+			}
+		}
 		return Decision{}, ctx.Err()
 	case res := <-ch:
 		if res.Err != nil {
@@ -196,9 +207,13 @@ type flight struct {
 	run       func() (any, error) // the starter's call, passed to DoChan by every joiner
 	waiters   int                 // guarded by Client.flightsMu
 	cancel    context.CancelFunc  // the running call's; nil before it starts
-	abandoned bool                // every waiter left; the call must stop
 	callers   int                 // checks that waited on the call since it started (see reportMerged; guarded too)
+	abandoned bool                // every waiter left; the call must stop
 	done      bool                // a call of this flight has returned: DoChan may start another (guarded too)
+	// slot is, while the call waits for a rate-limiter slot, when that slot
+	// comes (Unix nanoseconds; slotUnknown for a Limiter that cannot tell);
+	// 0 otherwise. Joining checks compare it with their deadline (throttles).
+	slot atomic.Int64
 }
 
 // join registers a caller of the shared call of k at generation gen and
@@ -383,6 +398,7 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		// at once (ErrThrottled) rather than after the starter left.
 		req.slotDeadline = dl
 	}
+	req.slot = &f.slot
 	err = c.send(ctx, ctx, req, &res)
 	c.reportMerged(ctx, f)
 	if err != nil {

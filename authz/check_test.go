@@ -52,6 +52,11 @@ func TestCheckRequestBody(t *testing.T) {
 			type seen struct{ Method, Path, Body, Auth, ContentType, IdemKey string }
 			var got seen
 			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet { // the membership, to learn its organization
+					w.Header().Set("Content-Type", "application/json")
+					io.WriteString(w, `{"object":"organization_membership","id":"om_01","user_id":"user_01","organization_id":"org_1","status":"active"}`)
+					return
+				}
 				b, _ := io.ReadAll(r.Body)
 				got = seen{r.Method, r.URL.EscapedPath(), string(b), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), r.Header.Get("Idempotency-Key")}
 				w.Header().Set("Content-Type", "application/json")
@@ -209,8 +214,8 @@ func TestClientCheckRouting(t *testing.T) {
 			Decision{Allowed: true, Source: SourceToken}, nil, 0},
 		{"token grants, ID without org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r"),
 			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
-		{"token grants, ID in another org asks the API", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_2"),
-			Decision{Allowed: false, Source: SourceAPI}, nil, 1},
+		{"token grants, ID in another org is refused", claims("org_1", "om_1", "project:edit"), "project:edit", ResourceID("r").InOrganization("org_2"),
+			Decision{}, ErrOrganizationMismatch, 0},
 		{"token grants, own org root", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_1"),
 			Decision{Allowed: true, Source: SourceToken}, nil, 0},
 		{"token grants, another org's root asks the API", claims("org_1", "om_1", "settings:edit"), "settings:edit", ExternalResource("organization", "org_2"),

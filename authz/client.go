@@ -49,6 +49,9 @@ type Client struct {
 	// learn (see sameOrganization).
 	memberOrgs membershipOrgs
 	groupOrgs  membershipOrgs // the same for groups (see groupInOrganization)
+	// resourceOrgs is the same for resources named by ID
+	// (see resourceInOrganization).
+	resourceOrgs membershipOrgs
 	// cacheID identifies the API key and base URL in cache keys: a hash,
 	// never the key.
 	cacheID string

@@ -49,7 +49,8 @@ func resourcesForMembership(om, permission string, parent ResourceRef) (string, 
 // children of the permission's resource type (WIRE §7.4). Documented errors:
 // 400 bad_request, 403, 404, 422.
 //
-// A parent by external ID that names its organization must name om's, or
+// A parent that names its organization (by ID or by external ID) must name
+// om's, or
 // the call fails with [ErrOrganizationMismatch] without a listing (one GET
 // of the membership the first time, see [Client.AssignRole]).
 func (c *Client) ListResourcesForMembershipPage(ctx context.Context, om, permission string, parent ResourceRef, opts ListOptions) (*Page[AuthorizationResource], error) {
@@ -119,9 +120,14 @@ func membershipsForResource(r ResourceRef, permission string, a Assignment) (str
 // /authorization/organizations/{org}/resources/{type}/{external_id}/organization_memberships
 // for a reference by external ID, which must name its organization
 // ([ResourceRef.InOrganization]). Each membership carries its User and no role
-// fields. Documented errors: 400, 403, 404, 422.
+// fields. Documented errors: 400, 403, 404, 422. A reference by ID that
+// names another organization than the resource's fails with
+// [ErrOrganizationMismatch] (see [Client.GetResource]).
 func (c *Client) ListMembershipsForResourcePage(ctx context.Context, r ResourceRef, permission string, a Assignment, opts ListOptions) (*Page[OrganizationMembership], error) {
 	path, q, err := membershipsForResource(r, permission, a)
+	if err == nil {
+		err = c.resourceInOrganization(ctx, r)
+	}
 	return listPage[OrganizationMembership](ctx, c, path, err, q, opts)
 }
 
@@ -130,7 +136,12 @@ func (c *Client) ListMembershipsForResourcePage(ctx context.Context, r ResourceR
 // error is yielded once and ends the iteration.
 func (c *Client) ListMembershipsForResource(ctx context.Context, r ResourceRef, permission string, a Assignment, opts ListOptions) iter.Seq2[OrganizationMembership, error] {
 	path, q, err := membershipsForResource(r, permission, a)
-	return listAll[OrganizationMembership](ctx, c, path, err, q, opts)
+	return guardSeq(func() error {
+		if err != nil {
+			return err
+		}
+		return c.resourceInOrganization(ctx, r)
+	}, listAll[OrganizationMembership](ctx, c, path, err, q, opts))
 }
 
 func effectivePermissionsPath(om string, r ResourceRef) (string, error) {
@@ -151,8 +162,8 @@ func effectivePermissionsPath(om string, r ResourceRef) (string, error) {
 // /authorization/organization_memberships/{om}/resources/{id}/permissions,
 // or …/resources/{type}/{external_id}/permissions for a reference by
 // external ID (scoped by the API to the membership's organization).
-// Documented errors: 403, 404, 422. A reference by external ID naming
-// another organization than om's fails with [ErrOrganizationMismatch]
+// Documented errors: 403, 404, 422. A reference (by ID or by external ID)
+// naming another organization than om's fails with [ErrOrganizationMismatch]
 // without a listing (one GET of the membership the first time, see
 // [Client.AssignRole]).
 func (c *Client) EffectivePermissionsPage(ctx context.Context, om string, r ResourceRef, opts ListOptions) (*Page[Permission], error) {

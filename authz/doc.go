@@ -29,9 +29,10 @@
 // permission organization-wide and the resource is known to be in the
 // token's organization; otherwise the API is asked, which scopes an
 // external ID to the membership's organization and answers 404 for another
-// organization's resource. An external reference that names another
-// organization than the session's fails with [ErrOrganizationMismatch]
-// without a call. A [Decision] says whether access is allowed and
+// organization's resource. A reference (by ID or by external ID) that names
+// another organization than the session's fails with
+// [ErrOrganizationMismatch] without a call: a call that names a resource's
+// organization never acts in another one. A [Decision] says whether access is allowed and
 // which layer answered ([Source]). Name resources with [ResourceID] or
 // [ExternalResource]. Pass the claims that
 // [github.com/fgakit/fgakit/token.Verifier.Verify] returned for the current
@@ -139,12 +140,17 @@
 // and yields one error at most, then stops) and its XxxPage twin
 // ([Client.ListResourcesPage]) that returns one [Page] with its cursors
 // ([ListOptions]). Creates send an Idempotency-Key, so a retried create is
-// applied once. A call that names a membership and a resource by external
-// ID in an organization ([Client.AssignRole], [Client.RemoveRole],
-// [ResourceLayer.Check], [Client.EffectivePermissions]…) fails with
+// applied once. A call that names a membership (or a group) and a resource
+// in an organization, by ID or by external ID ([Client.AssignRole],
+// [Client.RemoveRole], [ResourceLayer.Check], [Client.EffectivePermissions],
+// discovery, group role assignments…), fails with
 // [ErrOrganizationMismatch] before anything is sent when the membership
 // belongs to another organization; the Client learns a membership's
-// organization with one GET the first time and keeps it.
+// organization with one GET the first time and keeps it. A call that names
+// a resource alone by ID in an organization ([Client.GetResource],
+// [Client.UpdateResource], [Client.DeleteResource], its role assignments,
+// who can access it) holds it to the resource's own organization the same
+// way, learning it with one GET of the resource.
 //
 // # Freshness
 //

@@ -68,10 +68,10 @@ func (c *Client) ListGroupRoleAssignments(ctx context.Context, groupID string, o
 // asynchronously. Documented errors: 403, 404, 409
 // duplicate_group_role_assignment, 422.
 //
-// A target by external ID that names its organization
-// ([ResourceRef.InOrganization]) must name the group's: otherwise the call
-// fails with [ErrOrganizationMismatch] and sends nothing (the API would
-// look the external ID up in the group's organization). The first such
+// A target that names its organization ([ResourceRef.InOrganization]), by
+// ID or by external ID, must name the group's: otherwise the call fails
+// with [ErrOrganizationMismatch] and sends nothing (for an external ID the
+// API would look it up in the group's organization). The first such
 // call for a group costs one [Client.GetGroup]; the answer is kept. The
 // same holds for [Client.RemoveGroupRole] and
 // [Client.ReplaceGroupRoleAssignments].

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/fgakit/fgakit/token"
@@ -29,7 +30,9 @@ type Hooks struct {
 	// context Start returns (which must be ctx or derived from it), so
 	// every later hook of the call receives it: a span Start puts there is
 	// the parent of the call's attempts. end, when not nil, is called once,
-	// when the call returns, with its result.
+	// when the call returns, with its result — or, when the call panics
+	// (in a [Cache], a [Freshness] or another hook), with an error
+	// matching [ErrPanic] as the panic unwinds, which is not recovered.
 	//
 	// A merged API check ([Client.Check]) runs on the context of the caller
 	// that started it, without its cancellation: the attempts of a shared
@@ -245,14 +248,30 @@ func (c *Client) hookedCheck(ctx context.Context, call Call, run func(context.Co
 	if h.Start != nil {
 		ctx, end = startHook(h.Start, ctx, call)
 	}
+	if end != nil {
+		defer endOnPanic(&end)
+	}
 	d, err := run(ctx)
 	if h.Decision != nil {
 		h.Decision(ctx, DecisionEvent{Op: call.Op, Permission: call.Permission, Decision: d, Err: err})
 	}
 	if end != nil {
-		end(CallResult{Decision: d, Err: err})
+		e := end
+		end = nil // ended: endOnPanic does nothing
+		e(CallResult{Decision: d, Err: err})
 	}
 	return d, err
+}
+
+// endOnPanic calls *end, when it is still set, with [ErrPanic]: the call
+// is unwinding from a panic (in the check, a [Cache], a [Freshness] or a
+// hook) before it could end, and the end function — which may close a
+// span — must still run once. The panic is not recovered.
+func endOnPanic(end *func(CallResult)) {
+	if e := *end; e != nil {
+		*end = nil
+		e(CallResult{Err: ErrPanic})
+	}
 }
 
 // singleCall describes a single check for the hooks.
@@ -271,12 +290,17 @@ func (c *Client) runBatch(ctx context.Context, op Operation, claims *token.Claim
 	if h.Start != nil {
 		ctx, end = startHook(h.Start, ctx, Call{Op: op, Permission: permission, Items: len(rs)})
 	}
+	if end != nil {
+		defer endOnPanic(&end)
+	}
 	ds, err := c.checkMany(ctx, claims, permission, rs, opts...)
 	if h.Decision != nil {
 		c.reportBatch(ctx, op, permission, ds, err)
 	}
 	if end != nil {
-		end(CallResult{Decisions: ds, Err: err})
+		e := end
+		end = nil // ended: endOnPanic does nothing
+		e(CallResult{Decisions: ds, Err: err})
 	}
 	return ds, err
 }
@@ -309,13 +333,13 @@ func (c *Client) reportBatch(ctx context.Context, op Operation, permission strin
 
 // waitRateLimit is waitSlot, telling the RateLimitWait hook how long the
 // wait took when the Client has a rate limit.
-func (c *Client) waitRateLimit(ctx context.Context, slotDeadline time.Time, method, route string) error {
+func (c *Client) waitRateLimit(ctx context.Context, slotDeadline time.Time, slot *atomic.Int64, method, route string) error {
 	h := c.cfg.hooks.RateLimitWait
 	if h == nil || c.cfg.limiter == nil {
-		return c.waitSlot(ctx, slotDeadline)
+		return c.waitSlot(ctx, slotDeadline, slot)
 	}
 	start := time.Now()
-	err := c.waitSlot(ctx, slotDeadline)
+	err := c.waitSlot(ctx, slotDeadline, slot)
 	h(ctx, RateLimitWaitEvent{Method: method, Route: route, Wait: time.Since(start), Err: err})
 	return err
 }

@@ -126,15 +126,14 @@ func (l TokenLayer) fresh(claims *token.Claims, permission string) bool {
 	return l.f == nil || !l.f.Stale(claims, permission)
 }
 
-// namesOtherOrganization reports whether r is a reference by external ID
-// that names another organization than the claims'. Asking the API would
-// look the external ID up in the membership's organization — a different
-// resource, or none — so such a check fails with ErrOrganizationMismatch
-// without a call. (A reference by ID naming another organization is asked:
-// the API knows which organization the ID belongs to and answers 404 for
-// another one's.)
+// namesOtherOrganization reports whether r names another organization
+// than the claims'. A call that names a resource's organization never acts
+// in another one, so such a check fails with ErrOrganizationMismatch
+// without a call, whether r is by external ID (the API would look it up in
+// the membership's organization: a different resource, or none) or by ID
+// (the caller meant another tenant than the session's).
 func namesOtherOrganization(claims *token.Claims, r ResourceRef) bool {
-	return r.IsExternal() && r.OrganizationID != "" && r.OrganizationID != claims.OrganizationID
+	return r.OrganizationID != "" && r.OrganizationID != claims.OrganizationID
 }
 
 // ResourceLayer asks the Authorization API, which is always current. Get it
@@ -163,14 +162,14 @@ const checkRoute = "/authorization/organization_memberships/{om}/check"
 // NotFound set ([Decision.NotFound]). Any error returns a Decision that is
 // not Allowed.
 //
-// A reference by external ID that names its organization
-// ([ResourceRef.InOrganization]) must name the membership's: otherwise Check
-// fails with [ErrOrganizationMismatch] without a check call (the API would
-// answer for another organization's resource of that external ID). The
-// first such check for a membership costs one GET of the membership; its
-// organization is kept for the Client's life. Without InOrganization the
-// API looks the external ID up in the membership's organization, no extra
-// call.
+// A reference that names its organization ([ResourceRef.InOrganization]),
+// by ID or by external ID, must name the membership's: otherwise Check
+// fails with [ErrOrganizationMismatch] without a check call (for an
+// external ID the API would answer for another organization's resource of
+// that external ID). The first such check for a membership costs one GET
+// of the membership; its organization is kept for the Client's life.
+// Without InOrganization the API looks an external ID up in the
+// membership's organization, and knows an ID's: no extra call.
 //
 // The cache, the request memo and [Fresh] work as for [Client.Check].
 func (l *ResourceLayer) Check(ctx context.Context, membershipID, permission string, r ResourceRef, opts ...CallOption) (Decision, error) {
@@ -188,7 +187,7 @@ func (l *ResourceLayer) check(ctx context.Context, membershipID, permission stri
 	if err != nil {
 		return Decision{}, err
 	}
-	if r.IsExternal() && r.OrganizationID != "" {
+	if r.OrganizationID != "" {
 		if l.c.isClosed.Load() {
 			return Decision{}, ErrClosed
 		}

@@ -8,15 +8,17 @@ import (
 	"sync"
 )
 
-// A call that names a membership and, by type and external ID, a resource
-// "in" an organization ([ResourceRef.InOrganization]) must act in that
-// organization or not at all: the API looks an external ID up in the
-// membership's organization, so for a membership of another organization
-// it would act on that organization's resource of the same external ID.
-// The Client therefore checks the membership's organization first and
-// fails with ErrOrganizationMismatch before anything is sent. A
-// membership's organization never changes, so it is learned once (one GET
-// of the membership) and kept.
+// A call that names a membership and a resource "in" an organization
+// ([ResourceRef.InOrganization]) must act in that organization or not at
+// all, whether the resource is named by ID or by type and external ID: the
+// API looks an external ID up in the membership's organization, so for a
+// membership of another organization it would act on that organization's
+// resource of the same external ID; and a reference by ID that names an
+// organization other than the membership's says the caller meant another
+// tenant than the membership's. The Client therefore checks the
+// membership's organization first and fails with ErrOrganizationMismatch
+// before anything is sent. A membership's organization never changes, so
+// it is learned once (one GET of the membership) and kept.
 
 // maxMembershipOrgs bounds the memberships whose organization a Client
 // keeps. Past it, an arbitrary entry is dropped: it costs one more GET if
@@ -69,13 +71,13 @@ func (c *Client) membershipOrganization(ctx context.Context, om string) (string,
 	return m.OrganizationID, nil
 }
 
-// sameOrganization fails with ErrOrganizationMismatch when r is a reference
-// by external ID that names an organization other than membership om's. It
-// costs nothing for any other reference, and at most one GET per
+// sameOrganization fails with ErrOrganizationMismatch when r (by ID or by
+// external ID) names an organization other than membership om's. It costs
+// nothing for a reference that names no organization, and at most one GET per
 // membership over the Client's life (see membershipOrganization). An error
 // learning the organization is returned as is: nothing is sent then.
 func (c *Client) sameOrganization(ctx context.Context, om string, r ResourceRef) error {
-	if !r.IsExternal() || r.OrganizationID == "" || om == "" {
+	if r.OrganizationID == "" || om == "" {
 		return nil
 	}
 	org, err := c.membershipOrganization(ctx, om)
@@ -101,15 +103,16 @@ func guardSeq[T any](guard func() error, seq iter.Seq2[T, error]) iter.Seq2[T, e
 }
 
 // groupInOrganization is sameOrganization for a group's role assignments:
-// a target by external ID that names an organization must name the
-// group's, because the API looks the external ID up in the group's
-// organization. A group never changes organization, so it is learned once:
+// a target (by ID or by external ID) that names an organization must name
+// the group's, because the API looks an external ID up in the group's
+// organization, and an ID named in another organization is another
+// tenant's. A group never changes organization, so it is learned once:
 // GET /organizations/{org}/groups/{group} ([Client.GetGroup]) with the
 // organization r names answers whether the group is there. A 404 there
 // fails with ErrOrganizationMismatch (it also matches ErrNotFound: the
 // group may not exist at all).
 func (c *Client) groupInOrganization(ctx context.Context, group string, r ResourceRef) error {
-	if !r.IsExternal() || r.OrganizationID == "" || group == "" {
+	if r.OrganizationID == "" || group == "" {
 		return nil
 	}
 	org, ok := c.groupOrgs.get(group)
@@ -130,5 +133,45 @@ func (c *Client) groupInOrganization(ctx context.Context, group string, r Resour
 	if org != r.OrganizationID {
 		return ErrOrganizationMismatch
 	}
+	return nil
+}
+
+// resourceInOrganization is sameOrganization for the calls that name a
+// resource alone (get, update, delete, its role assignments and the
+// memberships with access): a reference by ID that names an organization
+// must name the resource's own, or the call fails with
+// ErrOrganizationMismatch before it acts. A reference by external ID is
+// looked up in the organization it names, so it needs nothing; nor does a
+// reference without an organization. A resource never changes
+// organization, so its organization is learned once (GET
+// /authorization/resources/{id}) and kept.
+func (c *Client) resourceInOrganization(ctx context.Context, r ResourceRef) error {
+	if r.ID == "" || r.OrganizationID == "" {
+		return nil
+	}
+	org, ok := c.resourceOrgs.get(r.ID)
+	if !ok {
+		res, err := c.getResource(ctx, ResourceID(r.ID))
+		if err != nil {
+			return fmt.Errorf("authz: learning the organization of resource %s: %w", truncate(r.ID, 100), err)
+		}
+		if err := c.learnResourceOrganization(res); err != nil {
+			return err
+		}
+		org = res.OrganizationID
+	}
+	if org != r.OrganizationID {
+		return ErrOrganizationMismatch
+	}
+	return nil
+}
+
+// learnResourceOrganization keeps the organization of a resource the API
+// returned.
+func (c *Client) learnResourceOrganization(res *AuthorizationResource) error {
+	if res.OrganizationID == "" {
+		return fmt.Errorf("%w: resource without organization_id", ErrMalformedResponse)
+	}
+	c.resourceOrgs.put(res.ID, res.OrganizationID)
 	return nil
 }

@@ -40,7 +40,8 @@ import (
 //     forwarded when it sent one.
 //
 // Every rejection goes to the error handler as a [*RejectError] holding
-// the status and the reason. The default handler ([WriteTextError]) sends
+// the status and the reason; [RejectErrorFor] is the mapping from reason to
+// status, for routes that decide outside the Middleware. The default handler ([WriteTextError]) sends
 // the bare status text as text/plain; [WriteJSONError] sends JSON; set
 // either or your own with [WithErrorHandler]. Errors are never echoed.
 // Allowed requests reach the handler with the verified claims in their
@@ -97,6 +98,9 @@ func TokenFromCookie(name string) MiddlewareOption {
 //   - anything else (503): the check's error — [ErrUnavailable],
 //     [ErrServer], [ErrRateLimited], [ErrMalformedResponse], [ErrClosed],
 //     ctx.Err()….
+//
+// Apart from the resource function's "anything else: 400", the status is
+// [RejectErrorFor]'s.
 func OnReject(f func(r *http.Request, status int, err error)) MiddlewareOption {
 	return func(m *Middleware) { m.onReject = f }
 }
@@ -303,7 +307,7 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 				return
 			}
 			if m.c.isClosed.Load() {
-				m.reject(w, r, http.StatusServiceUnavailable, ErrClosed)
+				m.rejectWith(w, r, RejectErrorFor(ErrClosed))
 				return
 			}
 			claims := ClaimsFromContext(r.Context())
@@ -312,7 +316,7 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 			// promoted since the token was issued holds it now.
 			stale := m.c.Token().stale(claims, permission)
 			if !stale && !claims.HasPermission(permission) {
-				m.reject(w, r, http.StatusForbidden, ErrDenied)
+				m.rejectWith(w, r, RejectErrorFor(ErrDenied))
 				return
 			}
 			if stale {
@@ -361,19 +365,13 @@ func (m *Middleware) RequireResource(permission string, resource func(*http.Requ
 			}
 			res, err := resource(r)
 			if err != nil {
-				var re *RejectError
-				switch {
-				case errors.As(err, &re):
-					status := re.Status
-					if status < 400 || status > 599 {
-						status = http.StatusInternalServerError
-					}
-					m.rejectWith(w, r, &RejectError{Status: status, RetryAfter: re.RetryAfter, Err: err})
-				case errors.Is(err, ErrNotFound):
-					m.reject(w, r, http.StatusNotFound, err)
-				default:
+				if re := (*RejectError)(nil); !errors.As(err, &re) && !errors.Is(err, ErrNotFound) {
+					// The resource function's contract: any other error is
+					// a request that names no valid resource.
 					m.reject(w, r, http.StatusBadRequest, err)
+					return
 				}
+				m.rejectWith(w, r, RejectErrorFor(err))
 				return
 			}
 			if err := res.Validate(); err != nil {
@@ -393,21 +391,14 @@ func (m *Middleware) check(w http.ResponseWriter, r *http.Request, next http.Han
 	case err == nil && d.Allowed:
 		next.ServeHTTP(w, r)
 	case err == nil && d.NotFound:
-		m.reject(w, r, http.StatusForbidden, errDeniedNotFound)
+		m.rejectWith(w, r, RejectErrorFor(errDeniedNotFound))
 	case err == nil:
-		m.reject(w, r, http.StatusForbidden, ErrDenied)
-	case errors.Is(err, token.ErrNoMembership), errors.Is(err, ErrOrganizationMismatch):
-		// No membership, or another organization's resource:
-		// nothing to allow.
-		m.reject(w, r, http.StatusForbidden, err)
-	case errors.Is(err, ErrInvalidInput):
-		m.reject(w, r, http.StatusBadRequest, err)
+		m.rejectWith(w, r, RejectErrorFor(ErrDenied))
 	default:
-		re := &RejectError{Status: http.StatusServiceUnavailable, Err: err}
-		if ae := (*APIError)(nil); errors.As(err, &ae) {
-			re.RetryAfter = ae.RetryAfter
-		}
-		m.rejectWith(w, r, re)
+		// One mapping for every route: 403 for no membership or another
+		// organization's resource (nothing to allow), 400 for invalid
+		// input, 503 with the API's Retry-After for the rest.
+		m.rejectWith(w, r, RejectErrorFor(err))
 	}
 }
 
@@ -436,16 +427,14 @@ func (m *Middleware) session(w http.ResponseWriter, r *http.Request) (*http.Requ
 		return r, true // an outer Middleware with this verifier verified this token
 	}
 	if raw == "" {
-		m.reject(w, r, http.StatusUnauthorized, ErrNoSessionToken)
+		m.rejectWith(w, r, RejectErrorFor(ErrNoSessionToken))
 		return r, false
 	}
 	claims, err := m.v.Verify(r.Context(), raw)
 	if err != nil {
-		status := http.StatusUnauthorized
-		if errors.Is(err, token.ErrKeySetUnavailable) {
-			status = http.StatusServiceUnavailable
-		}
-		m.reject(w, r, status, err)
+		// Verify's errors wrap one of the token package's sentinels: 401,
+		// or 503 for an unavailable key set.
+		m.rejectWith(w, r, RejectErrorFor(err))
 		return r, false
 	}
 	ctx := context.WithValue(cache.WithMemo(r.Context()), claimsKey{}, &verified{claims: claims, by: m.v, raw: raw})

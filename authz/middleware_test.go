@@ -94,7 +94,11 @@ func TestMiddleware(t *testing.T) {
 		{"API answer malformed", "/projects/" + ws1p, alice, &authztest.Fault{Malformed: true}, result{503, "Service Unavailable\n"}, authz.ErrMalformedResponse},
 		{"API answer 200 without authorized", "/projects/" + ws1p, alice, &authztest.Fault{Status: 200, Body: `{"authorised":true}`}, result{503, "Service Unavailable\n"}, authz.ErrMalformedResponse},
 		{"API rejects the key", "/projects/" + ws1p, alice, &authztest.Fault{Status: 401}, result{503, "Service Unavailable\n"}, authz.ErrUnauthorized},
-		{"API connection dropped", "/projects/" + ws1p, alice, &authztest.Fault{Drop: true}, result{503, "Service Unavailable\n"}, authz.ErrUnavailable},
+		// Dropped once on the connection the previous case left in the pool:
+		// resent at once on a fresh one (no retry, so even with MaxRetries 0).
+		{"API drops a reused connection once", "/projects/" + ws1p, alice, &authztest.Fault{Drop: true}, result{200, "hello om_alice"}, nil},
+		// Dropped on fresh connections too: with retries off, one failure.
+		{"API connection dropped", "/projects/" + ws1p, alice, &authztest.Fault{Drop: true, Times: -1}, result{503, "Service Unavailable\n"}, authz.ErrUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,6 +133,9 @@ func TestMiddleware(t *testing.T) {
 			}
 			if tt.name == "own organization root, token grants" && len(w.f.Calls()) != calls {
 				t.Errorf("%d API calls; the token answers for its own organization's root", len(w.f.Calls())-calls)
+			}
+			if tt.name == "API drops a reused connection once" && len(w.f.Calls()) != calls+2 {
+				t.Errorf("%d API calls, want 2: the dropped one and its resend", len(w.f.Calls())-calls)
 			}
 			if strings.HasPrefix(tt.name, "own project by external ID") && len(w.f.Calls()) != calls+1 {
 				t.Errorf("%d API calls, want 1: an external ID alone may be another tenant's", len(w.f.Calls())-calls)

@@ -72,9 +72,11 @@ const DefaultCallTimeout = 10 * time.Second
 // server had already closed, and failed before any byte of an answer came,
 // is sent again at once on a new connection (at most twice per call): that
 // is not a retry, costs no backoff and does not count against MaxRetries or
-// the [RetryBudget]. It needs MaxRetries > 0 and a request that may be sent
-// twice (every request fgakit sends is: checks and reads by nature, creates
-// by their Idempotency-Key, updates and deletes by their meaning).
+// the [RetryBudget], so it happens with MaxRetries 0 too. It is done only
+// for a request that is safe to send twice: reads (GET), checks, and
+// creates carrying an Idempotency-Key. Other writes (PUT, PATCH, DELETE, a
+// POST without Idempotency-Key) failing that way are retried per the
+// policy like any failure without an answer — not at all with MaxRetries 0.
 //
 // Retries are also limited Client-wide by the [RetryBudget].
 type RetryPolicy struct {

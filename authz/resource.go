@@ -51,10 +51,11 @@ func ExternalResource(typeSlug, externalID string) ResourceRef {
 // ResourceID(idFromRequest).InOrganization(orgFromRequest) a caller picks
 // both and the token answers for another tenant's resource.
 //
-// A check of an external reference that names another organization than
-// the session's fails with [ErrOrganizationMismatch] and no call; a
-// reference by ID that names another organization is asked of the API,
-// which knows the ID's organization.
+// A check of a reference that names another organization than the
+// session's (or, for a call that names a membership, than the
+// membership's) fails with [ErrOrganizationMismatch] and no call, whether
+// it is by external ID or by ID: a call that names a resource's
+// organization never acts in another one.
 func (r ResourceRef) InOrganization(orgID string) ResourceRef {
 	r.OrganizationID = orgID
 	return r

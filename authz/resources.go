@@ -237,10 +237,17 @@ func resourcePath(r ResourceRef) (string, error) {
 // organization, type or parent), 409
 // authorization_resource_external_id_conflict or
 // resource_type_update_in_progress, 422.
+//
+// A Parent that names its organization must name p.OrganizationID:
+// otherwise CreateResource fails with [ErrOrganizationMismatch] and sends
+// nothing.
 func (c *Client) CreateResource(ctx context.Context, p CreateResourceParams) (*AuthorizationResource, error) {
 	body, err := p.body()
 	if err != nil {
 		return nil, err
+	}
+	if p.Parent.OrganizationID != "" && p.Parent.OrganizationID != p.OrganizationID {
+		return nil, fmt.Errorf("CreateResourceParams.Parent: %w", ErrOrganizationMismatch)
 	}
 	return call[AuthorizationResource](ctx, c, request{method: "POST", path: "/authorization/resources", body: body, idempotent: true}, nil)
 }
@@ -252,7 +259,31 @@ func (c *Client) CreateResource(ctx context.Context, p CreateResourceParams) (*A
 // (ExternalResource(type, extID).InOrganization(org)). An organization's
 // root is ExternalResource("organization", orgID).InOrganization(orgID).
 // Documented errors: 403, 404, 422.
+//
+// A reference by ID that names an organization
+// (ResourceID(id).InOrganization(org)) must name the resource's own: a
+// resource of another organization fails with [ErrOrganizationMismatch]
+// and is not returned. The same holds for [Client.UpdateResource],
+// [Client.DeleteResource], [Client.ListResourceRoleAssignments] and
+// [Client.ListMembershipsForResource], which learn the resource's
+// organization (one GET the first time, kept for the Client's life)
+// before they act.
 func (c *Client) GetResource(ctx context.Context, r ResourceRef) (*AuthorizationResource, error) {
+	res, err := c.getResource(ctx, r)
+	if err != nil || r.ID == "" || r.OrganizationID == "" {
+		return res, err
+	}
+	if err := c.learnResourceOrganization(res); err != nil {
+		return nil, err
+	}
+	if res.OrganizationID != r.OrganizationID {
+		return nil, ErrOrganizationMismatch
+	}
+	return res, nil
+}
+
+// getResource is GetResource without the organization check.
+func (c *Client) getResource(ctx context.Context, r ResourceRef) (*AuthorizationResource, error) {
 	path, err := resourcePath(r)
 	if err != nil {
 		return nil, err
@@ -276,6 +307,9 @@ func (c *Client) UpdateResource(ctx context.Context, r ResourceRef, p UpdateReso
 	if err != nil {
 		return nil, err
 	}
+	if err := c.resourceInOrganization(ctx, r); err != nil {
+		return nil, err
+	}
 	invalidate := func(context.Context) {}
 	if p.Parent != nil {
 		// A move changes what every membership inherits in the subtree.
@@ -295,6 +329,9 @@ func (c *Client) UpdateResource(ctx context.Context, r ResourceRef, p UpdateReso
 func (c *Client) DeleteResource(ctx context.Context, r ResourceRef, opts DeleteResourceOptions) error {
 	path, err := resourcePath(r)
 	if err != nil {
+		return err
+	}
+	if err := c.resourceInOrganization(ctx, r); err != nil {
 		return err
 	}
 	var q url.Values

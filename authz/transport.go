@@ -43,6 +43,9 @@ type request struct {
 	// slotDeadline, when not zero, bounds the first attempt's wait for a
 	// rate-limiter slot (a merged check's starter's deadline).
 	slotDeadline time.Time
+	// slot, when not nil, tells a merged check's joiners about every wait
+	// for a rate-limiter slot (see flight.slot).
+	slot *atomic.Int64
 }
 
 // bodyDecoder is implemented by response types that decode their 2xx body
@@ -103,8 +106,10 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 	if req.idempotent {
 		idemKey = newIdempotencyKey()
 	}
-	// replayable: sending it twice does what sending it once does.
-	replayable := idemKey != "" || req.method != http.MethodPost || route == checkRoute
+	// replayable: sending it twice does what sending it once does — a
+	// read, a check, or a POST with an Idempotency-Key (the requests Go's
+	// own http.Transport resends, checks added).
+	replayable := idemKey != "" || req.method == http.MethodGet || req.method == http.MethodHead || route == checkRoute
 	maxRetries := c.cfg.retry.MaxRetries
 	if req.noRetry {
 		maxRetries = 0
@@ -120,7 +125,7 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		if attempt == 1 {
 			slotDeadline = req.slotDeadline
 		}
-		if err := c.waitRateLimit(ctx, slotDeadline, req.method, route); err != nil {
+		if err := c.waitRateLimit(ctx, slotDeadline, req.slot, req.method, route); err != nil {
 			if ctx.Err() != nil {
 				return c.doneErr(ctx, callerCtx, req.method, route, lastErr)
 			}
@@ -145,10 +150,11 @@ func (c *Client) send(ctx, callerCtx context.Context, req request, out any) erro
 		}
 		lastErr = err
 		var te *transportError
-		if errors.As(err, &te) && te.stale && replayable && maxRetries > 0 && stale < maxStaleRetries && !c.cfg.noStaleResend {
+		if errors.As(err, &te) && te.stale && replayable && stale < maxStaleRetries && !c.cfg.noStaleResend {
 			// The request went out on a pooled connection the server had
 			// already closed: the API never answered it. Send it again at
-			// once on a fresh connection; this is no retry of a failure.
+			// once on a fresh connection; this is no retry of a failure,
+			// so it does not depend on MaxRetries (nor on noRetry).
 			stale++
 			continue
 		}

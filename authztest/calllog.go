@@ -3,6 +3,7 @@ package authztest
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -64,7 +65,7 @@ func (l *callLog) add(c Call) {
 		c.Body, c.BodyTruncated = c.Body[:l.body], true
 	}
 	c.Body = bytes.Clone(c.Body)
-	c.Path, c.Query = cutURLPart(c.Path), cutURLPart(c.Query)
+	c.Method, c.Path, c.Query = logMethod(c.Method), cutURLPart(c.Path), cutURLPart(c.Query)
 	if len(l.ring) < l.size {
 		l.ring = append(l.ring, c)
 		return
@@ -80,6 +81,26 @@ func cutURLPart(s string) string {
 		s = strings.ToValidUTF8(s[:callURLLimit], "")
 	}
 	return strings.Clone(s)
+}
+
+// callMethodLimit is how many bytes of an unknown method the log keeps.
+const callMethodLimit = 32
+
+// logMethod returns method as the log keeps it: a constant for the methods
+// of HTTP, else cut at callMethodLimit bytes and copied. net/http hands
+// the method as a piece of the request line, which a logged substring
+// would keep alive whole (up to the header limit, 64 KiB).
+func logMethod(method string) string {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodHead, http.MethodOptions, http.MethodConnect, http.MethodTrace} {
+		if method == m {
+			return m
+		}
+	}
+	if len(method) > callMethodLimit {
+		method = strings.ToValidUTF8(method[:callMethodLimit], "")
+	}
+	return strings.Clone(method)
 }
 
 // all returns a copy of the logged calls, oldest first.

@@ -24,7 +24,18 @@ const (
 	// maxPendingFaults caps the faults waiting to be used: each may hold a
 	// body of up to a MiB, and POST /_fake/faults may be open to anyone.
 	maxPendingFaults = 1000
+	// MaxPendingFaultBytes caps the bytes the waiting faults hold (their
+	// path, method, body and retry_after), 64 MiB: a fault posted beyond
+	// it is 422. With maxPendingFaults alone, a thousand faults of a MiB
+	// each would hold a gigabyte.
+	MaxPendingFaultBytes = 64 << 20
 )
+
+// faultBytes is what a fault holds in memory, as MaxPendingFaultBytes
+// counts it.
+func faultBytes(f *Fault) int {
+	return len(f.Path) + len(f.Method) + len(f.Body) + len(f.RetryAfter)
+}
 
 // The fake's clock stays within [minClock, maxClock] when it is moved over
 // HTTP: timestamps render as four-digit years, and a session token minted
@@ -96,6 +107,13 @@ func (f *Fake) postFault(r *http.Request) (int, any, error) {
 	defer f.mu.Unlock()
 	if len(f.faults) >= maxPendingFaults {
 		return 0, nil, errInvalid("%d faults are already waiting; DELETE /_fake/faults clears them", maxPendingFaults)
+	}
+	held := faultBytes(&fault)
+	for _, fs := range f.faults {
+		held += faultBytes(&fs.Fault)
+	}
+	if held > MaxPendingFaultBytes {
+		return 0, nil, errInvalid("the waiting faults would hold more than %d bytes; DELETE /_fake/faults clears them", MaxPendingFaultBytes)
 	}
 	f.faults = append(f.faults, &faultState{Fault: fault, left: left})
 	return http.StatusNoContent, nil, nil

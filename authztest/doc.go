@@ -137,7 +137,10 @@
 //     will wait, such as "99999999999999999999", can be tested) or an HTTP
 //     date, a clock
 //     from 1970-01-01T00:00:00Z to 9998-01-01T00:00:00Z (set, or after
-//     advance), at most 1000 faults waiting. With [WithAPIKey] these
+//     advance), at most 1000 faults waiting, holding at most
+//     [MaxPendingFaultBytes] (64 MiB) of path, method, body and
+//     retry_after together (422 beyond it; DELETE /_fake/faults or using
+//     them up frees it). With [WithAPIKey] these
 //     control endpoints demand the key (they change the answers of every
 //     client); POST /_fake/access_tokens and the JWKS stay public.
 //   - Server limits: the server [New] and [NewServer] start cuts off slow
@@ -268,7 +271,7 @@
 //     idempotency_key_reused and applies nothing. A request that did not
 //     end in a 2xx leaves the key free. Keys expire 24 hours after first
 //     use on the fake's clock; at most 10,000 are kept (the oldest go
-//     first). A check (POST …/check, which only reads) is answered anew
+//     first), as digests of key, path and body. A check (POST …/check, which only reads) is answered anew
 //     every time, whatever key it carries.
 //   - Input limits are checked as WorkOS documents them (external_id at
 //     most 128 ASCII characters, name 48, description 150, slugs 48).
@@ -330,6 +333,14 @@
 //   - Revoking an unknown session is 400 {"message"} (the only error status
 //     the spec declares for it); revoking twice is no error. A revoked
 //     session's tokens keep verifying until they expire, as AuthKit's do.
+//   - Sessions are kept [SessionRetention] (an hour) after they expire, on
+//     the fake's clock, and at most [MaxSessions] (100,000; beyond it the
+//     one that expires soonest is forgotten first): every token minted
+//     opens one, and POST /_fake/access_tokens is public. Revoking a
+//     session the fake issued and has forgotten is 200 and changes nothing
+//     (no session.revoked event), as revoking an ended session;
+//     [Fake.SessionRevoked] reports false for it. The spec declares 200 and
+//     400 for the revoke; the real API keeps sessions longer.
 //   - The JWT template: GET answers the current one ([DefaultJWTTemplate]
 //     until a PUT); PUT refuses (422 invalid_request_parameters) content
 //     that is not a JSON object, longer than 3072 bytes, or with a reserved
@@ -384,7 +395,14 @@
 //     type. Secrets are "whsec_" plus 36 random hex digits; lists show them
 //     as the spec requires. An endpoint receives the events emitted while
 //     it exists and is enabled — none from before, none while disabled —
-//     and deleting it drops its pending retries. [WithWebhook] endpoints
+//     and deleting it drops its pending retries. At most
+//     [MaxWebhookEndpoints] (100) endpoints exist at once, since each
+//     event is queued once per endpoint: one more is 422
+//     invalid_request_parameters with an error of code
+//     webhook_endpoint_limit_reached (the spec states no limit). At most
+//     [MaxQueuedWebhookDeliveries] deliveries wait at once (first attempts
+//     and retries together); beyond it an event is not sent to that
+//     endpoint, and the delivery log says so. [WithWebhook] endpoints
 //     exist before a [WithFixture] fixture loads, so they receive its
 //     events.
 //   - Webhook delivery: one event per POST, attempted one at a time in

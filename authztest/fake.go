@@ -47,14 +47,16 @@ type Fake struct {
 	faults      []*faultState
 	requests    int
 	tokens      int
-	keys        []*signer              // current first; see RotateKey
-	idempotent  map[string]*idempotent // by Idempotency-Key; see idempotency.go
+	keys        []*signer                // current first; see RotateKey
+	idempotent  map[[32]byte]*idempotent // by SHA-256 of the Idempotency-Key; see idempotency.go
 	// idempotentOrder holds the keys in the order first received, for
 	// expiry and the bound; it may hold keys already forgotten.
 	idempotentOrder []*idempotent
 	idempotentCap   int // maxIdempotencyKeys; smaller in tests
 	wh              webhookWorker
 	sessions        map[string]*session // by ID (sid); see sessions_mgmt.go
+	sessionOrder    sessionHeap         // the sessions kept, soonest expiry first
+	sessionCap      int                 // MaxSessions; smaller in tests
 	jwtTemplate     *jwtTemplate        // nil: DefaultJWTTemplate
 	closed          bool                // Close was called: setup methods refuse
 	signHook        func()              // tests: runs in mint after f.mu is released, before signing
@@ -128,7 +130,7 @@ func newFake(tb testing.TB, opts []Option) (*Fake, error) {
 		return nil, err
 	}
 	f := &Fake{tb: tb, apiKey: newAPIKey(cfg.apiKey), needKey: cfg.needKey, clientID: cfg.clientID, calls: log, limits: cfg.limits.withDefaults(),
-		idempotent: map[string]*idempotent{}, idempotentCap: maxIdempotencyKeys}
+		idempotent: map[[32]byte]*idempotent{}, idempotentCap: maxIdempotencyKeys}
 	if cfg.start != nil {
 		f.clock.set(*cfg.start)
 	}

@@ -53,6 +53,9 @@ type faultState struct {
 // requests is absorbed by a retry and the call succeeds, which is how a
 // test shows that a transient failure is survived. Malformed bodies and
 // other statuses (4xx) are not retried: one is enough.
+// A Drop on a reused keep-alive connection is absorbed even with retries
+// off: fgakit sends such a request again at once on a fresh connection (see
+// authz.RetryPolicy); Times -1 drops every attempt.
 func (f *Fake) InjectFault(fault Fault) {
 	f.helper()
 	if !f.open("InjectFault") {

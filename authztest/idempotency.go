@@ -27,12 +27,16 @@ const idempotencyCheckPattern = "POST /authorization/organization_memberships/{o
 // belongs to and, once that request finished with a 2xx, its answer. A key
 // belongs to one request (method, path and body): the same request again
 // answers the same, another request with the key is 422.
+//
+// Keys and paths are kept as SHA-256 digests: both may be as long as the
+// header limit allows (64 KiB), and up to maxIdempotencyKeys are kept.
 type idempotent struct {
-	key          string
-	method, path string
-	sum          [32]byte  // SHA-256 of the body, byte for byte
-	at           time.Time // when the key was first received (fake's clock)
-	done         chan struct{}
+	key     [32]byte  // SHA-256 of the Idempotency-Key
+	method  string    // one of the few methods the mux serves
+	pathSum [32]byte  // SHA-256 of the path
+	sum     [32]byte  // SHA-256 of the body, byte for byte
+	at      time.Time // when the key was first received (fake's clock)
+	done    chan struct{}
 
 	// Set under f.mu when the first request finished; a request that did
 	// not end in a 2xx forgets the key (removed from f.idempotent) so that
@@ -63,7 +67,8 @@ func (f *Fake) beginIdempotent(w http.ResponseWriter, r *http.Request, body []by
 	if !f.idempotentWrite(r) {
 		return nil, false
 	}
-	key := r.Header.Get("Idempotency-Key")
+	key := sha256.Sum256([]byte(r.Header.Get("Idempotency-Key")))
+	pathSum := sha256.Sum256([]byte(r.URL.Path))
 	sum := sha256.Sum256(body)
 	for {
 		now := f.Now()
@@ -74,13 +79,13 @@ func (f *Fake) beginIdempotent(w http.ResponseWriter, r *http.Request, body []by
 			e = nil
 		}
 		if e == nil {
-			e = &idempotent{key: key, method: r.Method, path: r.URL.Path, sum: sum, at: now, done: make(chan struct{})}
+			e = &idempotent{key: key, method: r.Method, pathSum: pathSum, sum: sum, at: now, done: make(chan struct{})}
 			f.idempotent[key] = e
 			f.idempotentOrder = append(f.idempotentOrder, e)
 			f.mu.Unlock()
 			return e, false
 		}
-		if e.method != r.Method || e.path != r.URL.Path || e.sum != sum {
+		if e.method != r.Method || e.pathSum != pathSum || e.sum != sum {
 			f.mu.Unlock()
 			record(http.StatusUnprocessableEntity)
 			writeError(w, errInvalidCode("idempotency_key_reused",

@@ -1,6 +1,7 @@
 package authztest
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -251,8 +252,8 @@ func TestIdempotencyKeysAreBounded(t *testing.T) {
 	}
 	f.mu.Lock()
 	n, order := len(f.idempotent), len(f.idempotentOrder)
-	_, oldest := f.idempotent["ok-0"]
-	_, newest := f.idempotent[fmt.Sprint("ok-", limit+9)]
+	_, oldest := f.idempotent[sha256.Sum256([]byte("ok-0"))]
+	_, newest := f.idempotent[sha256.Sum256(fmt.Append(nil, "ok-", limit+9))]
 	f.mu.Unlock()
 	if d := cmp.Diff([]any{limit, false, true}, []any{n, oldest, newest}); d != "" {
 		t.Errorf("keys remembered, oldest kept, newest kept (-want +got):\n%s", d)

@@ -1,10 +1,12 @@
 package authztest
 
 import (
+	"container/heap"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -64,6 +66,37 @@ func renderSession(s *session, now time.Time) sessionJSON {
 	return out
 }
 
+// The fake keeps a session for as long as a consumer may still ask about
+// it, not for ever: every token minted opens one (POST
+// /_fake/access_tokens is public, even with [WithAPIKey]), so a
+// long-running `fgakit serve` under load would otherwise grow without end.
+const (
+	// SessionRetention is how long the fake keeps a session after it
+	// ended by expiring (its token's exp), on the fake's clock. Its token
+	// no longer verifies by then.
+	SessionRetention = time.Hour
+	// MaxSessions bounds the sessions the fake keeps; beyond it, the one
+	// that expires soonest is forgotten first, even if it has not expired
+	// yet. A session takes about 250 bytes: 100,000 are about 25 MB.
+	MaxSessions = 100_000
+)
+
+// sessionHeap orders the kept sessions by expiry, soonest first: the next
+// one to forget is at the top.
+type sessionHeap []*session
+
+func (h sessionHeap) Len() int           { return len(h) }
+func (h sessionHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h sessionHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *sessionHeap) Push(x any)        { *h = append(*h, x.(*session)) }
+func (h *sessionHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return s
+}
+
 // openSession records the session of a token being minted; f.mu is held.
 func (f *Fake) openSession(id string, om *membership, now, exp time.Time) {
 	if f.sessions == nil {
@@ -71,14 +104,51 @@ func (f *Fake) openSession(id string, om *membership, now, exp time.Time) {
 	}
 	s := &session{id: id, userID: om.userID, orgID: om.orgID, omID: om.id, created: now, updated: now, expires: exp}
 	f.sessions[id] = s
+	heap.Push(&f.sessionOrder, s)
 	f.m.emit("session.created", renderSession(s, now))
+	f.pruneSessions(now)
+}
+
+// pruneSessions forgets the sessions that expired more than
+// SessionRetention before now and, beyond f.sessionCap (MaxSessions), those
+// that expire soonest; f.mu is held.
+func (f *Fake) pruneSessions(now time.Time) {
+	limit := f.sessionCap
+	if limit <= 0 {
+		limit = MaxSessions
+	}
+	for len(f.sessionOrder) > 0 {
+		s := f.sessionOrder[0]
+		if now.Before(s.expires.Add(SessionRetention)) && len(f.sessions) <= limit {
+			break
+		}
+		heap.Pop(&f.sessionOrder)
+		delete(f.sessions, s.id) // IDs are never reused (a counter)
+	}
+}
+
+// issuedSession reports whether id is a session ID the fake generated
+// ("session_" and the counter of a token it minted), kept or forgotten;
+// f.mu is held.
+func (f *Fake) issuedSession(id string) bool {
+	n, ok := strings.CutPrefix(id, "session_")
+	if !ok || n == "" || len(n) > 19 || strings.Trim(n, "0123456789") != "" {
+		return false
+	}
+	v, err := strconv.ParseInt(n, 10, 64)
+	return err == nil && v >= 1 && v <= int64(f.tokens)
 }
 
 // revokeSession ends session id; f.mu is held. Revoking a revoked session
-// changes nothing (revoked false). An unknown ID is 400, the only error
-// status the spec declares for the operation.
+// changes nothing (revoked false), and so does revoking a session the fake
+// issued and has forgotten since (see [SessionRetention]): it ended long
+// ago. An ID the fake never issued is 400, the only error status the spec
+// declares for the operation.
 func (f *Fake) revokeSession(id string) (revoked bool, err error) {
 	s := f.sessions[id]
+	if s == nil && f.issuedSession(id) {
+		return false, nil
+	}
 	if s == nil {
 		return false, &apiError{status: http.StatusBadRequest, message: fmt.Sprintf("Session not found: '%s'.", id)}
 	}
@@ -94,8 +164,9 @@ func (f *Fake) revokeSession(id string) (revoked bool, err error) {
 // RevokeSession revokes session id (a token's sid claim), as POST
 // /user_management/sessions/revoke does. Tokens of the session keep a
 // valid signature until they expire, as AuthKit's do (WIRE.md §8): only a
-// consumer of the revocation can refuse them earlier. An unknown session
-// fails the test.
+// consumer of the revocation can refuse them earlier. A session the fake
+// has forgotten ([SessionRetention], [MaxSessions]) is no change; an ID it
+// never issued fails the test.
 func (f *Fake) RevokeSession(id string) {
 	f.helper()
 	if !f.open("RevokeSession") {
@@ -111,7 +182,8 @@ func (f *Fake) RevokeSession(id string) {
 
 // SessionRevoked reports whether session id (a token's sid claim) was
 // revoked, over HTTP or with [Fake.RevokeSession]. An unknown session is
-// not revoked.
+// not revoked, nor is one the fake has forgotten ([SessionRetention],
+// [MaxSessions]).
 func (f *Fake) SessionRevoked(id string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()

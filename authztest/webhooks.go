@@ -152,6 +152,45 @@ type webhookWorker struct {
 	ctx     context.Context // the deliveries' context, canceled by Close (owned by the worker)
 	client  *http.Client
 	retries []time.Duration
+	// inflight counts the due deliveries the goroutine took out of queue
+	// and has not attempted yet; maxQueue is MaxQueuedWebhookDeliveries
+	// (smaller in tests).
+	inflight int
+	maxQueue int
+}
+
+// MaxQueuedWebhookDeliveries bounds the deliveries waiting at once — first
+// attempts and retries, for every endpoint together. An endpoint slower
+// than the events (each attempt may take [DefaultWebhookTimeout]) would
+// otherwise make the queue, and the events it holds, grow without end.
+// Beyond it a delivery is not queued: it is logged in
+// [Fake.WebhookDeliveries] with an Error saying so, and the endpoint does
+// not receive that event (a retry is given up the same way).
+const MaxQueuedWebhookDeliveries = 100_000
+
+// queueFullLocked reports whether the queue holds as many deliveries as it
+// may; f.mu is held.
+func (f *Fake) queueFullLocked() bool {
+	limit := f.wh.maxQueue
+	if limit <= 0 {
+		limit = MaxQueuedWebhookDeliveries
+	}
+	return len(f.wh.queue)+f.wh.inflight >= limit
+}
+
+// notQueuedLocked logs a delivery the full queue refused; f.mu is held.
+func (f *Fake) notQueuedLocked(e *event, ep *webhookEndpoint, attempt int, now time.Time) {
+	f.logDeliveryLocked(WebhookDelivery{EventID: e.id, Event: e.typ, EndpointID: ep.id, URL: ep.url, Attempt: attempt, At: now,
+		Error: fmt.Sprintf("not sent: %d deliveries are already waiting (MaxQueuedWebhookDeliveries)", MaxQueuedWebhookDeliveries)})
+}
+
+// logDeliveryLocked appends rec to the delivery log, trimmed to
+// MaxWebhookDeliveries now and then; f.mu is held.
+func (f *Fake) logDeliveryLocked(rec WebhookDelivery) {
+	f.wh.log = append(f.wh.log, rec)
+	if len(f.wh.log) > MaxWebhookDeliveries+MaxWebhookDeliveries/4 { // trimmed now and then, not at every append
+		f.wh.log = slices.Clone(f.wh.log[len(f.wh.log)-MaxWebhookDeliveries:])
+	}
 }
 
 // startWebhooksLocked starts the delivery goroutine once (f.mu held).
@@ -212,6 +251,10 @@ func (f *Fake) queueLocked(now time.Time) {
 		ep.next = max(ep.next, f.m.eventBase) // events pruned before it saw them are gone
 		for ; ep.next < f.m.eventBase+len(f.m.events); ep.next++ {
 			if e := f.m.events[ep.next-f.m.eventBase]; ep.wants(e.typ) {
+				if f.queueFullLocked() {
+					f.notQueuedLocked(e, ep, 1, now)
+					continue
+				}
 				f.wh.queue = append(f.wh.queue, &delivery{event: e, endpoint: ep.id, attempt: 1, due: now})
 			}
 		}
@@ -248,6 +291,7 @@ func (f *Fake) deliverLoop() {
 			}
 		}
 		w.queue = rest
+		w.inflight = len(due)
 		if len(due) == 0 {
 			for _, ch := range w.waiters {
 				close(ch)
@@ -256,12 +300,15 @@ func (f *Fake) deliverLoop() {
 		}
 		f.mu.Unlock()
 
-		for _, d := range due {
+		for i, d := range due {
 			select {
 			case <-stop:
 				return
 			default:
 			}
+			f.mu.Lock()
+			w.inflight = len(due) - i - 1 // those after d: d is queued again or done
+			f.mu.Unlock()
 			f.attempt(ctx, d)
 		}
 		if len(due) > 0 {
@@ -321,15 +368,23 @@ func (f *Fake) attempt(ctx context.Context, d *delivery) {
 	if err != nil {
 		rec.Error = err.Error()
 		if d.attempt <= len(f.wh.retries) && ctx.Err() == nil {
-			rec.NextAttempt = at.Add(f.wh.retries[d.attempt-1])
-			f.wh.queue = append(f.wh.queue, &delivery{event: d.event, endpoint: d.endpoint, attempt: d.attempt + 1, due: rec.NextAttempt})
+			if f.queueFullLocked() {
+				rec.Error += fmt.Sprintf("; no retry: %d deliveries are already waiting (MaxQueuedWebhookDeliveries)", MaxQueuedWebhookDeliveries)
+			} else {
+				rec.NextAttempt = at.Add(f.wh.retries[d.attempt-1])
+				f.wh.queue = append(f.wh.queue, &delivery{event: d.event, endpoint: d.endpoint, attempt: d.attempt + 1, due: rec.NextAttempt})
+			}
 		}
 	}
-	f.wh.log = append(f.wh.log, rec)
-	if len(f.wh.log) > MaxWebhookDeliveries+MaxWebhookDeliveries/4 { // trimmed now and then, not at every append
-		f.wh.log = slices.Clone(f.wh.log[len(f.wh.log)-MaxWebhookDeliveries:])
-	}
+	f.logDeliveryLocked(rec)
 }
+
+// MaxWebhookEndpoints bounds the webhook endpoints of one fake: each event
+// is queued once per endpoint. Creating one more, over HTTP or in Go, is
+// 422 invalid_request_parameters with an error of code
+// "webhook_endpoint_limit_reached". The spec states no limit; this one is
+// the fake's.
+const MaxWebhookEndpoints = 100
 
 // MaxWebhookDeliveries bounds the delivery log: [Fake.WebhookDeliveries]
 // returns at most the most recent MaxWebhookDeliveries attempts.
@@ -447,6 +502,12 @@ func (f *Fake) addWebhookLocked(url, secret string, events []string, all bool) (
 		if ep.url == url {
 			return nil, errConflict("duplicate_endpoint", "a webhook endpoint for %q already exists", url)
 		}
+	}
+	if len(f.m.webhooks) >= MaxWebhookEndpoints {
+		e := errInvalidCode("invalid_request_parameters", "Validation failed.")
+		e.errs = []fieldError{{Code: "webhook_endpoint_limit_reached",
+			Message: fmt.Sprintf("at most %d webhook endpoints; delete one first", MaxWebhookEndpoints)}}
+		return nil, e
 	}
 	if secret == "" {
 		secret = newSecret()

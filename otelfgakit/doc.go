@@ -52,8 +52,9 @@
 // http.response.status_code, http.request.resend_count (for retries) and
 // error.type. A merged check's attempts are children of the span of the
 // check that started the shared call; the other checks' spans say source
-// shared. A wait of 1 ms or more for a rate-limit slot is an event
-// fgakit.rate_limit.wait on the call's span.
+// shared. A wait of 1 ms or more for a rate-limit slot, and a wait that
+// got no slot, is an event fgakit.rate_limit.wait on the call's span (on
+// the caller's span for a management call).
 //
 // # Metrics
 //
@@ -87,10 +88,11 @@
 //     [github.com/fgakit/fgakit/events.State]).
 //
 // error.type is the HTTP status code of an API error ("404", "429",
-// "503"…), as the HTTP conventions ask, or one of canceled,
-// deadline_exceeded, closed, unavailable, malformed_response,
-// response_too_large, panic, invalid_input, organization_mismatch,
-// no_membership, _OTHER.
+// "503"…), as the HTTP conventions ask, or one of canceled, throttled
+// (the client's own rate limiter had no slot before the deadline:
+// [authz.ErrThrottled]), deadline_exceeded, closed, unavailable,
+// malformed_response, response_too_large, panic, invalid_input,
+// organization_mismatch, no_membership, _OTHER.
 //
 // # What may appear in an attribute
 //

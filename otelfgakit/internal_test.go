@@ -92,6 +92,9 @@ func TestErrorType(t *testing.T) {
 		{fmt.Errorf("authz: POST /x: %w (last attempt: %w)", context.DeadlineExceeded, &authz.APIError{StatusCode: 503}), "deadline_exceeded"},
 		{fmt.Errorf("x: %w", context.Canceled), "canceled"},
 		{authz.ErrClosed, "closed"},
+		// The client's own rate limiter refused a slot before the deadline:
+		// not the API being slow, though it also matches DeadlineExceeded.
+		{fmt.Errorf("authz: POST /x: %w", fmt.Errorf("%w (%w)", authz.ErrThrottled, context.DeadlineExceeded)), "throttled"},
 		{fmt.Errorf("%w: refused", authz.ErrUnavailable), "unavailable"},
 		{&net.OpError{Op: "dial", Err: errors.New("refused")}, "unavailable"},
 		{authz.ErrMalformedResponse, "malformed_response"},

@@ -285,7 +285,7 @@ func (in *instrumentation) start(ctx context.Context, call authz.Call) (context.
 }
 
 func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
-	var buf [6]attribute.KeyValue
+	var buf [6]attribute.KeyValue // at most 6: NotFound (a deny) never comes with Err
 	attrs := append(buf[:0], keyPermission.String(call.Permission),
 		keySource.String(r.Decision.Source.String()), keyOutcome.String(outcome(r.Decision, r.Err)))
 	if call.ResourceTypeSlug != "" {
@@ -293,6 +293,9 @@ func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
 	}
 	if r.Decision.NotFound {
 		attrs = append(attrs, keyNotFound.Bool(true))
+	}
+	if r.Decision.TokenStale {
+		attrs = append(attrs, keyTokenStale.Bool(true))
 	}
 	if r.Err != nil {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(r.Err)))
@@ -306,10 +309,12 @@ func endSingle(span trace.Span, call authz.Call, r authz.CallResult) {
 func endBatch(span trace.Span, call authz.Call, r authz.CallResult) {
 	var allowed, denied, unasked, notFound int
 	var seen [len(sources)]bool
+	stale := false
 	for _, d := range r.Decisions {
 		if d.NotFound && !d.Allowed {
 			notFound++
 		}
+		stale = stale || d.TokenStale
 		switch {
 		case d.Source == authz.SourceNone:
 			unasked++ // failed items are taken out below
@@ -350,6 +355,9 @@ func endBatch(span trace.Span, call authz.Call, r authz.CallResult) {
 	if notFound > 0 {
 		attrs = append(attrs, keyBatchNotFound.Int(notFound))
 	}
+	if stale {
+		attrs = append(attrs, keyTokenStale.Bool(true))
+	}
 	var et string
 	if r.Err != nil {
 		et = errorType(r.Err)
@@ -381,8 +389,9 @@ func outcome(d authz.Decision, err error) string {
 func (in *instrumentation) decision(ctx context.Context, e authz.DecisionEvent) {
 	op := opIndex(e.Op)
 	if e.Decision.TokenStale {
+		// The call's span says so when it ends (endSingle, endBatch): the
+		// span in ctx may be another hook's.
 		in.tokenStale.Add(ctx, 1, in.staleOpts[op]...)
-		trace.SpanFromContext(ctx).SetAttributes(keyTokenStale.Bool(true)) // the call's span
 	}
 	if e.Err != nil {
 		in.decisions.Add(ctx, 1, metric.WithAttributes(keyOperation.String(e.Op.String()),
@@ -579,8 +588,8 @@ func (in *instrumentation) cacheLookup(ctx context.Context, hit bool) {
 
 // errorType classifies err for the error.type attribute, from a fixed set
 // of values: the HTTP status code of an API error ("404", "503"…), as the
-// HTTP semantic conventions ask, or one of canceled, deadline_exceeded,
-// closed, unavailable, malformed_response, response_too_large, panic,
+// HTTP semantic conventions ask, or one of canceled, throttled,
+// deadline_exceeded, closed, unavailable, malformed_response, response_too_large, panic,
 // invalid_input, organization_mismatch, no_membership — else "_OTHER". A
 // context error wins over the failure it interrupted: a check whose caller
 // gave up is canceled whatever its last attempt answered.
@@ -591,6 +600,10 @@ func errorType(err error) string {
 		return "closed"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
+	case errors.Is(err, authz.ErrThrottled):
+		// Also a DeadlineExceeded: the client's own rate limiter had no
+		// slot before the deadline, and nothing was sent.
+		return "throttled"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "deadline_exceeded"
 	case errors.As(err, &ae):

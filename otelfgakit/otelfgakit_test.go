@@ -500,6 +500,34 @@ func TestRateLimitWaits(t *testing.T) {
 	}
 }
 
+// A check the client's own rate limiter refuses (no slot before the
+// deadline, nothing sent) reads error.type=throttled on its span, in the
+// decisions and in the rate-limit wait histogram.
+func TestThrottledCheck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, authz.WithRateLimit(1, 1)) // one slot a minute: the second check gets none
+	alice := e.claims(t, "om_alice")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute/2)
+	defer cancel()
+	if _, err := e.c.Check(ctx, alice, "project:view", authz.ExternalResource("project", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Check(ctx, alice, "project:view", authz.ExternalResource("project", "p2")); !errors.Is(err, authz.ErrThrottled) {
+		t.Fatalf("second Check error %v, want ErrThrottled", err)
+	}
+	spans := e.ended()
+	if got := spans[len(spans)-1]; got.Name != "authz.Check" || got.Attrs["error.type"] != "throttled" || got.Status != "Error: throttled" {
+		t.Errorf("last span %+v, want authz.Check with error.type throttled", got)
+	}
+	m := e.collect(t)
+	if n := m.sums["fgakit.authz.decisions"]["error.type=throttled,fgakit.decision.outcome=error,fgakit.decision.source=none,fgakit.operation=Check"]; n != 1 {
+		t.Errorf("throttled decisions %d, want 1; all: %v", n, m.sums["fgakit.authz.decisions"])
+	}
+	if n := m.counts["fgakit.authz.rate_limit.wait.duration"]["error.type=throttled,http.request.method=POST,url.template="+checkRoute]; n != 1 {
+		t.Errorf("throttled waits %d, want 1; all: %v", n, m.counts["fgakit.authz.rate_limit.wait.duration"])
+	}
+}
+
 // staleAlways is a Freshness that calls every token stale.
 type staleAlways struct{}
 
@@ -620,4 +648,40 @@ func containsID(v, id string) bool {
 		return !(r == '_' || r == '-' || r == '.' || r == ':' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 	})
 	return slices.Contains(words, id) || len(id) > 4 && strings.Contains(v, id)
+}
+
+// fgakit.token.stale goes on the call's own span, even when hooks given
+// after Instrument put a span of their own in the call's context (here a
+// second Instrument, with another TracerProvider): each provider's
+// authz.Check span says the token was stale, and only those spans do.
+func TestTokenStaleOnOwnSpanWithOtherHooks(t *testing.T) {
+	t.Parallel()
+	var recs [2]*tracetest.SpanRecorder
+	var opts []authz.Option
+	for i := range recs {
+		recs[i] = tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recs[i]))
+		opts = append(opts, otelfgakit.Instrument(otelfgakit.WithTracerProvider(tp)))
+	}
+	e := newEnv(t, append(opts, authz.WithFreshness(staleAlways{}))...)
+	admin := e.claims(t, "om_admin")
+	p2 := authz.ExternalResource("project", "p2").InOrganization("org_acme")
+	if d, err := e.c.Check(t.Context(), admin, "project:view", p2); err != nil || !d.TokenStale {
+		t.Fatalf("Check = %+v, %v; want the token declined as stale", d, err)
+	}
+	if _, err := e.c.CheckMany(t.Context(), admin, "project:view", []authz.ResourceRef{p2}); err != nil {
+		t.Fatal(err)
+	}
+	for i, rec := range append(recs[:], e.spans) {
+		var got []string
+		for _, s := range rec.Ended() {
+			set := attribute.NewSet(s.Attributes()...)
+			if v, ok := set.Value("fgakit.token.stale"); ok {
+				got = append(got, s.Name()+" "+v.String())
+			}
+		}
+		if diff := cmp.Diff([]string{"authz.Check true", "authz.CheckMany true"}, got); diff != "" {
+			t.Errorf("provider %d: spans with fgakit.token.stale (-want +got):\n%s", i, diff)
+		}
+	}
 }

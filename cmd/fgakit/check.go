@@ -37,6 +37,11 @@ type checkResult struct {
 	// resource, the membership or the permission does not exist in the
 	// membership's organization (exit status 1, as any deny).
 	NotFound bool `json:"not_found,omitempty"`
+	// Reason names a deny that nothing was asked for, where the middleware
+	// answers 403 (exit status 1): "organization_mismatch" (--org names
+	// another organization than the session's or the membership's) or
+	// "no_membership" (the session has no organization membership).
+	Reason string `json:"reason,omitempty"`
 	// Error says why the question could not be decided (exit status 2).
 	Error string `json:"error,omitempty"`
 }
@@ -52,7 +57,7 @@ func (e *env) check(ctx context.Context, args []string) int {
 	resourceRef := fs.String("resource", "", "resource as `TYPE:EXTERNAL_ID`, e.g. project:web")
 	rawToken := fs.String("token", "", "AuthKit access token (`JWT`), or - to read it from stdin; verified with WORKOS_CLIENT_ID's JWKS")
 	membership := fs.String("membership", "", "organization membership `ID` (om_…) to ask the API about")
-	org := fs.String("org", "", "organization `ID` the resource belongs to, for --resource-id and --resource alike; with --token the token answers (no API call) only when it is the token's organization; another organization is never answered by the token: with --resource-id the API is asked, with --resource the check fails at once (exit 2, no check call); with --membership and --resource it must be the membership's organization (learned with one extra call), with --membership and --resource-id it is not sent")
+	org := fs.String("org", "", "organization `ID` the resource belongs to, for --resource-id and --resource alike; with --token the token answers (no API call) only when it is the token's organization; it must be the session's organization (--token) or the membership's (--membership, learned with one extra call): another organization is a deny, \"denied: organization mismatch\" (exit 1, no check call), as the middleware answers 403")
 	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up (exit 2) when no decision came within this long, retries included")
 	rest, err := e.parseArgs(fs, args)
@@ -131,8 +136,27 @@ func (e *env) check(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "%s: %s\n", cmd, notAllowed(msg))
 		return exitError
 	}
-	if *membership != "" && *org != "" && !r.IsExternal() {
-		fmt.Fprintf(e.stderr, "%s: note: --org is not sent to the API with --resource-id; the API knows the resource's organization\n", cmd)
+	// A deny nothing was asked for: where the middleware answers 403 (the
+	// same mapping, authz.RejectErrorFor), check says "denied" and exits 1.
+	denied := func(err error) int {
+		reason, words, meaning := "no_membership", "denied: no membership", noMembershipMeaning
+		if errors.Is(err, authz.ErrOrganizationMismatch) {
+			reason, words, meaning = "organization_mismatch", "denied: organization mismatch", orgMismatchMeaning
+		}
+		if *asJSON {
+			res.Allowed, res.Source, res.Reason = false, authz.SourceNone.String(), reason
+			e.printJSONLine(res)
+		} else {
+			fmt.Fprintf(e.stdout, "%s (%s)\n", words, authz.SourceNone)
+		}
+		fmt.Fprintf(e.stderr, "%s: %s: %s (the middleware answers 403)\n", cmd, words, meaning)
+		return exitNo
+	}
+	decide := func(err error) int {
+		if authz.RejectErrorFor(err).Status == http.StatusForbidden {
+			return denied(err)
+		}
+		return undecided(err)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -159,12 +183,12 @@ func (e *env) check(ctx context.Context, args []string) int {
 		res.Membership = claims.OrganizationMembershipID
 		d, err = client.Check(ctx, claims, *permission, r)
 		if err != nil {
-			return undecided(err)
+			return decide(err)
 		}
 	} else {
 		d, err = client.API().Check(ctx, *membership, *permission, r)
 		if err != nil {
-			return undecided(err)
+			return decide(err)
 		}
 	}
 
@@ -186,6 +210,13 @@ func (e *env) check(ctx context.Context, args []string) int {
 // notFoundMeaning says what "denied: not found" (authz.Decision.NotFound)
 // means, in the words `fgakit check`, `fgakit demo` and the docs share.
 const notFoundMeaning = "the resource, the membership or the permission does not exist in the membership's organization"
+
+// orgMismatchMeaning and noMembershipMeaning say what the denies nothing
+// was asked for mean (authz.ErrOrganizationMismatch, token.ErrNoMembership).
+const (
+	orgMismatchMeaning  = "--org names another organization than the session's or the membership's, and a call that names a resource's organization never acts in another one; nothing was checked"
+	noMembershipMeaning = "the session has no organization membership (organization_membership_id), so the API cannot be asked; nothing was checked"
+)
 
 // notAllowed words a question that could not be decided, the same in
 // `fgakit check` and `fgakit demo`: it is never an allow, and it is not a

@@ -48,7 +48,6 @@ func TestCheck(t *testing.T) {
 		{"token without the permission asks the API", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
 		{"token, API denies", []string{"--permission", "project:edit", "--resource", "project:web", "--token", "bob"}, exitNo, "denied (api)\n", 1},
 		{"token by resource ID without --org asks the API", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
-		{"token of another organization than --org asks the API", []string{"--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_globex", "--token", "alice"}, exitOK, "allowed (api)\n", 1},
 		{"token from stdin", []string{"--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_acme", "--token", "-"}, exitOK, "allowed (token)\n", 0},
 	}
 	for _, tt := range tests {
@@ -278,10 +277,15 @@ func TestCheckOrgFlag(t *testing.T) {
 				t.Errorf("--org org_acme: %d API calls, want 0", n)
 			}
 
+			f.ResetCalls()
 			other := runCLI(t, env, "", append(args, "--org", "org_globex")...)
 			got = checkResult{}
-			if err := json.Unmarshal([]byte(other.stdout), &got); err != nil || got.Source == "token" || got.OrganizationID != "org_globex" {
-				t.Errorf("--org org_globex: exit %d, %+v (%v), stderr %q; want no token answer, organization_id org_globex", other.code, got, err, other.stderr)
+			if err := json.Unmarshal([]byte(other.stdout), &got); err != nil || other.code != exitNo || got.Allowed || got.Source != "none" ||
+				got.Reason != "organization_mismatch" || got.OrganizationID != "org_globex" || got.Error != "" {
+				t.Errorf("--org org_globex: exit %d, %+v (%v), stderr %q; want a deny (1), reason organization_mismatch, organization_id org_globex", other.code, got, err, other.stderr)
+			}
+			if n := len(f.Calls()); n != 0 {
+				t.Errorf("--org org_globex: %d API calls, want 0", n)
 			}
 		})
 	}
@@ -298,20 +302,71 @@ func TestCheckOrgFlag(t *testing.T) {
 		t.Errorf("without --org: %d API calls, want 1", n)
 	}
 
-	// With --membership and --resource, --org must be the membership's
-	// organization: another one fails before the check (exit 2).
-	m := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_globex", "--membership", "om_alice")
-	if m.code != exitError || !strings.Contains(m.stderr, "another organization") {
-		t.Errorf("--membership, --resource, --org of another organization: exit %d, stderr %q; want 2 and the organization mismatch", m.code, m.stderr)
-	}
-	m = runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_acme", "--membership", "om_alice")
+	// With --membership, --org must be the membership's organization,
+	// for both reference forms: TestCheckDeniedWithoutAsking.
+	m := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--org", "org_acme", "--membership", "om_alice")
 	if m.code != exitOK {
 		t.Errorf("--membership, --resource, --org of its organization: exit %d, stderr %q; want 0", m.code, m.stderr)
 	}
-	// With --resource-id, --org is not sent: check says so.
-	m = runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource-id", "authz_resource_eng", "--org", "org_globex", "--membership", "om_alice")
-	if m.code != exitOK || !strings.Contains(m.stderr, "--org is not sent to the API") {
-		t.Errorf("--membership, --resource-id with --org: exit %d, stderr %q; want a note that --org is not sent", m.code, m.stderr)
+}
+
+// TestCheckDeniedWithoutAsking: where the middleware answers 403 without a
+// check — --org naming another organization than the session's or the
+// membership's, a session without a membership — check says "denied", with
+// the reason, and exits 1 (a deny), not 2 ("could not decide").
+func TestCheckDeniedWithoutAsking(t *testing.T) {
+	t.Parallel()
+	mismatch := "fgakit check: denied: organization mismatch: " + orgMismatchMeaning + " (the middleware answers 403)\n"
+	noMembership := "fgakit check: denied: no membership: " + noMembershipMeaning + " (the middleware answers 403)\n"
+	tests := []struct {
+		name           string
+		args           []string
+		stdout, stderr string
+		reason         string
+		calls          []string
+	}{
+		{"token, ID in another org", []string{"--resource-id", "authz_resource_eng", "--org", "org_globex", "--token", "alice"},
+			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", nil},
+		{"token, external ID in another org", []string{"--resource", "workspace:eng", "--org", "org_globex", "--token", "alice"},
+			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", nil},
+		{"membership, ID in another org", []string{"--resource-id", "authz_resource_eng", "--org", "org_globex", "--membership", "om_alice"},
+			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
+		{"membership, external ID in another org", []string{"--resource", "workspace:eng", "--org", "org_globex", "--membership", "om_alice"},
+			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
+		{"token without membership", []string{"--resource", "project:web", "--token", "nomembership"},
+			"denied: no membership (none)\n", noMembership, "no_membership", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, env := newFake(t)
+			args := append([]string{"check", "--permission", "workspace:view"}, tt.args...)
+			for i, a := range args {
+				if i > 0 && args[i-1] == "--token" {
+					if a == "nomembership" {
+						args[i] = f.Session("om_alice", authztest.SessionWithoutMembership())
+					} else {
+						args[i] = f.Session("om_" + a)
+					}
+				}
+			}
+			r := runCLI(t, env, "", args...)
+			if r.code != exitNo || r.stdout != tt.stdout || r.stderr != tt.stderr {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1, %q, %q", r.code, r.stdout, r.stderr, tt.stdout, tt.stderr)
+			}
+			var calls []string
+			for _, c := range f.Calls() {
+				calls = append(calls, c.Method+" "+c.Path)
+			}
+			if diff := cmp.Diff(tt.calls, calls); diff != "" {
+				t.Errorf("API calls (-want +got):\n%s", diff)
+			}
+			j := runCLI(t, env, "", append([]string{"check", "--json"}, args[1:]...)...)
+			var got checkResult
+			if err := json.Unmarshal([]byte(j.stdout), &got); err != nil || j.code != exitNo || got.Allowed || got.Source != "none" || got.Reason != tt.reason || got.Error != "" {
+				t.Errorf("--json: exit %d, %+v (%v); want 1, source none, reason %s, no error", j.code, got, err, tt.reason)
+			}
+		})
 	}
 }
 

@@ -82,6 +82,9 @@ type demoRun struct {
 	jwksSeen  int              // JWKS fetches counted so far
 	apiCalls  int              // API calls counted so far
 	questions int              // authorization questions asked so far
+	// indent starts the lines under a step's number: as wide as "N. ", so
+	// that they line up with the question.
+	indent string
 }
 
 func newDemo(w io.Writer) (*demoRun, error) {
@@ -110,7 +113,7 @@ func newDemo(w io.Writer) (*demoRun, error) {
 	srv := httptest.NewServer(hook)
 	f.AddWebhook(srv.URL, demoWebhookSecret, events.Types...)
 	f.Advance(time.Minute) // Alice signs in after the app started
-	d := &demoRun{w: w, fake: f, state: state, hook: hook, hookSrv: srv,
+	d := &demoRun{w: w, fake: f, state: state, hook: hook, hookSrv: srv, indent: "   ",
 		client: f.Client(authz.WithFreshness(state)), verifier: f.Verifier(token.WithRevocationCheck(state.Revoked))}
 	return d, nil
 }
@@ -157,10 +160,10 @@ func (d *demoRun) printf(format string, args ...any) { fmt.Fprintf(d.w, format, 
 
 // expect prints a decision and notes when it is not the documented one.
 func (d *demoRun) expect(got, want authz.Decision) {
-	d.printf("   → %s, answered by %s%s\n", got, got.Source, staleNote(got))
+	d.printf("%s→ %s, answered by %s%s\n", d.indent, got, got.Source, staleNote(got))
 	if got != want {
 		d.surprises++
-		d.printf("   !! the documented answer is %s, answered by %s%s\n", want, want.Source, staleNote(want))
+		d.printf("%s!! the documented answer is %s, answered by %s%s\n", d.indent, want, want.Source, staleNote(want))
 	}
 }
 
@@ -170,6 +173,24 @@ func staleNote(d authz.Decision) string {
 		return " (the token was stale)"
 	}
 	return ""
+}
+
+// refused asks a question whose reference names another organization than
+// the session's, and prints the deny nothing was asked for.
+func (d *demoRun) refused(ctx context.Context, c *token.Claims, permission string, r authz.ResourceRef) error {
+	d.questions++
+	got, err := d.client.Check(ctx, c, permission, r)
+	switch {
+	case errors.Is(err, authz.ErrOrganizationMismatch):
+		d.printf("%s→ denied: organization mismatch, nothing asked\n", d.indent)
+	case err != nil:
+		return err
+	default:
+		d.printf("%s→ %s, answered by %s\n", d.indent, got, got.Source)
+		d.surprises++
+		d.printf("%s!! the documented answer is denied: organization mismatch, nothing asked\n", d.indent)
+	}
+	return nil
 }
 
 var (
@@ -230,7 +251,7 @@ resource role. Globex, another organization, owns workspace Research.
 	d.printf("   the token grants workspace:view, yet the API was asked: an external ID\n")
 	d.printf("   alone may be another organization's (Globex may have an eng too), and\n")
 	d.printf("   the token holds only for Acme; the API looks eng up in Alice's own\n")
-	d.printf("   organization. Name the organization from your records to save the call\n")
+	d.printf("   organization. Name the organization from your records to save the call.\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
 	// 4. Resource-scoped role: the API answers.
@@ -288,33 +309,46 @@ resource role. Globex, another organization, owns workspace Research.
 	d.printf("   current by default: no cache kept the old answer\n")
 	d.printf("   cost: %s\n\n", d.takeCost())
 
-	// 10. The token answers only for its own organization.
+	// 10. A resource named in another organization: refused, nothing asked.
+	d.indent = "    " // under "10. "
 	d.printf("10. Can Alice view workspace Research, which belongs to Globex?\n")
-	d.printf("   (workspace:view on authz_resource_research in org_globex)\n")
-	if err := d.check(ctx, alice, "workspace:view", research, authz.Decision{Source: authz.SourceAPI, NotFound: true}); err != nil {
+	d.printf("    (workspace:view on authz_resource_research in org_globex)\n")
+	if err := d.refused(ctx, alice, "workspace:view", research); err != nil {
 		return fmt.Errorf("step 10: %w", err)
 	}
-	d.printf("   her token's workspace:view holds for Acme only, so the token layer did not\n")
-	d.printf("   answer. The API answered 404, \"not found\": the resource, the membership or\n")
-	d.printf("   the permission does not exist in the membership's organization, which is\n")
-	d.printf("   how another organization's resource looks. A deny: fgakit check exits 1\n")
-	d.printf("   cost: %s\n\n", d.takeCost())
+	d.printf("    the reference names Globex and her session is Acme's: a call that names\n")
+	d.printf("    a resource's organization never acts in another one, so no layer\n")
+	d.printf("    answered and nothing was sent. The middleware answers 403 and fgakit\n")
+	d.printf("    check exits 1: a deny.\n")
+	d.printf("    cost: %s\n\n", d.takeCost())
 
-	// 11. A demotion reaches the token layer through a webhook.
-	d.printf("11. An admin demotes Alice from member to guest (a role without\n")
-	d.printf("   workspace:view); WorkOS tells the app with a signed webhook. Can Alice,\n")
-	d.printf("   with her token from step 1, still view workspace Engineering?\n")
-	if err := d.demote(ctx); err != nil {
+	// 11. The same resource named without its organization: the API's 404.
+	d.printf("11. The same question, authz_resource_research named without its\n")
+	d.printf("    organization\n")
+	if err := d.check(ctx, alice, "workspace:view", authz.ResourceID(research.ID), authz.Decision{Source: authz.SourceAPI, NotFound: true}); err != nil {
 		return fmt.Errorf("step 11: %w", err)
+	}
+	d.printf("    the API looks the ID up in Alice's organization and answers 404, \"not\n")
+	d.printf("    found\": the resource, the membership or the permission does not exist in\n")
+	d.printf("    the membership's organization, which is how another organization's\n")
+	d.printf("    resource looks. A deny too: fgakit check exits 1.\n")
+	d.printf("    cost: %s\n\n", d.takeCost())
+
+	// 12. A demotion reaches the token layer through a webhook.
+	d.printf("12. An admin demotes Alice from member to guest (a role without\n")
+	d.printf("    workspace:view); WorkOS tells the app with a signed webhook. Can Alice,\n")
+	d.printf("    with her token from step 1, still view workspace Engineering?\n")
+	if err := d.demote(ctx); err != nil {
+		return fmt.Errorf("step 12: %w", err)
 	}
 	if err := d.check(ctx, alice, "workspace:view", engineering.InOrganization("org_acme"),
 		authz.Decision{Source: authz.SourceAPI, TokenStale: true}); err != nil {
-		return fmt.Errorf("step 11: %w", err)
+		return fmt.Errorf("step 12: %w", err)
 	}
-	d.printf("   her token still lists workspace:view, but it was issued before the\n")
-	d.printf("   change, so the token layer declined it (in step 2 it answered) and\n")
-	d.printf("   the API answered with her current role\n")
-	d.printf("   cost: %s\n\n", d.takeCost())
+	d.printf("    her token still lists workspace:view, but it was issued before the\n")
+	d.printf("    change, so the token layer declined it (in step 2 it answered) and\n")
+	d.printf("    the API answered with her current role.\n")
+	d.printf("    cost: %s\n\n", d.takeCost())
 
 	d.printf("In all: %d questions for %s, plus 2 to revoke a role and demote Alice.\n", d.questions, plural(d.apiCalls-2, "API call"))
 	d.printf("The same model as a server: go run ./cmd/fgakit serve --fixture cmd/fgakit/demo.json\n")
@@ -452,18 +486,18 @@ func (d *demoRun) demote(ctx context.Context) error {
 	if _, err := d.client.UpdateMembership(ctx, "om_alice", authz.UpdateMembershipParams{RoleSlug: "guest"}); err != nil {
 		return err
 	}
-	d.printf("   demoted: %s\n", d.takeCost())
+	d.printf("%sdemoted: %s\n", d.indent, d.takeCost())
 	if err := d.fake.DeliverWebhooks(ctx); err != nil {
 		return err
 	}
 	for _, dl := range d.fake.WebhookDeliveries() {
-		d.printf("   webhook %s → %d %s\n", dl.Event, dl.Status, http.StatusText(dl.Status))
+		d.printf("%swebhook %s → %d %s\n", d.indent, dl.Event, dl.Status, http.StatusText(dl.Status))
 	}
 	st := d.hook.Stats()
-	d.printf("   verified and applied: %d, refused: %d\n", st.Accepted, st.Forged+st.Expired+st.Malformed+st.Oversized)
+	d.printf("%sverified and applied: %d, refused: %d\n", d.indent, st.Accepted, st.Forged+st.Expired+st.Malformed+st.Oversized)
 	if st != (events.WebhookStats{Accepted: 1}) {
 		d.surprises++
-		d.printf("   !! the documented outcome is 1 event verified and applied\n")
+		d.printf("%s!! the documented outcome is 1 event verified and applied\n", d.indent)
 	}
 	return nil
 }
