@@ -333,7 +333,9 @@ func (fd *Feed) Close() error {
 	fd.closing.Do(func() {
 		fd.cancel()
 		release := func() {
-			ctx, cancel := fd.f.ctx(context.Background())
+			// Not on a request's path: a second, not the fleet timeout,
+			// so that a loaded Redis still frees the lease now.
+			ctx, cancel := context.WithTimeout(context.Background(), max(fd.f.timeout, time.Second))
 			defer cancel()
 			// Fenced by this term's value: a page in flight can no
 			// longer publish once the lease is gone.
