@@ -281,7 +281,11 @@ func (b *batch) run(ctx context.Context, rs []ResourceRef) {
 			continue
 		}
 		if om == "" {
-			b.fail([]int{i}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership))
+			if len(b.staleItems) > 0 && b.staleItems[len(b.staleItems)-1] == i {
+				b.fail([]int{i}, errStaleNoMembership)
+			} else {
+				b.fail([]int{i}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership))
+			}
 			continue
 		}
 		k := checkKey{membership: om, permission: b.permission, resourceID: r.ID, typeSlug: r.ResourceTypeSlug, externalID: r.ExternalID}

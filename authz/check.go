@@ -50,7 +50,8 @@ import (
 //
 //   - nil claims or invalid arguments: [ErrInvalidInput], no call;
 //   - claims without an organization membership ID:
-//     [token.ErrNoMembership], no call;
+//     [token.ErrNoMembership], no call — with TokenStale set when the
+//     token would have answered but the [Freshness] calls it stale;
 //   - a reference (by ID or by external ID) naming another organization
 //     than the claims':
 //     [ErrOrganizationMismatch], no call;
@@ -124,6 +125,9 @@ func (c *Client) checkClaims(ctx context.Context, claims *token.Claims, permissi
 		return Decision{}, ErrOrganizationMismatch
 	}
 	if claims.OrganizationMembershipID == "" {
+		if stale {
+			return Decision{TokenStale: true}, errStaleNoMembership
+		}
 		return Decision{}, fmt.Errorf("authz: cannot ask the API: %w", token.ErrNoMembership)
 	}
 	// r names the claims' organization or none (namesOtherOrganization), and
@@ -133,6 +137,11 @@ func (c *Client) checkClaims(ctx context.Context, claims *token.Claims, permissi
 	d.TokenStale = stale
 	return d, err
 }
+
+// errStaleNoMembership is the error of a check the token would answer but
+// a [Freshness] calls stale, for claims without a membership to ask the
+// API about: it says why the token did not answer.
+var errStaleNoMembership = fmt.Errorf("authz: the token is stale (changed since it was issued) and without an organization membership id the API cannot be asked: %w", token.ErrNoMembership)
 
 // check answers k from the request memo, the cache, or the API — the API
 // call merged with concurrent identical checks.

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -55,5 +56,39 @@ func TestWithFreshness(t *testing.T) {
 	c.Close()
 	if !f.stopped.Load() {
 		t.Error("Close did not stop watching")
+	}
+}
+
+// TestStaleTokenWithoutMembership: a token without the membership claim
+// that the Freshness calls stale cannot be asked of the API; the check
+// fails closed with token.ErrNoMembership, and says that the token was
+// stale (Decision.TokenStale, and the error's text), so that a caller or a
+// metric can tell a demotion from a missing JWT template.
+func TestStaleTokenWithoutMembership(t *testing.T) {
+	t.Parallel()
+	f := &stubFreshness{}
+	f.stale.Store(true)
+	c, err := New(testKey, WithFreshness(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	claims := &token.Claims{OrganizationID: "org_1", Permissions: []string{"p"}}
+	r := ResourceID("authz_resource_1").InOrganization("org_1")
+	d, err := c.Check(t.Context(), claims, "p", r)
+	if !errors.Is(err, token.ErrNoMembership) || d.Allowed || !d.TokenStale {
+		t.Errorf("Check = %+v (TokenStale %v), %v; want not allowed, TokenStale, ErrNoMembership", d, d.TokenStale, err)
+	}
+	if err != nil && !strings.Contains(err.Error(), "stale") {
+		t.Errorf("Check error %q does not say the token is stale", err)
+	}
+	_, err = c.CheckMany(t.Context(), claims, "p", []ResourceRef{r})
+	if !errors.Is(err, token.ErrNoMembership) || !strings.Contains(err.Error(), "stale") {
+		t.Errorf("CheckMany error %v, want ErrNoMembership saying the token is stale", err)
+	}
+	// Not stale and not granted by the token: the plain error.
+	f.stale.Store(false)
+	if d, err := c.Check(t.Context(), claims, "q", r); !errors.Is(err, token.ErrNoMembership) || d.TokenStale || strings.Contains(err.Error(), "stale") {
+		t.Errorf("Check of a permission the token lacks = %+v, %v", d, err)
 	}
 }

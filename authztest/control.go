@@ -95,6 +95,7 @@ func (f *Fake) postFault(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	body = body.withoutNulls() // a /_fake/ endpoint: null is "not sent"
 	fault, err := parseFault(body)
 	if err != nil {
 		return 0, nil, err
@@ -200,6 +201,7 @@ func (f *Fake) postClock(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	body = body.withoutNulls() // a /_fake/ endpoint: null is "not sent"
 	if err := onlyFields(body, clockFields...); err != nil {
 		return 0, nil, err
 	}

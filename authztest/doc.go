@@ -12,7 +12,7 @@
 //		f.AddPermission("project:edit", "project")
 //		f.AddRole("workspace-admin", "workspace", "project:edit")
 //		f.AddOrganization("org_acme", "Acme")
-//		f.AddMembership("om_alice", "user_alice", "org_acme", "")
+//		f.AddMembership("om_alice", "user_alice", "org_acme", "") // no role given: the default role, member
 //		eng := f.AddResource(authztest.Resource{ExternalID: "eng", ResourceTypeSlug: "workspace", OrganizationID: "org_acme"})
 //		web := f.AddResource(authztest.Resource{ExternalID: "web", ResourceTypeSlug: "project", OrganizationID: "org_acme", ParentResourceID: eng})
 //		f.Assign("om_alice", "workspace-admin", eng)
@@ -69,7 +69,9 @@
 //     is served at /sso/jwks/{client_id}; [Fake.Verifier] verifies them on
 //     the fake's clock. POST /_fake/access_tokens mints one over HTTP:
 //     {"organization_membership_id": "om_…", "expires_in": 300} →
-//     {"access_token": "…"} (expires_in from 1 to 31622400 seconds). One
+//     {"access_token": "…", "session_id": "session_…"} (expires_in from 1
+//     to 31622400 seconds; session_id is the token's sid, which POST
+//     /user_management/sessions/revoke takes). One
 //     2048-bit RSA key is generated per process (at the first session or
 //     JWKS request) and shared by every fake, to keep tests fast, but each
 //     fake serves it under a kid of its own ([Fake.KeyID]): a token minted
@@ -242,19 +244,25 @@
 //     (an unknown ID is 404).
 //   - The contract test (module contract/ of the repository) holds the
 //     fake's answers and the client's requests to WorkOS's OpenAPI spec;
-//     every choice in this list that it could see passes it, except two,
+//     every choice in this list that it could see passes it, except one,
 //     which its scenarios therefore do not provoke: the 422 for a bad
 //     limit, order or cursor on the lists that declare no 422 (groups,
 //     group members, a membership's groups, role assignment lists,
-//     permissions), and the 422 idempotency_key_reused, whose code no
-//     operation's 422 body declares (and which session revocation, declaring
-//     no 422, can answer too).
+//     permissions).
 //   - A known path asked with a method it does not serve is 405 with an
 //     Allow header and a JSON {"message"}; an unknown path is 404.
 //   - Without [WithAPIKey] any request is accepted, with or without an
 //     Authorization header.
 //   - Unknown request body fields are ignored; a field of the wrong JSON
-//     type is 422. A body that is not a JSON object is 400 bad_request where
+//     type is 422, and so is null for a field the spec does not declare
+//     nullable ({"name": null} on a PATCH, "resource_id": null on a check):
+//     null is a value, not an absent field. The nullable fields take null:
+//     description (on creates, and on a PATCH it clears the description)
+//     and parent_resource_id on POST /authorization/resources (directly
+//     under the organization). The two forms of a resource or a parent
+//     are mutually exclusive by key, whatever the values ("" and null
+//     included). Session revocation answers its 400 instead of 422; the
+//     fake's own /_fake/ endpoints take null as "not sent". A body that is not a JSON object is 400 bad_request where
 //     the operation declares that code (creates, role and group updates,
 //     adding a permission to a role), and otherwise the status the
 //     operation declares for invalid input: 422 (with code
@@ -267,8 +275,15 @@
 //     writes. A key belongs to the first request that carried it (method,
 //     path and body, byte for byte): that request again answers the same
 //     2xx without applying it twice, also when the two arrive at once (the
-//     second waits for the first); another request with the key is 422
-//     idempotency_key_reused and applies nothing. A request that did not
+//     second waits for the first); another request with the key applies
+//     nothing and is refused in the status and body the operation declares
+//     for input it refuses (WorkOS documents no answer of its own, and no
+//     operation declares a code for it): 422 {"message"} on the
+//     /authorization and group operations, 422 invalid_request_parameters
+//     on a membership create, 422 invalid_request_parameters with an
+//     errors entry of code idempotency_key_reused on a webhook endpoint
+//     create, and 400 {"message"} on session revocation, which declares no
+//     422. A request that did not
 //     end in a 2xx leaves the key free. Keys expire 24 hours after first
 //     use on the fake's clock; at most 10,000 are kept (the oldest go
 //     first), as digests of key, path and body. A check (POST …/check, which only reads) is answered anew
@@ -315,13 +330,21 @@
 //     membership (the real API answers 404 for an unknown user); the nested
 //     user has email {user_id}@example.com unless a fixture names one, and
 //     null external_id and last_sign_in_at.
-//   - Creating a membership without role_slug or role_slugs gives it the
-//     environment role "member" (WorkOS's default role); without such a role
-//     the create is 422 invalid_role. Creating one for a user who already
+//   - A membership always has a role, as the spec requires ("role" is never
+//     null): one given none — POST without role_slug or role_slugs,
+//     [Fake.AddMembership] with "", a fixture without "role",
+//     [Fake.SetMembershipRoles] with none — gets the environment role
+//     "member", WorkOS's default role. Every WorkOS environment has it; a
+//     fake whose setup never added it creates it then (scoped to the
+//     organization, named "Member", no permissions; role.created is
+//     emitted), and a later [Fake.AddRole] or fixture role "member" scoped
+//     to the organization takes it over with its permissions (role.updated);
+//     another scope is 409 with a message saying why. WorkOS lets an
+//     environment choose another default role; the fake's is always
+//     "member". Creating one for a user who already
 //     has an active membership in the organization is 422
 //     invalid_request_parameters; one with a pending membership is 400
-//     cannot_reactivate_pending_organization_membership. A membership set up
-//     in Go without a role answers "role": null.
+//     cannot_reactivate_pending_organization_membership.
 //   - An unknown membership role is 422 invalid_role (also for
 //     [Fake.AddMembership] and fixtures); multiple roles are always allowed
 //     (never 422 multiple_roles_not_enabled).
@@ -344,7 +367,14 @@
 //   - The JWT template: GET answers the current one ([DefaultJWTTemplate]
 //     until a PUT); PUT refuses (422 invalid_request_parameters) content
 //     that is not a JSON object, longer than 3072 bytes, or with a reserved
-//     claim (iss sub exp iat nbf jti). It renders {{ }} expressions of
+//     claim (iss sub exp iat nbf jti). It also refuses, where WorkOS may
+//     not, claims that would make a strict verifier such as fgakit's
+//     [token.Verifier] reject every token minted, so that the fake never
+//     mints a token its own verifier refuses: act (AuthKit's impersonation
+//     claim), scope (the mark of an OAuth token), aud that is not a string or
+//     list of strings, entitlements or feature_flags that are not lists of
+//     strings, organization_membership_id that is not a string, and a claim
+//     named like a session claim in other letter case ("Sub", "ORG_ID"). It renders {{ }} expressions of
 //     variables over user.*, organization.* and organization_membership.*
 //     with WorkOS's || fallbacks ({{ user.first_name || 'Someone' }}),
 //     inside string literals (as text; a string that is one expression
@@ -359,7 +389,7 @@
 //   - Events: GET /events demands the events list (422 {"errors":
 //     [{"code":"required","field":"events"}]} without it, as the live API
 //     is reported to; the spec marks it optional); an unknown type, a limit
-//     outside 1–100, an unknown order, both cursors, or a cursor that names
+//     outside 1–100 or empty (limit=), an unknown or empty order, both cursors, or a cursor that names
 //     no event of this fake is 422 with {"code":"invalid","field":…}; an
 //     organization_id the fake never had is 400. range_start is inclusive,
 //     range_end exclusive. Events are ordered as they were emitted (their
@@ -374,8 +404,7 @@
 //     (role.* carries object, slug, resource_type_slug, permissions and the
 //     timestamps; organization_role.* adds organization_id, name and
 //     description). An organization_membership.* role is the first of its
-//     organization roles (null when it has none, as in the fake's
-//     membership answers); custom_attributes is {}; organization.* has no
+//     organization roles; custom_attributes is {}; organization.* has no
 //     domains, {} metadata and a null external_id; session.* has auth_method
 //     "unknown" and null ip_address and user_agent.
 //   - Deleting a permission emits permission.deleted only, not a role

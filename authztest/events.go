@@ -389,18 +389,19 @@ func (q eventQuery) afterIsNewer() bool { return q.asc || q.normal }
 
 func parseEventQuery(q url.Values) (eventQuery, error) {
 	eq := eventQuery{limit: defaultLimit, before: q.Get("before"), after: q.Get("after")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
+	if q.Has("limit") { // limit= is not the default: "" is no integer (as on every list)
+		n, err := strconv.Atoi(q.Get("limit"))
 		if err != nil || n < 1 || n > maxLimit {
 			return eq, errEventsParam("invalid", "limit", "limit must be an integer between 1 and %d", maxLimit)
 		}
 		eq.limit = n
 	}
-	switch q.Get("order") {
-	case "", "desc":
-	case "asc":
+	switch order := q.Get("order"); {
+	case !q.Has("order"): // order= is no value of the enum either
+	case order == "desc":
+	case order == "asc":
 		eq.asc = true
-	case "normal":
+	case order == "normal":
 		eq.normal = true
 	default:
 		return eq, errEventsParam("invalid", "order", "order must be asc, desc or normal")

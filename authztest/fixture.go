@@ -136,7 +136,8 @@ type FixtureUser struct {
 
 // FixtureMembership is an organization membership with its organization
 // role ("role") or roles ("roles", multiple-roles mode). Giving both is an
-// error.
+// error; giving neither gives the default role "member" (see
+// [Fake.AddMembership]).
 type FixtureMembership struct {
 	// ID is the membership ID, e.g. "om_alice"; empty generates one.
 	ID string `json:"id,omitempty"`
@@ -607,7 +608,7 @@ func (m *model) load(fx *Fixture) error {
 			return fmt.Errorf("roles[%d]: slug is required", i)
 		}
 		if _, err := m.addRole(roleInput{id: r.ID, slug: r.Slug, name: r.Name, description: r.Description,
-			orgID: r.OrganizationID, typeSlug: r.ResourceTypeSlug, permissions: r.Permissions}); err != nil {
+			orgID: r.OrganizationID, typeSlug: r.ResourceTypeSlug, permissions: r.Permissions, adopt: true}); err != nil {
 			return fmt.Errorf("roles[%d] (slug %q): %w", i, r.Slug, err)
 		}
 	}

@@ -104,7 +104,7 @@ func (f *Fake) replaceGroupAssignments(r *http.Request, g *group) (int, any, err
 		return 0, nil, errInvalid("role_assignments is required")
 	}
 	var entries []jsonObject
-	if err := json.Unmarshal(body["role_assignments"], &entries); err != nil {
+	if err := json.Unmarshal(body["role_assignments"], &entries); err != nil || body.isNull("role_assignments") || slices.ContainsFunc(entries, func(e jsonObject) bool { return e == nil }) {
 		return 0, nil, errInvalid("role_assignments must be a list of objects")
 	}
 	if len(entries) > maxGroupRoleAssignments {

@@ -108,7 +108,7 @@ func (f *Fake) createGroup(r *http.Request, o *organization) (int, any, error) {
 	if err := checkGroupName(name); err != nil {
 		return 0, nil, err
 	}
-	desc, _, err := body.optStr("description")
+	desc, _, err := body.nullableStr("description")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -154,7 +154,7 @@ func (f *Fake) patchGroup(r *http.Request, g *group) (int, any, error) {
 		}
 		name = &s
 	}
-	desc, descGiven, err := body.optStr("description")
+	desc, descGiven, err := body.nullableStr("description")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -26,7 +26,7 @@ const idempotencyCheckPattern = "POST /authorization/organization_memberships/{o
 // idempotent is one Idempotency-Key the fake has seen: the request it
 // belongs to and, once that request finished with a 2xx, its answer. A key
 // belongs to one request (method, path and body): the same request again
-// answers the same, another request with the key is 422.
+// answers the same, another request with the key is refused ([Fake.keyReused]).
 //
 // Keys and paths are kept as SHA-256 digests: both may be as long as the
 // header limit allows (64 KiB), and up to maxIdempotencyKeys are kept.
@@ -59,8 +59,8 @@ func (f *Fake) idempotentWrite(r *http.Request) bool {
 
 // beginIdempotent claims r's Idempotency-Key before r is applied. It returns
 // the claim to finish with [Fake.endIdempotent], or done when it answered r
-// itself: the remembered answer of the same request, 422 for a reuse with
-// another request, or nothing when the client went away while the first
+// itself: the remembered answer of the same request, the refusal of
+// [Fake.keyReused] for a reuse with another request, or nothing when the client went away while the first
 // request with the key was still being applied (the second waits for it, so
 // that concurrent requests with one key apply it once).
 func (f *Fake) beginIdempotent(w http.ResponseWriter, r *http.Request, body []byte, record func(int)) (claim *idempotent, done bool) {
@@ -87,9 +87,9 @@ func (f *Fake) beginIdempotent(w http.ResponseWriter, r *http.Request, body []by
 		}
 		if e.method != r.Method || e.pathSum != pathSum || e.sum != sum {
 			f.mu.Unlock()
-			record(http.StatusUnprocessableEntity)
-			writeError(w, errInvalidCode("idempotency_key_reused",
-				"this Idempotency-Key belongs to another request (method, path or body differ); send a new key with a new request"))
+			reused := f.keyReused(r)
+			record(reused.status)
+			writeError(w, reused)
 			return nil, true
 		}
 		if e.finished {
@@ -112,6 +112,32 @@ func (f *Fake) beginIdempotent(w http.ResponseWriter, r *http.Request, body []by
 			return nil, true
 		}
 	}
+}
+
+// keyReusedMessage explains a refused reuse of an Idempotency-Key.
+const keyReusedMessage = "this Idempotency-Key belongs to another request (method, path or body differ); send a new key with a new request"
+
+// keyReused is the answer to a request that reuses another request's
+// Idempotency-Key, in the status and body its operation declares for input
+// it refuses (WorkOS documents no answer of its own): 422 {"message"} for
+// the /authorization and group operations, whose 422 has no code; 422
+// invalid_request_parameters for a membership create; 422
+// invalid_request_parameters with an errors entry (code
+// idempotency_key_reused) for a webhook endpoint create; 400 {"message"}
+// for session revocation, which declares no 422.
+func (f *Fake) keyReused(r *http.Request) *apiError {
+	_, pattern := f.mux.Handler(r)
+	switch pattern {
+	case "POST /user_management/organization_memberships":
+		return errInvalidCode("invalid_request_parameters", keyReusedMessage)
+	case "POST /webhook_endpoints":
+		e := errInvalidCode("invalid_request_parameters", "Validation failed.")
+		e.errs = []fieldError{{Code: "idempotency_key_reused", Message: keyReusedMessage}}
+		return e
+	case "POST /user_management/sessions/revoke":
+		return &apiError{status: http.StatusBadRequest, message: keyReusedMessage}
+	}
+	return errInvalid("%s", keyReusedMessage)
 }
 
 // endIdempotent finishes a claim of [Fake.beginIdempotent] with the answer

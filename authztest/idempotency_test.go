@@ -117,7 +117,7 @@ func TestIdempotencyKeyBelongsToOneRequest(t *testing.T) {
 		roles   = "/authorization/organizations/org_acme/roles"
 		roleA   = `{"name":"Alpha","resource_type_slug":"organization"}`
 		roleB   = `{"name":"Beta","resource_type_slug":"organization"}`
-		reused  = `{"code":"idempotency_key_reused","message":"this Idempotency-Key belongs to another request (method, path or body differ); send a new key with a new request"}`
+		reused  = `{"message":"this Idempotency-Key belongs to another request (method, path or body differ); send a new key with a new request"}`
 		check   = "/authorization/organization_memberships/om_alice/check"
 		editWeb = `{"permission_slug":"project:edit","resource_id":"authz_resource_web"}`
 		editCRM = `{"permission_slug":"project:edit","resource_id":"authz_resource_crm"}`
@@ -215,6 +215,64 @@ func TestIdempotencyKeyBelongsToOneRequest(t *testing.T) {
 			}
 			if n := orgRoleCount(t, f) - before; n != tc.wantRoles {
 				t.Errorf("%d roles created, want %d", n, tc.wantRoles)
+			}
+		})
+	}
+}
+
+// TestIdempotencyKeyReusedFitsTheOperation: a key reused for another
+// request is refused with a status and body the operation declares for
+// input it refuses — never a code its error schema lacks — and applies
+// nothing.
+func TestIdempotencyKeyReusedFitsTheOperation(t *testing.T) {
+	t.Parallel()
+	const msg = `"this Idempotency-Key belongs to another request (method, path or body differ); send a new key with a new request"`
+	tests := []struct {
+		name       string
+		path, a, b string
+		status     int
+		want       string
+	}{
+		{"permission create: 422 message only", "/authorization/permissions",
+			`{"slug":"a:b","name":"A"}`, `{"slug":"c:d","name":"C"}`, 422, `{"message":` + msg + `}`},
+		{"assign: 422 message only", "/authorization/organization_memberships/om_bob/role_assignments",
+			`{"role_slug":"workspace-admin","resource_id":"authz_resource_eng"}`, `{"role_slug":"workspace-admin","resource_id":"authz_resource_sales"}`,
+			422, `{"message":` + msg + `}`},
+		{"group create: 422 message only", "/organizations/org_acme/groups", `{"name":"A"}`, `{"name":"B"}`, 422, `{"message":` + msg + `}`},
+		{"membership create: 422 invalid_request_parameters", "/user_management/organization_memberships",
+			`{"user_id":"user_x","organization_id":"org_acme"}`, `{"user_id":"user_y","organization_id":"org_acme"}`,
+			422, `{"code":"invalid_request_parameters","message":` + msg + `}`},
+		{"webhook endpoint create: 422 invalid_request_parameters with errors", "/webhook_endpoints",
+			`{"endpoint_url":"https://a.example/hook","events":["role.created"]}`, `{"endpoint_url":"https://b.example/hook","events":["role.created"]}`,
+			422, `{"code":"invalid_request_parameters","message":"Validation failed.","errors":[{"code":"idempotency_key_reused","message":` + msg + `}]}`},
+		{"session revocation: 400 message only (no 422 declared)", "/user_management/sessions/revoke",
+			`{"session_id":"SID_A"}`, `{"session_id":"SID_B"}`, 400, `{"message":` + msg + `}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newTestFake(t)
+			a, b := tc.a, tc.b
+			if strings.Contains(tc.path, "revoke") {
+				for _, sid := range []string{"SID_A", "SID_B"} {
+					claims, err := f.Verifier().Verify(t.Context(), f.Session("om_alice"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					a, b = strings.Replace(a, sid, claims.SessionID, 1), strings.Replace(b, sid, claims.SessionID, 1)
+				}
+			}
+			if status, body := sendKeyed(t, f, "POST", tc.path, a, "k1"); status/100 != 2 {
+				t.Fatalf("first request: %d %s", status, body)
+			}
+			before := len(f.Events())
+			status, body := sendKeyed(t, f, "POST", tc.path, b, "k1")
+			if status != tc.status {
+				t.Errorf("reuse: status %d, want %d", status, tc.status)
+			}
+			equalJSON(t, body, tc.want)
+			if n := len(f.Events()); n != before {
+				t.Errorf("the refused reuse emitted %d events", n-before)
 			}
 		})
 	}

@@ -20,10 +20,10 @@ const (
 	statusPending  = "pending"
 )
 
-// defaultMembershipRole is the role a membership created over HTTP without
-// role_slug or role_slugs gets, when the environment has it (WIRE.md §1.5:
-// "if none is given, the default role is used"; WorkOS's default is
-// "member").
+// defaultMembershipRole is the role a membership given no role gets — over
+// HTTP without role_slug or role_slugs, from Go setup or a fixture without
+// a role (WIRE.md §1.5: "if none is given, the default role is used";
+// WorkOS's default is "member"); see model.defaultRoles.
 const defaultMembershipRole = "member"
 
 // membershipRoles validates the organization roles a membership is given
@@ -106,11 +106,9 @@ func (m *model) createMembership(userID, orgID string, roles []string, rolesGive
 		return nil, false, errNotFound("Organization not found: '%s'.", orgID)
 	}
 	if !rolesGiven {
-		if m.roleFor(orgID, defaultMembershipRole) == nil {
-			return nil, false, errInvalidCode("invalid_role",
-				"no role_slug given and the environment has no default role %q scoped to the organization", defaultMembershipRole)
+		if roles, err = m.defaultRoles(); err != nil {
+			return nil, false, err
 		}
-		roles = []string{defaultMembershipRole}
 	}
 	roles, err = m.membershipRoles(orgID, roles)
 	if err != nil {
@@ -142,6 +140,12 @@ func (m *model) createMembership(userID, orgID string, roles []string, rolesGive
 // updateMembershipRoles replaces the organization roles of om. Checks see
 // the change at once; tokens minted from now on carry the new roles.
 func (m *model) updateMembershipRoles(om *membership, roles []string) error {
+	if len(roles) == 0 { // Go setup only: HTTP refuses an empty list
+		var err error
+		if roles, err = m.defaultRoles(); err != nil {
+			return err
+		}
+	}
 	roles, err := m.membershipRoles(om.orgID, roles)
 	if err != nil {
 		return err
@@ -254,7 +258,7 @@ func (m *model) renderBaseMembership(om *membership) baseMembershipJSON {
 }
 
 // renderUserlandMembership renders om with its roles (the first is "role";
-// a membership set up without a role answers "role": null) and its user.
+// every membership has at least one, see model.defaultRoles) and its user.
 func (m *model) renderUserlandMembership(om *membership) userlandMembershipJSON {
 	d := m.renderMembership(om)
 	out := userlandMembershipJSON{Object: d.Object, ID: d.ID, UserID: d.UserID, OrganizationID: d.OrganizationID,

@@ -42,6 +42,10 @@ type role struct {
 	permissions []string
 	created     time.Time
 	updated     time.Time
+	// implicit marks the default role "member" the fake created itself for
+	// a membership given no role (see model.defaultRoles); the first
+	// [Fake.AddRole] or fixture role of that slug takes it over.
+	implicit bool
 }
 
 type organization struct {

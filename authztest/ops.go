@@ -142,6 +142,9 @@ type roleInput struct {
 	orgID          string // "" for an environment role
 	typeSlug       string
 	permissions    []string
+	// adopt lets a setup call (Go or fixture) take over the implicit
+	// default role of the same slug instead of conflicting with it.
+	adopt bool
 }
 
 // checkRolePermissions verifies that every slug names a permission of the
@@ -185,7 +188,17 @@ func (m *model) addRole(in roleInput) (*role, error) {
 		if m.roles[roleKey{in.orgID, in.slug}] != nil || m.roles[roleKey{"", in.slug}] != nil {
 			return nil, errConflict("organization_role_slug_conflict", "a role with slug %q already exists in organization %q", in.slug, in.orgID)
 		}
-	} else if m.roles[roleKey{"", in.slug}] != nil {
+	} else if ex := m.roles[roleKey{"", in.slug}]; ex != nil {
+		if ex.implicit && in.adopt && in.typeSlug == orgType {
+			ex.implicit = false
+			ex.name, ex.description, ex.permissions, ex.updated = in.name, in.description, perms, m.now()
+			m.emitRole("updated", ex)
+			return ex, nil
+		}
+		if ex.implicit {
+			return nil, errConflict("role_slug_conflict", "a role with slug %q already exists: the fake created it as the default role of a "+
+				"membership set up without a role; add the role before such memberships to give it another scope", in.slug)
+		}
 		return nil, errConflict("role_slug_conflict", "a role with slug %q already exists", in.slug)
 	}
 	id, err := m.takeID(in.id, "role_")
@@ -276,6 +289,24 @@ func (m *model) checkOrgRoles(orgID string, slugs []string) error {
 	return nil
 }
 
+// defaultRoles gives the organization roles of a membership given none:
+// the environment's default role, "member" (the docs: a membership has at
+// least one organization-scoped role, and the default role is used when
+// none is given; WorkOS's default is "member"). Every WorkOS environment has
+// it; a fake whose setup never added it creates it here, scoped to the
+// organization, named "Member", with no permissions (role.created is
+// emitted), so that no membership is ever without a role.
+func (m *model) defaultRoles() ([]string, error) {
+	if m.roles[roleKey{"", defaultMembershipRole}] == nil {
+		r, err := m.addRole(roleInput{slug: defaultMembershipRole, name: "Member", typeSlug: orgType})
+		if err != nil {
+			return nil, err
+		}
+		r.implicit = true
+	}
+	return []string{defaultMembershipRole}, nil
+}
+
 func (m *model) addMembership(in membershipInput) (*membership, error) {
 	if in.userID == "" {
 		return nil, errInvalid("user_id is required")
@@ -284,6 +315,12 @@ func (m *model) addMembership(in membershipInput) (*membership, error) {
 		return nil, errNotFound("organization %q not found", in.orgID)
 	}
 	roles := dedupe(in.roles)
+	if len(roles) == 0 {
+		var err error
+		if roles, err = m.defaultRoles(); err != nil {
+			return nil, err
+		}
+	}
 	if err := m.checkOrgRoles(in.orgID, roles); err != nil {
 		return nil, err
 	}

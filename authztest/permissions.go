@@ -52,7 +52,7 @@ func (f *Fake) createPermission(r *http.Request) (int, any, error) {
 	if err := requireField("name", v[1]); err != nil {
 		return 0, nil, err
 	}
-	desc, _, err := body.optStr("description")
+	desc, _, err := body.nullableStr("description")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -83,7 +83,7 @@ func nameAndDescription(r *http.Request) (name *string, desc *string, setDesc bo
 		}
 		name = &n
 	}
-	desc, setDesc, err = body.optStr("description")
+	desc, setDesc, err = body.nullableStr("description")
 	if err == nil {
 		err = checkDescription(desc)
 	}

@@ -54,8 +54,20 @@ func (m *model) resourceByPath(r *http.Request) (*resource, error) {
 	return res, nil
 }
 
-// parentFromBody reads the optional parent of a create or update body.
-func parentFromBody(body jsonObject) (parentRef, error) {
+// parentFromBody reads the optional parent of a create or update body. The
+// two forms are mutually exclusive by key (the spec's
+// x-mutually-exclusive-body-groups parent_resource). parent_resource_id is
+// nullable on a create only (null: directly under the organization); every
+// other parent field, and parent_resource_id on an update, refuses null.
+func parentFromBody(body jsonObject, create bool) (parentRef, error) {
+	if err := body.exclusive("parent_resource_id", []string{"parent_resource_external_id", "parent_resource_type_slug"},
+		"give the parent either as parent_resource_id or as parent_resource_external_id with parent_resource_type_slug, not both"); err != nil {
+		return parentRef{}, err
+	}
+	var p parentRef
+	if create && body.isNull("parent_resource_id") {
+		return p, nil
+	}
 	v, err := body.strs("parent_resource_id", "parent_resource_external_id", "parent_resource_type_slug")
 	if err != nil {
 		return parentRef{}, err
@@ -73,11 +85,11 @@ func (f *Fake) createResource(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	desc, _, err := body.optStr("description")
+	desc, _, err := body.nullableStr("description")
 	if err != nil {
 		return 0, nil, err
 	}
-	parent, err := parentFromBody(body)
+	parent, err := parentFromBody(body, true)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -108,16 +120,22 @@ func (f *Fake) updateResource(r *http.Request, res *resource) (int, any, error) 
 		}
 		u.name = &name
 	}
-	if u.description, u.setDesc, err = body.optStr("description"); err != nil {
+	if u.description, u.setDesc, err = body.nullableStr("description"); err != nil {
 		return 0, nil, err
 	}
-	if u.parent, err = parentFromBody(body); err != nil {
+	if u.parent, err = parentFromBody(body, false); err != nil {
 		return 0, nil, err
 	}
-	if ext, err := body.str("external_id"); err != nil {
-		return 0, nil, err
-	} else if ext != "" && ext != res.externalID {
-		return 0, nil, errInvalid("external_id cannot change")
+	// external_id is not in the spec's update body (it never changes): the
+	// fake refuses a different one, and ignores null as any unknown field.
+	if !body.isNull("external_id") {
+		ext, err := body.str("external_id")
+		if err != nil {
+			return 0, nil, err
+		}
+		if ext != "" && ext != res.externalID {
+			return 0, nil, errInvalid("external_id cannot change")
+		}
 	}
 	if err := f.m.updateResource(res, u); err != nil {
 		return 0, nil, err

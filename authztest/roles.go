@@ -63,7 +63,7 @@ func roleBody(r *http.Request) (roleInput, error) {
 	if err != nil {
 		return roleInput{}, err
 	}
-	desc, _, err := body.optStr("description")
+	desc, _, err := body.nullableStr("description")
 	if err != nil {
 		return roleInput{}, err
 	}

@@ -199,7 +199,7 @@ func (f *Fake) Session(om string, opts ...SessionOption) string {
 	if !f.open("Session") {
 		return ""
 	}
-	raw, err := f.mint(om, opts)
+	raw, _, err := f.mint(om, opts)
 	if err != nil {
 		f.fail("Session", err)
 	}
@@ -209,36 +209,37 @@ func (f *Fake) Session(om string, opts ...SessionOption) string {
 // mint mints a session token: its claims are read from the model under
 // f.mu, and it is signed after f.mu is released — an RSA signature takes
 // milliseconds, and checks must not wait for it.
-func (f *Fake) mint(omID string, opts []SessionOption) (string, error) {
+func (f *Fake) mint(omID string, opts []SessionOption) (raw, sessionID string, err error) {
 	def := processKey()
 	f.mu.Lock()
-	claims, s, err := f.sessionClaims(omID, opts, def)
+	claims, s, sessionID, err := f.sessionClaims(omID, opts, def)
 	hook := f.signHook
 	f.mu.Unlock()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if hook != nil {
 		hook()
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = s.kid
-	return t.SignedString(s.key)
+	raw, err = t.SignedString(s.key)
+	return raw, sessionID, err
 }
 
-// sessionClaims returns the claims of a session token for omID and the key
-// to sign it with, and opens the session; f.mu is held.
-func (f *Fake) sessionClaims(omID string, opts []SessionOption, def *signingKey) (jwt.MapClaims, *signer, error) {
+// sessionClaims returns the claims of a session token for omID, the key
+// to sign it with and the ID of the session it opens; f.mu is held.
+func (f *Fake) sessionClaims(omID string, opts []SessionOption, def *signingKey) (jwt.MapClaims, *signer, string, error) {
 	om, err := f.m.membership(omID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	if om.status == statusInactive {
-		return nil, nil, errInvalid("organization membership %q is inactive: AuthKit opens no session for it", om.id)
+		return nil, nil, "", errInvalid("organization membership %q is inactive: AuthKit opens no session for it", om.id)
 	}
 	custom, err := f.renderTemplate(om)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	cfg := sessionConfig{ttl: DefaultSessionTTL, claims: map[string]any{}}
 	for _, o := range opts {
@@ -282,17 +283,18 @@ func (f *Fake) sessionClaims(omID string, opts []SessionOption, def *signingKey)
 		}
 	}
 	f.openSession(sid, om, now, now.Add(cfg.ttl))
-	return claims, f.signersLocked(def)[0], nil
+	return claims, f.signersLocked(def)[0], sid, nil
 }
 
 // accessToken serves POST /_fake/access_tokens:
 // {"organization_membership_id": "om_…", "expires_in": seconds?} →
-// {"access_token": "…"}.
+// {"access_token": "…", "session_id": "session_…"}.
 func (f *Fake) accessToken(r *http.Request) (int, any, error) {
 	body, err := decodeBody(r)
 	if err != nil {
 		return 0, nil, err
 	}
+	body = body.withoutNulls() // a /_fake/ endpoint: null is "not sent"
 	om, err := body.str("organization_membership_id")
 	if err != nil {
 		return 0, nil, err
@@ -308,9 +310,11 @@ func (f *Fake) accessToken(r *http.Request) (int, any, error) {
 		}
 		opts = append(opts, SessionTTL(time.Duration(secs)*time.Second))
 	}
-	raw, err := f.mint(om, opts)
+	raw, sid, err := f.mint(om, opts)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]string{"access_token": raw}, nil
+	// session_id is the token's sid claim, the session ID POST
+	// /user_management/sessions/revoke takes.
+	return http.StatusOK, map[string]string{"access_token": raw, "session_id": sid}, nil
 }

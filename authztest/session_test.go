@@ -192,11 +192,17 @@ func TestAccessTokenEndpoint(t *testing.T) {
 	}
 	var out struct {
 		AccessToken string `json:"access_token"`
+		SessionID   string `json:"session_id"`
 	}
 	json.Unmarshal([]byte(body), &out)
 	claims, err := parse(t, f, out.AccessToken)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// session_id is the token's sid: what a client in another language
+	// passes to POST /user_management/sessions/revoke.
+	if out.SessionID == "" || out.SessionID != claims["sid"] {
+		t.Errorf("session_id %q, sid claim %v", out.SessionID, claims["sid"])
 	}
 	if claims["sub"] != "user_bob" || claims["exp"] != float64(epoch.Add(time.Minute).Unix()) {
 		t.Errorf("claims = %v", claims)
@@ -216,6 +222,12 @@ func TestAccessTokenEndpoint(t *testing.T) {
 	}, nil)
 	if got := len(f.Calls()); got != 0 {
 		t.Errorf("%d calls logged for /_fake/", got)
+	}
+	if status, body, _ := call(t, f, "POST", "/user_management/sessions/revoke", `{"session_id":"`+out.SessionID+`"}`); status != 200 {
+		t.Errorf("revoke the session: %d %s", status, body)
+	}
+	if !f.SessionRevoked(out.SessionID) {
+		t.Error("session not revoked")
 	}
 }
 

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fgakit/fgakit/token"
 )
 
 // Sessions and the JWT template (WIRE.md §5, §8; the official spec's
@@ -350,6 +353,9 @@ func parseJWTTemplate(content string) (map[string]any, error) {
 			return nil, bad("Claim %q is reserved and cannot be used.", k)
 		}
 	}
+	if err := checkVerifiableClaims(claims); err != nil {
+		return nil, err
+	}
 	var walk func(v any) error
 	walk = func(v any) error {
 		switch v := v.(type) {
@@ -394,6 +400,67 @@ func parseJWTTemplate(content string) (map[string]any, error) {
 	return claims, nil
 }
 
+// sessionClaimNames are the claims a session token verifier reads with a
+// type (fgakit's [token.Verifier] among them): the fake's standard claims,
+// "aud", "act", "scope", AuthKit's entitlements and feature_flags, and the
+// default membership claim.
+var sessionClaimNames = []string{
+	"sub", "sid", "iss", "aud", "org_id", "role", "roles", "permissions",
+	"entitlements", "feature_flags", "act", "iat", "exp", "nbf", "jti", "scope",
+	token.DefaultMembershipClaim,
+}
+
+// checkVerifiableClaims refuses (422 invalid_request_parameters) a template
+// whose tokens a strict verifier — fgakit's [token.Verifier] — would reject
+// as malformed or as no session token, so that the fake never mints a token
+// its own verifier refuses:
+//   - "act" (AuthKit's impersonation claim: a template would mark every
+//     session impersonated, with a value of its own shape) and "scope" (the
+//     mark of an OAuth token, which no session token carries);
+//   - "aud" that is not a string or a list of strings, entitlements or
+//     feature_flags that are not lists of strings, and
+//     organization_membership_id that is not a string (every template
+//     variable renders a string or null, so a string with expressions
+//     passes);
+//   - a claim spelled like one of sessionClaimNames but in other letter
+//     case ("Sub", "ORG_ID"), which makes the token's claims ambiguous.
+func checkVerifiableClaims(claims map[string]any) error {
+	bad := func(format string, args ...any) error {
+		return errInvalidCode("invalid_request_parameters", format, args...)
+	}
+	stringish := func(v any) bool { _, ok := v.(string); return ok }
+	stringList := func(v any) bool {
+		l, ok := v.([]any)
+		return ok && !slices.ContainsFunc(l, func(e any) bool { return !stringish(e) })
+	}
+	for k, v := range claims {
+		for _, name := range sessionClaimNames {
+			if k != name && strings.EqualFold(k, name) {
+				return bad("Claim %q differs from the session token claim %q in letter case only; verifiers reject such a token as ambiguous.", k, name)
+			}
+		}
+		switch k {
+		case "act":
+			return bad("Claim \"act\" marks an impersonated session (AuthKit sets it); a template cannot add it.")
+		case "scope":
+			return bad("Claim \"scope\" marks an OAuth token; session tokens carry none, and verifiers reject one that does.")
+		case "aud":
+			if !stringish(v) && !stringList(v) {
+				return bad("Claim \"aud\" must be a string or a list of strings.")
+			}
+		case "entitlements", "feature_flags":
+			if !stringList(v) {
+				return bad("Claim %q must be a list of strings.", k)
+			}
+		case token.DefaultMembershipClaim:
+			if !stringish(v) {
+				return bad("Claim %q must be a string.", k)
+			}
+		}
+	}
+	return nil
+}
+
 // template returns the current JWT template; f.mu is held.
 func (f *Fake) template() *jwtTemplate {
 	if f.jwtTemplate == nil {
@@ -429,7 +496,9 @@ func (f *Fake) setJWTTemplate(content string) (*jwtTemplate, error) {
 // ("email": {{ user.email }}); an unknown variable renders null, and a
 // top-level claim that renders null is left out. The reserved claims iss,
 // sub, exp, iat, nbf and jti are refused, and so is content of more than
-// 3072 bytes. SetJWTTemplate("{}") mints tokens without
+// 3072 bytes, and claims that would make [token.Verifier] reject every token
+// (act, scope, aud or entitlements of the wrong type, a session claim name
+// in other letter case; see checkVerifiableClaims). SetJWTTemplate("{}") mints tokens without
 // organization_membership_id (see [DefaultJWTTemplate]).
 func (f *Fake) SetJWTTemplate(content string) {
 	f.helper()
@@ -559,7 +628,7 @@ func (f *Fake) putJWTTemplate(r *http.Request) (int, any, error) {
 		return 0, nil, errInvalidCode("invalid_request_parameters", "content is required")
 	}
 	var content string
-	if err := json.Unmarshal(body["content"], &content); err != nil {
+	if err := json.Unmarshal(body["content"], &content); err != nil || body.isNull("content") {
 		return 0, nil, errInvalidCode("invalid_request_parameters", "content must be a string")
 	}
 	t, err := f.setJWTTemplate(content)

@@ -42,7 +42,7 @@ func (f *Fake) AddRole(slug, resourceTypeSlug string, permissions ...string) {
 		return
 	}
 	f.mu.Lock()
-	_, err := f.m.addRole(roleInput{slug: slug, typeSlug: resourceTypeSlug, permissions: permissions})
+	_, err := f.m.addRole(roleInput{slug: slug, typeSlug: resourceTypeSlug, permissions: permissions, adopt: true})
 	f.mu.Unlock()
 	if err != nil {
 		f.fail("AddRole "+slug, err)
@@ -111,8 +111,12 @@ func (f *Fake) AddOrganization(id, name string) {
 }
 
 // AddMembership creates an organization membership of user userID with the
-// organization role roleSlug ("" for none) and returns its ID; an empty id
-// is generated ("om_…").
+// organization role roleSlug and returns its ID; an empty id is generated
+// ("om_…"). An empty roleSlug gives the environment's default role,
+// "member", as WorkOS does: a membership always has a role. When the setup
+// added no role "member", the fake creates it (scoped to the organization,
+// no permissions); a later [Fake.AddRole]("member", "", …) gives it
+// permissions.
 func (f *Fake) AddMembership(id, userID, orgID, roleSlug string) string {
 	f.helper()
 	if !f.open("AddMembership") {
@@ -330,7 +334,8 @@ func (f *Fake) RemoveGroupMember(groupID, om string) {
 }
 
 // SetMembershipRoles replaces the organization roles of membership om
-// (several roles: multiple-roles mode; none: no organization role). Checks
+// (several roles: multiple-roles mode; none: the default role "member", as
+// for [Fake.AddMembership]). Checks
 // see the change at once; session tokens minted before it keep the old
 // roles, as AuthKit's do until the session refreshes.
 func (f *Fake) SetMembershipRoles(om string, roleSlugs ...string) {

@@ -16,7 +16,8 @@ import (
 // and a token minted under an accepted template keeps the standard claims
 // (the template never sets sub, iss, exp…), carries no null top-level
 // claim, and its template claims fit in 3072 bytes — or is refused (422) —
-// and no value is the marker of an expression outside a string.
+// and no value is the marker of an expression outside a string; and
+// fgakit's token.Verifier accepts it.
 func FuzzJWTTemplate(f *testing.F) {
 	for _, seed := range []string{
 		DefaultJWTTemplate,
@@ -34,6 +35,9 @@ func FuzzJWTTemplate(f *testing.F) {
 		`{"x": "{% if true %}a{% endif %}"}`,
 		`{ {{ user.id }}: 1}`,
 		`{"x": "\"{{ user.id }}\"", "y": {{user.nope||'a'||user.id}}}`,
+		`{"act": {"sub": "x"}}`,
+		`{"aud": ["a", {{ user.first_name }}], "entitlements": ["e"]}`,
+		`{"Org_Id": "x"}`,
 	} {
 		f.Add(seed)
 	}
@@ -63,6 +67,10 @@ func FuzzJWTTemplate(f *testing.F) {
 		}
 		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
 			t.Fatalf("mint under %q: %d %s", content, rec.Code, rec.Body)
+		}
+		// Every accepted template mints tokens fgakit's verifier accepts.
+		if _, err := fake.Verifier().Verify(t.Context(), out.AccessToken); err != nil {
+			t.Fatalf("template %q mints a token the verifier rejects: %v", content, err)
 		}
 		tok, _, err := jwt.NewParser().ParseUnverified(out.AccessToken, jwt.MapClaims{})
 		if err != nil {

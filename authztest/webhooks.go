@@ -476,6 +476,18 @@ func checkWebhookURL(raw string) error {
 
 // checkWebhookEvents validates a subscription list: 422
 // invalid_request_parameters naming each unknown type.
+// webhookTypeError gives a field of the wrong JSON type (null included) the
+// 422 body the webhook endpoint operations declare: invalid_request_parameters
+// with an errors entry.
+func webhookTypeError(err error, field string) error {
+	if e, ok := err.(*apiError); ok && e.status == http.StatusUnprocessableEntity && e.code == "" {
+		w := errInvalidCode("invalid_request_parameters", "Validation failed.")
+		w.errs = []fieldError{{Code: "invalid_type", Field: field, Message: e.message}}
+		return w
+	}
+	return err
+}
+
 func checkWebhookEvents(events []string) error {
 	var errs []fieldError
 	for _, e := range events {
@@ -572,11 +584,11 @@ func (f *Fake) createWebhookEndpoint(r *http.Request) (int, any, error) {
 	}
 	u, err := body.str("endpoint_url")
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, webhookTypeError(err, "endpoint_url")
 	}
 	events, ok, err := body.strList("events")
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, webhookTypeError(err, "events")
 	}
 	if u == "" || !ok {
 		e := errInvalidCode("invalid_request_parameters", "Validation failed.")
@@ -606,13 +618,15 @@ func (f *Fake) updateWebhookEndpoint(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	v, err := body.strs("endpoint_url", "status")
-	if err != nil {
-		return 0, nil, err
+	v := make([]string, 2)
+	for i, k := range []string{"endpoint_url", "status"} {
+		if v[i], err = body.str(k); err != nil {
+			return 0, nil, webhookTypeError(err, k)
+		}
 	}
 	events, setEvents, err := body.strList("events")
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, webhookTypeError(err, "events")
 	}
 	u, status := v[0], v[1]
 	if u != "" && u != ep.url {

@@ -205,6 +205,12 @@ func updateRole(slug string) authz.UpdateMembershipParams {
 // itself refuses: its request checks are skipped.
 func (s *suite) raw(invalid bool, method, path, body string) int {
 	s.t.Helper()
+	return s.rawWith(invalid, method, path, body, nil)
+}
+
+// rawWith is raw with extra request headers (an Idempotency-Key, say).
+func (s *suite) rawWith(invalid bool, method, path, body string, header map[string]string) int {
+	s.t.Helper()
 	ctx := s.ctx
 	if invalid {
 		ctx = ExpectInvalidRequest(ctx)
@@ -226,6 +232,9 @@ func (s *suite) raw(invalid bool, method, path, body string) int {
 	req.Header.Set("Authorization", "Bearer "+s.f.APIKey())
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {

@@ -82,6 +82,20 @@
 // the deliveries it received, so give each instance a Poller as well (or
 // share the state between them).
 //
+// # Limits
+//
+// A token without the organization_membership_id claim (AuthKit adds it
+// only through a JWT template) is matched to membership events by its
+// user — the event's user_id, in any organization — but group.member_added
+// and group.member_removed name the membership only and cannot reach it.
+// WorkOS emits no event for role assignments, a group's included: if an
+// organization-level role given to a group changes its members' role
+// claims, no event names them. The State's start ([NewState]), the
+// Poller's range_start and the webhook tolerance read the host's clock:
+// keep it synchronised (NTP); with webhooks alone, a clock behind
+// WorkOS's by more than the margin trusts tokens issued in that gap
+// before the State started.
+//
 // # Testing
 //
 // [github.com/fgakit/fgakit/authztest] emits the events WorkOS would for

@@ -31,7 +31,8 @@ const (
 	// DefaultMaxLag is how long the stream may go unread before the Poller
 	// reports [ErrLagging] and the State applies its [LagPolicy].
 	DefaultMaxLag = time.Minute
-	// DefaultRequestTimeout bounds one GET /events.
+	// DefaultRequestTimeout bounds one GET /events, and each call of the
+	// CursorStore.
 	DefaultRequestTimeout = 10 * time.Second
 	// DefaultMaxBackoff caps the wait between two failed polls (before
 	// jitter); it starts at the poll interval and doubles.
@@ -76,7 +77,8 @@ type Cursor struct {
 // CursorStore keeps a [Poller]'s cursor, so that a Poller started again
 // resumes after the last event applied. Back it with your own store
 // (a database row, a Redis key); [MemoryStore] is the default. Its
-// methods are called from the Poller's goroutine only.
+// methods are called from the Poller's goroutine only, each with a context
+// bounded by the request timeout ([WithRequestTimeout]): honour it.
 type CursorStore interface {
 	// Load returns the saved cursor, or the zero Cursor when there is none.
 	Load(ctx context.Context) (Cursor, error)
@@ -131,7 +133,10 @@ func (m *MemoryStore) Save(_ context.Context, c Cursor) error {
 // Retry-After, in seconds or as an HTTP date, replaces it, up to a minute:
 // a longer one waits the minute) and reported ([WithErrorHandler]). A cursor the
 // API refuses is reported with [ErrCursorUnknown] and replaced by a read
-// from range_start. When no poll has succeeded for longer than
+// from range_start at once; refused again before any cursor was accepted
+// (an API that refuses the cursors it hands out), the Poller waits as
+// after a failure and the time counts toward the lag, since it learns
+// nothing past the first page. When no poll has succeeded for longer than
 // [WithMaxLag], [ErrLagging] is reported and the State applies its
 // [LagPolicy] until a poll succeeds.
 type Poller struct {
@@ -247,7 +252,8 @@ func WithMaxBackoff(d time.Duration) PollerOption {
 	}
 }
 
-// WithRequestTimeout bounds one request (default [DefaultRequestTimeout]).
+// WithRequestTimeout bounds one request, and each call of the
+// [CursorStore] (default [DefaultRequestTimeout]).
 func WithRequestTimeout(d time.Duration) PollerOption {
 	return func(p *Poller) error {
 		if d <= 0 {
@@ -398,7 +404,7 @@ func (p *Poller) run(ctx context.Context) {
 	defer close(p.done)
 	start := p.state.now()
 	lastOK := start
-	cur, err := p.store.Load(ctx)
+	cur, err := p.loadCursor(ctx)
 	if err != nil {
 		p.report(fmt.Errorf("events: loading the cursor: %w", err))
 		cur = Cursor{}
@@ -413,9 +419,14 @@ func (p *Poller) run(ctx context.Context) {
 		coverFrom = cur.CreatedAt
 	}
 	failures := 0
+	// refusals counts the cursors refused since a request with a cursor
+	// last succeeded: an API that refuses every cursor it hands out would
+	// otherwise have the Poller re-read the first page without a wait.
+	refusals := 0
 	readyOnce := sync.OnceFunc(func() { close(p.ready) })
 	p.setStatus(func(s *PollerStatus) { s.Cursor = cur })
 	for {
+		withCursor := cur.After != ""
 		evs, retryAfter, err := p.fetch(ctx, cur, rangeStart)
 		if ctx.Err() != nil {
 			return
@@ -423,25 +434,31 @@ func (p *Poller) run(ctx context.Context) {
 		now := p.state.now()
 		if err != nil {
 			var ae *authz.APIError
-			if cur.After != "" && errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusUnprocessableEntity) {
+			if withCursor && errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusUnprocessableEntity) {
 				p.report(fmt.Errorf("%w (read again from range_start): %w", ErrCursorUnknown, err))
 				cur, covered, rangeStart = Cursor{}, false, now.Add(-p.state.maxLifetime)
 				coverFrom = rangeStart
-				if serr := p.store.Save(ctx, cur); serr != nil {
+				if serr := p.saveCursor(ctx, cur); serr != nil {
 					p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 				}
 				p.setStatus(func(s *PollerStatus) { s.Polls++; s.Failures++; s.LastError = err; s.Cursor = cur })
-				continue
+				refusals++
+				if refusals == 1 {
+					continue // the first refusal: read again at once
+				}
+				// Refused again without a cursor accepted in between: wait
+				// as after a failure, and count toward the lag.
+			} else {
+				failures++
+				p.setStatus(func(s *PollerStatus) { s.Polls++; s.Failures++; s.LastError = err })
+				p.report(err)
 			}
-			failures++
-			p.setStatus(func(s *PollerStatus) { s.Polls++; s.Failures++; s.LastError = err })
-			p.report(err)
 			lagFor := now.Sub(lastOK)
 			if lagFor > p.maxLag && !p.state.setLagging(true) {
 				p.setStatus(func(s *PollerStatus) { s.Lagging = true })
 				p.report(fmt.Errorf("%w: no events read for %v (policy %v): %w", ErrLagging, lagFor.Round(time.Second), p.state.policy, err))
 			}
-			wait := p.backoff(failures, retryAfter)
+			wait := p.backoff(max(failures, refusals-1), retryAfter)
 			if !p.state.Stats().Lagging {
 				wait = min(wait, max(p.maxLag-lagFor, 0)+time.Millisecond) // wake up in time to report the lag
 			}
@@ -451,7 +468,14 @@ func (p *Poller) run(ctx context.Context) {
 			continue
 		}
 		failures = 0
-		lastOK = now
+		// The stream was read: a request with a cursor succeeded, or a
+		// read from range_start got to the end. (A full first page alone
+		// proves nothing while the next cursor may be refused.)
+		read := withCursor || len(evs) < pageSize
+		if read {
+			lastOK = now
+			refusals = 0
+		}
 		if _, aerr := p.state.ApplyAll(evs); aerr != nil {
 			if t := aerr.Error(); p.redact(t) != t {
 				// The event's ID or type echoes the key: keep the kind
@@ -469,11 +493,11 @@ func (p *Poller) run(ctx context.Context) {
 		if len(evs) > 0 {
 			last := evs[len(evs)-1]
 			cur = Cursor{After: last.ID, CreatedAt: last.CreatedAt}
-			if serr := p.store.Save(ctx, cur); serr != nil {
+			if serr := p.saveCursor(ctx, cur); serr != nil {
 				p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 			}
 		}
-		if p.state.setLagging(false) {
+		if read && p.state.setLagging(false) {
 			p.setStatus(func(s *PollerStatus) { s.Lagging = false })
 		}
 		p.state.tick()
@@ -486,6 +510,21 @@ func (p *Poller) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// loadCursor and saveCursor call the CursorStore, each call bounded by
+// the request timeout: a store that stops answering delays the Poller,
+// never stops it.
+func (p *Poller) loadCursor(ctx context.Context) (Cursor, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	return p.store.Load(ctx)
+}
+
+func (p *Poller) saveCursor(ctx context.Context, c Cursor) error {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	return p.store.Save(ctx, c)
 }
 
 func (p *Poller) setStatus(f func(*PollerStatus)) {

@@ -249,7 +249,9 @@ var _ authz.Freshness = (*State)(nil)
 // Stale reports whether the token layer must not answer for permission
 // from claims (see [authz.Freshness]): their membership, one of their
 // roles, the permission, their organization or their user changed at or
-// after their iat (plus the margin, [WithMargin]); or the claims were
+// after their iat (plus the margin, [WithMargin]) — for claims without
+// the organization_membership_id claim, a change to any of the user's
+// memberships; or the claims were
 // issued before what the State knows (before it was created and before
 // the Poller's read-back, or longer ago than the token lifetime); or the
 // stream lags under [AskAPI]. Claims without iat are stale whenever
@@ -271,7 +273,10 @@ func (s *State) Stale(claims *token.Claims, permission string) bool {
 		l[kindPermission].touched(permission, iat) ||
 		touchedRoles(&l[kindRole], claims.Role, claims.Roles, iat) ||
 		l[kindOrganization].touched(claims.OrganizationID, iat) ||
-		l[kindUser].touched(claims.Subject, iat)
+		l[kindUser].touched(claims.Subject, iat) ||
+		// Without the membership claim, a change to any membership of
+		// the user (all that a membership event says of the token).
+		claims.OrganizationMembershipID == "" && l[kindMemberUser].touched(claims.Subject, iat)
 }
 
 // touchedRoles looks up role, then each of roles other than role (AuthKit
@@ -333,7 +338,8 @@ type Stats struct {
 	// Unreadable counts events of a known type whose data lacked the IDs
 	// to apply them; each made every token issued at or before it stale.
 	Unreadable uint64
-	// Entries is the number of changes held now.
+	// Entries is the number of changes held now (a membership change
+	// whose event names the user counts twice: by membership and by user).
 	Entries int
 	// Lagging is true while the State's source reports the stream lagging
 	// (a Poller, or [State.SetLagging]).
@@ -363,16 +369,19 @@ const (
 	kindPermission
 	kindOrganization
 	kindUser
+	kindMemberUser // the user of a changed membership: for tokens without the membership claim
 	kindSession
 	numKinds
 )
 
-// target is what one event touches: its kind, the ID, and the membership
-// it is limited to for the watchers ("" for any).
+// target is what one event touches: its kind, the ID, the membership it
+// is limited to for the watchers ("" for any), and for a membership event
+// the membership's user (user_id, "" when the data has none).
 type target struct {
 	kind kind
 	id   string
 	om   string
+	user string
 }
 
 // targetOf reads from ev's data what ev touches. A type outside [Types] is
@@ -414,6 +423,15 @@ func targetOf(ev Event) (target, error) {
 	t := target{kind: k, id: id}
 	if scoped {
 		t.om = id
+	}
+	if field == "id" && k == kindMembership {
+		// A token minted without the JWT template that adds
+		// organization_membership_id names its membership only by user
+		// and organization: the membership's user_id finds it.
+		var u string
+		if raw, ok := data["user_id"]; ok && json.Unmarshal(raw, &u) == nil && validID(u) {
+			t.user = u
+		}
 	}
 	return t, nil
 }
@@ -503,6 +521,16 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 		prev, _ := l.at(t.id)
 		l.delta[t.id] = max(prev, at)
 		l.newestDelta = max(l.newestDelta, at)
+		if t.user != "" {
+			ul := &next.layers[kindMemberUser]
+			if !cloned[kindMemberUser] {
+				ul.delta = maps.Clone(ul.delta)
+				cloned[kindMemberUser] = true
+			}
+			prev, _ := ul.at(t.user)
+			ul.delta[t.user] = max(prev, at)
+			ul.newestDelta = max(ul.newestDelta, at)
+		}
 		s.seen[ev.ID] = ev.CreatedAt
 		s.applied.Add(1)
 		applied++
@@ -566,18 +594,28 @@ func (l *layer) merge() {
 }
 
 // prune drops l's changes before limit; it copies only maps that hold one.
+// The copies are new maps sized for what is kept (a Go map never shrinks:
+// a clone with entries deleted would keep the memory of a past flood).
 func (l *layer) prune(limit int64) {
-	drop := func(_ string, at int64) bool { return at < limit }
 	if hasOlder(l.base, limit) {
-		l.base = maps.Clone(l.base)
-		maps.DeleteFunc(l.base, drop)
+		l.base = keepFrom(l.base, limit)
 		l.newestBase = maxValue(l.base)
 	}
 	if hasOlder(l.delta, limit) {
-		l.delta = maps.Clone(l.delta)
-		maps.DeleteFunc(l.delta, drop)
+		l.delta = keepFrom(l.delta, limit)
 		l.newestDelta = maxValue(l.delta)
 	}
+}
+
+// keepFrom returns a new map of m's entries at or after limit.
+func keepFrom(m map[string]int64, limit int64) map[string]int64 {
+	kept := make(map[string]int64)
+	for id, at := range m {
+		if at >= limit {
+			kept[id] = at
+		}
+	}
+	return kept
 }
 
 func maxValue(m map[string]int64) int64 {
@@ -615,7 +653,7 @@ func (s *State) publish(next *snapshot, force bool) {
 			next.newest = max(next.newest, next.layers[k].newest())
 		}
 		next.layers[kindSession].prune(cutoff.Unix())
-		maps.DeleteFunc(s.seen, func(_ string, at time.Time) bool { return at.Before(cutoff) })
+		s.pruneSeen(cutoff)
 	}
 	// Tokens issued before the State's knowledge begins, or longer ago
 	// than the token lifetime, or before an unreadable event: stale.
@@ -625,6 +663,29 @@ func (s *State) publish(next *snapshot, force bool) {
 	next.trust = s.lagging && s.policy == TrustTokens
 	next.askAll = s.lagging && s.policy == AskAPI
 	s.snap.Store(next)
+}
+
+// pruneSeen drops the IDs of events before cutoff; s.mu is held. When it
+// drops any, it moves the rest to a new map, so that a flood's memory is
+// given back (a Go map never shrinks).
+func (s *State) pruneSeen(cutoff time.Time) {
+	old := false
+	for _, at := range s.seen {
+		if at.Before(cutoff) {
+			old = true
+			break
+		}
+	}
+	if !old {
+		return
+	}
+	kept := make(map[string]time.Time)
+	for id, at := range s.seen {
+		if !at.Before(cutoff) {
+			kept[id] = at
+		}
+	}
+	s.seen = kept
 }
 
 func hasOlder(m map[string]int64, limit int64) bool {

@@ -18,7 +18,11 @@
 //
 // serve prints its base URL as the first line on stdout and warns on stderr
 // when --addr is not a loopback address: the fake accepts any API key unless
-// --api-key is given, and mints session tokens for anyone. Its memory and
+// --api-key is given, and mints session tokens for anyone (POST
+// /_fake/access_tokens {"organization_membership_id": "om_…"} answers
+// {"access_token": "…", "session_id": "…"}; the session ID is what POST
+// /user_management/sessions/revoke takes, token mint prints the token
+// only). Its memory and
 // connections are bounded: it keeps a bounded log of calls
 // (authztest.DefaultCallLogSize calls, authztest.DefaultCallBodyLimit bytes
 // of each body) and drops slow and idle clients

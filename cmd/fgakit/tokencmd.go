@@ -198,7 +198,8 @@ var mintClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 const maxMintAnswer = 1 << 20
 
 // decodeMintAnswer reads the answer of POST /_fake/access_tokens:
-// {"access_token": "…"} on success, {"message": "…"} otherwise. The error
+// {"access_token": "…", "session_id": "…"} on success (only the token is
+// used), {"message": "…"} otherwise. The error
 // completes a sentence that starts with the server's URL.
 func decodeMintAnswer(status int, body []byte) (string, error) {
 	if status != http.StatusOK && status != http.StatusCreated {

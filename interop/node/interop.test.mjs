@@ -1268,6 +1268,8 @@ test('sessions: revokeSession ends the session a minted token belongs to; an unk
   const { data } = await workos.post('/_fake/access_tokens', { organization_membership_id: 'om_alice' });
   const sid = JSON.parse(Buffer.from(data.access_token.split('.')[1], 'base64url').toString()).sid;
   assert.match(sid, /^session_/);
+  assert.deepEqual(Object.keys(data).sort(), ['access_token', 'session_id']);
+  assert.equal(data.session_id, sid, 'the answer names the session the token opened');
   assert.equal(await workos.userManagement.revokeSession({ sessionId: sid }), undefined);
   assert.equal(await workos.userManagement.revokeSession({ sessionId: sid }), undefined, 'revoking twice is no error');
   await rejectsWith(
