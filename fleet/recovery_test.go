@@ -39,7 +39,7 @@ func switchedFleet(t *testing.T, opts ...Option) (*Fleet, *switchHook) {
 	rdb := newRedis(t)
 	h := &switchHook{}
 	rdb.AddHook(h)
-	f, err := New(rdb, append([]Option{WithPrefix(testPrefix(t)), WithSecret(testSecret)}, opts...)...)
+	f, err := New(rdb, append([]Option{WithPrefix(testPrefix(t)), WithSecret(testSecret), WithTimeout(testTimeout)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,21 +130,34 @@ var (
 	prefixSeq atomic.Int64
 )
 
-// newRedis returns a client of the test Redis, closed at cleanup.
+// testTimeout is the fleet timeout (and the Redis client's timeouts) of
+// the tests' healthy instances. A loaded test machine (-race, two cores,
+// other test binaries) can hold a round trip to a healthy Redis well over
+// DefaultTimeout (100 ms), and a test about sharing through Redis must not
+// see it fall back meanwhile. The fallback has tests of its own, against a
+// Redis that refuses, never answers (deadFleet) or is switched off
+// (switchedFleet's hook).
+const testTimeout = 10 * time.Second
+
+// newRedis returns a client of the test Redis, closed at cleanup: the
+// fleet's options (RedisOptions) with testTimeout's timeouts.
 func newRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	needRedis(t)
-	rdb := redis.NewClient(RedisOptions(redisAddr))
+	o := RedisOptions(redisAddr)
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = testTimeout, testTimeout, testTimeout, testTimeout
+	rdb := redis.NewClient(o)
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
 
 // newFleet returns one instance of the test's fleet: its own Redis client,
-// the test's prefix, the test secret.
+// the test's prefix, the test secret, testTimeout (opts may override
+// each).
 func newFleet(t testing.TB, opts ...Option) *Fleet {
 	t.Helper()
 	rdb := newRedis(t)
-	f, err := New(rdb, append([]Option{WithPrefix(testPrefix(t)), WithSecret(testSecret)}, opts...)...)
+	f, err := New(rdb, append([]Option{WithPrefix(testPrefix(t)), WithSecret(testSecret), WithTimeout(testTimeout)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
