@@ -109,7 +109,7 @@ func TestFeedAfterAFlush(t *testing.T) {
 		is = append(is, &instance{fd, rec})
 	}
 	first := api.add("organization_membership.updated", "om_1")
-	eventually(t, 5*time.Second, "both delivered "+first, func() bool { return is[0].rec.has(first) && is[1].rec.has(first) })
+	eventually(t, 30*time.Second, "both delivered "+first, func() bool { return is[0].rec.has(first) && is[1].rec.has(first) })
 	f := newFleet(t)
 	ctx := t.Context()
 	// What the instances read last, far in the future: a new stream's
@@ -117,8 +117,8 @@ func TestFeedAfterAFlush(t *testing.T) {
 	if err := f.rdb.XAdd(ctx, &redis.XAddArgs{Stream: f.key("feed:stream"), ID: "9999999999999-0", Values: []any{"e", "{}"}}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "both read the far entry", func() bool { return read[0].Load() && read[1].Load() })
+	eventually(t, 30*time.Second, "both read the far entry", func() bool { return read[0].Load() && read[1].Load() })
 	flushFleet(t, f)
 	second := api.add("organization_membership.updated", "om_2")
-	eventually(t, 10*time.Second, "both delivered "+second+" from the new stream", func() bool { return is[0].rec.has(second) && is[1].rec.has(second) })
+	eventually(t, 30*time.Second, "both delivered "+second+" from the new stream", func() bool { return is[0].rec.has(second) && is[1].rec.has(second) })
 }

@@ -69,7 +69,7 @@ func TestFeedErrorsNeverHoldTheAPIKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "a poll failed", func() bool { return fd.Status().PollFailures > 0 })
+	eventually(t, 30*time.Second, "a poll failed", func() bool { return fd.Status().PollFailures > 0 })
 	fd.Close()
 	mu.Lock()
 	defer mu.Unlock()

@@ -74,7 +74,7 @@ func TestFleetWithEventsState(t *testing.T) {
 			last = ev.ID
 		}
 	}
-	eventually(t, 5*time.Second, "both instances delivered the setup's events", func() bool {
+	eventually(t, 30*time.Second, "both instances delivered the setup's events", func() bool {
 		return is[0].feed.Status().LastEventID == last && is[1].feed.Status().LastEventID == last
 	})
 	doc := authz.ExternalResource("doc", "d1")
@@ -94,7 +94,7 @@ func TestFleetWithEventsState(t *testing.T) {
 	}
 	applied := is[1].state.Stats().Applied
 	fake.SetMembershipRoles("om_1", "member") // organization_membership.updated
-	eventually(t, 5*time.Second, "instance 1's State applied the membership change", func() bool {
+	eventually(t, 30*time.Second, "instance 1's State applied the membership change", func() bool {
 		return is[1].state.Stats().Applied > applied && is[0].state.Stats().Applied > applied
 	})
 	if d := check(0); d.Source != authz.SourceAPI {

@@ -71,7 +71,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 				feeds = append(feeds, fd)
 			}
 			api.add("organization_membership.updated", "om_1")
-			eventually(t, 5*time.Second, "the feeds polled", func() bool { return api.calls.Load() > 0 })
+			eventually(t, 30*time.Second, "the feeds polled", func() bool { return api.calls.Load() > 0 })
 			start := time.Now()
 			for _, fd := range feeds {
 				fd.Close()
@@ -112,7 +112,7 @@ func TestCloseHandsTheLeaseOver(t *testing.T) {
 		feeds = append(feeds, fd)
 	}
 	var old, other *Feed
-	eventually(t, 5*time.Second, "a leader", func() bool {
+	eventually(t, 30*time.Second, "a leader", func() bool {
 		switch {
 		case feeds[0].Status().Leader:
 			old, other = feeds[0], feeds[1]
