@@ -28,10 +28,11 @@ func TestEventsOnOwnSpanWithOtherHooks(t *testing.T) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recs[i]))
 		opts = append(opts, otelfgakit.Instrument(otelfgakit.WithTracerProvider(tp)))
 	}
-	// One request slot per 10 ms: the checks after the first wait.
-	e := newEnv(t, append(opts, authz.WithRateLimit(6000, 1))...)
+	// One request slot a second: every call after the first waits, however
+	// slow the machine (a 10 ms slot could refill during a slow call).
+	e := newEnv(t, append(opts, authz.WithRateLimit(60, 1))...)
 	alice := e.claims(t, "om_alice")
-	e.f.InjectFault(authztest.Fault{Path: "/authorization/organization_memberships/om_alice/check", Delay: 50 * time.Millisecond, Times: 1})
+	e.f.InjectFault(authztest.Fault{Path: "/authorization/organization_memberships/om_alice/check", Delay: 500 * time.Millisecond, Times: 1})
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for range 10 {
