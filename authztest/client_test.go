@@ -76,8 +76,9 @@ func TestConcurrentIdenticalChecksCostOneCall(t *testing.T) {
 	t.Parallel()
 	f, web, _, claims := alice(t)
 	c := f.Client()
-	// Hold the one call long enough for every caller to join it.
-	f.InjectFault(authztest.Fault{Delay: 500 * time.Millisecond})
+	// Hold the one call long enough for every caller to join it, on a
+	// loaded machine too.
+	f.InjectFault(authztest.Fault{Delay: 2 * time.Second})
 	f.ResetCalls()
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
