@@ -492,7 +492,9 @@ func TestRetriesStopAtCallerDeadline(t *testing.T) {
 	c, mux := setup(t, WithRetry(RetryPolicy{MaxRetries: 1000, MinBackoff: 5 * time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: time.Minute}), WithRetryBudget(RetryBudget{}))
 	seq := &statusSequence{statuses: []int{503}}
 	mux.Handle("/", seq)
-	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	// Long enough for a first attempt on a loaded machine (the error
+	// carries its ErrServer), far shorter than 1000 retries 5 ms apart.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	err := c.do(ctx, request{method: "GET", path: "/x"}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
