@@ -114,7 +114,7 @@ func (f *Fake) membershipsWithAccess(r *http.Request, res *resource) (int, any, 
 			items = append(items, om)
 		}
 	}
-	list, err := paginate(m, q, items, func(om *membership) string { return om.id }, m.renderMembership)
+	list, err := paginate(m, q, items, omID, m.renderMembership)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -215,16 +215,10 @@ type membershipEventJSON struct {
 // organization role; null when it has none (a membership set up in Go
 // without a role), as the fake's membership answers say.
 func renderMembershipEvent(om *membership) membershipEventJSON {
-	out := membershipEventJSON{Object: "organization_membership", ID: om.id, UserID: om.userID,
-		OrganizationID: om.orgID, Status: om.status, Roles: []slugJSON{}, CustomAttributes: map[string]string{},
+	role, roles := membershipRolesJSON(om)
+	return membershipEventJSON{Object: "organization_membership", ID: om.id, UserID: om.userID,
+		OrganizationID: om.orgID, Status: om.status, Role: role, Roles: roles, CustomAttributes: map[string]string{},
 		CreatedAt: ts(om.created), UpdatedAt: ts(om.updated)}
-	for _, s := range om.roles {
-		out.Roles = append(out.Roles, slugJSON{s})
-	}
-	if len(out.Roles) > 0 {
-		out.Role = &out.Roles[0]
-	}
-	return out
 }
 
 // Events returns a copy of the event log in the order the events were
