@@ -79,7 +79,7 @@ func (f *Fake) effectivePermissionsByExternal(r *http.Request, om *membership) (
 // permissions of the resource's type that a check would grant.
 func (f *Fake) effectivePermissions(r *http.Request, om *membership, res *resource) (int, any, error) {
 	m := f.m
-	list, err := paginate(m, r.URL.Query(), m.effective(om, res), func(p *permission) string { return p.id }, renderPermission)
+	list, err := paginate(m, r.URL.Query(), m.effective(om, res), permissionID, renderPermission)
 	if err != nil {
 		return 0, nil, err
 	}
