@@ -131,7 +131,7 @@ func (e *BatchError) Unwrap() []error {
 //
 //   - The token layer answers first (unless a [Freshness] calls the
 //     claims stale: those items are asked of the API and marked
-//     TokenStale); identical items are asked once.
+//     TokenStale, answered or failed); identical items are asked once.
 //   - The cache and the request memo answer next, unless [Fresh].
 //   - The rest are asked of the API with bounded concurrency
 //     ([WithConcurrency], [Concurrency]), each merged with concurrent
@@ -181,8 +181,13 @@ func (c *Client) checkMany(ctx context.Context, claims *token.Claims, permission
 	}
 	b := &batch{c: c, claims: claims, permission: permission, cc: cc, decisions: decisions, failed: map[int]error{}}
 	b.run(ctx, rs)
+	for i := range b.failed {
+		decisions[i] = Decision{} // a failed item is never Allowed (failLocked zeroed it already)
+	}
 	for _, i := range b.staleItems {
-		if decisions[i].Source != SourceNone {
+		// Answered or failed, as in Check; an item an early stop left
+		// unasked has no decision to mark.
+		if _, failed := b.failed[i]; failed || decisions[i].Source != SourceNone {
 			decisions[i].TokenStale = true
 		}
 	}
@@ -191,7 +196,6 @@ func (c *Client) checkMany(ctx context.Context, claims *token.Claims, permission
 	}
 	be := &BatchError{Total: len(rs)}
 	for i, err := range b.failed {
-		decisions[i] = Decision{} // a failed item is never Allowed (failLocked zeroed it already)
 		be.Failures = append(be.Failures, ItemError{Index: i, Err: err})
 	}
 	slices.SortFunc(be.Failures, func(a, b ItemError) int { return a.Index - b.Index })

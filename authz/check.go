@@ -35,7 +35,8 @@ import (
 //
 // With [WithFreshness], the token layer does not answer for claims the
 // [Freshness] calls stale (a change since they were issued): the API is
-// asked instead, and the Decision has TokenStale set.
+// asked instead, and the Decision has TokenStale set — also when the
+// check then fails (see [Decision.TokenStale]).
 //
 // A deny is a Decision with Allowed false and a nil error. A 404 of the
 // check call is a deny too, with NotFound set ([Decision.NotFound]): the
@@ -122,7 +123,7 @@ func (c *Client) checkClaims(ctx context.Context, claims *token.Claims, permissi
 		stale = true // a change since iat: ask the API
 	}
 	if namesOtherOrganization(claims, r) {
-		return Decision{}, ErrOrganizationMismatch
+		return Decision{TokenStale: stale}, ErrOrganizationMismatch
 	}
 	if claims.OrganizationMembershipID == "" {
 		if stale {
@@ -383,9 +384,15 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 		return nil, ErrClosed
 	}
 	defer c.wg.Done()
+	var endCall func(error) // the APICheck hook's (see hooks.go)
 	defer func() {
 		if p := recover(); p != nil {
 			v, err = nil, &PanicError{Value: c.clean(fmt.Sprint(p), maxEchoedBody)}
+		}
+		if endCall != nil {
+			if perr := c.endAPICheck(endCall, err); perr != nil {
+				v, err = nil, perr
+			}
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(startCtx), c.cfg.callTimeout)
@@ -399,6 +406,7 @@ func (c *Client) sharedCheck(startCtx context.Context, k checkKey, gen uint64, f
 	}
 	f.cancel = cancel
 	c.flightsMu.Unlock()
+	ctx, endCall = c.startAPICheck(ctx, k)
 
 	var res checkResult
 	req := k.request()

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +27,11 @@ import (
 // errors they are given may name such identifiers in their text.
 type Hooks struct {
 	// Start is called when [Client.Check], [ResourceLayer.Check],
-	// [Client.CheckMany] or [Filter] begins. The call then runs with the
+	// [Client.CheckMany] or [Filter] begins, and when
+	// [Middleware.RequirePermission] decides on the token alone
+	// ([OpRequirePermission]; the call then starts and ends at once, and
+	// the request's handler runs after end, with the request's own
+	// context). The call then runs with the
 	// context Start returns (which must be ctx or derived from it), so
 	// every later hook of the call receives it: a span Start puts there is
 	// the parent of the call's attempts. end, when not nil, is called once,
@@ -36,12 +41,13 @@ type Hooks struct {
 	//
 	// A merged API check ([Client.Check]) runs on the context of the caller
 	// that started it, without its cancellation: the attempts of a shared
-	// call are reported under that caller's Start context only.
+	// call are reported under that caller's Start context only — as
+	// derived by [Hooks].APICheck, which brackets the call itself.
 	Start func(ctx context.Context, call Call) (_ context.Context, end func(CallResult))
 
 	// Decision is called for every decision a call produces, with the
-	// call's context: once per [Client.Check] or [ResourceLayer.Check]
-	// (after the check, before end), once per item of [Client.CheckMany]
+	// call's context: once per [Client.Check], [ResourceLayer.Check] or
+	// [OpRequirePermission] (after the check, before end), once per item of [Client.CheckMany]
 	// and [Filter] — every item answered or failed, in input order; items
 	// an early stop ([RequireAll], [RequireAny]) left unasked are not
 	// reported.
@@ -68,6 +74,21 @@ type Hooks struct {
 	// started it, without its cancellation).
 	MergedCall func(ctx context.Context, callers int)
 
+	// APICheck is called when the API check call behind one or more
+	// merged checks (see [Client.Check]) starts, with the context it runs
+	// on — that of the check that started it, without its cancellation —
+	// and the permission and resource type slug asked about (Op is zero:
+	// the call may answer checks of several operations). The call then
+	// runs with the context APICheck returns (ctx or derived from it), so
+	// its attempts, rate-limit waits and MergedCall are reported with it:
+	// a span put there is the parent of the call's attempts, and lives as
+	// long as the call, which outlives the check that started it when that
+	// check is cancelled while others still wait on the answer. end, when
+	// not nil, is called once, when the call returns, with its error: nil
+	// for an answer (a 404 included, which is a deny), else what every
+	// waiting check is given.
+	APICheck func(ctx context.Context, call Call) (_ context.Context, end func(error))
+
 	// CacheLookup is called each time the decision cache ([WithCache]) is
 	// asked for an answer, with whether it held one. It is not called
 	// without a cache, for [Fresh] calls, or when the request memo
@@ -87,12 +108,20 @@ const (
 	OpCheckMany
 	// OpFilter is [Filter].
 	OpFilter
+	// OpRequirePermission is [Middleware.RequirePermission] answered by
+	// the session token alone: its allow or deny (Source [SourceToken]),
+	// or its refusal by a closed Client ([ErrClosed]). A request whose
+	// token a [Freshness] calls stale is reported by the [Client.Check] of
+	// the organization root that the middleware makes instead (OpCheck).
+	OpRequirePermission
 )
 
-// String returns "Check", "ResourceLayer.Check", "CheckMany" or "Filter"
-// ("" for the zero Operation).
+// String returns "Check", "ResourceLayer.Check", "CheckMany", "Filter" or
+// "Middleware.RequirePermission" ("" for the zero Operation).
 func (o Operation) String() string {
 	switch o {
+	case OpRequirePermission:
+		return "Middleware.RequirePermission"
 	case OpCheck:
 		return "Check"
 	case OpResourceCheck:
@@ -195,7 +224,60 @@ func joinHooks(a, b Hooks) Hooks {
 		RateLimitWait: join2(a.RateLimitWait, b.RateLimitWait),
 		MergedCall:    join2(a.MergedCall, b.MergedCall),
 		CacheLookup:   join2(a.CacheLookup, b.CacheLookup),
+		APICheck:      joinAPICheck(a.APICheck, b.APICheck),
 	}
+}
+
+func joinAPICheck(a, b func(context.Context, Call) (context.Context, func(error))) func(context.Context, Call) (context.Context, func(error)) {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(ctx context.Context, call Call) (context.Context, func(error)) {
+		ctx, endA := startAPICheckHook(a, ctx, call)
+		ctx, endB := startAPICheckHook(b, ctx, call)
+		switch {
+		case endA == nil:
+			return ctx, endB
+		case endB == nil:
+			return ctx, endA
+		}
+		return ctx, func(err error) { endB(err); endA(err) }
+	}
+}
+
+// startAPICheckHook calls start, keeping ctx if start returns nil.
+func startAPICheckHook(start func(context.Context, Call) (context.Context, func(error)), ctx context.Context, call Call) (context.Context, func(error)) {
+	nctx, end := start(ctx, call)
+	if nctx == nil {
+		nctx = ctx
+	}
+	return nctx, end
+}
+
+// startAPICheck runs the APICheck hook, if any, for the API check call of
+// k starting with ctx.
+func (c *Client) startAPICheck(ctx context.Context, k checkKey) (context.Context, func(error)) {
+	h := c.cfg.hooks.APICheck
+	if h == nil {
+		return ctx, nil
+	}
+	return startAPICheckHook(h, ctx, Call{Permission: k.permission, ResourceTypeSlug: k.typeSlug, Items: 1})
+}
+
+// endAPICheck calls end with err, and returns a *PanicError if end
+// panics (the call runs on singleflight's goroutine, where a panic would
+// crash the process).
+func (c *Client) endAPICheck(end func(error), err error) (perr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			perr = &PanicError{Value: c.clean(fmt.Sprint(p), maxEchoedBody)}
+		}
+	}()
+	end(err)
+	return nil
 }
 
 func join2[T any](a, b func(context.Context, T)) func(context.Context, T) {
@@ -272,6 +354,18 @@ func endOnPanic(end *func(CallResult)) {
 		*end = nil
 		e(CallResult{Err: ErrPanic})
 	}
+}
+
+// reportRequirePermission reports to the call hooks the decision (d or
+// err) that [Middleware.RequirePermission] made without [Client.Check].
+// Without call hooks it does nothing and allocates nothing.
+func (c *Client) reportRequirePermission(ctx context.Context, permission string, d Decision, err error) {
+	if !c.cfg.hooks.onCall() {
+		return
+	}
+	c.hookedCheck(ctx, Call{Op: OpRequirePermission, Permission: permission, Items: 1}, func(context.Context) (Decision, error) {
+		return d, err
+	})
 }
 
 // singleCall describes a single check for the hooks.

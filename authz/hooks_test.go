@@ -281,3 +281,47 @@ func TestHooksSeeStaleTokens(t *testing.T) {
 		t.Errorf("decisions (-want +got):\n%s", diff)
 	}
 }
+
+// A token declined as stale is reported with TokenStale whatever came
+// after the decline — an answer or an error — in a single check and in a
+// batch alike, so that a counter of stale declines does not depend on the
+// call shape.
+func TestStaleTokenKeptOnFailedDecisions(t *testing.T) {
+	t.Parallel()
+	p1 := authz.ExternalResource("project", "p1").InOrganization("org_acme")
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		claims *token.Claims
+	}{
+		{"cancelled", cancelled, &token.Claims{OrganizationID: "org_acme", OrganizationMembershipID: "om_alice", Permissions: []string{"project:view"}}},
+		{"no membership", t.Context(), &token.Claims{OrganizationID: "org_acme", Permissions: []string{"project:view"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var got []string
+			c := hooksFake(t).Client(authz.WithFreshness(staleFreshness{}), authz.WithHooks(authz.Hooks{
+				Decision: func(_ context.Context, e authz.DecisionEvent) {
+					mu.Lock()
+					got = append(got, fmt.Sprintf("%s error=%v stale=%v", e.Op, e.Err != nil, e.Decision.TokenStale))
+					mu.Unlock()
+				},
+			}))
+			d, err := c.Check(tc.ctx, tc.claims, "project:view", p1)
+			if err == nil || d.Allowed || !d.TokenStale {
+				t.Errorf("Check = %+v, %v; want an error, not allowed, TokenStale", d, err)
+			}
+			ds, err := c.CheckMany(tc.ctx, tc.claims, "project:view", []authz.ResourceRef{p1})
+			if err == nil || len(ds) != 1 || ds[0].Allowed || !ds[0].TokenStale {
+				t.Errorf("CheckMany = %+v, %v; want a failed item, not allowed, TokenStale", ds, err)
+			}
+			want := []string{"Check error=true stale=true", "CheckMany error=true stale=true"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("decisions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -299,6 +299,10 @@ func (m *Middleware) RequireSession(next http.Handler) http.Handler {
 // taken it — the API is asked (one call) for the permission on the
 // organization's root resource, and the request is answered as
 // [Middleware.RequireResource] would.
+//
+// [Hooks] see every decision: the token's allow or deny as an
+// [OpRequirePermission] call (Source [SourceToken]), the API's as the
+// [Client.Check] it makes.
 func (m *Middleware) RequirePermission(permission string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -307,6 +311,7 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 				return
 			}
 			if m.c.isClosed.Load() {
+				m.c.reportRequirePermission(r.Context(), permission, Decision{}, ErrClosed)
 				m.rejectWith(w, r, RejectErrorFor(ErrClosed))
 				return
 			}
@@ -314,15 +319,17 @@ func (m *Middleware) RequirePermission(permission string) func(http.Handler) htt
 			// A Freshness that calls the token stale makes the API answer
 			// whether the token grants the permission or not: a member
 			// promoted since the token was issued holds it now.
-			stale := m.c.Token().stale(claims, permission)
-			if !stale && !claims.HasPermission(permission) {
-				m.rejectWith(w, r, RejectErrorFor(ErrDenied))
+			if m.c.Token().stale(claims, permission) {
+				// A change since the token was issued: ask the API about
+				// the organization root, as Check does (and reports).
+				m.check(w, r, next, permission, ExternalResource(orgRootType, claims.OrganizationID))
 				return
 			}
-			if stale {
-				// A change since the token was issued: ask the API about
-				// the organization root, as Check does.
-				m.check(w, r, next, permission, ExternalResource(orgRootType, claims.OrganizationID))
+			// The token decides alone, a deny included.
+			allowed := claims.HasPermission(permission)
+			m.c.reportRequirePermission(r.Context(), permission, Decision{Allowed: allowed, Source: SourceToken}, nil)
+			if !allowed {
+				m.rejectWith(w, r, RejectErrorFor(ErrDenied))
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -72,7 +72,15 @@ type Source uint8
 const (
 	// SourceNone is the Source of the zero Decision: nobody answered.
 	SourceNone Source = iota
-	// SourceToken: the session token granted the permission organization-wide.
+	// SourceToken: the session token answered: it granted the permission
+	// organization-wide. A check ([Client.Check], [Client.CheckMany],
+	// [Filter]) never gets a deny from it — a token without the
+	// permission cannot tell, and the API is asked. Only
+	// [Middleware.RequirePermission], for which the token's organization-wide
+	// permissions are the answer, denies with it: hooks see that deny as
+	// an [OpRequirePermission] decision with Source SourceToken and
+	// Allowed false, so a count by source says which layer answered,
+	// allows and denies alike.
 	SourceToken
 	// SourceAPI: this caller's own call to the Authorization API answered:
 	// a check call, or, in a batch with [UnderParent] or [ChildrenOf], the
@@ -121,7 +129,11 @@ type Decision struct {
 	// TokenStale is true when the session token granted the permission
 	// but a [Freshness] ([WithFreshness]) called it stale — a change to
 	// its membership, roles, permission, organization or user since it was
-	// issued — so another layer (the API) answered instead.
+	// issued — so the token did not answer and the API was asked instead
+	// (or the memo or cache answered). It marks the decline, whatever came
+	// after it: it is also set on a decision that failed — returned with
+	// an error by [Client.Check], or listed in the [*BatchError] of
+	// [Client.CheckMany] and [Filter] — which is still never Allowed.
 	TokenStale bool
 	// NotFound is true for a deny because the API answered the check with
 	// 404: the resource, the membership or the permission does not exist

@@ -68,7 +68,9 @@
 // read back (range_start = now minus the token lifetime): tokens issued
 // before what it knows, or longer ago than the token lifetime, are called
 // stale and asked of the API. With webhooks alone, that lasts until those
-// tokens expire.
+// tokens expire. Another source of events (the fleet module's Redis
+// stream, your own queue) says what it read with [State.Cover] and
+// reports its lag with [State.SetLagging].
 //
 // When the stream cannot be read for longer than [WithMaxLag], the Poller
 // reports [ErrLagging] and the State applies its [LagPolicy]: by default

@@ -214,7 +214,8 @@ func WithTimeFunc(now func() time.Time) StateOption {
 // NewState returns an empty State. It knows no change made before it was
 // created: until a [Poller] has read back over the token lifetime, tokens
 // issued before the State was created are called stale (asked of the API);
-// with webhooks alone that lasts until they expire.
+// with webhooks alone that lasts until they expire. A source other than a
+// Poller tells it what it read with [State.Cover].
 func NewState(opts ...StateOption) (*State, error) {
 	s := &State{
 		now:         time.Now,
@@ -340,7 +341,8 @@ type Stats struct {
 	// Entries is the number of changes held now (a membership change
 	// whose event names the user counts twice: by membership and by user).
 	Entries int
-	// Lagging is true while a Poller reports the stream lagging.
+	// Lagging is true while the State's source reports the stream lagging
+	// (a Poller, or [State.SetLagging]).
 	Lagging bool
 }
 
@@ -694,6 +696,35 @@ func hasOlder(m map[string]int64, limit int64) bool {
 	}
 	return false
 }
+
+// Cover tells the State that every change made since since has been
+// applied to it: the source that feeds it read the Events API (or a copy
+// of it, such as the fleet's Redis stream) without a gap from since to
+// now. Tokens issued after since are then no longer stale for want of
+// history (only the changes the State holds decline them); before Cover,
+// a State knows nothing from before it was created ([NewState]).
+//
+// Call it when a source other than a [Poller] has caught up (the Poller
+// calls it itself after its read-back). since is in WorkOS's clock (an
+// event's created_at, or the range_start of the read). Knowledge only
+// grows: a since later than what the State already covers changes
+// nothing, and changes older than the token lifetime are not held anyway.
+// Cover also publishes the State again (moving its horizon with the
+// clock), so calling it after every read is fine.
+//
+// Calling Cover with a time the source did not read from makes tokens
+// issued before an unseen change answer from the token layer: the one
+// way to make a State grant more than it knows. Pass only what was read.
+func (s *State) Cover(since time.Time) { s.cover(since) }
+
+// SetLagging tells the State whether its event source has been unreadable
+// for longer than the source's lag limit (true) or is read again (false),
+// and returns the previous value. While lagging, the token layer follows
+// the State's [LagPolicy]: [TrustTokens] answers as without events,
+// [AskAPI] sends every token-layer question to the API. [Stats].Lagging
+// reports it. A [Poller] calls it itself; call it when you feed the State
+// from another source (the fleet package reports its leader's lag).
+func (s *State) SetLagging(lagging bool) (was bool) { return s.setLagging(lagging) }
 
 // cover records that the State knows every change made since from (a
 // Poller read back to it), and publishes.

@@ -22,12 +22,21 @@
 // Each call of [authz.Client.Check], [authz.ResourceLayer.Check],
 // [authz.Client.CheckMany] and [authz.Filter] is a span (kind internal)
 // named authz.Check, authz.ResourceLayer.Check, authz.CheckMany or
-// authz.Filter, a child of the span in the caller's ctx. Attributes:
+// authz.Filter, a child of the span in the caller's ctx. So is each
+// decision [authz.Middleware.RequirePermission] makes on the session
+// token alone — an allow or a 403, source token — named
+// authz.Middleware.RequirePermission, a child of the request's span, ended
+// before the handler runs (a request whose token a freshness source calls
+// stale gets the authz.Check span of the API check the middleware makes
+// instead). Attributes:
 //
 //   - fgakit.permission: the permission slug; fgakit.resource.type: the
 //     resource type slug, for a single check of a reference by external ID;
 //   - fgakit.decision.source: who answered a single check — token, api,
-//     shared, cache, memo, or none (no layer could decide);
+//     shared, cache, memo, or none (no layer could decide). Source token
+//     with outcome denied appears only for Middleware.RequirePermission,
+//     where the token's organization-wide permissions are the answer; a
+//     check never takes a deny from the token (it asks the API);
 //   - fgakit.decision.not_found: true for a deny because the API answered
 //     the check 404 ([authz.Decision] NotFound: no such resource,
 //     membership or permission in the organization);
@@ -38,8 +47,8 @@
 //     fgakit.batch.items, .allowed, .denied, .failed, .unasked (left
 //     unasked by an early stop) and .not_found (denials by 404, when any);
 //   - an event fgakit.check.shared_call, with fgakit.check.merged_callers,
-//     on the span of a call whose API check call concurrent identical
-//     checks shared: how many checks it answered;
+//     on the authz.api_check span of an API check call that concurrent
+//     identical checks shared: how many checks it answered;
 //   - fgakit.token.stale: true when the token was declined as stale (in a
 //     batch: for some item);
 //   - error.type (see below) and status Error when it could not decide.
@@ -50,17 +59,28 @@
 // call's span (or of the caller's span for a management call), with
 // http.request.method, url.template, server.address, server.port,
 // http.response.status_code, http.request.resend_count (for retries) and
-// error.type. A merged check's attempts are children of the span of the
-// check that started the shared call; the other checks' spans say source
-// shared. A wait of 1 ms or more for a rate-limit slot, and a wait that
-// got no slot, is an event fgakit.rate_limit.wait on the call's span (on
-// the caller's span for a management call).
+// error.type. The attempts of an API check call are children of its own
+// span, authz.api_check (kind internal; fgakit.permission,
+// fgakit.resource.type, error.type and status Error when the call
+// failed), a child of the span of the check that started the call.
+// Concurrent identical checks share that call (their spans say source
+// shared), and it lives as long as the call: when the check that started
+// it is cancelled while others still wait, that check's span ends
+// canceled but authz.api_check goes on, holds the attempts and ends with
+// the call — the choice made so that no attempt hangs under an ended span
+// and the call that answered the others stays visible. The event
+// fgakit.check.shared_call is on authz.api_check. A wait of 1 ms or more
+// for a rate-limit slot, and a wait that got no slot, is an event
+// fgakit.rate_limit.wait on this package's own span of the call
+// (authz.api_check for a check call; the caller's span for a management
+// call), never on a span that other hooks put in the context.
 //
 // # Metrics
 //
 //   - fgakit.authz.decisions (counter, {decision}): one per check and per
 //     batch item answered or failed, by fgakit.operation (Check,
-//     ResourceLayer.Check, CheckMany, Filter), fgakit.decision.source and
+//     ResourceLayer.Check, CheckMany, Filter, Middleware.RequirePermission),
+//     fgakit.decision.source and
 //     fgakit.decision.outcome, with fgakit.decision.not_found=true for
 //     denials by 404 and error.type for errors;
 //   - http.client.request.duration (histogram, s; the semantic
@@ -80,12 +100,17 @@
 //   - fgakit.authz.cache.lookups (counter, {lookup}): lookups in the
 //     decision cache ([authz.WithCache]) by fgakit.cache.result, hit or
 //     miss — the hit ratio is hit / (hit + miss);
-//   - fgakit.authz.token.stale (counter, {decision}): checks the token
-//     would have allowed but that were declined as stale (a change to the
-//     session's access since the token was issued), by fgakit.operation.
-//     It counts the decisions whose [authz.Decision] has TokenStale set,
+//   - fgakit.authz.token.stale (counter, {decision}): decisions the token
+//     would have allowed but in which it was declined as stale (a change
+//     to the session's access since the token was issued), by
+//     fgakit.operation: the API was asked instead (or the memo or cache
+//     answered), or the decision failed — a decline is counted whatever
+//     came after it, in a single check and in a batch item alike. It
+//     counts the decisions whose [authz.Decision] has TokenStale set,
 //     which needs a freshness source ([authz.WithFreshness], for example
-//     [github.com/fgakit/fgakit/events.State]).
+//     [github.com/fgakit/fgakit/events.State]). Every one of them is also
+//     counted in fgakit.authz.decisions, under the source that answered
+//     (none for an error).
 //
 // error.type is the HTTP status code of an API error ("404", "429",
 // "503"…), as the HTTP conventions ask, or one of canceled, throttled

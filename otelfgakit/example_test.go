@@ -93,6 +93,7 @@ func ExampleInstrument() {
 	// Output:
 	// span "authz.Check" (internal) source=token outcome=allowed status=
 	// span "POST /authorization/organization_memberships/{om}/check" (client) source= outcome= status=200
+	// span "authz.api_check" (internal) source= outcome= status=
 	// span "authz.Check" (internal) source=api outcome=allowed status=
 	// fgakit.authz.decisions{source=api} 1
 	// fgakit.authz.decisions{source=token} 1

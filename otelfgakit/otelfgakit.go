@@ -136,7 +136,7 @@ const (
 // Operations, sources and outcomes indexed for the precomputed attribute
 // sets of the decision counter.
 var (
-	ops      = [...]authz.Operation{authz.OpCheck, authz.OpResourceCheck, authz.OpCheckMany, authz.OpFilter}
+	ops      = [...]authz.Operation{authz.OpCheck, authz.OpResourceCheck, authz.OpCheckMany, authz.OpFilter, authz.OpRequirePermission}
 	sources  = [...]authz.Source{authz.SourceNone, authz.SourceToken, authz.SourceAPI, authz.SourceShared, authz.SourceCache, authz.SourceMemo}
 	outcomes = [...]string{outcomeAllowed, outcomeDenied}
 )
@@ -215,7 +215,7 @@ func newHooks(opts ...Option) *instrumentation {
 		metric.WithDescription("Lookups in the decision cache, by result (fgakit.cache.result: hit or miss)."))
 	handle(err)
 	in.tokenStale, err = m.Int64Counter(metricTokenStale, metric.WithUnit("{decision}"),
-		metric.WithDescription("Checks the session token would have allowed but that were declined as stale, so another layer answered."))
+		metric.WithDescription("Decisions the session token would have allowed but in which it was declined as stale, so another layer answered or the decision failed (error), by fgakit.operation."))
 	handle(err)
 
 	for i, op := range ops {
@@ -245,7 +245,65 @@ func (in *instrumentation) hooks() authz.Hooks {
 		RateLimitWait: in.rateLimitWaited,
 		MergedCall:    in.mergedCall,
 		CacheLookup:   in.cacheLookup,
+		APICheck:      in.apiCheck,
 	}
+}
+
+// apiCheckSpanName is the name of the span of an API check call.
+const apiCheckSpanName = "authz.api_check"
+
+// apiCheck opens the span of the API check call behind one or more merged
+// checks: a child of this instrumentation's span of the check that started
+// it, parent of the call's attempts, carrying its shared-call and
+// rate-limit events. It ends when the call returns, so it outlives that
+// check's span when the check was cancelled while others waited.
+func (in *instrumentation) apiCheck(ctx context.Context, call authz.Call) (context.Context, func(error)) {
+	ctx, span := in.tracer.Start(in.underOwnSpan(ctx), apiCheckSpanName)
+	if !span.IsRecording() {
+		return ctx, nil // ending a span that does not record does nothing
+	}
+	ctx = context.WithValue(ctx, spanKey{in}, span)
+	return ctx, func(err error) {
+		attrs := []attribute.KeyValue{keyPermission.String(call.Permission)}
+		if call.ResourceTypeSlug != "" {
+			attrs = append(attrs, keyResourceType.String(call.ResourceTypeSlug))
+		}
+		if err != nil {
+			et := errorType(err)
+			attrs = append(attrs, semconv.ErrorTypeKey.String(et))
+			span.SetStatus(codes.Error, et)
+		}
+		span.SetAttributes(attrs...)
+		span.End()
+	}
+}
+
+// spanKey is the context key of the span of a call an instrumentation
+// started (see start): one key per Instrument, so that two Instruments
+// each find their own.
+type spanKey struct{ in *instrumentation }
+
+// ownSpan returns the span in ctx that this instrumentation started for
+// the call — else, for a call without one (a management call), the span
+// in ctx, the caller's.
+func (in *instrumentation) ownSpan(ctx context.Context) trace.Span {
+	if span, ok := ctx.Value(spanKey{in}).(trace.Span); ok {
+		return span
+	}
+	return trace.SpanFromContext(ctx)
+}
+
+// underOwnSpan returns ctx with this instrumentation's own span of the
+// call as the current span, when hooks installed after Instrument put
+// another one there (which allocates a context only then): the spans this
+// package opens for the call are children of its own.
+func (in *instrumentation) underOwnSpan(ctx context.Context) context.Context {
+	// Spans are compared by ID: a Span implementation need not be
+	// comparable.
+	if own, ok := ctx.Value(spanKey{in}).(trace.Span); ok && own.SpanContext().SpanID() != trace.SpanContextFromContext(ctx).SpanID() {
+		return trace.ContextWithSpan(ctx, own)
+	}
+	return ctx
 }
 
 // opIndex is op's index in decisionOpts (0 for an unknown one).
@@ -270,8 +328,17 @@ var spanNames = func() (names [len(ops) + 1]string) {
 // start opens the span of a check or a batch. Its attributes are all set
 // when it ends, and only when it records, so that a program without a
 // tracing SDK pays for no attribute (a sampler sees none of them).
+//
+// A recording span is also put in ctx under a key of this
+// instrumentation (spanKey), so that the span events of the call
+// (rateLimitWaited, mergedCall) land on it even when hooks installed after
+// Instrument put their own span in ctx. That costs one allocation, only
+// for a span that records.
 func (in *instrumentation) start(ctx context.Context, call authz.Call) (context.Context, func(authz.CallResult)) {
 	ctx, span := in.tracer.Start(ctx, spanNames[opIndex(call.Op)])
+	if span.IsRecording() {
+		ctx = context.WithValue(ctx, spanKey{in}, span)
+	}
 	return ctx, func(r authz.CallResult) {
 		if span.IsRecording() {
 			if call.Op == authz.OpCheckMany || call.Op == authz.OpFilter {
@@ -438,7 +505,8 @@ func (in *instrumentation) serverOf(baseURL string) *server {
 
 // attempt records one HTTP attempt: its duration in
 // http.client.request.duration and a client span, created after the fact
-// with the attempt's start time, as a child of the span in ctx.
+// with the attempt's start time, as a child of this package's span of the
+// call (authz.api_check for a check call), else of the span in ctx.
 func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 	end := time.Now()
 	srv := in.serverOf(a.BaseURL)
@@ -458,7 +526,7 @@ func (in *instrumentation) attempt(ctx context.Context, a authz.Attempt) {
 		in.duration.RecordSet(ctx, a.Duration.Seconds(), in.durationSet(durationKey{a.Method, a.Route, a.StatusCode, et, srv}, attrs))
 	}
 
-	_, span := in.tracer.Start(ctx, in.attemptName(a.Method, a.Route), trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(end.Add(-a.Duration)))
+	_, span := in.tracer.Start(in.underOwnSpan(ctx), in.attemptName(a.Method, a.Route), trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(end.Add(-a.Duration)))
 	if span.IsRecording() {
 		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(a.Method), semconv.ServerAddress(srv.address), semconv.ServerPort(srv.port))
 		if a.Attempt > 1 {
@@ -560,7 +628,7 @@ func (in *instrumentation) rateLimitWaited(ctx context.Context, e authz.RateLimi
 	}
 	in.rateLimitWait.Record(ctx, e.Wait.Seconds(), metric.WithAttributes(attrs...))
 	if e.Wait >= minWaitEvent || e.Err != nil {
-		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		if span := in.ownSpan(ctx); span.IsRecording() {
 			span.AddEvent("fgakit.rate_limit.wait", trace.WithAttributes(append(attrs, keyWait.Float64(e.Wait.Seconds()))...))
 		}
 	}
@@ -571,7 +639,7 @@ func (in *instrumentation) rateLimitWaited(ctx context.Context, e authz.RateLimi
 func (in *instrumentation) mergedCall(ctx context.Context, callers int) {
 	in.mergedCallers.Record(ctx, int64(callers))
 	if callers > 1 {
-		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		if span := in.ownSpan(ctx); span.IsRecording() {
 			span.AddEvent("fgakit.check.shared_call", trace.WithAttributes(keyMergedCallers.Int(callers)))
 		}
 	}

@@ -186,6 +186,20 @@ func (e *env) attemptSpan(parent string, status string, extra map[string]string)
 	return s
 }
 
+// apiCheckSpan is the span of an API check call of project:view, a child
+// of parent, failed with errType if not empty.
+func (e *env) apiCheckSpan(parent, resourceType, errType string) span {
+	s := span{Name: "authz.api_check", Parent: parent, Kind: "internal", Attrs: map[string]string{"fgakit.permission": "project:view"}}
+	if resourceType != "" {
+		s.Attrs["fgakit.resource.type"] = resourceType
+	}
+	if errType != "" {
+		s.Attrs["error.type"] = errType
+		s.Status = "Error: " + errType
+	}
+	return s
+}
+
 func decisionKey(op, source, outcome string) string {
 	return "fgakit.decision.outcome=" + outcome + ",fgakit.decision.source=" + source + ",fgakit.operation=" + op
 }
@@ -229,7 +243,7 @@ func TestSingleCheckSpansAndMetrics(t *testing.T) {
 			name: "API allows",
 			om:   "om_alice", ref: authz.ExternalResource("project", "p1"),
 			wantSpans: func(e *env) []span {
-				return []span{e.attemptSpan("authz.Check", "200", nil), {Name: "authz.Check", Parent: "request", Kind: "internal", Attrs: map[string]string{
+				return []span{e.attemptSpan("authz.api_check", "200", nil), e.apiCheckSpan("authz.Check", "project", ""), {Name: "authz.Check", Parent: "request", Kind: "internal", Attrs: map[string]string{
 					"fgakit.permission": "project:view", "fgakit.resource.type": "project",
 					"fgakit.decision.source": "api", "fgakit.decision.outcome": "allowed"}}}
 			},
@@ -240,7 +254,7 @@ func TestSingleCheckSpansAndMetrics(t *testing.T) {
 			name: "API denies",
 			om:   "om_alice", ref: authz.ExternalResource("project", "p2"),
 			wantSpans: func(e *env) []span {
-				return []span{e.attemptSpan("authz.Check", "200", nil), {Name: "authz.Check", Parent: "request", Kind: "internal", Attrs: map[string]string{
+				return []span{e.attemptSpan("authz.api_check", "200", nil), e.apiCheckSpan("authz.Check", "project", ""), {Name: "authz.Check", Parent: "request", Kind: "internal", Attrs: map[string]string{
 					"fgakit.permission": "project:view", "fgakit.resource.type": "project",
 					"fgakit.decision.source": "api", "fgakit.decision.outcome": "denied"}}}
 			},
@@ -251,7 +265,7 @@ func TestSingleCheckSpansAndMetrics(t *testing.T) {
 			name: "unknown resource: 404, a deny",
 			om:   "om_alice", ref: authz.ResourceID("authz_resource_nope"),
 			wantSpans: func(e *env) []span {
-				return []span{e.attemptSpan("authz.Check", "404", map[string]string{"error.type": "404"}),
+				return []span{e.attemptSpan("authz.api_check", "404", map[string]string{"error.type": "404"}), e.apiCheckSpan("authz.Check", "", ""),
 					{Name: "authz.Check", Parent: "request", Kind: "internal", Attrs: map[string]string{
 						"fgakit.permission":      "project:view",
 						"fgakit.decision.source": "api", "fgakit.decision.outcome": "denied", "fgakit.decision.not_found": "true"}}}
@@ -264,7 +278,7 @@ func TestSingleCheckSpansAndMetrics(t *testing.T) {
 			setup: func(e *env) { e.f.InjectFault(authztest.Fault{Status: 400}) },
 			om:    "om_alice", ref: authz.ExternalResource("project", "p1"),
 			wantSpans: func(e *env) []span {
-				return []span{e.attemptSpan("authz.Check", "400", map[string]string{"error.type": "400"}),
+				return []span{e.attemptSpan("authz.api_check", "400", map[string]string{"error.type": "400"}), e.apiCheckSpan("authz.Check", "project", "400"),
 					{Name: "authz.Check", Parent: "request", Kind: "internal", Status: "Error: 400", Attrs: map[string]string{
 						"fgakit.permission": "project:view", "fgakit.resource.type": "project",
 						"fgakit.decision.source": "none", "fgakit.decision.outcome": "error", "error.type": "400"}}}
@@ -278,8 +292,9 @@ func TestSingleCheckSpansAndMetrics(t *testing.T) {
 			om:    "om_alice", ref: authz.ExternalResource("project", "p1"),
 			wantSpans: func(e *env) []span {
 				return []span{
-					e.attemptSpan("authz.Check", "503", map[string]string{"error.type": "503"}),
-					e.attemptSpan("authz.Check", "200", map[string]string{"http.request.resend_count": "1"}),
+					e.attemptSpan("authz.api_check", "503", map[string]string{"error.type": "503"}),
+					e.attemptSpan("authz.api_check", "200", map[string]string{"http.request.resend_count": "1"}),
+					e.apiCheckSpan("authz.Check", "project", ""),
 					{Name: "authz.Check", Parent: "request", Kind: "internal", Attrs: map[string]string{
 						"fgakit.permission": "project:view", "fgakit.resource.type": "project",
 						"fgakit.decision.source": "api", "fgakit.decision.outcome": "allowed"}}}
@@ -350,8 +365,12 @@ func TestBatchSpanAndDecisions(t *testing.T) {
 			batch = &s
 		case "POST " + checkRoute:
 			attempts++
+			if s.Parent != "authz.api_check" {
+				t.Errorf("attempt span's parent is %q, want authz.api_check", s.Parent)
+			}
+		case "authz.api_check":
 			if s.Parent != "authz.CheckMany" {
-				t.Errorf("attempt span's parent is %q, want authz.CheckMany", s.Parent)
+				t.Errorf("API check span's parent is %q, want authz.CheckMany", s.Parent)
 			}
 		}
 	}
