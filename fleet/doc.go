@@ -17,9 +17,10 @@
 //     forgetting a membership is one write. Pass it to authz.WithCache.
 //   - [Feed] ([Fleet.StartFeed]) lets one instance at a time (the holder of
 //     a lease) poll the Events API and hands every event to every
-//     instance through a Redis stream, into each instance's events.State
+//     instance through a Redis stream, into each instance's [events.State]
 //     ([FeedConfig].State): the events, since when the State knows every
-//     change (State.Cover), and whether the feed lags (State.SetLagging).
+//     change ([events.State.Cover]), and whether the feed lags
+//     ([events.State.SetLagging]).
 //     Its cursor lives in Redis ([Fleet.CursorStore], an
 //     events.CursorStore).
 //
