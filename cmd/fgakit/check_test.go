@@ -162,8 +162,8 @@ func TestCheckRejectedToken(t *testing.T) {
 	f.Advance(-time.Hour) // minted an hour ago: expired now
 	expired := f.Session("om_alice")
 	r := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--token", expired)
-	if r.code != exitError || r.stdout != "" || !oneLineOn(r.stderr) || !strings.Contains(r.stderr, "expired") {
-		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and one line saying the token expired", r.code, r.stdout, r.stderr)
+	if r.code != exitNo || r.stdout != "denied: token rejected (nothing checked)\n" || !oneLineOn(r.stderr) || !strings.Contains(r.stderr, "expired") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, a deny, and one line saying the token expired", r.code, r.stdout, r.stderr)
 	}
 	if strings.Contains(r.stderr, expired) {
 		t.Errorf("stderr contains the token")

@@ -33,8 +33,10 @@
 //
 // Exit status: 0 success (allowed, verified), 1 a negative answer (check:
 // denied; token verify: token rejected), 2 could not decide or bad usage.
-// check with a --token that does not verify could not decide (2): the
-// question was never asked. A resource the API does
+// check with a --token that does not verify (expired, bad signature,
+// malformed) is "denied: token rejected", exit 1, as the middleware answers
+// 401, and nothing is asked; keys that cannot be fetched are "could not
+// decide" (2). A resource the API does
 // not know (its check answered 404: the resource, the membership or the
 // permission does not exist in the membership's organization, which is
 // also how another organization's resource looks) is "denied: not found",
