@@ -74,6 +74,11 @@
 // reports [ErrLagging] and the State applies its [LagPolicy]: by default
 // [TrustTokens] (answer as without events, changes already learnt still
 // apply), or [AskAPI]. Neither grants more than the token alone would.
+// A closed Poller ([Poller.Close]) is a feed gone for good: the State
+// applies its LagPolicy from then on ([Stats].FeedClosed), until another
+// feed reports reading — so under AskAPI, closing the Poller while the
+// State stays in use sends every token-layer question to the API rather
+// than trusting tokens no feed can call stale any more.
 // Webhooks alone cannot tell silence from an outage: pair them with a
 // Poller to detect a lag. Each webhook delivery reaches one process: with
 // several instances behind a load balancer, each one's State learns only

@@ -164,6 +164,13 @@ type Poller struct {
 
 	mu     sync.Mutex // guards status
 	status PollerStatus
+
+	// feedMu orders what the goroutine tells the State (that it reads,
+	// what it covers) before Close's "this feed is gone": once closed, a
+	// goroutine still finishing a page (after a close timeout) says
+	// nothing more that would clear it.
+	feedMu sync.Mutex
+	closed bool
 }
 
 // PollerOption configures a [Poller].
@@ -356,7 +363,13 @@ func (p *Poller) Ready() <-chan struct{} { return p.ready }
 
 // Close stops the Poller: the poll in flight is cancelled and Close waits
 // for the goroutine, at most the close timeout ([ErrCloseTimeout]). It is
-// idempotent. The State keeps what it learnt.
+// idempotent. The State keeps what it learnt, and learns that this feed
+// is gone: with no feed, a change made from now on would go unseen, so
+// the State applies its [LagPolicy] as while lagging — under [AskAPI]
+// every token-layer question goes to the API; under [TrustTokens] tokens
+// are trusted as without events — until another feed reports reading (a
+// Poller's successful poll; [Stats].FeedClosed says which). To stop
+// fgakit using events at all, stop passing the State to the Client.
 func (p *Poller) Close() error {
 	p.closeOnce.Do(func() {
 		p.cancel()
@@ -367,8 +380,30 @@ func (p *Poller) Close() error {
 		case <-t.C:
 			p.closeErr = ErrCloseTimeout
 		}
+		p.feedMu.Lock()
+		defer p.feedMu.Unlock()
+		p.closed = true
+		p.state.feedClosed()
 	})
 	return p.closeErr
+}
+
+// setLagging and cover tell the State, unless the Poller is closed.
+func (p *Poller) setLagging(lagging bool) (was bool) {
+	p.feedMu.Lock()
+	defer p.feedMu.Unlock()
+	if p.closed {
+		return lagging // no change
+	}
+	return p.state.setLagging(lagging)
+}
+
+func (p *Poller) cover(from time.Time) {
+	p.feedMu.Lock()
+	defer p.feedMu.Unlock()
+	if !p.closed {
+		p.state.cover(from)
+	}
 }
 
 // PollerStatus describes a [Poller] now.
@@ -454,7 +489,7 @@ func (p *Poller) run(ctx context.Context) {
 				p.report(err)
 			}
 			lagFor := now.Sub(lastOK)
-			if lagFor > p.maxLag && !p.state.setLagging(true) {
+			if lagFor > p.maxLag && !p.setLagging(true) {
 				p.setStatus(func(s *PollerStatus) { s.Lagging = true })
 				p.report(fmt.Errorf("%w: no events read for %v (policy %v): %w", ErrLagging, lagFor.Round(time.Second), p.state.policy, err))
 			}
@@ -487,7 +522,7 @@ func (p *Poller) run(ctx context.Context) {
 		if !covered && len(evs) < pageSize {
 			// Caught up: the State now knows every change since where
 			// this read began.
-			p.state.cover(coverFrom)
+			p.cover(coverFrom)
 			covered = true
 		}
 		if len(evs) > 0 {
@@ -497,7 +532,7 @@ func (p *Poller) run(ctx context.Context) {
 				p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 			}
 		}
-		if read && p.state.setLagging(false) {
+		if read && p.setLagging(false) {
 			p.setStatus(func(s *PollerStatus) { s.Lagging = false })
 		}
 		p.state.tick()

@@ -84,6 +84,7 @@ type State struct {
 	global    int64      // an unreadable event: every token at or before it is stale
 	seen      map[string]time.Time
 	lagging   bool
+	gone      bool // a Poller was closed and no feed has reported reading since
 	lastPrune time.Time
 	watchers  map[int]func(string)
 	nextWatch int
@@ -342,18 +343,24 @@ type Stats struct {
 	Entries int
 	// Lagging is true while a Poller reports the stream lagging.
 	Lagging bool
+
+	// FeedClosed is true once a Poller feeding the State was closed
+	// ([Poller.Close]), until a feed reports reading again (another
+	// Poller's successful poll). Meanwhile the State applies its
+	// [LagPolicy] as while lagging: no feed, no news.
+	FeedClosed bool
 }
 
 // Stats returns the State's counters.
 func (s *State) Stats() Stats {
 	sn := s.snap.Load()
 	s.mu.Lock()
-	lagging := s.lagging
+	lagging, gone := s.lagging, s.gone
 	s.mu.Unlock()
 	return Stats{
 		Applied: s.applied.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(), Unreadable: s.unreadable.Load(),
 		Entries: sn.entries(),
-		Lagging: lagging,
+		Lagging: lagging, FeedClosed: gone,
 	}
 }
 
@@ -658,8 +665,9 @@ func (s *State) publish(next *snapshot, force bool) {
 	next.horizon = max(s.staleThrough(s.known), s.staleThrough(cutoff))
 	next.global = s.global
 	next.newest = max(next.newest, next.horizon, next.global)
-	next.trust = s.lagging && s.policy == TrustTokens
-	next.askAll = s.lagging && s.policy == AskAPI
+	lagging := s.lagging || s.gone // a closed feed is a feed that lags for good
+	next.trust = lagging && s.policy == TrustTokens
+	next.askAll = lagging && s.policy == AskAPI
 	s.snap.Store(next)
 }
 
@@ -696,10 +704,12 @@ func hasOlder(m map[string]int64, limit int64) bool {
 }
 
 // cover records that the State knows every change made since from (a
-// Poller read back to it), and publishes.
+// Poller read back to it), and publishes. A feed that covers is a feed
+// that reads: a closed Poller's mark is cleared.
 func (s *State) cover(from time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.gone = false
 	if from.Before(s.known) {
 		s.known = from
 	}
@@ -708,12 +718,16 @@ func (s *State) cover(from time.Time) {
 }
 
 // setLagging records whether a Poller reports the stream lagging, and
-// publishes; it returns the previous value.
+// publishes; it returns the previous value. A feed that reports reading
+// (false) clears a closed Poller's mark.
 func (s *State) setLagging(lagging bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	was := s.lagging
 	s.lagging = lagging
+	if !lagging {
+		s.gone = false
+	}
 	next := *s.snap.Load()
 	s.publish(&next, false)
 	return was
@@ -724,6 +738,17 @@ func (s *State) setLagging(lagging bool) bool {
 func (s *State) tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	next := *s.snap.Load()
+	s.publish(&next, false)
+}
+
+// feedClosed records that a Poller feeding the State was closed: the
+// State applies its lag policy as while lagging until a feed reports
+// reading again (setLagging(false), cover).
+func (s *State) feedClosed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gone = true
 	next := *s.snap.Load()
 	s.publish(&next, false)
 }
