@@ -56,7 +56,13 @@
 // request. After it is applied no token-layer answer is stale. The Poller
 // makes 12 requests a minute by default (0.2 % of the 6,000 a minute of an
 // API key), one more per 100 events. Each token a change touches costs one
-// API check per distinct question until the session refreshes. The hot
+// API check per distinct question until the session refreshes — also
+// for a permission the token lacks: [authz.Middleware.RequirePermission]
+// asks the API for a stale token rather than answering 403 from it, so
+// while every token is stale (under [AskAPI] while lagging or after
+// [Poller.Close]; with webhooks alone, for one token lifetime after the
+// State started, for the tokens issued before) each request the token
+// would forbid costs one API call as well. The hot
 // path gains one atomic load and, only for tokens issued at or before the
 // newest change, a few map lookups — no allocation (BENCHMARKS.md).
 //

@@ -45,7 +45,11 @@ const (
 	// reported, so an operator can act.
 	TrustTokens LagPolicy = iota
 	// AskAPI declines every token-layer question while lagging: each is
-	// asked of the API (one call per distinct check), current but costly.
+	// asked of the API (one call per distinct check), current but costly —
+	// including the questions the token would deny:
+	// [authz.Middleware.RequirePermission] asks the API for a stale token
+	// even when it lacks the permission, so every forbidden request costs
+	// one API call for as long as the lag lasts.
 	AskAPI
 )
 
