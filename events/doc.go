@@ -70,7 +70,12 @@
 //
 // A State holds the changes of the last token lifetime
 // ([WithMaxTokenLifetime]): older ones cannot touch a valid token and are
-// dropped. It knows nothing from before it was created until a Poller has
+// dropped. It also holds at most [DefaultMaxEntries] changes
+// ([WithMaxEntries]): past that, it keeps the newest half and calls every
+// token issued at or before the newest change it dropped stale (and
+// refuses every session token issued at or before the newest revocation
+// it dropped) — it costs API calls, it never grants more.
+// It knows nothing from before it was created until a Poller has
 // read back (range_start = now minus the token lifetime): tokens issued
 // before what it knows, or longer ago than the token lifetime, are called
 // stale and asked of the API. With webhooks alone, that lasts until those
