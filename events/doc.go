@@ -55,7 +55,10 @@
 // ([DefaultPollInterval], 5 s) after WorkOS stamps the event, plus the
 // request. After it is applied no token-layer answer is stale. The Poller
 // makes 12 requests a minute by default (0.2 % of the 6,000 a minute of an
-// API key), one more per 100 events. Each token a change touches costs one
+// API key), one more per 100 events; pages that follow each other (the
+// read-back at start, a catch-up) are paced to at most 120 a minute after
+// the first 10 ([WithPageRate]), and every request can wait on the
+// limiter your Client uses ([WithLimiter]). Each token a change touches costs one
 // API check per distinct question until the session refreshes — also
 // for a permission the token lacks: [authz.Middleware.RequirePermission]
 // asks the API for a stale token rather than answering 403 from it, so
