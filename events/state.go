@@ -36,7 +36,8 @@ const (
 )
 
 // LagPolicy says what the token layer does while the event stream cannot
-// be read for longer than the Poller's lag limit ([WithMaxLag]).
+// be read for longer than the Poller's lag limit ([WithMaxLag]), and once
+// the Poller is closed ([Poller.Close]) until another feed reads.
 type LagPolicy uint8
 
 const (
