@@ -9,6 +9,43 @@ import (
 	"github.com/fgakit/fgakit/token"
 )
 
+// TestCoverClearsAClosedPollersMark: another feed (the fleet's, through
+// Cover and SetLagging) that reports reading after a Poller closed clears
+// its mark; one that lags does not.
+func TestCoverClearsAClosedPollersMark(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		feed      func(s *events.State)
+		wantStale bool
+	}{
+		{"nothing", func(*events.State) {}, true},
+		{"Cover", func(s *events.State) { s.Cover(time.Now().Add(-time.Hour)) }, false},
+		{"SetLagging(false)", func(s *events.State) { s.SetLagging(false) }, false},
+		{"SetLagging(true)", func(s *events.State) { s.SetLagging(true) }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				s, _ := events.NewState(events.WithLagPolicy(events.AskAPI))
+				p, err := events.NewPoller("sk_test", s, events.WithHTTPClient(inMemory(&eventsAPI{})), events.WithBaseURL("https://api.example"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				<-p.Ready()
+				time.Sleep(time.Minute)
+				p.Close()
+				tc.feed(s)
+				c := &token.Claims{OrganizationMembershipID: om, IssuedAt: time.Now().Add(-30 * time.Second)}
+				if got := s.Stale(c, permission); got != tc.wantStale || s.Stats().FeedClosed != tc.wantStale {
+					t.Errorf("stale = %v, FeedClosed = %v; want %v, %v", got, s.Stats().FeedClosed, tc.wantStale, tc.wantStale)
+				}
+			})
+		})
+	}
+}
+
 // TestPollerCloseMarksTheFeedGone: once its Poller is closed, a State
 // that was not lagging no longer trusts tokens as if it still heard of
 // every change: it applies its lag policy — under AskAPI every token-layer

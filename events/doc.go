@@ -82,7 +82,9 @@
 // read back (range_start = now minus the token lifetime): tokens issued
 // before what it knows, or longer ago than the token lifetime, are called
 // stale and asked of the API. With webhooks alone, that lasts until those
-// tokens expire.
+// tokens expire. Another source of events (the fleet module's Redis
+// stream, your own queue) says what it read with [State.Cover] and
+// reports its lag with [State.SetLagging].
 //
 // When the stream cannot be read for longer than [WithMaxLag], the Poller
 // reports [ErrLagging] and the State applies its [LagPolicy]: by default
@@ -90,7 +92,7 @@
 // apply), or [AskAPI]. Neither grants more than the token alone would.
 // A closed Poller ([Poller.Close]) is a feed gone for good: the State
 // applies its LagPolicy from then on ([Stats].FeedClosed), until another
-// feed reports reading — so under AskAPI, closing the Poller while the
+// feed reports reading ([State.Cover], [State.SetLagging]) — so under AskAPI, closing the Poller while the
 // State stays in use sends every token-layer question to the API rather
 // than trusting tokens no feed can call stale any more.
 // Webhooks alone cannot tell silence from an outage: pair them with a

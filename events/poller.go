@@ -422,7 +422,8 @@ func (p *Poller) Ready() <-chan struct{} { return p.ready }
 // the State applies its [LagPolicy] as while lagging — under [AskAPI]
 // every token-layer question goes to the API; under [TrustTokens] tokens
 // are trusted as without events — until another feed reports reading (a
-// Poller's successful poll; [Stats].FeedClosed says which). To stop
+// Poller's successful poll, [State.Cover] or [State.SetLagging](false),
+// as the fleet's feed calls them; [Stats].FeedClosed says which). To stop
 // fgakit using events at all, stop passing the State to the Client.
 func (p *Poller) Close() error {
 	p.closeOnce.Do(func() {

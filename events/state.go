@@ -253,7 +253,8 @@ func WithTimeFunc(now func() time.Time) StateOption {
 // NewState returns an empty State. It knows no change made before it was
 // created: until a [Poller] has read back over the token lifetime, tokens
 // issued before the State was created are called stale (asked of the API);
-// with webhooks alone that lasts until they expire.
+// with webhooks alone that lasts until they expire. A source other than a
+// Poller tells it what it read with [State.Cover].
 func NewState(opts ...StateOption) (*State, error) {
 	s := &State{
 		now:         time.Now,
@@ -390,12 +391,14 @@ type Stats struct {
 	// Collapses counts the times the State held more than its cap
 	// ([WithMaxEntries]) and collapsed its older half into one mark.
 	Collapses uint64
-	// Lagging is true while a Poller reports the stream lagging.
+	// Lagging is true while the State's source reports the stream lagging
+	// (a Poller, or [State.SetLagging]).
 	Lagging bool
 
 	// FeedClosed is true once a Poller feeding the State was closed
-	// ([Poller.Close]), until a feed reports reading again (another
-	// Poller's successful poll). Meanwhile the State applies its
+	// ([Poller.Close]), until a feed reports reading again: another
+	// Poller's successful poll, [State.Cover] or [State.SetLagging](false)
+	// (the fleet's feed calls both). Meanwhile the State applies its
 	// [LagPolicy] as while lagging: no feed, no news.
 	FeedClosed bool
 }
@@ -830,6 +833,39 @@ func hasOlder(m map[string]int64, limit int64) bool {
 	}
 	return false
 }
+
+// Cover tells the State that every change made since since has been
+// applied to it: the source that feeds it read the Events API (or a copy
+// of it, such as the fleet's Redis stream) without a gap from since to
+// now. Tokens issued after since are then no longer stale for want of
+// history (only the changes the State holds decline them); before Cover,
+// a State knows nothing from before it was created ([NewState]).
+//
+// Call it when a source other than a [Poller] has caught up (the Poller
+// calls it itself after its read-back). since is in WorkOS's clock (an
+// event's created_at, or the range_start of the read). Knowledge only
+// grows: a since later than what the State already covers changes
+// nothing, and changes older than the token lifetime are not held anyway.
+// Cover also publishes the State again (moving its horizon with the
+// clock), so calling it after every read is fine.
+//
+// Calling Cover with a time the source did not read from makes tokens
+// issued before an unseen change answer from the token layer: the one
+// way to make a State grant more than it knows. Pass only what was read.
+// A source that covers is one that reads: Cover clears the mark a closed
+// Poller leaves ([Stats].FeedClosed).
+func (s *State) Cover(since time.Time) { s.cover(since) }
+
+// SetLagging tells the State whether its event source has been unreadable
+// for longer than the source's lag limit (true) or is read again (false),
+// and returns the previous value. While lagging, the token layer follows
+// the State's [LagPolicy]: [TrustTokens] answers as without events,
+// [AskAPI] sends every token-layer question to the API. [Stats].Lagging
+// reports it. A [Poller] calls it itself; call it when you feed the State
+// from another source (the fleet package reports its leader's lag).
+// SetLagging(false) also clears the mark a closed Poller leaves
+// ([Stats].FeedClosed).
+func (s *State) SetLagging(lagging bool) (was bool) { return s.setLagging(lagging) }
 
 // cover records that the State knows every change made since from (a
 // Poller read back to it), and publishes. A feed that covers is a feed

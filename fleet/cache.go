@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/cache"
+	"github.com/redis/go-redis/v9"
 )
 
 // maxSkew is the clock difference between instances that a cache entry's
@@ -67,6 +69,17 @@ type CacheConfig struct {
 // entry that does not verify, or whose expiry is past or further than the
 // TTL away, is a miss. See the package documentation for what a writer of
 // Redis can still do.
+//
+// When Redis loses its data (FLUSHALL, a restart without persistence),
+// the next reader starts the fleet generation again from a random value,
+// not from 0: an answer read under the old generations and stored after
+// the loss never matches the new ones, so a forget made before the loss
+// still holds. Keep the fleet's keys out of eviction (maxmemory-policy
+// noeviction or a volatile-* policy: generation keys have no TTL), and do
+// not run the fleet on a Redis that may lose acknowledged writes and come
+// back with older generations (an AOF without fsync always, a failover to
+// a lagging replica): a lost forget can bring back an answer for at most
+// the TTL.
 //
 // While Redis is unavailable (or slower than the fleet timeout) the cache
 // answers from its local LRU only, if it has one, and the [Fleet] reports
@@ -229,6 +242,18 @@ func (c *Cache) Get(k cache.Key) (allowed, ok bool) {
 	}
 	c.flushForgets()
 	g := gens{all: str(vals[0]), om: str(vals[1]), at: c.f.now()}
+	if vals[0] == nil {
+		// No fleet generation: a new fleet, or Redis lost its data
+		// (FLUSHALL, a restart without persistence). Start a new random
+		// one, so that no answer read under the old one — in flight now
+		// on some instance — matches again once counters restart at 0.
+		all, err := c.epoch()
+		if err != nil {
+			c.misses.Add(1)
+			return false, false
+		}
+		g.all = all
+	}
 	if v, isStr := vals[2].(string); isStr {
 		a, current, valid := c.verify(ekey, v, g)
 		switch {
@@ -252,6 +277,39 @@ func (c *Cache) Get(k cache.Key) (allowed, ok bool) {
 	}
 	c.mu.Unlock()
 	return false, false
+}
+
+var (
+	// initEpoch returns the fleet generation KEYS[1], set to ARGV[1] first
+	// if missing.
+	initEpoch = redis.NewScript(`
+local g = redis.call('GET', KEYS[1])
+if not g then g = ARGV[1]; redis.call('SET', KEYS[1], g) end
+return g`)
+	// incrEpoch increments the fleet generation KEYS[1], set to ARGV[1]
+	// first if missing (a counter restarted at 0 would repeat values).
+	incrEpoch = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+return redis.call('INCR', KEYS[1])`)
+)
+
+// randomGeneration is a random start for the fleet generation: a decimal
+// below 2^62, so that INCR keeps working and two starts (after two
+// flushes) differ but with a chance of 2^-62.
+func randomGeneration() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return strconv.FormatUint(binary.BigEndian.Uint64(b[:])>>2|1<<32, 10)
+}
+
+// epoch returns the fleet generation, starting a random one when Redis
+// has none.
+func (c *Cache) epoch() (string, error) {
+	ctx, cancel := c.f.ctx(context.Background())
+	defer cancel()
+	g, err := initEpoch.Run(ctx, c.f.rdb, []string{c.gkey}, randomGeneration()).Text()
+	c.f.observe(context.Background(), err)
+	return g, err
 }
 
 func str(v any) string {
@@ -306,7 +364,12 @@ func (c *Cache) Purge() {
 func (c *Cache) forget(om, gkey string) {
 	ctx, cancel := c.f.ctx(context.Background())
 	defer cancel()
-	err := c.f.rdb.Incr(ctx, gkey).Err()
+	var err error
+	if om == "" {
+		err = incrEpoch.Run(ctx, c.f.rdb, []string{gkey}, randomGeneration()).Err()
+	} else {
+		err = c.f.rdb.Incr(ctx, gkey).Err()
+	}
 	c.f.observe(context.Background(), err) // the fleet timeout is not a caller giving up
 	if err != nil {
 		c.mu.Lock()

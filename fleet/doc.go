@@ -17,9 +17,11 @@
 //     forgetting a membership is one write. Pass it to authz.WithCache.
 //   - [Feed] (fleet.StartFeed) lets one instance at a time (the holder of
 //     a lease) poll the Events API and hands every event to every
-//     instance through a Redis stream. Deliver the events to each
-//     instance's events.State. Its cursor lives in Redis
-//     ([Fleet.CursorStore], an events.CursorStore).
+//     instance through a Redis stream, into each instance's events.State
+//     ([FeedConfig].State): the events, since when the State knows every
+//     change (State.Cover), and whether the feed lags (State.SetLagging).
+//     Its cursor lives in Redis ([Fleet.CursorStore], an
+//     events.CursorStore).
 //
 // # Wiring
 //
@@ -28,9 +30,7 @@
 //	lim, _ := f.NewLimiter(fleet.LimitConfig{PerMinute: authz.WorkOSRateLimit, Burst: 100, LocalPerMinute: authz.WorkOSRateLimit / instances})
 //	shared, _ := f.NewCache(fleet.CacheConfig{TTL: 5 * time.Second, LocalSize: 10_000, LocalTTL: time.Second})
 //	state, _ := events.NewState()
-//	feed, _ := f.StartFeed(fleet.FeedConfig{APIKey: apiKey, Limiter: lim, Deliver: func(evs []events.Event) {
-//		if _, err := state.ApplyAll(evs); err != nil { … }
-//	}})
+//	feed, _ := f.StartFeed(fleet.FeedConfig{APIKey: apiKey, Limiter: lim, State: state})
 //	defer feed.Close()
 //	client, _ := authz.New(apiKey, authz.WithLimiter(lim), authz.WithCache(shared), authz.WithFreshness(state))
 //
@@ -41,8 +41,10 @@
 // local LRU in front answers; storing an answer is one SET; forgetting a
 // membership or purging is one INCR. The feed costs the fleet one GET
 // /events per poll interval (12 a minute by default), not one per
-// instance; each instance holds one blocking XREAD, and the leader one
-// renewal every Lease/3. An event about a membership makes every
+// instance, plus one script with each poll (the page, the cursor and the
+// coverage); each instance holds one blocking XREAD, reads the coverage
+// (one script) each time it has read the stream to its end, and sends one
+// lease command (a renewal, or an attempt to take it) every Lease/6. An event about a membership makes every
 // instance's Client forget it: one INCR per instance (the same counter;
 // harmless, and the instances need not agree on who writes it).
 //
@@ -106,8 +108,21 @@
 // then gives up is not returned: the fleet sends fewer requests, never
 // more. The feed delivers each event at least once (again after a
 // failover or a Redis restart); events.State ignores an event ID it has
-// applied. A follower's State knows nothing from before it was created
-// until it has read the stream back, and cannot be told so by this
-// package: tokens issued before the instance started are asked of the API
-// until they expire (safe; costs calls).
+// applied. An instance's State knows nothing from before it was created
+// until it has read the stream to its end; then the feed covers it since
+// the fleet's read began, or, when the stream was trimmed before the
+// instance read it ([FeedConfig].StreamMaxLen), since the first event it
+// read — tokens issued before that are asked of the API until they
+// expire (safe; costs calls). An instance that falls further behind the
+// stream than StreamMaxLen events misses the trimmed ones; keep it well
+// above the events of one token lifetime.
+//
+// After a FLUSHALL, or a Redis restarted empty, the limiter's schedule
+// starts with its burst spent, the cache starts new random generations
+// (an answer in flight across the loss is never stored under generations
+// that a counter restarted at 0 would repeat), and the feed's next leader
+// reads back from range_start. Keep the fleet's keys out of eviction, and
+// avoid a Redis that may come back with older data after acknowledging
+// writes: an older generation can bring back an answer for at most the
+// TTL.
 package fleet

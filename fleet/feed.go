@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/events"
+	"github.com/fgakit/fgakit/internal/redact"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -25,8 +27,11 @@ const (
 	// DefaultPollInterval is the leader's wait between two polls once
 	// caught up: 12 requests a minute for the whole fleet.
 	DefaultPollInterval = 5 * time.Second
-	// DefaultLease is how long the leader's lease lives unrenewed; a dead
-	// leader is replaced within 1⅓ leases (20 s).
+	// DefaultLease is the longest a dead leader goes unreplaced: the
+	// lease key lives 2/3 of it unrenewed (10 s), the leader renews it
+	// and the others try to take it every 1/6 of it (2.5 s), so another
+	// instance leads within 5/6 of the lease (12.5 s) plus a Redis round
+	// trip.
 	DefaultLease = 15 * time.Second
 	// DefaultReadBack is how far back a leader without a stored cursor
 	// reads: the events package's default token lifetime.
@@ -69,9 +74,13 @@ type FeedConfig struct {
 	// PollInterval is the leader's wait between two polls once caught up
 	// (default 5 s: 12 requests a minute for the whole fleet).
 	PollInterval time.Duration
-	// Lease is how long the leader's lease lives without renewal (default
-	// 15 s). The leader renews it every Lease/3; when it dies another
-	// instance takes over within Lease + Lease/3.
+	// Lease bounds how long the fleet goes without a leader after the
+	// leader dies (default 15 s): another instance takes over within
+	// Lease. The lease key in Redis lives 2/3 of Lease without renewal;
+	// the leader renews it, and every other instance tries to take it,
+	// every Lease/6 (a dead leader is replaced after at most 5/6 of
+	// Lease plus one Redis round trip). Each instance so sends Redis one
+	// command per Lease/6 for the lease.
 	Lease time.Duration
 	// ReadBack is how far back a leader without a stored cursor reads
 	// (range_start = now − ReadBack; default 15 minutes, set it to your
@@ -82,6 +91,22 @@ type FeedConfig struct {
 	StreamMaxLen int64
 	// RequestTimeout bounds one GET /events (default 10 s).
 	RequestTimeout time.Duration
+	// MaxLag is how long the fleet may go without a successful poll of
+	// the Events API (by the leader, or by this instance while Redis is
+	// unavailable) before the feed reports it (an error wrapping
+	// events.ErrLagging) and tells State (State.SetLagging), which then
+	// applies its lag policy until a poll succeeds again (default
+	// events.DefaultMaxLag, one minute; more than PollInterval). The
+	// leader's last success is kept in Redis in Redis's clock, so the
+	// instances' clocks need not agree.
+	MaxLag time.Duration
+	// State, when set, is this instance's events.State: the feed
+	// delivers the events to it (when Deliver is nil), tells it what it
+	// covers — after reading the stream back, every change since the
+	// fleet's read of the Events API began (State.Cover), so that tokens
+	// issued before this instance started answer from the token layer —
+	// and whether the feed lags (State.SetLagging).
+	State *events.State
 	// Limiter, when set, is waited on before each GET /events, so that
 	// the feed's requests count against the fleet's budget (pass the
 	// fleet's [Limiter]).
@@ -90,7 +115,9 @@ type FeedConfig struct {
 	// them to your events.State (State.ApplyAll). Each was read by
 	// events.ParseEvent. An event may be delivered twice (after a
 	// failover or a Redis restart); State ignores an ID it applied
-	// already. Deliver is called from one goroutine at a time. Required.
+	// already. Deliver is called from one goroutine at a time. Required
+	// unless State is set (then it defaults to State.ApplyAll, whose
+	// errors are reported).
 	Deliver func([]events.Event)
 }
 
@@ -104,8 +131,18 @@ type FeedConfig struct {
 // up on what the stream holds) and hands the events to
 // [FeedConfig.Deliver].
 //
+// With each page the leader also records in Redis, under the same fence,
+// since when the stream covers the Events API without a gap (where its
+// read began: range_start, or the stored cursor) and, in Redis's clock,
+// when it last polled successfully. Each instance with a
+// [FeedConfig.State], once it has read the stream to its end, covers the
+// State since then (State.Cover) — or since the first event the stream
+// still holds, if its start was trimmed ([FeedConfig.StreamMaxLen]) — and
+// reports the State lagging when no poll succeeded for
+// [FeedConfig.MaxLag].
+//
 // When the leader dies, its lease expires and another instance takes over
-// within Lease + Lease/3, from the stored cursor. While Redis is
+// within [FeedConfig.Lease], from the stored cursor. While Redis is
 // unavailable for longer than the lease, each instance polls the Events
 // API itself from the last event it delivered (a cost of one request per
 // poll interval per instance, see the README), until Redis answers again.
@@ -117,8 +154,20 @@ type Feed struct {
 	cfg   FeedConfig
 	token atomic.Pointer[string] // this instance's lease value, new for each term
 	hc    *http.Client
+	// redact removes every 8-byte piece of the API key from a text (a
+	// closure, so that no formatting of a Feed reaches the key).
+	redact func(string) string
 
-	leaseKey, streamKey, cursorKey string
+	leaseKey, streamKey, cursorKey, coverKey string
+	start                                    time.Time // when the feed started, this instance's clock
+
+	// Owned by streamLoop:
+	lastID  string    // ID of the last stream entry read ("0": none)
+	first   string    // ID of the first stream entry this instance read
+	firstAt time.Time // that entry's created_at
+	lastOK  time.Time // last successful poll known (leader's in Redis time, or this instance's local poll)
+	lagging bool
+	localOK atomic.Int64 // unix ns of this instance's last successful local poll
 
 	leader  atomic.Bool
 	wake    chan struct{}
@@ -154,6 +203,13 @@ type FeedStatus struct {
 	LastEventID string
 	// LastError is the last feed error, nil after a success.
 	LastError error
+	// Covers is the time since which this instance has read every event
+	// (what it told [FeedConfig.State] with State.Cover); zero until it
+	// has read the stream to its end once.
+	Covers time.Time
+	// Lagging is true while no poll of the Events API has succeeded for
+	// longer than [FeedConfig.MaxLag].
+	Lagging bool
 }
 
 var (
@@ -163,14 +219,42 @@ return 0`)
 	releaseLease = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`)
-	// publish appends ARGV[4…] to the stream KEYS[2] (capped near
-	// ARGV[2]) and stores the cursor ARGV[3] in KEYS[3], only while the
-	// lease KEYS[1] holds ARGV[1].
+	// publish, only while the lease KEYS[1] holds ARGV[1] (else it
+	// returns 0 and writes nothing): appends ARGV[7…] to the stream
+	// KEYS[2] (capped near ARGV[2]); stores the cursor ARGV[3] (unless
+	// empty) in KEYS[3]; in the hash KEYS[4] records the poll's success
+	// (ok, Redis's clock in ms) and, when ARGV[5] is "1" or the hash has
+	// no since, since = ARGV[4] (ms) and from = ARGV[6] or else the first
+	// entry appended now ("" when none: the stream covers since from its
+	// end); else sets from, when empty, to the first entry appended. It
+	// returns {1, first entry appended or ""}.
 	publish = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-for i = 4, #ARGV do redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[i]) end
-redis.call('SET', KEYS[3], ARGV[3])
-return 1`)
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0, ''} end
+local first = ''
+for i = 7, #ARGV do
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[i])
+  if first == '' then first = id end
+end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
+local t = redis.call('TIME')
+redis.call('HSET', KEYS[4], 'ok', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+if ARGV[5] == '1' or redis.call('HEXISTS', KEYS[4], 'since') == 0 then
+  local from = ARGV[6]
+  if from == '' then from = first end
+  redis.call('HSET', KEYS[4], 'since', ARGV[4], 'from', from)
+elseif first ~= '' and redis.call('HGET', KEYS[4], 'from') == '' then
+  redis.call('HSET', KEYS[4], 'from', first)
+end
+return {1, first}`)
+	// coverage returns the hash KEYS[1] (since, from, ok), Redis's clock
+	// in ms, and the ID of the last entry of the stream KEYS[2] ("" when
+	// it has none).
+	coverage = redis.NewScript(`
+local t = redis.call('TIME')
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local lastID = ''
+if #last > 0 then lastID = last[1][1] end
+return {redis.call('HGET', KEYS[1], 'since') or '', redis.call('HGET', KEYS[1], 'from') or '', redis.call('HGET', KEYS[1], 'ok') or '', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)), lastID}`)
 )
 
 // StartFeed starts this instance's part of the event feed.
@@ -178,8 +262,8 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 	if cfg.APIKey == "" || strings.ContainsFunc(cfg.APIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return nil, invalid("empty API key, or one with spaces or control characters")
 	}
-	if cfg.Deliver == nil {
-		return nil, invalid("nil Deliver")
+	if cfg.Deliver == nil && cfg.State == nil {
+		return nil, invalid("nil Deliver and nil State")
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
@@ -190,6 +274,7 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 	def(&cfg.Lease, DefaultLease)
 	def(&cfg.ReadBack, DefaultReadBack)
 	def(&cfg.RequestTimeout, DefaultRequestTimeout)
+	def(&cfg.MaxLag, events.DefaultMaxLag)
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = defaultBaseURL
 	}
@@ -202,6 +287,8 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 	switch {
 	case cfg.PollInterval < 0 || cfg.Lease < 30*time.Millisecond || cfg.ReadBack < 0 || cfg.RequestTimeout < 0 || cfg.StreamMaxLen < 1:
 		return nil, invalid("negative duration, lease under 30ms or stream length under 1")
+	case cfg.MaxLag <= cfg.PollInterval:
+		return nil, invalid("MaxLag %v must exceed the poll interval %v", cfg.MaxLag, cfg.PollInterval)
 	case len(cfg.Types) == 0:
 		return nil, invalid("no event types")
 	}
@@ -216,8 +303,15 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 	}
 	fd := &Feed{
 		f: f, cfg: cfg, hc: hc,
-		leaseKey: f.key("feed:lease"), streamKey: f.key("feed:stream"), cursorKey: f.key("feed:cursor"),
-		wake: make(chan struct{}, 1),
+		leaseKey: f.key("feed:lease"), streamKey: f.key("feed:stream"), cursorKey: f.key("feed:cursor"), coverKey: f.key("feed:cover"),
+		wake: make(chan struct{}, 1), start: f.now(), redact: redact.New(cfg.APIKey).Redact,
+	}
+	if fd.cfg.Deliver == nil {
+		fd.cfg.Deliver = func(evs []events.Event) {
+			if _, err := fd.cfg.State.ApplyAll(evs); err != nil {
+				fd.fail(fmt.Errorf("fleet: applying events: %w", err))
+			}
+		}
 	}
 	fd.newTerm()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -230,16 +324,29 @@ func (f *Fleet) StartFeed(cfg FeedConfig) (*Feed, error) {
 }
 
 // Close stops the feed's goroutines and, if this instance leads, releases
-// the lease so another instance takes over at once. It waits for the
-// goroutines (each wait inside them is bounded by the request timeout).
+// the lease first, so that another instance takes over at its next attempt
+// (within Lease/6) while this one stops. It waits for the goroutines: the
+// stream read in flight ends within a second (a blocking XREAD is not
+// interrupted), an HTTP request at once, a Redis command within the fleet
+// timeout. Call it before closing the Redis client.
 func (fd *Feed) Close() error {
 	fd.closing.Do(func() {
 		fd.cancel()
-		fd.done.Wait()
-		if fd.leader.Load() {
-			ctx, cancel := fd.f.ctx(context.Background())
+		release := func() {
+			// Not on a request's path: a second, not the fleet timeout,
+			// so that a loaded Redis still frees the lease now.
+			ctx, cancel := context.WithTimeout(context.Background(), max(fd.f.timeout, time.Second))
 			defer cancel()
+			// Fenced by this term's value: a page in flight can no
+			// longer publish once the lease is gone.
 			_ = releaseLease.Run(ctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load()).Err()
+		}
+		if fd.leader.Load() {
+			release()
+		}
+		fd.done.Wait()
+		if fd.leader.Load() { // a SET NX in flight at cancel may have won
+			release()
 			fd.leader.Store(false)
 		}
 	})
@@ -262,6 +369,7 @@ func (fd *Feed) setStatus(fn func(*FeedStatus)) {
 }
 
 func (fd *Feed) fail(err error) {
+	err = fd.clean(err)
 	fd.setStatus(func(s *FeedStatus) { s.LastError = err })
 	if fd.f.onError != nil {
 		fd.f.onError(err)
@@ -271,21 +379,44 @@ func (fd *Feed) fail(err error) {
 	}
 }
 
+// clean returns err, or, when its text holds a piece of the API key (an
+// Events API answer that echoes it, in an event ID say), an error of the
+// same kind with the key removed from its text.
+func (fd *Feed) clean(err error) error {
+	t := err.Error()
+	r := fd.redact(t)
+	if r == t {
+		return err
+	}
+	for _, kind := range []error{events.ErrMalformed, events.ErrLagging, ErrCursorUnknown, ErrUnavailable} {
+		if errors.Is(err, kind) {
+			return fmt.Errorf("%w: %s", kind, r)
+		}
+	}
+	return errors.New(r)
+}
+
+// leaseTTL is how long the lease key lives unrenewed: 2/3 of the lease,
+// so that with attempts every Lease/6 a dead leader is replaced within
+// 5/6 of the lease.
+func (fd *Feed) leaseTTL() time.Duration { return fd.cfg.Lease * 2 / 3 }
+
 // leaseLoop acquires the lease when it is free and renews it while held,
-// every Lease/3.
+// every Lease/6.
 func (fd *Feed) leaseLoop(ctx context.Context) {
 	defer fd.done.Done()
-	every := fd.cfg.Lease / 3
+	every := fd.cfg.Lease / 6
+	ttl := fd.leaseTTL()
 	var validUntil time.Time // the lease is ours until then, by our clock
 	for {
 		lctx, cancel := fd.f.ctx(ctx)
 		start := time.Now()
 		if fd.leader.Load() {
-			n, err := renewLease.Run(lctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load(), fd.cfg.Lease.Milliseconds()).Int64()
+			n, err := renewLease.Run(lctx, fd.f.rdb, []string{fd.leaseKey}, *fd.token.Load(), ttl.Milliseconds()).Int64()
 			fd.f.observe(ctx, err)
 			switch {
 			case err == nil && n == 1:
-				validUntil = start.Add(fd.cfg.Lease)
+				validUntil = start.Add(ttl)
 			case err == nil || !time.Now().Before(validUntil):
 				// Lost (another instance holds it), or unconfirmed for a
 				// whole lease: it has expired. A failed renewal alone
@@ -296,10 +427,10 @@ func (fd *Feed) leaseLoop(ctx context.Context) {
 		} else {
 			// A new value for each term: a poll of an earlier term that is
 			// still running cannot pass the publish fence.
-			ok, err := fd.f.rdb.SetNX(lctx, fd.leaseKey, fd.newTerm(), fd.cfg.Lease).Result()
+			ok, err := fd.f.rdb.SetNX(lctx, fd.leaseKey, fd.newTerm(), ttl).Result()
 			fd.f.observe(ctx, err)
 			if err == nil && ok {
-				validUntil = start.Add(fd.cfg.Lease)
+				validUntil = start.Add(ttl)
 				fd.leader.Store(true)
 				fd.setStatus(func(s *FeedStatus) { s.LeaderSince = fd.f.now(); s.Leaderships++ })
 				select {
@@ -342,7 +473,9 @@ func (fd *Feed) pollLoop(ctx context.Context) {
 }
 
 // pollFleet reads pages from the stored cursor and publishes each with
-// the new cursor, while it holds the lease.
+// the new cursor, while it holds the lease. With the page that catches up
+// it records since when the stream covers the Events API, when this read
+// started that coverage (a read from range_start, or no coverage stored).
 func (fd *Feed) pollFleet(ctx context.Context) {
 	term := *fd.token.Load()
 	rctx, cancel := fd.f.ctx(ctx)
@@ -360,37 +493,56 @@ func (fd *Feed) pollFleet(ctx context.Context) {
 		cur = events.Cursor{}
 	}
 	rangeStart := fd.f.now().Add(-fd.cfg.ReadBack)
+	// since is where this read's knowledge begins; reset says it replaces
+	// the stored coverage (a read from range_start); from is the first
+	// entry this read appended.
+	since, reset, from := cur.CreatedAt, cur.After == "", ""
+	if reset {
+		since = rangeStart
+	}
 	for fd.leader.Load() {
 		evs, err := fd.fetch(ctx, cur, rangeStart)
 		if err != nil {
 			if errors.Is(err, ErrCursorUnknown) {
-				cur = events.Cursor{}
+				cur, reset, from = events.Cursor{}, true, ""
+				rangeStart = fd.f.now().Add(-fd.cfg.ReadBack)
+				since = rangeStart
 				continue
 			}
 			return
 		}
-		if len(evs) == 0 {
-			return
+		caughtUp := len(evs) < pageSize
+		cj := ""
+		if len(evs) > 0 {
+			last := evs[len(evs)-1].ev
+			cur = events.Cursor{After: last.ID, CreatedAt: last.CreatedAt}
+			b, _ := json.Marshal(cur)
+			cj = string(b)
 		}
-		last := evs[len(evs)-1].ev
-		cur = events.Cursor{After: last.ID, CreatedAt: last.CreatedAt}
-		cj, _ := json.Marshal(cur)
-		args := []any{term, fd.cfg.StreamMaxLen, string(cj)}
+		establish := "0"
+		if reset && caughtUp {
+			establish = "1"
+		}
+		args := []any{term, fd.cfg.StreamMaxLen, cj, since.UnixMilli(), establish, from}
 		for _, it := range evs {
 			args = append(args, string(it.raw))
 		}
 		pctx, cancel := fd.f.ctx(ctx)
-		n, err := publish.Run(pctx, fd.f.rdb, []string{fd.leaseKey, fd.streamKey, fd.cursorKey}, args...).Int64()
+		res, err := publish.Run(pctx, fd.f.rdb, []string{fd.leaseKey, fd.streamKey, fd.cursorKey, fd.coverKey}, args...).Slice()
 		cancel()
 		fd.f.observe(ctx, err)
-		if err != nil || n == 0 {
-			if err == nil {
-				fd.leader.Store(false) // lost the lease: the page is the new leader's to publish
-			}
+		if err != nil {
 			return
 		}
+		if n, _ := res[0].(int64); n != 1 {
+			fd.leader.Store(false) // lost the lease: the page is the new leader's to publish
+			return
+		}
+		if first, _ := res[1].(string); from == "" {
+			from = first
+		}
 		fd.setStatus(func(s *FeedStatus) { s.Published += uint64(len(evs)) })
-		if len(evs) < pageSize {
+		if caughtUp {
 			return
 		}
 	}
@@ -422,6 +574,7 @@ func (fd *Feed) pollLocal(ctx context.Context) {
 			}
 			return
 		}
+		fd.localOK.Store(fd.f.now().UnixNano())
 		fd.deliver(evs)
 		if len(evs) < pageSize {
 			return
@@ -509,34 +662,42 @@ func parsePage(body []byte) ([]item, error) {
 	return its, nil
 }
 
-// streamLoop reads the stream from its beginning and delivers each batch.
+// streamLoop reads the stream from its beginning and delivers each batch;
+// each time it has read to the end it covers the State and checks the lag.
 func (fd *Feed) streamLoop(ctx context.Context) {
 	defer fd.done.Done()
 	const block = time.Second
-	lastID := "0"
+	fd.lastID = "0"
 	for ctx.Err() == nil {
 		rctx, cancel := context.WithTimeout(ctx, block+fd.f.timeout*2)
-		res, err := fd.f.rdb.XRead(rctx, &redis.XReadArgs{Streams: []string{fd.streamKey, lastID}, Count: pageSize, Block: block}).Result()
+		res, err := fd.f.rdb.XRead(rctx, &redis.XReadArgs{Streams: []string{fd.streamKey, fd.lastID}, Count: pageSize, Block: block}).Result()
 		cancel()
 		if ctx.Err() != nil {
 			return
 		}
 		fd.f.observe(ctx, err)
 		if errors.Is(err, redis.Nil) {
+			fd.caughtUp(ctx)
 			continue
 		}
 		if err != nil {
+			fd.checkLag(time.Time{})
 			if sleep(ctx, fd.f.probe) != nil {
 				return
 			}
 			continue
 		}
+		n := 0
 		for _, s := range res {
 			evs := make([]item, 0, len(s.Messages))
 			for _, m := range s.Messages {
-				lastID = m.ID
+				n++
+				fd.lastID = m.ID
 				raw, _ := m.Values["e"].(string)
 				ev, err := events.ParseEvent([]byte(raw))
+				if fd.first == "" {
+					fd.first, fd.firstAt = m.ID, ev.CreatedAt // a zero time when unreadable: covers nothing more
+				}
 				if err != nil {
 					fd.fail(fmt.Errorf("fleet: stream entry %s: %w", m.ID, err))
 					continue
@@ -545,7 +706,110 @@ func (fd *Feed) streamLoop(ctx context.Context) {
 			}
 			fd.deliver(evs)
 		}
+		if n < pageSize {
+			fd.caughtUp(ctx)
+		}
 	}
+}
+
+// caughtUp runs when this instance has read the stream to its end: it
+// reads the fleet's coverage (one script: the hash and Redis's clock),
+// covers the State, and checks the lag.
+func (fd *Feed) caughtUp(ctx context.Context) {
+	rctx, cancel := fd.f.ctx(ctx)
+	res, err := coverage.Run(rctx, fd.f.rdb, []string{fd.coverKey, fd.streamKey}).StringSlice()
+	cancel()
+	fd.f.observe(ctx, err)
+	if err != nil || len(res) != 5 {
+		fd.checkLag(time.Time{})
+		return
+	}
+	if fd.lastID != "0" && (res[4] == "" || streamIDLess(res[4], fd.lastID)) {
+		// The stream is empty or ends before what this instance read:
+		// Redis lost it (FLUSHALL, a restart) and a new one begins, whose
+		// IDs may come before the old ones. Read it from its start.
+		fd.lastID, fd.first, fd.firstAt = "0", "", time.Time{}
+		return
+	}
+	sinceMS, e1 := strconv.ParseInt(res[0], 10, 64)
+	okMS, e2 := strconv.ParseInt(res[2], 10, 64)
+	nowMS, e3 := strconv.ParseInt(res[3], 10, 64)
+	if e3 == nil && e2 == nil {
+		// The leader's last success, moved into this instance's clock
+		// through Redis's: lag = Redis now − ok.
+		fd.checkLag(fd.f.now().Add(-time.Duration(nowMS-okMS) * time.Millisecond))
+	} else {
+		fd.checkLag(time.Time{})
+	}
+	if e1 != nil {
+		return // no coverage recorded yet
+	}
+	since := time.UnixMilli(sinceMS)
+	switch from := res[1]; {
+	case from == "":
+		// The coverage has no entry yet: what this instance read is all.
+	case fd.first == "":
+		return // entries exist that this instance has not read
+	case streamIDLess(from, fd.first):
+		// The stream's start was trimmed before this instance read it:
+		// it knows what it read, from its first entry on.
+		if fd.firstAt.IsZero() {
+			return
+		}
+		since = later(since, fd.firstAt)
+	}
+	if fd.cfg.State != nil {
+		fd.cfg.State.Cover(since)
+	}
+	fd.setStatus(func(s *FeedStatus) {
+		if s.Covers.IsZero() || since.Before(s.Covers) {
+			s.Covers = since
+		}
+	})
+}
+
+// checkLag updates the lag with ok, the last successful poll the fleet
+// knows of (zero: unknown now), and tells the State when it changes.
+func (fd *Feed) checkLag(ok time.Time) {
+	if l := time.Unix(0, fd.localOK.Load()); fd.localOK.Load() != 0 && l.After(ok) {
+		ok = l
+	}
+	fd.lastOK = later(fd.lastOK, ok)
+	from := later(fd.lastOK, fd.start)
+	lagFor := fd.f.now().Sub(from)
+	lagging := lagFor > fd.cfg.MaxLag
+	if lagging == fd.lagging {
+		return
+	}
+	fd.lagging = lagging
+	fd.setStatus(func(s *FeedStatus) { s.Lagging = lagging })
+	if fd.cfg.State != nil {
+		fd.cfg.State.SetLagging(lagging)
+	}
+	if lagging {
+		fd.fail(fmt.Errorf("fleet: %w: no poll of the Events API succeeded for %v", events.ErrLagging, lagFor.Round(time.Millisecond)))
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// streamIDLess compares two Redis stream IDs (<ms>-<seq>).
+func streamIDLess(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	ami, _ := strconv.ParseUint(am, 10, 64)
+	bmi, _ := strconv.ParseUint(bm, 10, 64)
+	if ami != bmi {
+		return ami < bmi
+	}
+	asi, _ := strconv.ParseUint(as, 10, 64)
+	bsi, _ := strconv.ParseUint(bs, 10, 64)
+	return asi < bsi
 }
 
 func (fd *Feed) deliver(its []item) {

@@ -132,8 +132,11 @@ func TestFeedFailsOverFromTheStoredCursor(t *testing.T) {
 		}
 	}
 	eventually(t, 3*time.Second, "another instance leads", func() bool { n, _ := leaders(rest); return n == 1 })
-	if took := time.Since(start); took > 500*time.Millisecond+166*time.Millisecond+300*time.Millisecond {
-		t.Errorf("failover took %v, want within the lease + a renewal period (666ms) plus slack", took)
+	// By construction another instance leads within 5/6 of the lease
+	// (417 ms) plus a Redis round trip; the lease (500 ms) is the promise,
+	// and 100 ms more absorb this test's own polling on a loaded machine.
+	if took := time.Since(start); took > 600*time.Millisecond {
+		t.Errorf("failover took %v, want within the lease (500ms)", took)
 	}
 	eventually(t, 3*time.Second, "survivors delivered "+second, func() bool {
 		return rest[0].rec.has(second) && rest[1].rec.has(second)
@@ -178,13 +181,58 @@ func TestFeedLeaderThatLostItsLeaseCannotPublish(t *testing.T) {
 	f := newFleet(t)
 	rdb := f.rdb
 	ctx := t.Context()
-	lease, stream, cur := f.key("feed:lease"), f.key("feed:stream"), f.key("feed:cursor")
+	lease, stream, cur, cover := f.key("feed:lease"), f.key("feed:stream"), f.key("feed:cursor"), f.key("feed:cover")
 	rdb.Set(ctx, lease, "new-leader", time.Minute)
-	n, err := publish.Run(ctx, rdb, []string{lease, stream, cur}, "old-leader", 100, `{"after":"event_9"}`, `{"id":"event_9"}`).Int64()
-	if err != nil || n != 0 {
-		t.Fatalf("publish by a stale leader = %d, %v; want 0", n, err)
+	res, err := publish.Run(ctx, rdb, []string{lease, stream, cur, cover}, "old-leader", 100, `{"after":"event_9"}`, 1, "1", "", `{"id":"event_9"}`).Slice()
+	if err != nil || res[0].(int64) != 0 {
+		t.Fatalf("publish by a stale leader = %v, %v; want 0", res, err)
 	}
-	if l := rdb.XLen(ctx, stream).Val(); l != 0 || rdb.Exists(ctx, cur).Val() != 0 {
-		t.Errorf("stale leader wrote: stream length %d, cursor exists %d", l, rdb.Exists(ctx, cur).Val())
+	if l := rdb.XLen(ctx, stream).Val(); l != 0 || rdb.Exists(ctx, cur, cover).Val() != 0 {
+		t.Errorf("stale leader wrote: stream length %d, cursor or coverage exists %d", l, rdb.Exists(ctx, cur, cover).Val())
+	}
+}
+
+// TestFeedLeaderThatLostItsLeaseStopsWriting: a leader whose lease was
+// taken while it could not reach Redis (here: the lease key set to
+// another term behind its back) writes nothing — no event, no cursor, no
+// coverage — when it polls (its publish is fenced by its term), and steps
+// down. (Its renewal comes every 10 s with this lease: the poll 20 ms
+// after the change is what meets the fence.)
+func TestFeedLeaderThatLostItsLeaseStopsWriting(t *testing.T) {
+	t.Parallel()
+	needRedis(t)
+	api := &eventsAPI{key: "sk_test_feed"}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	// A long lease: the leader would renew its own term for a while.
+	rec := &recorder{}
+	f := newFleet(t)
+	fd, err := f.StartFeed(FeedConfig{APIKey: api.key, BaseURL: srv.URL, PollInterval: 20 * time.Millisecond, Lease: time.Minute, Deliver: rec.deliver})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	first := api.add("organization_membership.updated", "om_1")
+	eventually(t, 5*time.Second, "the leader published "+first, func() bool { return rec.has(first) })
+	ctx := t.Context()
+	if err := f.rdb.Set(ctx, f.key("feed:lease"), "another-instance", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cursor := f.rdb.Get(ctx, f.key("feed:cursor")).Val()
+	cover := f.rdb.HGetAll(ctx, f.key("feed:cover")).Val()
+	n := f.rdb.XLen(ctx, f.key("feed:stream")).Val()
+	second := api.add("organization_membership.updated", "om_2")
+	eventually(t, 5*time.Second, "the old leader stepped down", func() bool { return !fd.Status().Leader })
+	if got := f.rdb.XLen(ctx, f.key("feed:stream")).Val(); got != n {
+		t.Errorf("stream length %d → %d: the old leader appended", n, got)
+	}
+	if got := f.rdb.Get(ctx, f.key("feed:cursor")).Val(); got != cursor {
+		t.Errorf("cursor %s → %s: the old leader wrote it", cursor, got)
+	}
+	if got := f.rdb.HGetAll(ctx, f.key("feed:cover")).Val(); got["ok"] != cover["ok"] || got["since"] != cover["since"] {
+		t.Errorf("coverage %v → %v: the old leader wrote it", cover, got)
+	}
+	if rec.has(second) {
+		t.Errorf("%s was delivered though no leader published it", second)
 	}
 }

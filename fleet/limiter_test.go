@@ -41,20 +41,27 @@ func TestLimiterSharesOneBudget(t *testing.T) {
 		name      string
 		instances int
 		burst     int
+		skew      time.Duration // instance i's clock is i×skew ahead of the first's
 	}{
-		{"one instance", 1, 5},
-		{"three instances", 3, 5},
-		{"eight instances, burst 1", 8, 1},
+		{"one instance", 1, 5, 0},
+		{"three instances", 3, 5, 0},
+		{"eight instances, burst 1", 8, 1, 0},
+		// The schedule lives in Redis's clock: instances whose clocks
+		// disagree by an hour still share one budget.
+		{"three instances, clocks an hour apart", 3, 5, time.Hour},
+		{"three instances, clocks an hour behind each other", 3, 5, -time.Hour},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var ls []*Limiter
 			quiet(t, newFleet(t))
-			for range tc.instances {
+			for i := range tc.instances {
+				skew := time.Duration(i) * tc.skew
+				clock := WithClock(func() time.Time { return time.Now().Add(skew) })
 				// 60 a minute: one slot a second, so a test lasting well under a
 				// second sees the burst and at most one more.
-				l, err := newFleet(t).NewLimiter(LimitConfig{PerMinute: 60, Burst: tc.burst, LocalPerMinute: 60 / tc.instances})
+				l, err := newFleet(t, clock).NewLimiter(LimitConfig{PerMinute: 60, Burst: tc.burst, LocalPerMinute: 60 / tc.instances})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -158,11 +165,14 @@ func TestLimiterFallsBackToItsShare(t *testing.T) {
 			var reports []error
 			var mu sync.Mutex
 			f := deadFleet(t, slow, WithErrorHandler(func(err error) { mu.Lock(); reports = append(reports, err); mu.Unlock() }))
-			l, err := f.NewLimiter(LimitConfig{PerMinute: 600, Burst: 20, LocalPerMinute: 60, LocalBurst: 2})
+			// The local share refills once a minute, so no third slot fits
+			// in any deadline a test can give; and the deadline leaves room
+			// for the fleet's 100 ms Redis timeout on a loaded machine.
+			l, err := f.NewLimiter(LimitConfig{PerMinute: 600, Burst: 20, LocalPerMinute: 1, LocalBurst: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := tryAll(t, []*Limiter{l}, 5, 300*time.Millisecond)
+			got := tryAll(t, []*Limiter{l}, 5, 5*time.Second)
 			if got != 2 {
 				t.Errorf("with Redis %s, 5 calls got %d slots, want the local burst 2", name, got)
 			}
