@@ -189,23 +189,11 @@ func (c *Client) ListRoleAssignments(ctx context.Context, om string, opts ListRo
 }
 
 func resourceAssignments(r ResourceRef, opts ListResourceRoleAssignmentsOptions) (string, url.Values, error) {
-	if err := checkRef("resource", r); err != nil {
-		return "", nil, err
-	}
-	var path string
-	var err error
-	if r.ID != "" {
-		path, err = buildPath("/authorization/resources/", "resource ID", r.ID, "/role_assignments")
-	} else {
-		if r.OrganizationID == "" {
-			return "", nil, badArg("resource", "by external ID needs OrganizationID (use ResourceRef.InOrganization)")
-		}
-		path, err = buildPath("/authorization/organizations/", "organization ID", r.OrganizationID,
-			"/resources/", "resource type slug", r.ResourceTypeSlug, "/", "external ID", r.ExternalID, "/role_assignments")
-	}
+	path, err := resourcePath(r)
 	if err != nil {
 		return "", nil, err
 	}
+	path += "/role_assignments"
 	q := url.Values{}
 	setIf(q, "role_slug", opts.RoleSlug)
 	return path, q, nil

@@ -60,9 +60,9 @@ type Client struct {
 	base       context.Context
 	cancelBase context.CancelFunc
 
-	mu     sync.Mutex // guards closed and the Add side of wg
-	closed bool
-	// isClosed mirrors closed for lock-free checks on the hot path.
+	mu sync.Mutex // guards the setting of isClosed and the Add side of wg
+	// isClosed is set by Close under mu, so acquire (under mu) never adds
+	// to wg after Close waits; the hot path reads it without mu.
 	isClosed atomic.Bool
 	wg       sync.WaitGroup // API calls in flight (shared checks included)
 	// unwatch stops the Freshness's calls to freshnessChanged; nil without one.
@@ -181,11 +181,10 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 // and always returns nil.
 func (c *Client) Close() error {
 	c.mu.Lock()
-	if c.closed {
+	if c.isClosed.Load() {
 		c.mu.Unlock()
 		return nil
 	}
-	c.closed = true
 	c.isClosed.Store(true)
 	c.mu.Unlock()
 	if c.unwatch != nil {
@@ -204,7 +203,7 @@ func (c *Client) Close() error {
 func (c *Client) acquire() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
+	if c.isClosed.Load() {
 		return false
 	}
 	c.wg.Add(1)

@@ -82,24 +82,11 @@ func (c *Client) ListResourcesForMembership(ctx context.Context, om, permission 
 }
 
 func membershipsForResource(r ResourceRef, permission string, a Assignment) (string, url.Values, error) {
-	if err := checkRef("resource", r); err != nil {
-		return "", nil, err
-	}
-	var path string
-	var err error
-	if r.ID != "" {
-		path, err = buildPath("/authorization/resources/", "resource ID", r.ID, "/organization_memberships")
-	} else {
-		if r.OrganizationID == "" {
-			return "", nil, badArg("resource", "by external ID needs OrganizationID (use ResourceRef.InOrganization)")
-		}
-		path, err = buildPath("/authorization/organizations/", "organization ID", r.OrganizationID,
-			"/resources/", "resource type slug", r.ResourceTypeSlug, "/", "external ID", r.ExternalID,
-			"/organization_memberships")
-	}
+	path, err := resourcePath(r)
 	if err != nil {
 		return "", nil, err
 	}
+	path += "/organization_memberships"
 	if permission == "" {
 		return "", nil, badArg("permission", "is empty")
 	}

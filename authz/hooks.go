@@ -224,37 +224,8 @@ func joinHooks(a, b Hooks) Hooks {
 		RateLimitWait: join2(a.RateLimitWait, b.RateLimitWait),
 		MergedCall:    join2(a.MergedCall, b.MergedCall),
 		CacheLookup:   join2(a.CacheLookup, b.CacheLookup),
-		APICheck:      joinAPICheck(a.APICheck, b.APICheck),
+		APICheck:      joinStart(a.APICheck, b.APICheck),
 	}
-}
-
-func joinAPICheck(a, b func(context.Context, Call) (context.Context, func(error))) func(context.Context, Call) (context.Context, func(error)) {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	}
-	return func(ctx context.Context, call Call) (context.Context, func(error)) {
-		ctx, endA := startAPICheckHook(a, ctx, call)
-		ctx, endB := startAPICheckHook(b, ctx, call)
-		switch {
-		case endA == nil:
-			return ctx, endB
-		case endB == nil:
-			return ctx, endA
-		}
-		return ctx, func(err error) { endB(err); endA(err) }
-	}
-}
-
-// startAPICheckHook calls start, keeping ctx if start returns nil.
-func startAPICheckHook(start func(context.Context, Call) (context.Context, func(error)), ctx context.Context, call Call) (context.Context, func(error)) {
-	nctx, end := start(ctx, call)
-	if nctx == nil {
-		nctx = ctx
-	}
-	return nctx, end
 }
 
 // startAPICheck runs the APICheck hook, if any, for the API check call of
@@ -264,7 +235,7 @@ func (c *Client) startAPICheck(ctx context.Context, k checkKey) (context.Context
 	if h == nil {
 		return ctx, nil
 	}
-	return startAPICheckHook(h, ctx, Call{Permission: k.permission, ResourceTypeSlug: k.typeSlug, Items: 1})
+	return startHook(h, ctx, Call{Permission: k.permission, ResourceTypeSlug: k.typeSlug, Items: 1})
 }
 
 // endAPICheck calls end with err, and returns a *PanicError if end
@@ -290,14 +261,17 @@ func join2[T any](a, b func(context.Context, T)) func(context.Context, T) {
 	return func(ctx context.Context, v T) { a(ctx, v); b(ctx, v) }
 }
 
-func joinStart(a, b func(context.Context, Call) (context.Context, func(CallResult))) func(context.Context, Call) (context.Context, func(CallResult)) {
+// joinStart joins two hooks that start something and return its end
+// (Start, APICheck): a's starts first, b's gets the context a's returned,
+// and the ends run in reverse order, b's then a's.
+func joinStart[R any](a, b func(context.Context, Call) (context.Context, func(R))) func(context.Context, Call) (context.Context, func(R)) {
 	switch {
 	case a == nil:
 		return b
 	case b == nil:
 		return a
 	}
-	return func(ctx context.Context, call Call) (context.Context, func(CallResult)) {
+	return func(ctx context.Context, call Call) (context.Context, func(R)) {
 		ctx, endA := startHook(a, ctx, call)
 		ctx, endB := startHook(b, ctx, call)
 		switch {
@@ -306,12 +280,12 @@ func joinStart(a, b func(context.Context, Call) (context.Context, func(CallResul
 		case endB == nil:
 			return ctx, endA
 		}
-		return ctx, func(r CallResult) { endB(r); endA(r) }
+		return ctx, func(r R) { endB(r); endA(r) }
 	}
 }
 
 // startHook calls start, keeping ctx if start returns nil.
-func startHook(start func(context.Context, Call) (context.Context, func(CallResult)), ctx context.Context, call Call) (context.Context, func(CallResult)) {
+func startHook[R any](start func(context.Context, Call) (context.Context, func(R)), ctx context.Context, call Call) (context.Context, func(R)) {
 	nctx, end := start(ctx, call)
 	if nctx == nil {
 		nctx = ctx

@@ -216,7 +216,9 @@ func (p UpdateResourceParams) body() (*resourceWrite, error) {
 
 // resourcePath is the path of resource r: /authorization/resources/{id},
 // or /authorization/organizations/{org}/resources/{type}/{external_id} for
-// a reference by external ID, which must name its organization.
+// a reference by external ID, which must name its organization. The
+// resource's sub-collections (role_assignments, organization_memberships)
+// are below it.
 func resourcePath(r ResourceRef) (string, error) {
 	if err := checkRef("resource", r); err != nil {
 		return "", err

@@ -70,19 +70,12 @@ func (f *Fake) controlRoutes(mux *http.ServeMux) {
 // f.mu held and takes it itself where it needs it.
 func (f *Fake) control(mux *http.ServeMux, pattern string, fn func(r *http.Request) (int, any, error), keyed bool) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if keyed && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey() {
-			writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
+		if keyed && f.keyRefused(r) {
+			writeUnauthorized(w)
 			return
 		}
 		status, body, err := fn(r)
-		switch {
-		case err != nil:
-			writeError(w, err)
-		case status == http.StatusNoContent:
-			writeNoContent(w)
-		default:
-			writeJSON(w, status, body)
-		}
+		writeAnswer(w, status, body, err)
 	})
 }
 

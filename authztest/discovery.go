@@ -79,7 +79,7 @@ func (f *Fake) effectivePermissionsByExternal(r *http.Request, om *membership) (
 // permissions of the resource's type that a check would grant.
 func (f *Fake) effectivePermissions(r *http.Request, om *membership, res *resource) (int, any, error) {
 	m := f.m
-	list, err := paginate(m, r.URL.Query(), m.effective(om, res), func(p *permission) string { return p.id }, renderPermission)
+	list, err := paginate(m, r.URL.Query(), m.effective(om, res), permissionID, renderPermission)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -114,7 +114,7 @@ func (f *Fake) membershipsWithAccess(r *http.Request, res *resource) (int, any, 
 			items = append(items, om)
 		}
 	}
-	list, err := paginate(m, q, items, func(om *membership) string { return om.id }, m.renderMembership)
+	list, err := paginate(m, q, items, omID, m.renderMembership)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -76,3 +76,22 @@ func writeError(w http.ResponseWriter, err error) {
 
 // writeNoContent answers 204 without a body.
 func writeNoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
+
+// writeAnswer answers with what an endpoint returned: err's status and
+// body, 204 without a body, or status with body as JSON.
+func writeAnswer(w http.ResponseWriter, status int, body any, err error) {
+	switch {
+	case err != nil:
+		writeError(w, err)
+	case status == http.StatusNoContent:
+		writeNoContent(w)
+	default:
+		writeJSON(w, status, body)
+	}
+}
+
+// writeUnauthorized answers a request without the API key the fake
+// demands: 401 {"message":"Unauthorized"}.
+func writeUnauthorized(w http.ResponseWriter) {
+	writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
+}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -216,16 +215,10 @@ type membershipEventJSON struct {
 // organization role; null when it has none (a membership set up in Go
 // without a role), as the fake's membership answers say.
 func renderMembershipEvent(om *membership) membershipEventJSON {
-	out := membershipEventJSON{Object: "organization_membership", ID: om.id, UserID: om.userID,
-		OrganizationID: om.orgID, Status: om.status, Roles: []slugJSON{}, CustomAttributes: map[string]string{},
+	role, roles := membershipRolesJSON(om)
+	return membershipEventJSON{Object: "organization_membership", ID: om.id, UserID: om.userID,
+		OrganizationID: om.orgID, Status: om.status, Role: role, Roles: roles, CustomAttributes: map[string]string{},
 		CreatedAt: ts(om.created), UpdatedAt: ts(om.updated)}
-	for _, s := range om.roles {
-		out.Roles = append(out.Roles, slugJSON{s})
-	}
-	if len(out.Roles) > 0 {
-		out.Role = &out.Roles[0]
-	}
-	return out
 }
 
 // Events returns a copy of the event log in the order the events were
@@ -378,38 +371,19 @@ func cond(ok bool, s string) *string {
 }
 
 // eventQuery is the pagination of GET /events.
-type eventQuery struct {
-	limit         int
-	before, after string
-	asc, normal   bool
-}
+type eventQuery pageParams
 
 // afterIsNewer reports whether the after cursor fetches newer events.
 func (q eventQuery) afterIsNewer() bool { return q.asc || q.normal }
 
+// parseEventQuery reads the pagination of GET /events as every list does
+// (parsePageParams); a bad parameter is 422 {code "invalid", field}.
 func parseEventQuery(q url.Values) (eventQuery, error) {
-	eq := eventQuery{limit: defaultLimit, before: q.Get("before"), after: q.Get("after")}
-	if q.Has("limit") { // limit= is not the default: "" is no integer (as on every list)
-		n, err := strconv.Atoi(q.Get("limit"))
-		if err != nil || n < 1 || n > maxLimit {
-			return eq, errEventsParam("invalid", "limit", "limit must be an integer between 1 and %d", maxLimit)
-		}
-		eq.limit = n
+	p, field, msg := parsePageParams(q)
+	if msg != "" {
+		return eventQuery(p), errEventsParam("invalid", field, "%s", msg)
 	}
-	switch order := q.Get("order"); {
-	case !q.Has("order"): // order= is no value of the enum either
-	case order == "desc":
-	case order == "asc":
-		eq.asc = true
-	case order == "normal":
-		eq.normal = true
-	default:
-		return eq, errEventsParam("invalid", "order", "order must be asc, desc or normal")
-	}
-	if eq.before != "" && eq.after != "" {
-		return eq, errEventsParam("invalid", "before", "give before or after, not both")
-	}
-	return eq, nil
+	return eventQuery(p), nil
 }
 
 // eventFilter reads the events parameter: one or more comma-separated

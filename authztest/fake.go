@@ -277,6 +277,12 @@ func (f *Fake) ClientID() string {
 // APIKey is the API key [Fake.Client] authenticates with.
 func (f *Fake) APIKey() string { return f.apiKey() }
 
+// keyRefused reports whether r lacks the API key the fake demands
+// ([WithAPIKey]); answer it with writeUnauthorized.
+func (f *Fake) keyRefused(r *http.Request) bool {
+	return f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey()
+}
+
 // Client returns the production client pointed at the fake, authenticating
 // with [Fake.APIKey] and retrying with [RetryPolicy] (fast, for tests).
 // opts are applied after those, so they win: pass
@@ -447,14 +453,14 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	path := r.URL.Path
 	api := !strings.HasPrefix(path, "/_fake/") && !strings.HasPrefix(path, "/sso/jwks/")
-	if api && f.needKey && r.Header.Get("Authorization") != "Bearer "+f.apiKey() {
+	if api && f.keyRefused(r) {
 		// Refused before its body is read: the log keeps at most its body
 		// limit of it, and nothing more is held for a request without the key.
 		b, _ := io.ReadAll(io.LimitReader(r.Body, int64(f.calls.body)+1))
 		f.mu.Lock()
 		f.calls.add(Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: b, Status: http.StatusUnauthorized, RequestID: reqID})
 		f.mu.Unlock()
-		writeJSON(w, http.StatusUnauthorized, errorBody{Message: "Unauthorized"})
+		writeUnauthorized(w)
 		return
 	}
 
@@ -513,14 +519,7 @@ func (f *Fake) handle(mux *http.ServeMux, pattern string, fn func(r *http.Reques
 		f.mu.Lock()
 		status, body, err := fn(r)
 		f.mu.Unlock()
-		switch {
-		case err != nil:
-			writeError(w, err)
-		case status == http.StatusNoContent:
-			writeNoContent(w)
-		default:
-			writeJSON(w, status, body)
-		}
+		writeAnswer(w, status, body, err)
 	})
 }
 

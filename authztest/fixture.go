@@ -662,31 +662,14 @@ func (m *model) load(fx *Fixture) error {
 		}
 	}
 	for i, a := range fx.RoleAssignments {
-		om, err := m.membership(a.OrganizationMembershipID)
-		if err == nil {
-			var res *resource
-			res, err = m.resolveTarget(om.orgID, target{id: a.ResourceID, externalID: a.ResourceExternalID, typeSlug: a.ResourceTypeSlug})
-			if err == nil {
-				_, err = m.assign(a.ID, om, a.RoleSlug, res)
-			}
-		}
-		if err != nil {
+		t := target{id: a.ResourceID, externalID: a.ResourceExternalID, typeSlug: a.ResourceTypeSlug}
+		if _, err := m.assignTo(a.ID, a.OrganizationMembershipID, a.RoleSlug, t); err != nil {
 			return fmt.Errorf("role_assignments[%d] (organization_membership_id %q, role_slug %q): %w", i, a.OrganizationMembershipID, a.RoleSlug, err)
 		}
 	}
 	for i, a := range fx.GroupRoleAssignments {
-		g, err := m.group(a.GroupID)
-		if err == nil {
-			res := m.resources[m.orgs[g.orgID].rootID]
-			t := target{id: a.ResourceID, externalID: a.ResourceExternalID, typeSlug: a.ResourceTypeSlug}
-			if t != (target{}) {
-				res, err = m.resolveTarget(g.orgID, t)
-			}
-			if err == nil {
-				_, err = m.assignGroup(a.ID, g, a.RoleSlug, res)
-			}
-		}
-		if err != nil {
+		t := target{id: a.ResourceID, externalID: a.ResourceExternalID, typeSlug: a.ResourceTypeSlug}
+		if _, err := m.assignGroupTo(a.ID, a.GroupID, a.RoleSlug, t); err != nil {
 			return fmt.Errorf("group_role_assignments[%d] (group_id %q, role_slug %q): %w", i, a.GroupID, a.RoleSlug, err)
 		}
 	}

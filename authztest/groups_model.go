@@ -60,7 +60,7 @@ func (m *model) addGroupMember(g *group, omID string) error {
 	}
 	g.members = append(g.members, om.id)
 	m.emit("group.member_added", groupMemberEventJSON{GroupID: g.id, OrganizationMembershipID: om.id})
-	for _, ga := range sorted(m, m.groupAssignments, func(ga *groupAssignment) string { return ga.id }) {
+	for _, ga := range sorted(m, m.groupAssignments, groupAssignmentID) {
 		if ga.groupID == g.id {
 			m.grant(ga, om.id)
 		}

@@ -44,7 +44,7 @@ func TestGroupsWire(t *testing.T) {
 		defer f.mu.Unlock()
 		g, err := f.m.addGroup("group_eng", "org_acme", "Engineers", nil)
 		if err == nil {
-			_, err = f.assignGroupLocked("gra_eng", g.id, "workspace-admin", target{id: "authz_resource_eng"})
+			_, err = f.m.assignGroupTo("gra_eng", g.id, "workspace-admin", target{id: "authz_resource_eng"})
 		}
 		if err != nil {
 			panic(err)

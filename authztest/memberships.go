@@ -205,28 +205,15 @@ func omID(om *membership) string { return om.id }
 // roles and the complete user.
 
 type userlandUserJSON struct {
-	Object            string            `json:"object"`
-	ID                string            `json:"id"`
-	Email             string            `json:"email"`
-	FirstName         *string           `json:"first_name"`
-	LastName          *string           `json:"last_name"`
-	EmailVerified     bool              `json:"email_verified"`
-	ProfilePictureURL *string           `json:"profile_picture_url"`
-	ExternalID        *string           `json:"external_id"`
-	Metadata          map[string]string `json:"metadata"`
-	LastSignInAt      *string           `json:"last_sign_in_at"`
-	CreatedAt         string            `json:"created_at"`
-	UpdatedAt         string            `json:"updated_at"`
+	userHeadJSON
+	Metadata     map[string]string `json:"metadata"`
+	LastSignInAt *string           `json:"last_sign_in_at"`
+	CreatedAt    string            `json:"created_at"`
+	UpdatedAt    string            `json:"updated_at"`
 }
 
 type userlandMembershipJSON struct {
-	Object           string           `json:"object"`
-	ID               string           `json:"id"`
-	UserID           string           `json:"user_id"`
-	OrganizationID   string           `json:"organization_id"`
-	OrganizationName string           `json:"organization_name"`
-	Status           string           `json:"status"`
-	DirectoryManaged bool             `json:"directory_managed"`
+	membershipHeadJSON
 	CustomAttributes map[string]any   `json:"custom_attributes"`
 	Role             *slugJSON        `json:"role"`
 	Roles            []slugJSON       `json:"roles"`
@@ -238,13 +225,7 @@ type userlandMembershipJSON struct {
 // baseMembershipJSON is a membership in a group's member list
 // (UserlandUserOrganizationMembershipBaseList): no role, no user.
 type baseMembershipJSON struct {
-	Object           string         `json:"object"`
-	ID               string         `json:"id"`
-	UserID           string         `json:"user_id"`
-	OrganizationID   string         `json:"organization_id"`
-	OrganizationName string         `json:"organization_name"`
-	Status           string         `json:"status"`
-	DirectoryManaged bool           `json:"directory_managed"`
+	membershipHeadJSON
 	CustomAttributes map[string]any `json:"custom_attributes"`
 	CreatedAt        string         `json:"created_at"`
 	UpdatedAt        string         `json:"updated_at"`
@@ -252,29 +233,34 @@ type baseMembershipJSON struct {
 
 func (m *model) renderBaseMembership(om *membership) baseMembershipJSON {
 	d := m.renderMembership(om)
-	return baseMembershipJSON{Object: d.Object, ID: d.ID, UserID: d.UserID, OrganizationID: d.OrganizationID,
-		OrganizationName: d.OrganizationName, Status: d.Status, DirectoryManaged: d.DirectoryManaged,
-		CustomAttributes: map[string]any{}, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	return baseMembershipJSON{membershipHeadJSON: d.membershipHeadJSON, CustomAttributes: map[string]any{},
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
-// renderUserlandMembership renders om with its roles (the first is "role";
-// every membership has at least one, see model.defaultRoles) and its user.
+// renderUserlandMembership renders om with its roles and its user.
 func (m *model) renderUserlandMembership(om *membership) userlandMembershipJSON {
 	d := m.renderMembership(om)
-	out := userlandMembershipJSON{Object: d.Object, ID: d.ID, UserID: d.UserID, OrganizationID: d.OrganizationID,
-		OrganizationName: d.OrganizationName, Status: d.Status, DirectoryManaged: d.DirectoryManaged,
-		CustomAttributes: map[string]any{}, Roles: []slugJSON{},
-		User: userlandUserJSON{Object: "user", ID: d.User.ID, Email: d.User.Email, FirstName: d.User.FirstName,
-			LastName: d.User.LastName, EmailVerified: d.User.EmailVerified, ProfilePictureURL: d.User.ProfilePictureURL,
-			Metadata: map[string]string{}, CreatedAt: d.User.CreatedAt, UpdatedAt: d.User.UpdatedAt},
+	role, roles := membershipRolesJSON(om)
+	return userlandMembershipJSON{membershipHeadJSON: d.membershipHeadJSON, CustomAttributes: map[string]any{},
+		Role: role, Roles: roles,
+		User: userlandUserJSON{userHeadJSON: d.User.userHeadJSON, Metadata: map[string]string{},
+			LastSignInAt: d.User.LastSignInAt, CreatedAt: d.User.CreatedAt, UpdatedAt: d.User.UpdatedAt},
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+}
+
+// membershipRolesJSON renders om's organization roles as the membership
+// answers and events carry them: roles, and role, the first of them
+// (every membership has at least one, see model.defaultRoles; null
+// otherwise).
+func membershipRolesJSON(om *membership) (role *slugJSON, roles []slugJSON) {
+	roles = []slugJSON{}
 	for _, s := range om.roles {
-		out.Roles = append(out.Roles, slugJSON{s})
+		roles = append(roles, slugJSON{s})
 	}
-	if len(out.Roles) > 0 {
-		out.Role = &out.Roles[0]
+	if len(roles) > 0 {
+		role = &roles[0]
 	}
-	return out
+	return role, roles
 }
 
 func (f *Fake) membershipRoutes(mux *http.ServeMux) {

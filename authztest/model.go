@@ -365,7 +365,7 @@ func (m *model) allowed(om *membership, p *permission, r *resource) bool {
 // on r, in creation order of the permissions.
 func (m *model) effective(om *membership, r *resource) []*permission {
 	var out []*permission
-	for _, p := range sorted(m, m.perms, func(p *permission) string { return p.id }) {
+	for _, p := range sorted(m, m.perms, permissionID) {
 		if m.allowed(om, p, r) {
 			out = append(out, p)
 		}

@@ -1,6 +1,7 @@
 package authztest
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -29,38 +30,55 @@ const (
 	maxLimit     = 100
 )
 
-type listQuery struct {
+// pageParams are the pagination parameters of every list and of GET
+// /events, as sent (before and after not swapped for normal).
+type pageParams struct {
 	limit         int
 	before, after string
 	asc           bool
 	normal        bool // desc order, before and after swapped
+}
+
+// parsePageParams reads limit, order, before and after. A bad one is named
+// by field (the parameter) with msg saying why; each list answers it in
+// its own error shape.
+func parsePageParams(q url.Values) (p pageParams, field, msg string) {
+	p = pageParams{limit: defaultLimit, before: q.Get("before"), after: q.Get("after")}
+	if q.Has("limit") { // limit= is not the default: "" is no integer
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > maxLimit {
+			return p, "limit", fmt.Sprintf("limit must be an integer between 1 and %d", maxLimit)
+		}
+		p.limit = n
+	}
+	switch order := q.Get("order"); {
+	case !q.Has("order"): // order= is no value of the enum either
+	case order == "desc":
+	case order == "normal":
+		p.normal = true
+	case order == "asc":
+		p.asc = true
+	default:
+		return p, "order", "order must be asc, desc or normal"
+	}
+	if p.before != "" && p.after != "" {
+		return p, "before", "give before or after, not both"
+	}
+	return p, "", ""
+}
+
+type listQuery struct {
+	pageParams // before and after swapped for normal
 	// afterParam and beforeParam name the query parameters after and
 	// before came from (swapped for normal), for error messages.
 	afterParam, beforeParam string
 }
 
 func parseListQuery(q url.Values) (listQuery, error) {
-	lq := listQuery{limit: defaultLimit, before: q.Get("before"), after: q.Get("after"),
-		afterParam: "after", beforeParam: "before"}
-	if _, given := q["limit"]; given { // limit= is not the default: "" is no integer
-		n, err := strconv.Atoi(q.Get("limit"))
-		if err != nil || n < 1 || n > maxLimit {
-			return lq, errInvalid("limit must be an integer between 1 and %d", maxLimit)
-		}
-		lq.limit = n
-	}
-	switch order := q.Get("order"); {
-	case !q.Has("order"): // order= is no value of the enum either
-	case order == "desc":
-	case order == "normal":
-		lq.normal = true
-	case order == "asc":
-		lq.asc = true
-	default:
-		return lq, errInvalid("order must be asc, desc or normal")
-	}
-	if lq.before != "" && lq.after != "" {
-		return lq, errInvalid("give before or after, not both")
+	p, _, msg := parsePageParams(q)
+	lq := listQuery{pageParams: p, afterParam: "after", beforeParam: "before"}
+	if msg != "" {
+		return lq, errInvalid("%s", msg)
 	}
 	if lq.normal {
 		// In display order (newest first), normal's before pages forward

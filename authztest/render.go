@@ -120,7 +120,8 @@ func (m *model) renderAssignment(a *assignment) assignmentJSON {
 		CreatedAt: ts(a.created), UpdatedAt: ts(a.updated)}
 }
 
-type userJSON struct {
+// userHeadJSON is what both user shapes start with.
+type userHeadJSON struct {
 	Object            string  `json:"object"`
 	ID                string  `json:"id"`
 	Email             string  `json:"email"`
@@ -128,25 +129,35 @@ type userJSON struct {
 	LastName          *string `json:"last_name"`
 	EmailVerified     bool    `json:"email_verified"`
 	ProfilePictureURL *string `json:"profile_picture_url"`
-	// ExternalID and LastSignInAt are required by the spec, null when
-	// unknown: the fake keeps no users of its own, so both are null.
-	ExternalID   *string `json:"external_id"`
+	// ExternalID and LastSignInAt (in each shape, after the head) are
+	// required by the spec, null when unknown: the fake keeps no users of
+	// its own, so both are null.
+	ExternalID *string `json:"external_id"`
+}
+
+type userJSON struct {
+	userHeadJSON
 	LastSignInAt *string `json:"last_sign_in_at"`
 	CreatedAt    string  `json:"created_at"`
 	UpdatedAt    string  `json:"updated_at"`
 }
 
+// membershipHeadJSON is what every membership shape starts with.
+type membershipHeadJSON struct {
+	Object           string `json:"object"`
+	ID               string `json:"id"`
+	UserID           string `json:"user_id"`
+	OrganizationID   string `json:"organization_id"`
+	OrganizationName string `json:"organization_name"`
+	Status           string `json:"status"`
+	DirectoryManaged bool   `json:"directory_managed"`
+}
+
 type membershipJSON struct {
-	Object           string   `json:"object"`
-	ID               string   `json:"id"`
-	UserID           string   `json:"user_id"`
-	OrganizationID   string   `json:"organization_id"`
-	OrganizationName string   `json:"organization_name"`
-	Status           string   `json:"status"`
-	DirectoryManaged bool     `json:"directory_managed"`
-	User             userJSON `json:"user"`
-	CreatedAt        string   `json:"created_at"`
-	UpdatedAt        string   `json:"updated_at"`
+	membershipHeadJSON
+	User      userJSON `json:"user"`
+	CreatedAt string   `json:"created_at"`
+	UpdatedAt string   `json:"updated_at"`
 }
 
 func optional(s string) *string {
@@ -167,10 +178,12 @@ func (m *model) renderMembership(om *membership) membershipJSON {
 	if o := m.orgs[om.orgID]; o != nil {
 		orgName = o.name
 	}
-	return membershipJSON{Object: "organization_membership", ID: om.id, UserID: om.userID, OrganizationID: om.orgID,
-		OrganizationName: orgName, Status: om.status,
-		User: userJSON{Object: "user", ID: om.userID, Email: email, FirstName: optional(om.firstName),
-			LastName: optional(om.lastName), EmailVerified: true, CreatedAt: ts(om.created), UpdatedAt: ts(om.created)}, // users are implicit: no write updates one
+	return membershipJSON{
+		membershipHeadJSON: membershipHeadJSON{Object: "organization_membership", ID: om.id, UserID: om.userID,
+			OrganizationID: om.orgID, OrganizationName: orgName, Status: om.status},
+		User: userJSON{userHeadJSON: userHeadJSON{Object: "user", ID: om.userID, Email: email, FirstName: optional(om.firstName),
+			LastName: optional(om.lastName), EmailVerified: true},
+			CreatedAt: ts(om.created), UpdatedAt: ts(om.created)}, // users are implicit: no write updates one
 		CreatedAt: ts(om.created), UpdatedAt: ts(om.updated)}
 }
 

@@ -210,7 +210,7 @@ func (f *Fake) Assign(om, roleSlug, resourceID string) string {
 		return ""
 	}
 	f.mu.Lock()
-	a, err := f.assignLocked(om, roleSlug, resourceID)
+	a, err := f.m.assignTo("", om, roleSlug, target{id: resourceID})
 	f.mu.Unlock()
 	if err != nil {
 		f.fail("Assign "+roleSlug, err)
@@ -219,16 +219,18 @@ func (f *Fake) Assign(om, roleSlug, resourceID string) string {
 	return a.id
 }
 
-func (f *Fake) assignLocked(omID, roleSlug, resourceID string) (*assignment, error) {
-	om, err := f.m.membership(omID)
+// assignTo gives membership omID the role on target t (Go setup and the
+// fixture); id "" generates one.
+func (m *model) assignTo(id, omID, roleSlug string, t target) (*assignment, error) {
+	om, err := m.membership(omID)
 	if err != nil {
 		return nil, err
 	}
-	res, err := f.m.resolveTarget(om.orgID, target{id: resourceID})
+	res, err := m.resolveTarget(om.orgID, t)
 	if err != nil {
 		return nil, err
 	}
-	return f.m.assign("", om, roleSlug, res)
+	return m.assign(id, om, roleSlug, res)
 }
 
 // Unassign removes a direct role assignment by its ID.
@@ -292,7 +294,7 @@ func (f *Fake) AssignGroup(groupID, roleSlug, resourceID string) string {
 		return ""
 	}
 	f.mu.Lock()
-	ga, err := f.assignGroupLocked("", groupID, roleSlug, target{id: resourceID})
+	ga, err := f.m.assignGroupTo("", groupID, roleSlug, target{id: resourceID})
 	f.mu.Unlock()
 	if err != nil {
 		f.fail("AssignGroup "+roleSlug, err)
@@ -301,18 +303,18 @@ func (f *Fake) AssignGroup(groupID, roleSlug, resourceID string) string {
 	return ga.id
 }
 
-func (f *Fake) assignGroupLocked(id, groupID, roleSlug string, t target) (*groupAssignment, error) {
-	g, err := f.m.group(groupID)
+// assignGroupTo gives group groupID the role on target t, none meaning
+// the organization (Go setup and the fixture); id "" generates one.
+func (m *model) assignGroupTo(id, groupID, roleSlug string, t target) (*groupAssignment, error) {
+	g, err := m.group(groupID)
 	if err != nil {
 		return nil, err
 	}
-	var res *resource
-	if t == (target{}) {
-		res = f.m.resources[f.m.orgs[g.orgID].rootID]
-	} else if res, err = f.m.resolveTarget(g.orgID, t); err != nil {
+	res, err := m.groupTarget(g, t)
+	if err != nil {
 		return nil, err
 	}
-	return f.m.assignGroup(id, g, roleSlug, res)
+	return m.assignGroup(id, g, roleSlug, res)
 }
 
 // RemoveGroupMember takes membership om out of the group, and with it the

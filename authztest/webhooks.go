@@ -258,7 +258,7 @@ func (f *Fake) stopWebhooks() {
 
 // queueLocked turns the events no endpoint has seen yet into deliveries.
 func (f *Fake) queueLocked(now time.Time) {
-	for _, ep := range sorted(f.m, f.m.webhooks, func(e *webhookEndpoint) string { return e.id }) {
+	for _, ep := range sorted(f.m, f.m.webhooks, webhookID) {
 		ep.next = max(ep.next, f.m.eventBase) // events pruned before it saw them are gone
 		for ; ep.next < f.m.eventBase+len(f.m.events); ep.next++ {
 			if e := f.m.events[ep.next-f.m.eventBase]; ep.wants(e.typ) {

@@ -147,7 +147,9 @@ func (e *env) check(ctx context.Context, args []string) int {
 			res.Allowed, res.Source, res.Reason = false, authz.SourceNone.String(), reason
 			e.printJSONLine(res)
 		} else {
-			fmt.Fprintf(e.stdout, "%s (%s)\n", words, authz.SourceNone)
+			// No layer answered: say so in words, not with the source's
+			// name ("none"), which read like a missing reason.
+			fmt.Fprintf(e.stdout, "%s (nothing checked)\n", words)
 		}
 		fmt.Fprintf(e.stderr, "%s: %s: %s (the middleware answers 403)\n", cmd, words, meaning)
 		return exitNo

@@ -326,15 +326,15 @@ func TestCheckDeniedWithoutAsking(t *testing.T) {
 		calls          []string
 	}{
 		{"token, ID in another org", []string{"--resource-id", "authz_resource_eng", "--org", "org_globex", "--token", "alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", nil},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", nil},
 		{"token, external ID in another org", []string{"--resource", "workspace:eng", "--org", "org_globex", "--token", "alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", nil},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", nil},
 		{"membership, ID in another org", []string{"--resource-id", "authz_resource_eng", "--org", "org_globex", "--membership", "om_alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
 		{"membership, external ID in another org", []string{"--resource", "workspace:eng", "--org", "org_globex", "--membership", "om_alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
 		{"token without membership", []string{"--resource", "project:web", "--token", "nomembership"},
-			"denied: no membership (none)\n", noMembership, "no_membership", nil},
+			"denied: no membership (nothing checked)\n", noMembership, "no_membership", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
