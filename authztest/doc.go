@@ -99,7 +99,7 @@
 //     [WithWebhook] or [Fake.AddWebhook] receive each event as a POST,
 //     signed "WorkOS-Signature: t=<unix ms>, v1=<hex HMAC-SHA256>" as
 //     WorkOS signs ([SignWebhook] builds one for your own handler's
-//     tests). Failed attempts (non-2xx, timeout, no connection) are retried
+//     tests; [SignWebhookAll], one signed with each secret of a rotation). Failed attempts (non-2xx, timeout, no connection) are retried
 //     on the fake's clock ([DefaultWebhookRetries], [WithWebhookRetries],
 //     [WithWebhookClient]); [Fake.DeliverWebhooks] waits for every due
 //     attempt and [Fake.WebhookDeliveries] logs each one (event, endpoint,
