@@ -44,6 +44,9 @@
 //     a Client's checks and API calls as OpenTelemetry spans and metrics:
 //     authz.New(apiKey, otelfgakit.Instrument()). It is built on authz.Hooks,
 //     which your own instrumentation can use too.
+//   - github.com/fgakit/fgakit/fleet, a separate module (it brings go-redis),
+//     shares one request budget, one decision cache and one event feed
+//     between the instances of an app that use one API key, through Redis.
 //   - The command fgakit (cmd/fgakit) serves the fake, checks and verifies from
 //     a shell, and runs a demo: go run ./cmd/fgakit demo.
 //

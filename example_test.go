@@ -79,6 +79,7 @@ func Example() {
 	}{
 		{"workspace:view", authz.ExternalResource("workspace", "eng").InOrganization("org_acme")},
 		{"project:edit", authz.ExternalResource("project", "web")},
+		// project:edit is a permission of projects: on a workspace it is denied.
 		{"project:edit", authz.ResourceID("authz_resource_eng")},
 	} {
 		before := len(fake.Calls())

@@ -401,7 +401,7 @@ func (b *batch) discover(ctx context.Context, memo *cache.Memo, pending []*group
 }
 
 // outage reports whether err, the failure of a discovery listing, says
-// that the API cannot answer now — no answer, 408, 429, 5xx, the Client's
+// that the API cannot answer now — no answer, 408, 429, 500, 502, 503, 504, the Client's
 // own rate limiter, or ctx done — or that it rejects the API key (401),
 // rather than something about the listing (another 4xx), after which
 // per-item checks may still succeed.

@@ -162,6 +162,16 @@
 // TokenStale. A change also forgets cache and memo answers it may have
 // made wrong. Without one, the token is trusted until it expires.
 //
+// A stale token is asked of the API for a permission it lacks too:
+// [Middleware.RequirePermission], which answers a token without the
+// permission 403 with no call, makes one API call for each such request
+// while the token is stale (a member promoted since signing in is let
+// in). When every token is stale — an events.State under its AskAPI lag
+// policy while the Events API cannot be read, or started on webhooks
+// alone, for one token lifetime, for the tokens issued before it started
+// — that is one API call per request the token alone would forbid, on
+// top of those it would allow: count them in your budget ([WithRateLimit]).
+//
 // # HTTP middleware
 //
 // [Client.Middleware] guards net/http handlers: it verifies the session

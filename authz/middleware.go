@@ -298,7 +298,9 @@ func (m *Middleware) RequireSession(next http.Handler) http.Handler {
 // permission or not: a change since it was issued may have granted or
 // taken it — the API is asked (one call) for the permission on the
 // organization's root resource, and the request is answered as
-// [Middleware.RequireResource] would.
+// [Middleware.RequireResource] would. So while tokens are stale — for
+// every token, under events.AskAPI while the Events API cannot be read —
+// each request the token alone would forbid costs one API call too.
 //
 // [Hooks] see every decision: the token's allow or deny as an
 // [OpRequirePermission] call (Source [SourceToken]), the API's as the

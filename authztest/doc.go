@@ -99,7 +99,7 @@
 //     [WithWebhook] or [Fake.AddWebhook] receive each event as a POST,
 //     signed "WorkOS-Signature: t=<unix ms>, v1=<hex HMAC-SHA256>" as
 //     WorkOS signs ([SignWebhook] builds one for your own handler's
-//     tests). Failed attempts (non-2xx, timeout, no connection) are retried
+//     tests; [SignWebhookAll], one signed with each secret of a rotation). Failed attempts (non-2xx, timeout, no connection) are retried
 //     on the fake's clock ([DefaultWebhookRetries], [WithWebhookRetries],
 //     [WithWebhookClient]); [Fake.DeliverWebhooks] waits for every due
 //     attempt and [Fake.WebhookDeliveries] logs each one (event, endpoint,
@@ -117,10 +117,11 @@
 //   - Faults: [Fake.InjectFault] and [Fake.FailNext] answer status codes
 //     with Retry-After, add latency, drop connections or send malformed
 //     bodies, for the next N requests or those matching a path.
-//     [Fake.Client] retries 408, 429, 5xx and dropped connections as the
-//     production client does, but milliseconds apart ([RetryPolicy]): a
-//     fault reaches the caller only when it lasts for every attempt
-//     (Times -1, or MaxRetries+1 = 4); one is absorbed by a retry.
+//     [Fake.Client] retries 408, 429, 500, 502, 503, 504 and dropped
+//     connections as the production client does, but milliseconds apart
+//     ([RetryPolicy]): a fault reaches the caller only when it lasts for
+//     every attempt (Times -1, or MaxRetries+1 = 4); one is absorbed by a
+//     retry.
 //   - Time: [Fake.Now], [Fake.SetTime], [Fake.Advance], [WithClock].
 //   - Control over HTTP, for tests in other languages (`fgakit serve`):
 //     POST /_fake/faults takes a [Fault] in snake_case,

@@ -108,10 +108,11 @@ func ExampleParseFixture() {
 	// authztest: fixture: resources[0] (external_id "api"): parent workspace "egn" not found
 }
 
-// Fake.Client retries 5xx answers as the production client does, but
-// milliseconds apart (authztest.RetryPolicy). So a fault must last for every
-// attempt (Times: -1, or MaxRetries+1) to reach the caller — who then gets
-// an error and no grant — while a single 500 is absorbed by a retry.
+// Fake.Client retries a 500 (as it does 408, 429, 502, 503 and 504) as the
+// production client does, but milliseconds apart (authztest.RetryPolicy).
+// So a fault must last for every attempt (Times: -1, or MaxRetries+1) to
+// reach the caller — who then gets an error and no grant — while a single
+// 500 is absorbed by a retry.
 func ExampleFake_InjectFault() {
 	f, err := authztest.NewServer("127.0.0.1:0")
 	if err != nil {

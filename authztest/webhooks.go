@@ -112,6 +112,17 @@ func SignWebhook(secret string, t time.Time, body []byte) string {
 	return webhooksig.Sign(secret, t, body)
 }
 
+// SignWebhookAll is [SignWebhook] for a sender rotating its secret: one v1
+// signature per secret, in order, "t=<unix ms>, v1=<sig 1>, v1=<sig 2>…".
+// A verifier holding any one of the secrets accepts it (events.Webhook
+// does, as stripe-go does for its own scheme). Use it to test that your
+// handler keeps accepting deliveries while you rotate the endpoint's
+// secret. It panics without a secret or with more than 8 (the most a
+// verifier considers).
+func SignWebhookAll(secrets []string, t time.Time, body []byte) string {
+	return webhooksig.SignAll(secrets, t, body)
+}
+
 // WebhookDelivery is one attempt to deliver an event to an endpoint, as
 // [Fake.WebhookDeliveries] logs it.
 type WebhookDelivery struct {

@@ -2,6 +2,7 @@ package authztest
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -351,6 +352,26 @@ func TestSignWebhook(t *testing.T) {
 	h := SignWebhook("whsec_x", epoch, body)
 	if _, err := webhooksig.Verify("whsec_x", h, body, epoch, 0); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSignWebhookAll: a header signed with the old and the new secret of a
+// rotation verifies with either, not with a third; its first part is
+// SignWebhook's.
+func TestSignWebhookAll(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"object":"event"}`)
+	h := SignWebhookAll([]string{"whsec_old", "whsec_new"}, epoch, body)
+	if !strings.HasPrefix(h, SignWebhook("whsec_old", epoch, body)+", v1=") {
+		t.Errorf("SignWebhookAll = %q, want SignWebhook's header and a second v1", h)
+	}
+	for _, tt := range []struct {
+		secret  string
+		wantErr error
+	}{{"whsec_old", nil}, {"whsec_new", nil}, {"whsec_other", webhooksig.ErrSignature}} {
+		if _, err := webhooksig.Verify(tt.secret, h, body, epoch, 0); !errors.Is(err, tt.wantErr) {
+			t.Errorf("Verify with %s = %v, want %v", tt.secret, err, tt.wantErr)
+		}
 	}
 }
 

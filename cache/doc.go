@@ -28,14 +28,19 @@
 //
 //   - leave the cache off where answers must be current (the default), or
 //     keep the TTL to a few seconds ([DefaultTTL]);
-//   - bypass it for one call with the per-call fresh-read option of authz, for
-//     example right before a sensitive action;
+//   - bypass it for one call with
+//     [github.com/fgakit/fgakit/authz.Fresh], for example right before a
+//     sensitive action;
 //   - make changes through the same client: the client forgets the cached
 //     answers of a membership whose assignments it changed
 //     ([LRU.ForgetMembership]) and purges the cache after changes that reach
 //     further, such as a resource deleted or moved ([LRU.Purge]). Changes made
 //     elsewhere (the WorkOS dashboard, another service) are not seen until the
-//     TTL passes;
+//     TTL passes. WorkOS events ([github.com/fgakit/fgakit/authz.WithFreshness]
+//     with [github.com/fgakit/fgakit/events.State]) make the client forget
+//     the answers some of them may have made wrong — a membership's role or
+//     status, a role's permissions, a group — but WorkOS emits no event for
+//     a role assignment on a resource;
 //   - use a request memo instead: it shares answers only within one request,
 //     so it is never staler than the request itself.
 //

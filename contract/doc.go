@@ -54,8 +54,9 @@
 // once, and each error status it declares among 400, 404, 409 and 422
 // must be provoked, or be listed in the test's "unreached" table with the
 // reason (a transient state such as lock_timeout, a code the fake has no
-// state for). An operation whose fix lands on another branch is listed as
-// pending: its violations are logged instead of failing the test.
+// state for). An operation listed in the test's "pending" table (empty
+// today), for a known gap whose fix is under way, has its violations logged
+// instead of failing the test.
 //
 // # OpenAPI 3.1
 //

@@ -55,8 +55,17 @@
 // ([DefaultPollInterval], 5 s) after WorkOS stamps the event, plus the
 // request. After it is applied no token-layer answer is stale. The Poller
 // makes 12 requests a minute by default (0.2 % of the 6,000 a minute of an
-// API key), one more per 100 events. Each token a change touches costs one
-// API check per distinct question until the session refreshes. The hot
+// API key), one more per 100 events; pages that follow each other (the
+// read-back at start, a catch-up) are paced to at most 120 a minute after
+// the first 10 ([WithPageRate]), and every request can wait on the
+// limiter your Client uses ([WithLimiter]). Each token a change touches costs one
+// API check per distinct question until the session refreshes — also
+// for a permission the token lacks: [authz.Middleware.RequirePermission]
+// asks the API for a stale token rather than answering 403 from it, so
+// while every token is stale (under [AskAPI] while lagging or after
+// [Poller.Close]; with webhooks alone, for one token lifetime after the
+// State started, for the tokens issued before) each request the token
+// would forbid costs one API call as well. The hot
 // path gains one atomic load and, only for tokens issued at or before the
 // newest change, a few map lookups — no allocation (BENCHMARKS.md).
 //
@@ -64,7 +73,12 @@
 //
 // A State holds the changes of the last token lifetime
 // ([WithMaxTokenLifetime]): older ones cannot touch a valid token and are
-// dropped. It knows nothing from before it was created until a Poller has
+// dropped. It also holds at most [DefaultMaxEntries] changes
+// ([WithMaxEntries]): past that, it keeps the newest half and calls every
+// token issued at or before the newest change it dropped stale (and
+// refuses every session token issued at or before the newest revocation
+// it dropped) — it costs API calls, it never grants more.
+// It knows nothing from before it was created until a Poller has
 // read back (range_start = now minus the token lifetime): tokens issued
 // before what it knows, or longer ago than the token lifetime, are called
 // stale and asked of the API. With webhooks alone, that lasts until those
@@ -76,6 +90,11 @@
 // reports [ErrLagging] and the State applies its [LagPolicy]: by default
 // [TrustTokens] (answer as without events, changes already learnt still
 // apply), or [AskAPI]. Neither grants more than the token alone would.
+// A closed Poller ([Poller.Close]) is a feed gone for good: the State
+// applies its LagPolicy from then on ([Stats].FeedClosed), until another
+// feed reports reading ([State.Cover], [State.SetLagging]) — so under AskAPI, closing the Poller while the
+// State stays in use sends every token-layer question to the API rather
+// than trusting tokens no feed can call stale any more.
 // Webhooks alone cannot tell silence from an outage: pair them with a
 // Poller to detect a lag. Each webhook delivery reaches one process: with
 // several instances behind a load balancer, each one's State learns only

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fgakit/fgakit/authz"
 	"github.com/fgakit/fgakit/internal/redact"
+	"golang.org/x/time/rate"
 )
 
 // Defaults of a [Poller].
@@ -40,6 +41,15 @@ const (
 	// DefaultCloseTimeout bounds how long [Poller.Close] waits for the
 	// poll in flight to stop.
 	DefaultCloseTimeout = 10 * time.Second
+	// DefaultPageRate and DefaultPageBurst pace the Poller's requests
+	// ([WithPageRate]): at most 10 at once, then 120 a minute (one every
+	// 500 ms). Polls (12 a minute) never wait; a read-back or a catch-up
+	// after a burst of events, one full page after another, does: 2 % of
+	// the 6,000 a minute of an API key per instance, so that a fleet
+	// deployed at once does not spend the key's budget reading back. A
+	// read-back of 10,000 events (100 pages) takes 45 s.
+	DefaultPageRate  = 120
+	DefaultPageBurst = 10
 	// pageSize is the Events API's largest page.
 	pageSize = 100
 	// isoMillis is the layout of the API's timestamps.
@@ -124,8 +134,11 @@ func (m *MemoryStore) Save(_ context.Context, c Cursor) error {
 //   - otherwise (no cursor, or one older than any valid token): from
 //     range_start.
 //
-// A full page is followed at once by the next; then the Poller waits
-// [WithPollInterval]. Each page's events are applied before the cursor
+// A full page is followed by the next as soon as the Poller's pacing
+// allows ([WithPageRate]: by default 10 at once, then one every 500 ms, so
+// that a read-back of many pages on deploy does not spend the API key's
+// budget); then the Poller waits [WithPollInterval]. Every request also
+// waits on the limiter given with [WithLimiter], if any. Each page's events are applied before the cursor
 // moves past them, and the cursor is saved after each page.
 //
 // Errors: a failed poll is retried after a jittered exponential backoff
@@ -155,6 +168,8 @@ type Poller struct {
 	timeout  time.Duration
 	closeIn  time.Duration
 	onError  func(error)
+	pace     *rate.Limiter // WithPageRate
+	limiter  authz.Limiter // WithLimiter, or nil
 
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -164,6 +179,13 @@ type Poller struct {
 
 	mu     sync.Mutex // guards status
 	status PollerStatus
+
+	// feedMu orders what the goroutine tells the State (that it reads,
+	// what it covers) before Close's "this feed is gone": once closed, a
+	// goroutine still finishing a page (after a close timeout) says
+	// nothing more that would clear it.
+	feedMu sync.Mutex
+	closed bool
 }
 
 // PollerOption configures a [Poller].
@@ -264,6 +286,39 @@ func WithRequestTimeout(d time.Duration) PollerOption {
 	}
 }
 
+// WithPageRate paces the Poller's requests: at most burst at once, then
+// perMinute a minute (default [DefaultPageRate] a minute, burst
+// [DefaultPageBurst]). It slows the read-back at start and the catch-up
+// after a burst of events, where full pages follow each other; polls once
+// caught up are one poll interval apart and do not wait. perMinute must
+// exceed the polls a minute (60 s / [WithPollInterval]).
+func WithPageRate(perMinute, burst int) PollerOption {
+	return func(p *Poller) error {
+		if perMinute < 1 || burst < 1 {
+			return fmt.Errorf("events: WithPageRate: %d a minute, burst %d; want both positive", perMinute, burst)
+		}
+		p.pace = rate.NewLimiter(rate.Every(time.Minute/time.Duration(perMinute)), burst)
+		return nil
+	}
+}
+
+// WithLimiter makes every request of the Poller wait on l first, after
+// its own pacing ([WithPageRate]): pass the limiter your [authz.Client]
+// uses ([authz.WithLimiter]: a [*rate.Limiter], a fleet-wide limiter) so
+// that the Poller's requests count against the same budget. Each wait is
+// bounded by the request timeout ([WithRequestTimeout]); a wait that
+// fails is a failed poll (an error matching [authz.ErrThrottled]),
+// retried after the backoff and counted toward the lag.
+func WithLimiter(l authz.Limiter) PollerOption {
+	return func(p *Poller) error {
+		if l == nil {
+			return errors.New("events: WithLimiter: nil limiter")
+		}
+		p.limiter = l
+		return nil
+	}
+}
+
 // WithCloseTimeout bounds how long Close waits (default
 // [DefaultCloseTimeout]).
 func WithCloseTimeout(d time.Duration) PollerOption {
@@ -312,6 +367,12 @@ func NewPoller(apiKey string, state *State, opts ...PollerOption) (*Poller, erro
 			return nil, err
 		}
 	}
+	if p.pace == nil {
+		p.pace = rate.NewLimiter(rate.Every(time.Minute/DefaultPageRate), DefaultPageBurst)
+	}
+	if every := time.Duration(float64(time.Second) / float64(p.pace.Limit())); every >= p.interval {
+		return nil, fmt.Errorf("events: NewPoller: the page rate (one every %v) must be faster than the poll interval %v", every, p.interval)
+	}
 	if p.maxLag <= p.interval {
 		return nil, fmt.Errorf("events: NewPoller: max lag %v must exceed the poll interval %v", p.maxLag, p.interval)
 	}
@@ -356,7 +417,14 @@ func (p *Poller) Ready() <-chan struct{} { return p.ready }
 
 // Close stops the Poller: the poll in flight is cancelled and Close waits
 // for the goroutine, at most the close timeout ([ErrCloseTimeout]). It is
-// idempotent. The State keeps what it learnt.
+// idempotent. The State keeps what it learnt, and learns that this feed
+// is gone: with no feed, a change made from now on would go unseen, so
+// the State applies its [LagPolicy] as while lagging — under [AskAPI]
+// every token-layer question goes to the API; under [TrustTokens] tokens
+// are trusted as without events — until another feed reports reading (a
+// Poller's successful poll, [State.Cover] or [State.SetLagging](false),
+// as the fleet's feed calls them; [Stats].FeedClosed says which). To stop
+// fgakit using events at all, stop passing the State to the Client.
 func (p *Poller) Close() error {
 	p.closeOnce.Do(func() {
 		p.cancel()
@@ -367,8 +435,30 @@ func (p *Poller) Close() error {
 		case <-t.C:
 			p.closeErr = ErrCloseTimeout
 		}
+		p.feedMu.Lock()
+		defer p.feedMu.Unlock()
+		p.closed = true
+		p.state.feedClosed()
 	})
 	return p.closeErr
+}
+
+// setLagging and cover tell the State, unless the Poller is closed.
+func (p *Poller) setLagging(lagging bool) (was bool) {
+	p.feedMu.Lock()
+	defer p.feedMu.Unlock()
+	if p.closed {
+		return lagging // no change
+	}
+	return p.state.setLagging(lagging)
+}
+
+func (p *Poller) cover(from time.Time) {
+	p.feedMu.Lock()
+	defer p.feedMu.Unlock()
+	if !p.closed {
+		p.state.cover(from)
+	}
 }
 
 // PollerStatus describes a [Poller] now.
@@ -454,7 +544,7 @@ func (p *Poller) run(ctx context.Context) {
 				p.report(err)
 			}
 			lagFor := now.Sub(lastOK)
-			if lagFor > p.maxLag && !p.state.setLagging(true) {
+			if lagFor > p.maxLag && !p.setLagging(true) {
 				p.setStatus(func(s *PollerStatus) { s.Lagging = true })
 				p.report(fmt.Errorf("%w: no events read for %v (policy %v): %w", ErrLagging, lagFor.Round(time.Second), p.state.policy, err))
 			}
@@ -487,7 +577,7 @@ func (p *Poller) run(ctx context.Context) {
 		if !covered && len(evs) < pageSize {
 			// Caught up: the State now knows every change since where
 			// this read began.
-			p.state.cover(coverFrom)
+			p.cover(coverFrom)
 			covered = true
 		}
 		if len(evs) > 0 {
@@ -497,7 +587,7 @@ func (p *Poller) run(ctx context.Context) {
 				p.report(fmt.Errorf("events: saving the cursor: %w", serr))
 			}
 		}
-		if read && p.state.setLagging(false) {
+		if read && p.setLagging(false) {
 			p.setStatus(func(s *PollerStatus) { s.Lagging = false })
 		}
 		p.state.tick()
@@ -567,6 +657,20 @@ func (p *Poller) fetch(ctx context.Context, cur Cursor, rangeStart time.Time) ([
 	q.Set("events", strings.Join(Types, ","))
 	q.Set("order", "asc")
 	q.Set("limit", strconv.Itoa(pageSize))
+	if err := p.pace.Wait(ctx); err != nil {
+		return nil, 0, ctx.Err() // only when ctx ends: the burst is at least 1 and ctx has no deadline
+	}
+	if p.limiter != nil {
+		lctx, cancel := context.WithTimeout(ctx, p.timeout)
+		err := p.limiter.Wait(lctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, 0, ctx.Err()
+			}
+			return nil, 0, fmt.Errorf("%w: GET /events: waiting for the limiter: %s", authz.ErrThrottled, p.clean(err.Error(), 200))
+		}
+	}
 	if cur.After != "" {
 		q.Set("after", cur.After)
 	} else {

@@ -205,7 +205,7 @@ func TestPollerResumes(t *testing.T) {
 		fresh, _ := events.NewState()
 		p, _ = events.NewPoller("sk_test", fresh, opts...)
 		<-p.Ready()
-		p.Close()
+		defer p.Close() // while it runs: once closed, the State applies its lag policy
 		q = api.queries()
 		if got := q[len(q)-1].Get("after"); got != "event_2" {
 			t.Errorf("a new State's Poller asked after %q, want event_2", got)

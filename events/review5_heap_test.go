@@ -28,7 +28,8 @@ func TestStateMemoryReturnsAfterFlood(t *testing.T) {
 		t.Skip("measures the heap after 100,000 events")
 	}
 	now := t0
-	s, err := events.NewState(events.WithTimeFunc(func() time.Time { return now }))
+	// A cap above the flood: this test is about the time bound.
+	s, err := events.NewState(events.WithTimeFunc(func() time.Time { return now }), events.WithMaxEntries(1_000_000))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,10 +28,16 @@ const (
 	// with a token's iat, against a token minted in the moment WorkOS
 	// applied a change and stamped its event. See [WithMargin].
 	DefaultMargin = time.Second
+	// DefaultMaxEntries caps the changes a State holds, and the event IDs
+	// it remembers to ignore a replay (each count on its own): 100,000
+	// of each, about 15 MiB at most (measured: 8.4 MiB holding 80,000
+	// membership changes and 40,000 IDs). See [WithMaxEntries].
+	DefaultMaxEntries = 100_000
 )
 
 // LagPolicy says what the token layer does while the event stream cannot
-// be read for longer than the Poller's lag limit ([WithMaxLag]).
+// be read for longer than the Poller's lag limit ([WithMaxLag]), and once
+// the Poller is closed ([Poller.Close]) until another feed reads.
 type LagPolicy uint8
 
 const (
@@ -45,7 +53,11 @@ const (
 	// reported, so an operator can act.
 	TrustTokens LagPolicy = iota
 	// AskAPI declines every token-layer question while lagging: each is
-	// asked of the API (one call per distinct check), current but costly.
+	// asked of the API (one call per distinct check), current but costly —
+	// including the questions the token would deny:
+	// [authz.Middleware.RequirePermission] asks the API for a stale token
+	// even when it lacks the permission, so every forbidden request costs
+	// one API call for as long as the lag lasts.
 	AskAPI
 )
 
@@ -78,17 +90,20 @@ type State struct {
 	maxLifetime time.Duration
 	margin      time.Duration
 	policy      LagPolicy
+	maxEntries  int
 
 	mu        sync.Mutex // guards everything below and publishing
 	known     time.Time  // complete knowledge of the changes made since
-	global    int64      // an unreadable event: every token at or before it is stale
+	global    int64      // an unreadable event, or changes dropped over the cap: every token at or before it is stale
+	revokedTo int64      // revocations dropped over the cap: every session token at or before it is refused
 	seen      map[string]time.Time
 	lagging   bool
+	gone      bool // a Poller was closed and no feed has reported reading since
 	lastPrune time.Time
 	watchers  map[int]func(string)
 	nextWatch int
 
-	applied, duplicates, ignored, unreadable atomic.Uint64
+	applied, duplicates, ignored, unreadable, collapses atomic.Uint64
 }
 
 // snapshot is an immutable view of the state. Times are Unix seconds of a
@@ -99,7 +114,8 @@ type snapshot struct {
 	layers [numKinds]layer // indexed by kind
 
 	horizon int64 // tokens with iat <= horizon are stale (unknown history)
-	global  int64 // tokens with iat <= global are stale (an unreadable event)
+	global  int64 // tokens with iat <= global are stale (an unreadable event, changes dropped over the cap)
+	revoked int64 // session tokens with iat <= revoked are refused (revocations dropped over the cap)
 	newest  int64 // max of every layer's newest, horizon and global
 	trust   bool  // lagging under TrustTokens: horizon ignored
 	askAll  bool  // lagging under AskAPI: everything stale
@@ -169,6 +185,29 @@ func WithMaxTokenLifetime(d time.Duration) StateOption {
 	}
 }
 
+// WithMaxEntries caps the changes a State holds, and the IDs of the events
+// it remembers to tell a replay (default [DefaultMaxEntries]; at least
+// 100). The State is otherwise bounded by time ([WithMaxTokenLifetime]): a
+// flood of changes within one token lifetime (a directory sync of a large
+// organization) would grow it without bound.
+//
+// Past the cap, the State keeps the newest half and collapses the rest
+// into one mark: every token issued at or before the newest change it
+// dropped is stale (asked of the API), and every session token issued at
+// or before the newest revocation it dropped is refused
+// ([token.ErrSessionRevoked]: its user signs in again). It never grants
+// more than the changes it dropped would have — it costs API calls, and
+// for dropped revocations, sessions. [Stats].Collapses counts it.
+func WithMaxEntries(n int) StateOption {
+	return func(s *State) error {
+		if n < 100 {
+			return fmt.Errorf("events: WithMaxEntries: %d, want at least 100", n)
+		}
+		s.maxEntries = n
+		return nil
+	}
+}
+
 // WithMargin sets the time added to a change before comparing it with a
 // token's iat (default [DefaultMargin], at most one minute). iat has whole
 // seconds, so a change at 12:00:00.4 already declines a token with iat
@@ -221,6 +260,7 @@ func NewState(opts ...StateOption) (*State, error) {
 		now:         time.Now,
 		maxLifetime: DefaultMaxTokenLifetime,
 		margin:      DefaultMargin,
+		maxEntries:  DefaultMaxEntries,
 		seen:        map[string]time.Time{},
 		watchers:    map[int]func(string){},
 	}
@@ -303,9 +343,14 @@ func touchedRoles(l *layer, role string, roles []string, iat int64) bool {
 // A revocation is kept for the token lifetime ([WithMaxTokenLifetime]):
 // set it to at least your access tokens' lifetime. A session revoked
 // before the State learnt of it (before it was created, with webhooks
-// alone) is not known.
+// alone) is not known. Past the count cap ([WithMaxEntries]), every
+// token issued at or before the newest revocation dropped is refused.
 func (s *State) Revoked(sessionID string, issuedAt time.Time) bool {
-	_, ok := s.snap.Load().layers[kindSession].at(sessionID)
+	sn := s.snap.Load()
+	if sn.revoked != 0 && issuedAt.Unix() <= sn.revoked {
+		return true
+	}
+	_, ok := sn.layers[kindSession].at(sessionID)
 	return ok
 }
 
@@ -341,21 +386,33 @@ type Stats struct {
 	// Entries is the number of changes held now (a membership change
 	// whose event names the user counts twice: by membership and by user).
 	Entries int
+	// EventIDs is the number of event IDs held to tell a replay.
+	EventIDs int
+	// Collapses counts the times the State held more than its cap
+	// ([WithMaxEntries]) and collapsed its older half into one mark.
+	Collapses uint64
 	// Lagging is true while the State's source reports the stream lagging
 	// (a Poller, or [State.SetLagging]).
 	Lagging bool
+
+	// FeedClosed is true once a Poller feeding the State was closed
+	// ([Poller.Close]), until a feed reports reading again: another
+	// Poller's successful poll, [State.Cover] or [State.SetLagging](false)
+	// (the fleet's feed calls both). Meanwhile the State applies its
+	// [LagPolicy] as while lagging: no feed, no news.
+	FeedClosed bool
 }
 
 // Stats returns the State's counters.
 func (s *State) Stats() Stats {
 	sn := s.snap.Load()
 	s.mu.Lock()
-	lagging := s.lagging
+	lagging, gone, ids := s.lagging, s.gone, len(s.seen)
 	s.mu.Unlock()
 	return Stats{
 		Applied: s.applied.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(), Unreadable: s.unreadable.Load(),
-		Entries: sn.entries(),
-		Lagging: lagging,
+		Entries: sn.entries(), EventIDs: ids, Collapses: s.collapses.Load(),
+		Lagging: lagging, FeedClosed: gone,
 	}
 }
 
@@ -518,6 +575,14 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 		} else {
 			next.newest = max(next.newest, at)
 		}
+		if t.kind == kindSession && at <= s.revokedTo || t.kind != kindSession && at <= s.global {
+			// Already covered by a collapse's mark (an event re-read after
+			// its ID was dropped): holding it would change nothing.
+			s.applied.Add(1)
+			applied++
+			all = all || t.kind != kindSession
+			continue
+		}
 		prev, _ := l.at(t.id)
 		l.delta[t.id] = max(prev, at)
 		l.newestDelta = max(l.newestDelta, at)
@@ -547,11 +612,81 @@ func (s *State) applyAll(evs []Event) (applied, duplicates int, firstErr error) 
 			next.layers[k].merge()
 		}
 	}
+	if next.entries() > s.maxEntries || len(s.seen) > s.maxEntries {
+		s.collapse(&next)
+		all = true
+	}
 	s.publish(&next, false) // also moves the horizon and drops old changes when due
 	watchers := s.watcherList()
 	s.mu.Unlock()
 	notify(watchers, all, oms)
 	return applied, duplicates, firstErr
+}
+
+// collapse keeps the newest half of the changes and event IDs, at most
+// maxEntries/2 of each, and marks what it drops: every token issued at or
+// before the newest change dropped is stale (global), every session token
+// issued at or before the newest revocation dropped is refused (revoked;
+// only when a revocation is dropped). A dropped ID's event read again is
+// covered by the mark, or held again. s.mu is held; next's maps
+// may be shared with the previous snapshot and are replaced, not changed.
+func (s *State) collapse(next *snapshot) {
+	keep := s.maxEntries / 2
+	var vals []int64
+	for k := range next.layers {
+		for _, m := range []map[string]int64{next.layers[k].base, next.layers[k].delta} {
+			for _, at := range m {
+				vals = append(vals, at)
+			}
+		}
+	}
+	through := threshold(vals, keep)
+	vals = vals[:0]
+	for _, at := range s.seen {
+		vals = append(vals, s.staleThrough(at))
+	}
+	through = max(through, threshold(vals, keep))
+	dropped := [numKinds]int64{}
+	for k := range next.layers {
+		l := &next.layers[k]
+		kept := make(map[string]int64)
+		for _, m := range []map[string]int64{l.base, l.delta} {
+			for id, at := range m {
+				if at > through {
+					kept[id] = max(kept[id], at)
+				} else {
+					dropped[k] = max(dropped[k], at)
+				}
+			}
+		}
+		l.base, l.delta = kept, map[string]int64{}
+		l.newestBase, l.newestDelta = maxValue(kept), 0
+	}
+	seen := make(map[string]time.Time)
+	for id, at := range s.seen {
+		if s.staleThrough(at) > through {
+			seen[id] = at
+		}
+	}
+	s.seen = seen
+	for k := kindMembership; k < kindSession; k++ {
+		s.global = max(s.global, dropped[k])
+	}
+	s.revokedTo = max(s.revokedTo, dropped[kindSession])
+	next.global = s.global
+	next.revoked = s.revokedTo
+	next.newest = max(next.newest, s.global)
+	s.collapses.Add(1)
+}
+
+// threshold returns the value at or below which vals must be dropped to
+// keep at most keep of them (math.MinInt64 when they fit).
+func threshold(vals []int64, keep int) int64 {
+	if len(vals) <= keep {
+		return math.MinInt64
+	}
+	slices.Sort(vals)
+	return vals[len(vals)-keep-1]
 }
 
 // notify tells the watchers what changed, after the snapshot is published.
@@ -659,9 +794,11 @@ func (s *State) publish(next *snapshot, force bool) {
 	// than the token lifetime, or before an unreadable event: stale.
 	next.horizon = max(s.staleThrough(s.known), s.staleThrough(cutoff))
 	next.global = s.global
+	next.revoked = s.revokedTo
 	next.newest = max(next.newest, next.horizon, next.global)
-	next.trust = s.lagging && s.policy == TrustTokens
-	next.askAll = s.lagging && s.policy == AskAPI
+	lagging := s.lagging || s.gone // a closed feed is a feed that lags for good
+	next.trust = lagging && s.policy == TrustTokens
+	next.askAll = lagging && s.policy == AskAPI
 	s.snap.Store(next)
 }
 
@@ -715,6 +852,8 @@ func hasOlder(m map[string]int64, limit int64) bool {
 // Calling Cover with a time the source did not read from makes tokens
 // issued before an unseen change answer from the token layer: the one
 // way to make a State grant more than it knows. Pass only what was read.
+// A source that covers is one that reads: Cover clears the mark a closed
+// Poller leaves ([Stats].FeedClosed).
 func (s *State) Cover(since time.Time) { s.cover(since) }
 
 // SetLagging tells the State whether its event source has been unreadable
@@ -724,13 +863,17 @@ func (s *State) Cover(since time.Time) { s.cover(since) }
 // [AskAPI] sends every token-layer question to the API. [Stats].Lagging
 // reports it. A [Poller] calls it itself; call it when you feed the State
 // from another source (the fleet package reports its leader's lag).
+// SetLagging(false) also clears the mark a closed Poller leaves
+// ([Stats].FeedClosed).
 func (s *State) SetLagging(lagging bool) (was bool) { return s.setLagging(lagging) }
 
 // cover records that the State knows every change made since from (a
-// Poller read back to it), and publishes.
+// Poller read back to it), and publishes. A feed that covers is a feed
+// that reads: a closed Poller's mark is cleared.
 func (s *State) cover(from time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.gone = false
 	if from.Before(s.known) {
 		s.known = from
 	}
@@ -739,12 +882,16 @@ func (s *State) cover(from time.Time) {
 }
 
 // setLagging records whether a Poller reports the stream lagging, and
-// publishes; it returns the previous value.
+// publishes; it returns the previous value. A feed that reports reading
+// (false) clears a closed Poller's mark.
 func (s *State) setLagging(lagging bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	was := s.lagging
 	s.lagging = lagging
+	if !lagging {
+		s.gone = false
+	}
 	next := *s.snap.Load()
 	s.publish(&next, false)
 	return was
@@ -755,6 +902,17 @@ func (s *State) setLagging(lagging bool) bool {
 func (s *State) tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	next := *s.snap.Load()
+	s.publish(&next, false)
+}
+
+// feedClosed records that a Poller feeding the State was closed: the
+// State applies its lag policy as while lagging until a feed reports
+// reading again (setLagging(false), cover).
+func (s *State) feedClosed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gone = true
 	next := *s.snap.Load()
 	s.publish(&next, false)
 }

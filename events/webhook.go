@@ -15,6 +15,11 @@ import (
 // SignatureHeader is the header that carries a webhook's signature.
 const SignatureHeader = webhooksig.Header
 
+// MaxSignatures is the most v1 signatures a WorkOS-Signature header may
+// carry (one per secret of a sender rotating its secret); a header with
+// more is malformed (400).
+const MaxSignatures = webhooksig.MaxSignatures
+
 // Defaults of a [Webhook].
 const (
 	// DefaultTolerance is how far a webhook's signed timestamp may be from
@@ -53,6 +58,13 @@ func Sign(secret string, t time.Time, body []byte) string {
 // ([ErrSignature], checked first, so a forged header is always that); the
 // timestamp must be within tolerance of now, either way ([ErrTimestamp]).
 // Errors never contain the secret or the signature.
+//
+// A sender rotating its secret may sign with each secret it holds: the
+// header then carries several v1 parts ("t=…, v1=<a>, v1=<b>"), and the
+// body is accepted when any one matches (each compared in constant time,
+// as stripe-go does; the Node SDK reads the first only). At most
+// [MaxSignatures] are considered: a header with more, or with any part
+// that is not "v1=<64 hex digits>", is [ErrMalformed].
 func VerifySignature(header string, body []byte, secret string, now time.Time, tolerance time.Duration) error {
 	if tolerance <= 0 {
 		return fmt.Errorf("%w: tolerance %v, want > 0", ErrMalformed, tolerance)
@@ -66,7 +78,7 @@ func VerifySignature(header string, body []byte, secret string, now time.Time, t
 	case errors.Is(err, webhooksig.ErrTimestamp):
 		return fmt.Errorf("%w: signed %v from now, tolerance %v", ErrTimestamp, now.Sub(t).Round(time.Second), tolerance)
 	default:
-		return fmt.Errorf("%w: %s header: want \"t=<unix ms>, v1=<hex HMAC-SHA256>\"", ErrMalformed, SignatureHeader)
+		return fmt.Errorf("%w: %s header: want \"t=<unix ms>, v1=<hex HMAC-SHA256>\" (up to %d v1 parts)", ErrMalformed, SignatureHeader, MaxSignatures)
 	}
 }
 
@@ -79,7 +91,9 @@ func VerifySignature(header string, body []byte, secret string, now time.Time, t
 // (ignored), or already applied (a retry or a replay within the tolerance
 // changes nothing); 401 for a forged or expired signature; 400 for a
 // missing or malformed signature header, an oversized body or a body that
-// is not an event; 405 for another method than POST. Each is counted
+// is not an event; 405 for another method than POST. A delivery signed
+// with several secrets (several v1 parts, a rotation) is accepted when one
+// of them is the handler's ([VerifySignature]). Each is counted
 // ([Webhook.Stats]). Bodies are the bare status text.
 type Webhook struct {
 	state     *State

@@ -15,6 +15,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// rotated is the header of a sender that signs body with each of secrets
+// (a secret rotation): "t=<ms>, v1=<sig 1>, v1=<sig 2>…".
+func rotated(at time.Time, body []byte, secrets ...string) string {
+	h := events.Sign(secrets[0], at, body)
+	for _, s := range secrets[1:] {
+		_, v1, _ := strings.Cut(events.Sign(s, at, body), ", ")
+		h += ", " + v1
+	}
+	return h
+}
+
 // TestWebhook: each kind of delivery gets its status, is counted, and only
 // a verified event of a known type changes the State.
 func TestWebhook(t *testing.T) {
@@ -41,7 +52,11 @@ func TestWebhook(t *testing.T) {
 		{"within tolerance", http.MethodPost, body, events.Sign(secret, now.Add(-179*time.Second), body), 200, events.WebhookStats{Accepted: 1}, 1},
 		{"no header", http.MethodPost, body, "", 400, events.WebhookStats{Malformed: 1}, 0},
 		{"header without v1", http.MethodPost, body, "t=1", 400, events.WebhookStats{Malformed: 1}, 0},
-		{"header with two v1", http.MethodPost, body, events.Sign(secret, now, body) + ", v1=00", 400, events.WebhookStats{Malformed: 1}, 0},
+		{"second v1 malformed", http.MethodPost, body, events.Sign(secret, now, body) + ", v1=00", 400, events.WebhookStats{Malformed: 1}, 0},
+		{"rotation: old secret first, ours second", http.MethodPost, body, rotated(now, body, "whsec_old", secret), 200, events.WebhookStats{Accepted: 1}, 1},
+		{"rotation: ours first", http.MethodPost, body, rotated(now, body, secret, "whsec_new"), 200, events.WebhookStats{Accepted: 1}, 1},
+		{"rotation: neither is ours", http.MethodPost, body, rotated(now, body, "whsec_old", "whsec_new"), 401, events.WebhookStats{Forged: 1}, 0},
+		{"nine v1 signatures", http.MethodPost, body, rotated(now, body, "a", "b", "c", "d", "e", "f", "g", "h", secret), 400, events.WebhookStats{Malformed: 1}, 0},
 		{"short signature", http.MethodPost, body, "t=" + strings.Repeat("1", 13) + ", v1=abcd", 400, events.WebhookStats{Malformed: 1}, 0},
 		{"not an event", http.MethodPost, []byte(`[1]`), events.Sign(secret, now, []byte(`[1]`)), 400, events.WebhookStats{Malformed: 1}, 0},
 		{"event without its ID", http.MethodPost, noID, events.Sign(secret, now, noID), 400, events.WebhookStats{Malformed: 1}, 0},

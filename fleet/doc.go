@@ -9,17 +9,18 @@
 // believe they have the whole budget; twenty local caches cannot share an
 // answer; twenty event pollers read the same feed. With a [Fleet]:
 //
-//   - [Limiter] (fleet.NewLimiter) paces every instance's requests on one
+//   - [Limiter] ([Fleet.NewLimiter]) paces every instance's requests on one
 //     GCRA schedule in Redis, so the fleet sends at most the budget plus
 //     one burst in any window. Pass it to authz.WithLimiter.
-//   - [Cache] (fleet.NewCache) shares each answer the API gave with every
+//   - [Cache] ([Fleet.NewCache]) shares each answer the API gave with every
 //     instance for a short TTL, with per-membership generations so that
 //     forgetting a membership is one write. Pass it to authz.WithCache.
-//   - [Feed] (fleet.StartFeed) lets one instance at a time (the holder of
+//   - [Feed] ([Fleet.StartFeed]) lets one instance at a time (the holder of
 //     a lease) poll the Events API and hands every event to every
-//     instance through a Redis stream, into each instance's events.State
+//     instance through a Redis stream, into each instance's [events.State]
 //     ([FeedConfig].State): the events, since when the State knows every
-//     change (State.Cover), and whether the feed lags (State.SetLagging).
+//     change ([events.State.Cover]), and whether the feed lags
+//     ([events.State.SetLagging]).
 //     Its cursor lives in Redis ([Fleet.CursorStore], an
 //     events.CursorStore).
 //

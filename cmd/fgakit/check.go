@@ -40,7 +40,9 @@ type checkResult struct {
 	// Reason names a deny that nothing was asked for, where the middleware
 	// answers 403 (exit status 1): "organization_mismatch" (--org names
 	// another organization than the session's or the membership's) or
-	// "no_membership" (the session has no organization membership).
+	// "no_membership" (the session has no organization membership); or
+	// "token_rejected": --token does not verify (the middleware answers
+	// 401), with Error saying why.
 	Reason string `json:"reason,omitempty"`
 	// Error says why the question could not be decided (exit status 2).
 	Error string `json:"error,omitempty"`
@@ -147,9 +149,24 @@ func (e *env) check(ctx context.Context, args []string) int {
 			res.Allowed, res.Source, res.Reason = false, authz.SourceNone.String(), reason
 			e.printJSONLine(res)
 		} else {
-			fmt.Fprintf(e.stdout, "%s (%s)\n", words, authz.SourceNone)
+			// No layer answered: say so in words, not with the source's
+			// name ("none"), which read like a missing reason.
+			fmt.Fprintf(e.stdout, "%s (nothing checked)\n", words)
 		}
 		fmt.Fprintf(e.stderr, "%s: %s: %s (the middleware answers 403)\n", cmd, words, meaning)
+		return exitNo
+	}
+	// A token that does not verify is refused as the middleware refuses it
+	// (401): a "no", exit 1, and nothing is asked of the API.
+	rejected := func(err error) int {
+		msg := oneLine(redact(err.Error(), secrets...))
+		if *asJSON {
+			res.Allowed, res.Source, res.Reason, res.Error = false, authz.SourceNone.String(), "token_rejected", msg
+			e.printJSONLine(res)
+		} else {
+			fmt.Fprintln(e.stdout, "denied: token rejected (nothing checked)")
+		}
+		fmt.Fprintf(e.stderr, "%s: token rejected: %s (the middleware answers 401)\n", cmd, msg)
 		return exitNo
 	}
 	decide := func(err error) int {
@@ -178,7 +195,11 @@ func (e *env) check(ctx context.Context, args []string) int {
 		defer v.Close()
 		claims, err := v.Verify(ctx, *rawToken)
 		if err != nil {
-			return undecided(fmt.Errorf("token rejected: %w", err))
+			if authz.RejectErrorFor(err).Status != http.StatusUnauthorized {
+				// The keys could not be had: nothing was decided.
+				return undecided(fmt.Errorf("token not verified: %w", err))
+			}
+			return rejected(err)
 		}
 		res.Membership = claims.OrganizationMembershipID
 		d, err = client.Check(ctx, claims, *permission, r)

@@ -162,8 +162,8 @@ func TestCheckRejectedToken(t *testing.T) {
 	f.Advance(-time.Hour) // minted an hour ago: expired now
 	expired := f.Session("om_alice")
 	r := runCLI(t, env, "", "check", "--permission", "workspace:view", "--resource", "workspace:eng", "--token", expired)
-	if r.code != exitError || r.stdout != "" || !oneLineOn(r.stderr) || !strings.Contains(r.stderr, "expired") {
-		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and one line saying the token expired", r.code, r.stdout, r.stderr)
+	if r.code != exitNo || r.stdout != "denied: token rejected (nothing checked)\n" || !oneLineOn(r.stderr) || !strings.Contains(r.stderr, "expired") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, a deny, and one line saying the token expired", r.code, r.stdout, r.stderr)
 	}
 	if strings.Contains(r.stderr, expired) {
 		t.Errorf("stderr contains the token")
@@ -326,15 +326,15 @@ func TestCheckDeniedWithoutAsking(t *testing.T) {
 		calls          []string
 	}{
 		{"token, ID in another org", []string{"--resource-id", "authz_resource_eng", "--org", "org_globex", "--token", "alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", nil},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", nil},
 		{"token, external ID in another org", []string{"--resource", "workspace:eng", "--org", "org_globex", "--token", "alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", nil},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", nil},
 		{"membership, ID in another org", []string{"--resource-id", "authz_resource_eng", "--org", "org_globex", "--membership", "om_alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
 		{"membership, external ID in another org", []string{"--resource", "workspace:eng", "--org", "org_globex", "--membership", "om_alice"},
-			"denied: organization mismatch (none)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
+			"denied: organization mismatch (nothing checked)\n", mismatch, "organization_mismatch", []string{"GET /user_management/organization_memberships/om_alice"}},
 		{"token without membership", []string{"--resource", "project:web", "--token", "nomembership"},
-			"denied: no membership (none)\n", noMembership, "no_membership", nil},
+			"denied: no membership (nothing checked)\n", noMembership, "no_membership", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

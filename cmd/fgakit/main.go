@@ -31,8 +31,12 @@
 // the token answers only for a resource named in its own organization.
 // `fgakit help` and `COMMAND -h` print to stdout.
 //
-// Exit status: 0 success (allowed, verified), 1 a negative answer (denied,
-// token rejected), 2 could not decide or bad usage. A resource the API does
+// Exit status: 0 success (allowed, verified), 1 a negative answer (check:
+// denied; token verify: token rejected), 2 could not decide or bad usage.
+// check with a --token that does not verify (expired, bad signature,
+// malformed) is "denied: token rejected", exit 1, as the middleware answers
+// 401, and nothing is asked; keys that cannot be fetched are "could not
+// decide" (2). A resource the API does
 // not know (its check answered 404: the resource, the membership or the
 // permission does not exist in the membership's organization, which is
 // also how another organization's resource looks) is "denied: not found",

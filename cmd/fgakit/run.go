@@ -15,7 +15,7 @@ import (
 // Exit statuses, the same for every subcommand.
 const (
 	exitOK    = 0 // allowed, verified, served until stopped
-	exitNo    = 1 // denied, token rejected
+	exitNo    = 1 // denied (check, a rejected --token included), token rejected (token verify)
 	exitError = 2 // could not decide, bad usage, bad input
 )
 
@@ -47,7 +47,8 @@ Environment:
   WORKOS_BASE_URL   API base URL (default https://api.workos.com; check, token verify),
                     or the URL 'fgakit serve' printed (token mint)
 
-Exit status: 0 allowed/verified, 1 denied/rejected, 2 could not decide or bad usage.
+Exit status: 0 allowed/verified, 1 denied (check, a --token that does not verify included) or
+rejected (token verify), 2 could not decide or bad usage.
 `
 
 // env is the environment a command reads, injected so tests run in-process.

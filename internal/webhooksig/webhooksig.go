@@ -11,11 +11,17 @@
 // split at the first "," into the t and v1 parts, each split at "=", the
 // HMAC compared in constant time, a timestamp older than the tolerance —
 // 180 000 ms by default — refused).
+//
+// A sender rotating its secret may sign with each secret it holds and send
+// several v1 parts ("t=…, v1=<old>, v1=<new>"): [Verify] accepts the body
+// when any of them matches, as stripe-go does for its own scheme (the Node
+// SDK reads the first v1 only), and [SignAll] makes such a header.
 package webhooksig
 
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -33,7 +39,8 @@ const DefaultTolerance = 180 * time.Second
 // Errors of [Verify]. Each wraps nothing and names no secret; compare with
 // errors.Is.
 var (
-	// ErrMalformed: the header is not "t=<digits>, v1=<64 hex digits>".
+	// ErrMalformed: the header is not "t=<digits>, v1=<64 hex digits>"
+	// (with up to [MaxSignatures] v1 parts).
 	ErrMalformed = errors.New("webhooksig: malformed WorkOS-Signature header")
 	// ErrTimestamp: the timestamp lies outside the tolerance (too old, or
 	// more than the tolerance in the future).
@@ -49,6 +56,22 @@ func Sign(secret string, t time.Time, body []byte) string {
 	return "t=" + ms + ", v1=" + hex.EncodeToString(mac(secret, ms, body))
 }
 
+// SignAll is [Sign] with one v1 part per secret, in order: the header a
+// sender rotating its secret sends, "t=<ms>, v1=<sig 1>, v1=<sig 2>…". It
+// panics without a secret or with more than [MaxSignatures].
+func SignAll(secrets []string, t time.Time, body []byte) string {
+	if len(secrets) == 0 || len(secrets) > MaxSignatures {
+		panic("webhooksig: SignAll: want 1 to MaxSignatures secrets")
+	}
+	ms := strconv.FormatInt(t.UnixMilli(), 10)
+	var b strings.Builder
+	b.WriteString("t=" + ms)
+	for _, s := range secrets {
+		b.WriteString(", v1=" + hex.EncodeToString(mac(s, ms, body)))
+	}
+	return b.String()
+}
+
 func mac(secret, ms string, body []byte) []byte {
 	h := hmac.New(sha256.New, []byte(secret))
 	h.Write([]byte(ms))
@@ -57,17 +80,27 @@ func mac(secret, ms string, body []byte) []byte {
 	return h.Sum(nil)
 }
 
-// Parse splits a header value into its timestamp and its v1 signature
-// (decoded). It accepts exactly "t=<digits>,<optional spaces>v1=<64 hex
-// digits>", the form WorkOS sends; anything else is [ErrMalformed].
-func Parse(header string) (t time.Time, sig []byte, err error) {
-	t, _, sig, err = parse(header)
-	return t, sig, err
+// MaxSignatures is the most v1 signatures a header may carry. A sender
+// rotating its secret signs with each secret it holds (the old and the
+// new); more than a few is not a rotation, and a header with more than
+// MaxSignatures is [ErrMalformed], so that one request costs at most
+// MaxSignatures HMAC comparisons.
+const MaxSignatures = 8
+
+// Parse splits a header value into its timestamp and its v1 signatures
+// (decoded), in the order sent. It accepts "t=<digits>" followed by one to
+// [MaxSignatures] parts "v1=<64 hex digits>", each after a comma and
+// optional spaces — the form WorkOS sends, with one v1 part per signing
+// secret during a rotation (as Stripe's scheme does); anything else is
+// [ErrMalformed].
+func Parse(header string) (t time.Time, sigs [][]byte, err error) {
+	t, _, sigs, err = parse(header)
+	return t, sigs, err
 }
 
 // parse also returns the timestamp as sent, which is what was signed.
-func parse(header string) (t time.Time, ms string, sig []byte, err error) {
-	tPart, v1Part, ok := strings.Cut(header, ",")
+func parse(header string) (t time.Time, ms string, sigs [][]byte, err error) {
+	tPart, rest, ok := strings.Cut(header, ",")
 	if !ok {
 		return time.Time{}, "", nil, ErrMalformed
 	}
@@ -84,31 +117,47 @@ func parse(header string) (t time.Time, ms string, sig []byte, err error) {
 	if err != nil {
 		return time.Time{}, "", nil, ErrMalformed
 	}
-	hx, ok := strings.CutPrefix(strings.TrimSpace(v1Part), "v1=")
-	if !ok || len(hx) != 2*sha256.Size {
-		return time.Time{}, "", nil, ErrMalformed
+	for more := true; more; {
+		if len(sigs) == MaxSignatures {
+			return time.Time{}, "", nil, ErrMalformed // read no further
+		}
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
+		hx, ok := strings.CutPrefix(strings.TrimSpace(part), "v1=")
+		if !ok || len(hx) != 2*sha256.Size {
+			return time.Time{}, "", nil, ErrMalformed
+		}
+		sig, err := hex.DecodeString(hx)
+		if err != nil {
+			return time.Time{}, "", nil, ErrMalformed
+		}
+		sigs = append(sigs, sig)
 	}
-	sig, err = hex.DecodeString(hx)
-	if err != nil {
-		return time.Time{}, "", nil, ErrMalformed
-	}
-	return time.UnixMilli(n), ms, sig, nil
+	return time.UnixMilli(n), ms, sigs, nil
 }
 
 // Verify checks header against body and secret at time now: the header
 // must parse ([ErrMalformed]), its timestamp must be within tolerance of
 // now in either direction ([ErrTimestamp]; tolerance <= 0 means
-// [DefaultTolerance]), and the HMAC must match, compared in constant time
-// ([ErrSignature]). It returns the header's timestamp.
+// [DefaultTolerance]), and one of its v1 signatures must match the HMAC,
+// each compared in constant time ([ErrSignature]). A header with several
+// v1 signatures (a sender signing with each of its secrets during a
+// rotation) is accepted when any one matches; every one is compared, so
+// the time taken does not tell which. It returns the header's timestamp.
 //
 // The signature is checked before the timestamp, so a forged header is
 // always ErrSignature whatever its time.
 func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) (time.Time, error) {
-	t, ms, sig, err := parse(header)
+	t, ms, sigs, err := parse(header)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if !hmac.Equal(sig, mac(secret, ms, body)) {
+	want := mac(secret, ms, body)
+	match := 0
+	for _, sig := range sigs {
+		match |= subtle.ConstantTimeCompare(sig, want)
+	}
+	if match != 1 {
 		return time.Time{}, ErrSignature
 	}
 	if tolerance <= 0 {

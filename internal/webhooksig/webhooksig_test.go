@@ -53,6 +53,15 @@ func TestVerify(t *testing.T) {
 		{name: "non-hex signature", header: "t=1768478400000, v1=" + strings.Repeat("z", 64), now: at, wantErr: ErrMalformed},
 		{name: "negative t", header: "t=-1, v1=" + strings.Repeat("0", 64), now: at, wantErr: ErrMalformed},
 		{name: "huge t", header: "t=99999999999999999999, v1=" + strings.Repeat("0", 64), now: at, wantErr: ErrMalformed},
+		{name: "second of two signatures matches (rotation)", header: "t=1768478400000, v1=" + strings.Repeat("0", 64) + ", v1=5641abf1ecf7bf8b3a70b22b7745f167e48a31f983bd42238f41577c9b65f7a6", now: at},
+		{name: "first of two signatures matches", header: vecHeader + ",v1=" + strings.Repeat("0", 64), now: at},
+		{name: "eighth signature matches", header: "t=1768478400000" + strings.Repeat(", v1="+strings.Repeat("0", 64), 7) + ", v1=5641abf1ecf7bf8b3a70b22b7745f167e48a31f983bd42238f41577c9b65f7a6", now: at},
+		{name: "nine signatures", header: vecHeader + strings.Repeat(", v1="+strings.Repeat("0", 64), 8), now: at, wantErr: ErrMalformed},
+		{name: "two signatures, none matches", header: "t=1768478400000, v1=" + strings.Repeat("0", 64) + ", v1=" + strings.Repeat("1", 64), now: at, wantErr: ErrSignature},
+		{name: "two signatures, one malformed", header: vecHeader + ", v1=00", now: at, wantErr: ErrMalformed},
+		{name: "trailing comma", header: vecHeader + ",", now: at, wantErr: ErrMalformed},
+		{name: "second part another scheme", header: vecHeader + ", v0=" + strings.Repeat("0", 64), now: at, wantErr: ErrMalformed},
+		{name: "two timestamps", header: vecHeader + ", t=1768478400000", now: at, wantErr: ErrMalformed},
 		{name: "v0 scheme", header: "t=1768478400000, v0=5641abf1ecf7bf8b3a70b22b7745f167e48a31f983bd42238f41577c9b65f7a6", now: at, wantErr: ErrMalformed},
 	}
 	for _, tt := range tests {
@@ -90,18 +99,40 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSignAllRotation: a sender rotating its secret signs with both; a
+// receiver holding either one accepts, one holding neither refuses.
+func TestSignAllRotation(t *testing.T) {
+	t.Parallel()
+	at := time.UnixMilli(vecMillis)
+	h := SignAll([]string{"whsec_old", "whsec_new"}, at, []byte(vecBody))
+	if want := Sign("whsec_old", at, []byte(vecBody)); !strings.HasPrefix(h, want+", v1=") {
+		t.Fatalf("SignAll = %q, want it to begin with Sign's %q", h, want)
+	}
+	for secret, wantErr := range map[string]error{"whsec_old": nil, "whsec_new": nil, "whsec_other": ErrSignature} {
+		if _, err := Verify(secret, h, []byte(vecBody), at, 0); !errors.Is(err, wantErr) {
+			t.Errorf("Verify with %s = %v, want %v", secret, err, wantErr)
+		}
+	}
+}
+
 func FuzzVerify(f *testing.F) {
 	f.Add(vecHeader, vecBody)
+	f.Add(vecHeader+", v1="+strings.Repeat("0", 64), vecBody)
 	f.Add("t=1, v1=00", "{}")
 	f.Add("", "")
 	f.Fuzz(func(t *testing.T, header, body string) {
 		now := time.UnixMilli(vecMillis)
 		ts, err := Verify(vecSecret, header, []byte(body), now, 0)
 		if err == nil {
-			// Only the true signature verifies: it is the one Sign makes.
-			_, sig, _ := Parse(header)
+			// Only the true signature verifies: it is the one Sign makes,
+			// and it is one of the header's (at most MaxSignatures).
+			_, sigs, _ := Parse(header)
 			_, want, _ := Parse(Sign(vecSecret, ts, []byte(body)))
-			if string(sig) != string(want) {
+			found := false
+			for _, sig := range sigs {
+				found = found || string(sig) == string(want[0])
+			}
+			if !found || len(sigs) > MaxSignatures {
 				t.Fatalf("Verify accepted %q for %q", header, body)
 			}
 		}
